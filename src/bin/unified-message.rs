@@ -1,0 +1,2 @@
+//! The `unified-message` command-line tool (being written).
+fn main() {}

@@ -1,0 +1,1472 @@
+//! The one explicit step from document to engine: resolve every reference, intern every id,
+//! parse every text, and report every error at once with its document path.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::diagnostic::{Diagnostic, DocPath, PolicyError};
+use crate::document::{
+    IdMap, LocaleText, MessageDoc, OneOrMany, PolicyDocument, TierRefDoc, VersionDoc,
+};
+use crate::engine::{
+    Department, Engine, Forbidden, Handover, Ix, Message, NONE, Role, Rule, System, TierRef, Topic,
+    Version,
+};
+use crate::model::{Authority, Channel, Progress, Tier};
+use crate::template::{Builtin, Template};
+
+/// Options for compiling a policy: limits that keep hostile policies from costing unbounded
+/// time or memory.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Engine;
+///
+/// let engine = Engine::builder()
+///     .regex_size_limit(256 * 1024)
+///     .from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// assert_eq!(engine.name(), "Acme Hosting");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct EngineBuilder {
+    regex_size_limit: usize,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            regex_size_limit: 1 << 20,
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// The most memory, in bytes, one compiled regular expression of the policy (a keyword or
+    /// a forbidden phrase) may take; a larger one is a `regex-too-big` error. 1 MiB by default.
+    #[must_use]
+    pub fn regex_size_limit(mut self, bytes: usize) -> Self {
+        self.regex_size_limit = bytes;
+        self
+    }
+
+    /// Compiles a policy document.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] with every error found, each with its document path.
+    pub fn compile(&self, doc: &PolicyDocument) -> Result<Engine, PolicyError> {
+        let (engine, diagnostics) = Compiler::new(doc, self).run();
+        match engine {
+            Some(engine) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(engine),
+            _ => Err(PolicyError::new(diagnostics)),
+        }
+    }
+
+    /// Parses and compiles a TOML policy; errors carry line and column.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`]: the TOML syntax or shape error, or every compile error.
+    #[cfg(feature = "toml")]
+    pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
+        let doc = PolicyDocument::from_toml_str(source)?;
+        self.compile(&doc).map_err(|e| {
+            PolicyError::new(crate::source::locate_toml(source, e.diagnostics().to_vec()))
+        })
+    }
+
+    /// Parses and compiles a JSON policy.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`]: the JSON syntax or shape error, or every compile error.
+    #[cfg(feature = "json")]
+    pub fn from_json_str(&self, source: &str) -> Result<Engine, PolicyError> {
+        self.compile(&PolicyDocument::from_json_str(source)?)
+    }
+
+    /// Parses and compiles a YAML policy.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`]: the YAML syntax or shape error, or every compile error.
+    #[cfg(feature = "yaml")]
+    pub fn from_yaml_str(&self, source: &str) -> Result<Engine, PolicyError> {
+        self.compile(&PolicyDocument::from_yaml_str(source)?)
+    }
+}
+
+impl Engine {
+    /// Options for compiling; [`Engine::compile`] uses the defaults.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Compiles a policy document with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] with every error found, each with its document path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{document::PolicyDocument, Engine};
+    ///
+    /// let doc: PolicyDocument = serde_json::from_str(r#"{"policy": {"name": "x", "revision": "1", "locales": ["en"]}}"#)?;
+    /// let err = Engine::compile(&doc).unwrap_err();
+    /// assert!(err.has_code("missing-fallback"));
+    /// assert!(err.has_code("missing-ranks"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile(doc: &PolicyDocument) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().compile(doc)
+    }
+
+    /// Parses and compiles a TOML policy with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] whose diagnostics carry line and column.
+    #[cfg(feature = "toml")]
+    pub fn from_toml_str(source: &str) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().from_toml_str(source)
+    }
+
+    /// Parses and compiles a JSON policy with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] with every error found.
+    #[cfg(feature = "json")]
+    pub fn from_json_str(source: &str) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().from_json_str(source)
+    }
+
+    /// Parses and compiles a YAML policy with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] with every error found.
+    #[cfg(feature = "yaml")]
+    pub fn from_yaml_str(source: &str) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().from_yaml_str(source)
+    }
+}
+
+/// Where a message is used, which decides the built-in placeholders it may contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Usage {
+    TierMessage,
+    Answer,
+    Handover(Handover),
+}
+
+impl Usage {
+    fn allows(self, b: Builtin) -> bool {
+        match self {
+            Usage::TierMessage => matches!(b, Builtin::System | Builtin::Where),
+            Usage::Answer => false,
+            Usage::Handover(h) => match h {
+                Handover::Explains | Handover::Serves => {
+                    matches!(b, Builtin::System | Builtin::Where)
+                }
+                Handover::Route => b == Builtin::Department,
+                Handover::Authorize => matches!(b, Builtin::Rank | Builtin::Department),
+                Handover::Escalate => matches!(b, Builtin::Rank | Builtin::Department),
+                Handover::Review => b == Builtin::Within,
+                Handover::Changed => b == Builtin::Previous,
+            },
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Usage::TierMessage => "a topic's `explains` or `serves` message".to_owned(),
+            Usage::Answer => "an answer".to_owned(),
+            Usage::Handover(h) => format!("the `{}` handover text", h.name()),
+        }
+    }
+}
+
+/// Whether `pattern` matches topic `id`, and how specifically: an exact id beats a longer
+/// prefix, which beats a shorter one; `*` matches every topic.
+pub(crate) fn pattern_specificity(pattern: &str, id: &str) -> Option<usize> {
+    if pattern == "*" {
+        return Some(0);
+    }
+    if let Some(prefix) = pattern.strip_suffix(".*") {
+        let rest = id.strip_prefix(prefix)?;
+        return rest.starts_with('.').then_some(prefix.len() + 1);
+    }
+    (pattern == id).then_some(usize::MAX)
+}
+
+fn valid_pattern(pattern: &str) -> bool {
+    let body = pattern.strip_suffix(".*").unwrap_or(pattern);
+    pattern == "*" || (!body.is_empty() && valid_topic_id(body))
+}
+
+fn valid_topic_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('.')
+        && !id.ends_with('.')
+        && !id.contains("..")
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// Parses `24h`, `2d`, `90m`, `1h30m`, `45s`.
+pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    let mut saw_unit = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+        } else if c.is_whitespace() {
+            continue;
+        } else {
+            let n: u64 = number.parse().ok()?;
+            number.clear();
+            let unit = match c {
+                'd' => 86_400,
+                'h' => 3_600,
+                'm' => 60,
+                's' => 1,
+                _ => return None,
+            };
+            total = total.checked_add(n.checked_mul(unit)?)?;
+            saw_unit = true;
+        }
+    }
+    (number.is_empty() && saw_unit && total > 0).then(|| Duration::from_secs(total))
+}
+
+struct Compiler<'d> {
+    doc: &'d PolicyDocument,
+    regex_size_limit: usize,
+    diags: Vec<Diagnostic>,
+    locales: Vec<Box<str>>,
+    placeholders: Vec<Box<str>>,
+    channels: Vec<Box<str>>,
+    channel_index: HashMap<Box<str>, Ix>,
+}
+
+fn err(diags: &mut Vec<Diagnostic>, code: &str, path: DocPath, message: String, hint: &str) {
+    diags.push(Diagnostic::error(code, path, message, hint));
+}
+
+impl<'d> Compiler<'d> {
+    fn new(doc: &'d PolicyDocument, builder: &EngineBuilder) -> Self {
+        let channels: Vec<Box<str>> = Channel::STANDARD
+            .iter()
+            .map(|c| c.as_str().into())
+            .collect();
+        let channel_index = channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i as Ix))
+            .collect();
+        Compiler {
+            doc,
+            regex_size_limit: builder.regex_size_limit,
+            diags: Vec::new(),
+            locales: Vec::new(),
+            placeholders: Vec::new(),
+            channels,
+            channel_index,
+        }
+    }
+
+    fn error(&mut self, code: &str, path: DocPath, message: String, hint: &str) {
+        err(&mut self.diags, code, path, message, hint);
+    }
+
+    fn channel(&mut self, name: &str) -> Ix {
+        if let Some(&i) = self.channel_index.get(name) {
+            return i;
+        }
+        let i = self.channels.len() as Ix;
+        self.channels.push(name.into());
+        self.channel_index.insert(name.into(), i);
+        i
+    }
+
+    /// Interns the ids of a table, reporting duplicates.
+    fn intern<V>(&mut self, map: &IdMap<V>, path: &DocPath, what: &str) -> HashMap<Box<str>, Ix> {
+        let mut index = HashMap::with_capacity(map.len());
+        for (i, (id, _)) in map.0.iter().enumerate() {
+            if id.is_empty() {
+                self.error(
+                    "empty-id",
+                    path.key(id.as_str()),
+                    format!("a {what} has an empty id"),
+                    "give it a short, stable id",
+                );
+            }
+            if index.insert(id.as_str().into(), i as Ix).is_some() {
+                self.error(
+                    "duplicate-id",
+                    path.key(id.as_str()),
+                    format!("{what} `{id}` is defined twice"),
+                    "merge the two definitions or rename one of them",
+                );
+            }
+        }
+        index
+    }
+
+    fn lookup(
+        &mut self,
+        index: &HashMap<Box<str>, Ix>,
+        id: &str,
+        path: DocPath,
+        what: &str,
+        section: &str,
+    ) -> Ix {
+        match index.get(id) {
+            Some(&i) => i,
+            None => {
+                let known = suggest(index.keys().map(|k| &**k), id);
+                self.error(
+                    &format!("unknown-{what}"),
+                    path,
+                    format!("unknown {what} `{id}`"),
+                    &format!("define it under `[{section}]`{known}"),
+                );
+                NONE
+            }
+        }
+    }
+
+    fn regex(
+        &mut self,
+        pattern: &str,
+        path: DocPath,
+        case_insensitive: bool,
+    ) -> Option<regex::Regex> {
+        let built = regex::RegexBuilder::new(pattern)
+            .case_insensitive(case_insensitive)
+            .size_limit(self.regex_size_limit)
+            .dfa_size_limit(self.regex_size_limit)
+            .build();
+        match built {
+            Ok(r) => Some(r),
+            Err(regex::Error::CompiledTooBig(limit)) => {
+                self.error(
+                    "regex-too-big",
+                    path,
+                    format!("the regular expression `{pattern}` compiles to more than {limit} bytes"),
+                    "simplify it (avoid large counted repetitions such as `{1000}`), or raise the engine's regex size limit",
+                );
+                None
+            }
+            Err(e) => {
+                let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+                self.error(
+                    "bad-regex",
+                    path,
+                    format!("`{pattern}` is not a valid regular expression: {detail}"),
+                    "fix the pattern; escape literal characters such as `(` or `.` with `\\`",
+                );
+                None
+            }
+        }
+    }
+
+    /// One text per declared locale, parsed.
+    fn locale_texts(&mut self, text: &LocaleText, path: &DocPath, usage: Usage) -> Box<[Template]> {
+        for (locale, _) in text.iter() {
+            if !self.locales.iter().any(|l| **l == *locale) {
+                self.error(
+                    "unknown-locale",
+                    path.key(locale),
+                    format!("locale `{locale}` is not declared in `[policy].locales`"),
+                    "declare it, or fix the locale's name",
+                );
+            }
+        }
+        let mut out = Vec::with_capacity(self.locales.len());
+        for locale in self.locales.clone() {
+            let Some(source) = text.get(&locale) else {
+                self.error(
+                    "missing-locale",
+                    path.clone(),
+                    format!("no text for locale `{locale}`"),
+                    &format!("add `{locale} = \"…\"`: every declared locale needs every text"),
+                );
+                out.push(Template::empty());
+                continue;
+            };
+            match Template::parse(source, &self.placeholders) {
+                Ok(t) => {
+                    for b in t.builtins() {
+                        if !usage.allows(b) {
+                            self.error(
+                                "placeholder-not-available",
+                                path.key(locale.as_ref()),
+                                format!(
+                                    "placeholder `{{{}}}` has no value in {}",
+                                    b.name(),
+                                    usage.describe()
+                                ),
+                                "remove it, or use the message where it has a value",
+                            );
+                        }
+                    }
+                    out.push(t);
+                }
+                Err(e) => {
+                    let (message, hint) = e.describe();
+                    self.error("bad-placeholder", path.key(locale.as_ref()), message, &hint);
+                    out.push(Template::empty());
+                }
+            }
+        }
+        out.into()
+    }
+
+    fn version(&mut self, v: &VersionDoc, path: &DocPath, usage: Usage) -> Version {
+        let texts = self.locale_texts(&v.text, &path.key("text"), usage);
+        let variants = self.variants(&v.channels, &path.key("channels"), usage);
+        Version {
+            change: v.change,
+            texts,
+            variants,
+        }
+    }
+
+    fn variants(
+        &mut self,
+        channels: &IdMap<LocaleText>,
+        path: &DocPath,
+        usage: Usage,
+    ) -> Box<[(Ix, Box<[Template]>)]> {
+        channels
+            .iter()
+            .map(|(channel, text)| {
+                let c = self.channel(channel);
+                (c, self.locale_texts(text, &path.key(channel), usage))
+            })
+            .collect()
+    }
+
+    fn message(&mut self, id: &str, m: &MessageDoc, path: &DocPath, usage: Usage) -> Message {
+        let versions: Vec<Version> = match (&m.text, m.versions.is_empty()) {
+            (Some(text), true) => vec![self.version(
+                &VersionDoc {
+                    change: None,
+                    text: text.clone(),
+                    channels: m.channels.clone(),
+                },
+                path,
+                usage,
+            )],
+            (None, false) => {
+                if !m.channels.is_empty() {
+                    self.error(
+                        "ambiguous-message",
+                        path.key("channels"),
+                        format!(
+                            "message `{id}` has versions and also channel variants outside them"
+                        ),
+                        "move `channels` into each version",
+                    );
+                }
+                let vpath = path.key("versions");
+                m.versions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        if i > 0 && v.change.is_none() {
+                            self.error(
+                                "missing-change",
+                                vpath.index(i),
+                                format!(
+                                    "version {} of message `{id}` does not say what changed",
+                                    i + 1
+                                ),
+                                "add `change = \"editorial\"` (same instructions, better words) or `change = \"substantive\"` (the procedure changed)",
+                            );
+                        }
+                        self.version(v, &vpath.index(i), usage)
+                    })
+                    .collect()
+            }
+            (Some(_), false) => {
+                self.error(
+                    "ambiguous-message",
+                    path.clone(),
+                    format!("message `{id}` has both `text` and `versions`"),
+                    "keep `text` for a single version, or move it into the first of `versions`",
+                );
+                Vec::new()
+            }
+            (None, true) => {
+                self.error(
+                    "empty-message",
+                    path.clone(),
+                    format!("message `{id}` has no text"),
+                    "add `text = { … }` with one entry per locale, or `[[messages.ID.versions]]`",
+                );
+                Vec::new()
+            }
+        };
+        let versions = if versions.is_empty() {
+            vec![Version {
+                change: None,
+                texts: self.locales.iter().map(|_| Template::empty()).collect(),
+                variants: Box::new([]),
+            }]
+        } else {
+            versions
+        };
+        Message {
+            id: id.into(),
+            versions: versions.into(),
+        }
+    }
+
+    fn run(mut self) -> (Option<Engine>, Vec<Diagnostic>) {
+        let doc = self.doc;
+        let root = DocPath::root();
+        let hp = root.key("policy");
+
+        // [policy]
+        let name = doc.policy.name.clone().unwrap_or_else(|| {
+            self.error(
+                "missing-name",
+                hp.key("name"),
+                "the policy has no name".to_owned(),
+                "add `name = \"…\"` under `[policy]`",
+            );
+            String::new()
+        });
+        let revision = doc.policy.revision.clone().unwrap_or_else(|| {
+            self.error(
+                "missing-revision",
+                hp.key("revision"),
+                "the policy has no revision".to_owned(),
+                "add `revision = \"2026-11-27\"` (or any label) under `[policy]`: every decision carries it",
+            );
+            String::new()
+        });
+        if doc.policy.locales.is_empty() {
+            self.error(
+                "no-locales",
+                hp.key("locales"),
+                "the policy declares no locale".to_owned(),
+                "add `locales = [\"es\", \"en\"]` under `[policy]`; the first is the default",
+            );
+        }
+        for (i, l) in doc.policy.locales.iter().enumerate() {
+            if l.trim().is_empty() {
+                self.error(
+                    "bad-locale",
+                    hp.key("locales").index(i),
+                    "a locale is empty".to_owned(),
+                    "use a language tag such as `es` or `en-GB`",
+                );
+            } else if self.locales.iter().any(|x| **x == **l) {
+                self.error(
+                    "duplicate-locale",
+                    hp.key("locales").index(i),
+                    format!("locale `{l}` is declared twice"),
+                    "remove the repeated entry",
+                );
+            } else {
+                self.locales.push(l.as_str().into());
+            }
+        }
+        for (i, p) in doc.policy.placeholders.iter().enumerate() {
+            let valid = !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                self.error(
+                    "bad-placeholder",
+                    hp.key("placeholders").index(i),
+                    format!("`{p}` is not a placeholder name"),
+                    "use lowercase letters, digits and `_`",
+                );
+            } else if Builtin::ALL.iter().any(|b| b.name() == p) {
+                self.error(
+                    "reserved-placeholder",
+                    hp.key("placeholders").index(i),
+                    format!("`{{{p}}}` is a built-in placeholder"),
+                    "remove it from `placeholders`: the engine fills it",
+                );
+            } else {
+                self.placeholders.push(p.as_str().into());
+            }
+        }
+
+        // [departments]
+        let dpath = root.key("departments");
+        let department_index = self.intern(&doc.departments, &dpath, "department");
+        let departments: Vec<Department> = doc
+            .departments
+            .iter()
+            .map(|(id, d)| Department {
+                id: id.into(),
+                name: d.name.as_deref().unwrap_or(id).into(),
+            })
+            .collect();
+
+        // [ranks]
+        let rpath = root.key("ranks");
+        let mut ranks: Vec<Box<str>> = Vec::new();
+        let mut review_within = Duration::from_secs(24 * 3600);
+        let mut review_within_text: Box<str> = "24h".into();
+        match &doc.ranks {
+            None => self.error(
+                "missing-ranks",
+                rpath.clone(),
+                "the policy has no `[ranks]`".to_owned(),
+                "add `[ranks]` with `order = [\"agent\", \"supervisor\", \"manager\"]`: there is always a superior (R3.3)",
+            ),
+            Some(r) => {
+                if r.order.is_empty() {
+                    self.error(
+                        "empty-rank-order",
+                        rpath.key("order"),
+                        "the rank order is empty".to_owned(),
+                        "list the ranks from the lowest to the highest, e.g. `[\"agent\", \"supervisor\", \"manager\"]`",
+                    );
+                }
+                for (i, rank) in r.order.iter().enumerate() {
+                    if ranks.iter().any(|x| **x == **rank) {
+                        self.error(
+                            "duplicate-id",
+                            rpath.key("order").index(i),
+                            format!("rank `{rank}` is listed twice"),
+                            "each rank appears once, from the lowest to the highest",
+                        );
+                    } else {
+                        ranks.push(rank.as_str().into());
+                    }
+                }
+                if let Some(w) = &r.review_within {
+                    match parse_duration(w) {
+                        Some(d) => {
+                            review_within = d;
+                            review_within_text = w.trim().into();
+                        }
+                        None => self.error(
+                            "bad-duration",
+                            rpath.key("review_within"),
+                            format!("`{w}` is not a duration"),
+                            "write a number and a unit: `24h`, `2d`, `90m`, `1h30m`",
+                        ),
+                    }
+                }
+            }
+        }
+        let rank_index: HashMap<Box<str>, Ix> = ranks
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.clone(), i as Ix))
+            .collect();
+
+        // [systems]
+        let spath = root.key("systems");
+        let system_index = self.intern(&doc.systems, &spath, "system");
+        let mut systems = Vec::with_capacity(doc.systems.len());
+        for (id, s) in doc.systems.iter() {
+            let p = spath.key(id);
+            let tier = match s.tier {
+                Some(Tier::Person) => {
+                    self.error(
+                        "person-is-not-a-system",
+                        p.key("tier"),
+                        format!("system `{id}` has tier `person`"),
+                        "a system is anything that is not a person: use `explains` or `serves` (R0.4)",
+                    );
+                    Tier::Explains
+                }
+                Some(t) => t,
+                None => {
+                    self.error(
+                        "missing-tier",
+                        p.key("tier"),
+                        format!("system `{id}` has no tier"),
+                        "add `tier = \"explains\"` or `tier = \"serves\"`",
+                    );
+                    Tier::Explains
+                }
+            };
+            let wheres = s
+                .where_
+                .iter()
+                .map(|(channel, w)| (self.channel(channel), w.as_str().into()))
+                .collect();
+            systems.push(System {
+                id: id.into(),
+                tier,
+                name: s.name.as_deref().unwrap_or(id).into(),
+                wheres,
+            });
+        }
+
+        // [messages]: interned first, compiled once their usages are known.
+        let mpath = root.key("messages");
+        let mut message_index = self.intern(&doc.messages, &mpath, "message");
+        for id in doc.messages.keys() {
+            if id.starts_with("handover.") {
+                self.error(
+                    "reserved-id",
+                    mpath.key(id),
+                    format!(
+                        "message id `{id}` starts with `handover.`, which names the handover texts"
+                    ),
+                    "rename the message",
+                );
+            }
+        }
+        let mut usages: Vec<Vec<(Usage, DocPath)>> = vec![Vec::new(); doc.messages.len()];
+
+        // [topics]
+        let tpath = root.key("topics");
+        let topic_index = self.intern(&doc.topics, &tpath, "topic");
+        let mut topics = Vec::with_capacity(doc.topics.len());
+        for (id, t) in doc.topics.iter() {
+            let p = tpath.key(id);
+            if !valid_topic_id(id) {
+                self.error(
+                    "bad-topic-id",
+                    p.clone(),
+                    format!("`{id}` is not a topic id"),
+                    "use dotted names of letters, digits, `-` and `_`, such as `email.setup`",
+                );
+            }
+            let owner = match &t.owner {
+                Some(o) => self.lookup(
+                    &department_index,
+                    o,
+                    p.key("owner"),
+                    "department",
+                    "departments",
+                ),
+                None => {
+                    self.error(
+                        "missing-owner",
+                        p.key("owner"),
+                        format!("topic `{id}` has no owner"),
+                        "add `owner = \"<department>\"`: every topic belongs to a department (R0.2)",
+                    );
+                    NONE
+                }
+            };
+            let mut tier_ref =
+                |this: &mut Self, r: &Option<TierRefDoc>, tier: Tier| -> Option<TierRef> {
+                    let r = r.as_ref()?;
+                    let tp = p.key(tier.as_str());
+                    let system = this.lookup(
+                        &system_index,
+                        &r.system,
+                        tp.key("system"),
+                        "system",
+                        "systems",
+                    );
+                    if let Some(s) = systems.get(system as usize) {
+                        if s.tier != tier {
+                            this.error(
+                                "wrong-tier",
+                                tp.key("system"),
+                                format!(
+                                    "system `{}` is a system that {}, not one that {}",
+                                    r.system, s.tier, tier
+                                ),
+                                &format!("name a system with `tier = \"{tier}\"` here"),
+                            );
+                        }
+                    }
+                    let message = this.lookup(
+                        &message_index,
+                        &r.message,
+                        tp.key("message"),
+                        "message",
+                        "messages",
+                    );
+                    if let Some(u) = usages.get_mut(message as usize) {
+                        u.push((Usage::TierMessage, tp.key("message")));
+                    }
+                    Some(TierRef { system, message })
+                };
+            let explains = tier_ref(&mut self, &t.explains, Tier::Explains);
+            let serves = tier_ref(&mut self, &t.serves, Tier::Serves);
+            let answer = match &t.answer {
+                Some(a) => {
+                    let m = self.lookup(&message_index, a, p.key("answer"), "message", "messages");
+                    if let Some(u) = usages.get_mut(m as usize) {
+                        u.push((Usage::Answer, p.key("answer")));
+                    }
+                    m
+                }
+                None => {
+                    self.error(
+                        "missing-answer",
+                        p.key("answer"),
+                        format!("topic `{id}` has no answer for a person to give"),
+                        "add `answer = \"<message id>\"`: the answer once the systems are exhausted",
+                    );
+                    NONE
+                }
+            };
+            let authority = t.authority.unwrap_or_default();
+            let approver = match &t.approver {
+                Some(a) => {
+                    if authority != Authority::Authorized {
+                        self.diags.push(Diagnostic::warning(
+                            "approver-without-authorized",
+                            p.key("approver"),
+                            format!(
+                                "topic `{id}` names an approver but its authority is `{authority}`"
+                            ),
+                            "remove `approver`, or set `authority = \"authorized\"`",
+                        ));
+                    }
+                    self.lookup(&rank_index, a, p.key("approver"), "rank", "ranks")
+                }
+                None => NONE,
+            };
+            if let Some(s) = t.severity {
+                if !s.is_finite() || s < 0.0 {
+                    self.error(
+                        "bad-number",
+                        p.key("severity"),
+                        format!("severity `{s}` is not a non-negative number"),
+                        "use a number such as `3`",
+                    );
+                }
+            }
+            let mut keywords: Vec<Vec<Box<str>>> = vec![Vec::new(); self.locales.len()];
+            for (locale, patterns) in t.keywords.iter() {
+                let kp = p.key("keywords").key(locale);
+                let li = self.locales.iter().position(|l| **l == *locale);
+                if li.is_none() {
+                    self.error(
+                        "unknown-locale",
+                        kp.clone(),
+                        format!("locale `{locale}` is not declared in `[policy].locales`"),
+                        "declare it, or fix the locale's name",
+                    );
+                }
+                for (i, pattern) in patterns.iter().enumerate() {
+                    if self.regex(pattern, kp.index(i), true).is_some() {
+                        if let Some(list) = li.and_then(|li| keywords.get_mut(li)) {
+                            list.push(pattern.as_str().into());
+                        }
+                    }
+                }
+            }
+            topics.push(Topic {
+                id: id.into(),
+                owner,
+                explains,
+                serves,
+                answer,
+                authority,
+                approver,
+                severity: t
+                    .severity
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .unwrap_or(0.0),
+                keywords: keywords.into_iter().map(Vec::into_boxed_slice).collect(),
+            });
+        }
+
+        // fallback
+        let fallback = match &doc.policy.fallback {
+            None => {
+                self.error(
+                    "missing-fallback",
+                    hp.key("fallback"),
+                    "the policy has no fallback topic".to_owned(),
+                    "add `fallback = \"general\"` under `[policy]`, naming a topic whose explaining system is the general self-diagnosis",
+                );
+                NONE
+            }
+            Some(f) => {
+                let t = self.lookup(&topic_index, f, hp.key("fallback"), "topic", "topics");
+                if let Some(topic) = topics.get(t as usize) {
+                    if topic.explains.is_none() {
+                        self.error(
+                            "fallback-without-explanation",
+                            tpath.key(f.as_str()).key("explains"),
+                            format!("the fallback topic `{f}` has no explaining system"),
+                            "add `explains = { system = \"…\", message = \"…\" }`: the first contact is always an explaining system (R0.4)",
+                        );
+                    }
+                }
+                t
+            }
+        };
+
+        // [roles]
+        let ropath = root.key("roles");
+        let role_index = self.intern(&doc.roles, &ropath, "role");
+        let mut roles = Vec::with_capacity(doc.roles.len());
+        for (id, r) in doc.roles.iter() {
+            let p = ropath.key(id);
+            let department = match &r.department {
+                Some(d) => self.lookup(
+                    &department_index,
+                    d,
+                    p.key("department"),
+                    "department",
+                    "departments",
+                ),
+                None => {
+                    self.error(
+                        "missing-department",
+                        p.key("department"),
+                        format!("role `{id}` has no department"),
+                        "add `department = \"<department>\"`",
+                    );
+                    NONE
+                }
+            };
+            let rank = match &r.rank {
+                Some(k) => self.lookup(&rank_index, k, p.key("rank"), "rank", "ranks"),
+                None => {
+                    self.error(
+                        "missing-rank",
+                        p.key("rank"),
+                        format!("role `{id}` has no rank"),
+                        "add `rank = \"<rank>\"` from `[ranks].order`",
+                    );
+                    NONE
+                }
+            };
+            for (pattern, _) in r.authority.iter() {
+                self.topic_pattern(pattern, p.key("authority").key(pattern), &topics, "grant");
+            }
+            roles.push(Role {
+                id: id.into(),
+                department,
+                rank,
+                grants: r
+                    .authority
+                    .iter()
+                    .map(|(pattern, a)| (pattern.into(), *a))
+                    .collect(),
+            });
+        }
+        let mut grants = vec![0u8; roles.len().saturating_mul(topics.len())];
+        for (ri, role) in roles.iter().enumerate() {
+            for (ti, topic) in topics.iter().enumerate() {
+                let best = role
+                    .grants
+                    .iter()
+                    .filter_map(|(pattern, a)| {
+                        pattern_specificity(pattern, &topic.id).map(|s| (s, *a))
+                    })
+                    .max_by_key(|(s, _)| *s);
+                if let (Some((_, a)), Some(slot)) = (best, grants.get_mut(ri * topics.len() + ti)) {
+                    *slot = a as u8 + 1;
+                }
+            }
+        }
+
+        // [handover]
+        let hopath = root.key("handover");
+        let mut handover = [NONE; 7];
+        let mut messages: Vec<Message> = Vec::with_capacity(doc.messages.len() + 7);
+        for (id, m) in doc.messages.iter() {
+            // Checked against each usage once the rules are known, below.
+            let usage = Usage::TierMessage;
+            messages.push(self.message(id, m, &mpath.key(id), usage));
+        }
+        let empty = crate::document::HandoverDoc::default();
+        let h = doc.handover.as_ref().unwrap_or(&empty);
+        for kind in Handover::ALL {
+            let text = match kind {
+                Handover::Explains => &h.explains,
+                Handover::Serves => &h.serves,
+                Handover::Route => &h.route,
+                Handover::Authorize => &h.authorize,
+                Handover::Escalate => &h.escalate,
+                Handover::Review => &h.review,
+                Handover::Changed => &h.changed,
+            };
+            let path = hopath.key(kind.name());
+            match text {
+                Some(text) => {
+                    let id = format!("handover.{}", kind.name());
+                    let texts = self.locale_texts(text, &path, Usage::Handover(kind));
+                    handover[kind as usize] = messages.len() as Ix;
+                    message_index.insert(id.as_str().into(), messages.len() as Ix);
+                    messages.push(Message {
+                        id: id.into(),
+                        versions: vec![Version {
+                            change: None,
+                            texts,
+                            variants: Box::new([]),
+                        }]
+                        .into(),
+                    });
+                }
+                None if kind == Handover::Changed => {}
+                None => self.error(
+                    "missing-handover",
+                    path,
+                    format!("there is no `{}` handover text", kind.name()),
+                    "add it under `[handover]` with one text per locale: the customer hears the same words whoever hands them over",
+                ),
+            }
+        }
+
+        // [style]
+        let stpath = root.key("style").key("forbidden");
+        let mut forbidden = Vec::new();
+        for (i, f) in doc.style.forbidden.iter().enumerate() {
+            if let Some(regex) = self.regex(&f.pattern, stpath.index(i).key("pattern"), false) {
+                forbidden.push(Forbidden {
+                    regex,
+                    why: f.why.as_str().into(),
+                });
+            }
+        }
+
+        // [[rules]]
+        let (rules, fact_keys, fact_values) = self.rules(
+            &topics,
+            &department_index,
+            &role_index,
+            &rank_index,
+            &message_index,
+            &mut usages,
+        );
+        for (m, list) in usages.iter().enumerate() {
+            // Answers (a topic's or a rule's) have no system to name.
+            for (usage, path) in list {
+                if *usage == Usage::Answer {
+                    if let Some(msg) = messages.get(m) {
+                        for v in msg.versions.iter() {
+                            for t in v
+                                .texts
+                                .iter()
+                                .chain(v.variants.iter().flat_map(|(_, t)| t.iter()))
+                            {
+                                if let Some(b) = t.builtins().next() {
+                                    self.error(
+                                        "placeholder-not-available",
+                                        path.clone(),
+                                        format!(
+                                            "message `{}` is used as an answer but has placeholder `{{{}}}`, which has no value there",
+                                            msg.id,
+                                            b.name()
+                                        ),
+                                        "remove the placeholder, or answer with another message",
+                                    );
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut topic_rule_start = Vec::with_capacity(topics.len() + 1);
+        let mut topic_rules = Vec::new();
+        for topic in &topics {
+            topic_rule_start.push(topic_rules.len() as Ix);
+            for (ri, rule) in rules.iter().enumerate() {
+                let applies = rule.topics.as_ref().is_none_or(|ps| {
+                    ps.iter()
+                        .any(|p| pattern_specificity(p, &topic.id).is_some())
+                });
+                if applies {
+                    topic_rules.push(ri as Ix);
+                }
+            }
+        }
+        topic_rule_start.push(topic_rules.len() as Ix);
+
+        let triage = crate::triage::Triage::build(
+            &topics,
+            &self.locales,
+            doc.triage.as_ref(),
+            &mut self.diags,
+        );
+        let urgency = crate::urgency::Weights::build(doc.urgency.as_ref(), &mut self.diags);
+
+        let fact_value_index = fact_values
+            .iter()
+            .enumerate()
+            .map(|(i, v): (usize, &Box<str>)| (v.clone(), i as Ix))
+            .collect();
+        let engine = Engine {
+            name: name.into(),
+            revision: revision.into(),
+            locales: self.locales.into(),
+            channels: self.channels.into(),
+            channel_index: self.channel_index,
+            departments: departments.into(),
+            department_index,
+            systems: systems.into(),
+            system_index,
+            topics: topics.into(),
+            topic_index,
+            messages: messages.into(),
+            message_index,
+            roles: roles.into(),
+            role_index,
+            grants: grants.into(),
+            ranks: ranks.into(),
+            rank_index,
+            review_within,
+            review_within_text,
+            handover,
+            rules: rules.into(),
+            topic_rule_start: topic_rule_start.into(),
+            topic_rules: topic_rules.into(),
+            fact_keys: fact_keys.into(),
+            fact_values: fact_values.into(),
+            fact_value_index,
+            placeholders: self.placeholders.into(),
+            forbidden: forbidden.into(),
+            fallback,
+            triage,
+            urgency,
+        };
+        (Some(engine), self.diags)
+    }
+
+    /// Checks a topic pattern: valid, and matching at least one topic.
+    fn topic_pattern(&mut self, pattern: &str, path: DocPath, topics: &[Topic], what: &str) {
+        if !valid_pattern(pattern) {
+            self.error(
+                "bad-pattern",
+                path,
+                format!("`{pattern}` is not a topic pattern"),
+                "use a topic id (`email.setup`), a prefix (`email.*`) or `*`",
+            );
+        } else if !topics
+            .iter()
+            .any(|t| pattern_specificity(pattern, &t.id).is_some())
+        {
+            let known = suggest(topics.iter().map(|t| &*t.id), pattern);
+            self.error(
+                &format!("{what}-matches-no-topic"),
+                path,
+                format!("`{pattern}` matches no topic"),
+                &format!("fix the pattern or define the topic under `[topics]`{known}"),
+            );
+        }
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site, each index is needed"
+    )]
+    fn rules(
+        &mut self,
+        topics: &[Topic],
+        departments: &HashMap<Box<str>, Ix>,
+        roles: &HashMap<Box<str>, Ix>,
+        ranks: &HashMap<Box<str>, Ix>,
+        messages: &HashMap<Box<str>, Ix>,
+        usages: &mut [Vec<(Usage, DocPath)>],
+    ) -> (Vec<Rule>, Vec<Box<str>>, Vec<Box<str>>) {
+        let doc = self.doc;
+        let rpath = DocPath::root().key("rules");
+        let mut rules = Vec::with_capacity(doc.rules.len());
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let mut fact_keys: Vec<Box<str>> = Vec::new();
+        let mut fact_values: Vec<Box<str>> = Vec::new();
+        for (i, r) in doc.rules.iter().enumerate() {
+            let p = rpath.index(i);
+            let id = match &r.id {
+                Some(id) if !id.is_empty() => {
+                    if let Some(first) = ids.insert(id, i) {
+                        self.error(
+                            "duplicate-id",
+                            p.key("id"),
+                            format!("rule id `{id}` is already used by rules[{first}]"),
+                            "give every rule its own id",
+                        );
+                    }
+                    id.clone()
+                }
+                _ => {
+                    self.error(
+                        "missing-rule-id",
+                        p.key("id"),
+                        format!("rule {i} has no id"),
+                        "add `id = \"…\"`: decisions name the rule that shaped them",
+                    );
+                    format!("rules[{i}]")
+                }
+            };
+            let w = &r.when;
+            let t = &r.then;
+            if t.answer.is_none()
+                && t.skip_ladder != Some(true)
+                && t.authority.is_none()
+                && t.route.is_none()
+            {
+                self.error(
+                    "empty-rule",
+                    p.key("then"),
+                    format!("rule `{id}` changes nothing"),
+                    "give it an effect: `answer`, `skip_ladder = true`, `authority` or `route`",
+                );
+            }
+            let wp = p.key("when");
+            let topics_list = w.topic.as_ref().map(|list| {
+                for (k, pattern) in list.0.iter().enumerate() {
+                    let path = if list.0.len() == 1 {
+                        wp.key("topic")
+                    } else {
+                        wp.key("topic").index(k)
+                    };
+                    self.topic_pattern(pattern, path, topics, "rule");
+                }
+                list.0
+                    .iter()
+                    .map(|s| s.as_str().into())
+                    .collect::<Box<[Box<str>]>>()
+            });
+            let ids_of = |this: &mut Self,
+                          list: &Option<OneOrMany<String>>,
+                          key: &str,
+                          index: &HashMap<Box<str>, Ix>,
+                          what: &str,
+                          section: &str| {
+                list.as_ref().map(|l| {
+                    l.0.iter()
+                        .enumerate()
+                        .map(|(k, id)| {
+                            let path = if l.0.len() == 1 {
+                                wp.key(key)
+                            } else {
+                                wp.key(key).index(k)
+                            };
+                            this.lookup(index, id, path, what, section)
+                        })
+                        .collect::<Box<[Ix]>>()
+                })
+            };
+            let departments_list = ids_of(
+                self,
+                &w.department,
+                "department",
+                departments,
+                "department",
+                "departments",
+            );
+            let roles_list = ids_of(self, &w.role, "role", roles, "role", "roles");
+            let ranks_list = ids_of(self, &w.rank, "rank", ranks, "rank", "ranks");
+            let channels = w
+                .channel
+                .as_ref()
+                .map(|l| l.0.iter().map(|c| self.channel(c)).collect::<Box<[Ix]>>());
+            let progress = match &w.progress {
+                None => Progress::ALL.iter().fold(0, |m, p| m | p.bit()),
+                Some(list) => list.0.iter().fold(0, |m, p| m | p.bit()),
+            };
+            let mut facts = Vec::new();
+            for (key, values) in w.facts.iter() {
+                let k = intern_str(&mut fact_keys, key);
+                let vs: Box<[Ix]> = values
+                    .0
+                    .iter()
+                    .map(|v| intern_str(&mut fact_values, v))
+                    .collect();
+                if vs.is_empty() {
+                    self.error(
+                        "empty-condition",
+                        wp.key("facts").key(key),
+                        format!("fact `{key}` lists no value, so rule `{id}` can never match"),
+                        "list the values that match",
+                    );
+                }
+                facts.push((k, vs));
+            }
+            let tp = p.key("then");
+            let answer = t.answer.as_ref().map(|m| {
+                let ix = self.lookup(messages, m, tp.key("answer"), "message", "messages");
+                if let Some(u) = usages.get_mut(ix as usize) {
+                    u.push((Usage::Answer, tp.key("answer")));
+                }
+                ix
+            });
+            let route = t
+                .route
+                .as_ref()
+                .map(|d| self.lookup(departments, d, tp.key("route"), "department", "departments"));
+            rules.push(Rule {
+                id: id.into(),
+                why: r.why.as_deref().map(Into::into),
+                topics: topics_list,
+                channels,
+                departments: departments_list,
+                roles: roles_list,
+                ranks: ranks_list,
+                progress,
+                facts: facts.into(),
+                answer,
+                skip_ladder: t.skip_ladder == Some(true),
+                authority: t.authority,
+                route,
+            });
+        }
+        (rules, fact_keys, fact_values)
+    }
+}
+
+fn intern_str(list: &mut Vec<Box<str>>, s: &str) -> Ix {
+    match list.iter().position(|x| **x == *s) {
+        Some(i) => i as Ix,
+        None => {
+            list.push(s.into());
+            (list.len() - 1) as Ix
+        }
+    }
+}
+
+/// ", did you mean `x`?" for the closest known id, or "".
+fn suggest<'a>(known: impl Iterator<Item = &'a str>, wanted: &str) -> String {
+    let best = known
+        .map(|k| (edit_distance(k, wanted), k))
+        .filter(|(d, k)| *d <= (k.len().max(wanted.len()) / 3).max(1))
+        .min();
+    best.map_or(String::new(), |(_, k)| format!(", or did you mean `{k}`?"))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let del = row.get(j + 1).copied().unwrap_or(usize::MAX) + 1;
+            let ins = row.get(j).copied().unwrap_or(usize::MAX) + 1;
+            let sub = prev + cost;
+            prev = row.get(j + 1).copied().unwrap_or(0);
+            if let Some(slot) = row.get_mut(j + 1) {
+                *slot = del.min(ins).min(sub);
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
+impl PolicyDocument {
+    /// Parses a TOML policy document (shape only; compile it to check references).
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] with one `parse-error` diagnostic carrying line and column.
+    #[cfg(feature = "toml")]
+    pub fn from_toml_str(source: &str) -> Result<PolicyDocument, PolicyError> {
+        toml::from_str(source).map_err(|e| {
+            let mut d = Diagnostic::error(
+                "parse-error",
+                DocPath::root(),
+                e.message().trim().to_owned(),
+                "fix the TOML at that line and column; field names are listed in the README's policy format reference",
+            );
+            d.location = e
+                .span()
+                .map(|s| crate::diagnostic::Location::of_offset(source, s.start));
+            PolicyError::new(vec![d])
+        })
+    }
+
+    /// Parses a JSON policy document (shape only).
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] with one `parse-error` diagnostic carrying line and column.
+    #[cfg(feature = "json")]
+    pub fn from_json_str(source: &str) -> Result<PolicyDocument, PolicyError> {
+        serde_json::from_str(source).map_err(|e| {
+            let mut d = Diagnostic::error(
+                "parse-error",
+                DocPath::root(),
+                e.to_string(),
+                "fix the JSON at that line and column",
+            );
+            d.location = Some(crate::diagnostic::Location {
+                line: e.line(),
+                column: e.column(),
+            });
+            PolicyError::new(vec![d])
+        })
+    }
+
+    /// Parses a YAML policy document (shape only).
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] with one `parse-error` diagnostic.
+    #[cfg(feature = "yaml")]
+    pub fn from_yaml_str(source: &str) -> Result<PolicyDocument, PolicyError> {
+        serde_norway::from_str(source).map_err(|e| {
+            let mut d = Diagnostic::error(
+                "parse-error",
+                DocPath::root(),
+                e.to_string(),
+                "fix the YAML at that line and column",
+            );
+            d.location = e.location().map(|l| crate::diagnostic::Location {
+                line: l.line(),
+                column: l.column(),
+            });
+            PolicyError::new(vec![d])
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5_400)));
+        assert_eq!(parse_duration("2d"), Some(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("24"), None);
+        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration("0h"), None);
+        assert_eq!(parse_duration("3 weeks"), None);
+    }
+
+    #[test]
+    fn pattern_specificity_prefers_exact_then_longer_prefix() {
+        assert_eq!(
+            pattern_specificity("email.setup", "email.setup"),
+            Some(usize::MAX)
+        );
+        assert!(
+            pattern_specificity("email.*", "email.setup") > pattern_specificity("*", "email.setup")
+        );
+        assert_eq!(pattern_specificity("email.*", "emailx.setup"), None);
+        assert_eq!(pattern_specificity("email.*", "email"), None);
+    }
+
+    #[test]
+    fn suggestions_name_the_closest_id() {
+        assert_eq!(
+            suggest(["support", "sales"].into_iter(), "suport"),
+            ", or did you mean `support`?"
+        );
+        assert_eq!(suggest(["support"].into_iter(), "zzz"), "");
+    }
+}

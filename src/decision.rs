@@ -1,0 +1,608 @@
+//! The output of a decision: an outcome, the canonical message, and what it points to.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Engine, Handover, Ix, NONE, Resolved, TierRef};
+use crate::model::{Authority, Progress, Tier};
+use crate::template::{Builtin, MissingValue, NoValues, Template, Values};
+
+/// What the responder does (see the README's table of outcomes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Deliver this canonical message: it *is* the answer (R0.1, R4.3 own).
+    Answer,
+    /// Point the customer to a system, framed as their benefit (R0.5).
+    Redirect,
+    /// Consult or hand over to the owning department (R4.3 consensual, R3.6).
+    Route,
+    /// Request authorization from an approver rank, and follow it up (R4.3 authorized).
+    Authorize,
+    /// Hand over to the next rank: the customer asked for a superior (R3.3).
+    Escalate,
+    /// No rank above: the conversation goes to a review within the policy's window (R3.3).
+    Review,
+}
+
+impl Outcome {
+    /// All outcomes.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Answer,
+        Outcome::Redirect,
+        Outcome::Route,
+        Outcome::Authorize,
+        Outcome::Escalate,
+        Outcome::Review,
+    ];
+
+    /// The outcome's name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answer => "answer",
+            Outcome::Redirect => "redirect",
+            Outcome::Route => "route",
+            Outcome::Authorize => "authorize",
+            Outcome::Escalate => "escalate",
+            Outcome::Review => "review",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Things a host logs about a decision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Flags {
+    /// A person answers because the systems did not help: the system should be changed so
+    /// that it does (R0.9). Not set when a rule skipped the ladder.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub system_gap: bool,
+    /// The topic was unknown, missing or not found by triage: the fallback topic applied.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fallback_topic: bool,
+    /// The contact's locale is not declared: the default locale applied.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub locale_fallback: bool,
+    /// The responder's role or system is not in the policy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown_responder: bool,
+    /// A rule let a person answer without the systems first (R2.4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ladder_skipped: bool,
+}
+
+/// A system a decision points to or speaks about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SystemRef<'e> {
+    /// The system's id.
+    pub id: &'e str,
+    /// Its tier.
+    pub tier: Tier,
+    /// Its name.
+    pub name: &'e str,
+    /// Where to find it on the contact's channel.
+    pub location: &'e str,
+}
+
+/// The canonical response for one contact and responder, borrowed from the [`Engine`] that
+/// made it: no allocation until the text is rendered.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{Channel, Contact, Engine, NoValues, Outcome, Responder};
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let contact = Contact::new("c-1", Channel::Phone).with_topic("email.setup").with_locale("es");
+/// let decision = engine.decide(&contact, &Responder::staff("support-agent"));
+/// assert_eq!(decision.outcome(), Outcome::Redirect);
+///
+/// let mut text = String::new();
+/// decision.render_into(&mut text, &NoValues)?;
+/// assert_eq!(text, decision.text());
+///
+/// // The owned, serializable form a chatbot sends back as JSON.
+/// let json = serde_json::to_string(&decision)?;
+/// let record: unified_message::DecisionRecord = serde_json::from_str(&json)?;
+/// assert_eq!(record, decision.to_record());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct Decision<'e> {
+    engine: &'e Engine,
+    outcome: Outcome,
+    topic: Ix,
+    message: Ix,
+    version: u32,
+    locale: Ix,
+    channel: Ix,
+    progress: Progress,
+    asks_for_superior: bool,
+    system: Ix,
+    department: Ix,
+    rank: Ix,
+    pub(crate) rule: Option<Ix>,
+    pub(crate) authority: Option<Authority>,
+    pub(crate) flags: Flags,
+    /// What the customer was told before, when a pinned message changed substantively.
+    pub(crate) previous: Option<(Ix, u32)>,
+}
+
+impl<'e> Decision<'e> {
+    /// An empty decision about the resolved contact; the builders below fill it.
+    pub(crate) fn new(engine: &'e Engine, c: &Resolved) -> Self {
+        Decision {
+            engine,
+            outcome: Outcome::Answer,
+            topic: c.topic,
+            message: NONE,
+            version: 0,
+            locale: c.locale,
+            channel: c.channel,
+            progress: c.progress,
+            asks_for_superior: c.asks_for_superior,
+            system: NONE,
+            department: NONE,
+            rank: NONE,
+            rule: None,
+            authority: None,
+            flags: c.flags,
+            previous: None,
+        }
+    }
+
+    fn with_message(mut self, outcome: Outcome, message: Ix) -> Self {
+        self.outcome = outcome;
+        self.message = message;
+        self.version = self
+            .engine
+            .messages
+            .get(message as usize)
+            .map_or(0, |m| m.current());
+        self
+    }
+
+    fn with_handover(self, outcome: Outcome, handover: Handover) -> Self {
+        let message = self.engine.handover[handover as usize];
+        self.with_message(outcome, message)
+    }
+
+    pub(crate) fn answer(mut self, message: Ix, rule: Ix) -> Self {
+        self.rule = Some(rule);
+        self.with_message(Outcome::Answer, message)
+    }
+
+    pub(crate) fn system_message(mut self, tier: TierRef) -> Self {
+        self.system = tier.system;
+        self.with_message(Outcome::Answer, tier.message)
+    }
+
+    pub(crate) fn staff_answer(self, message: Ix) -> Self {
+        self.with_message(Outcome::Answer, message)
+    }
+
+    pub(crate) fn redirect(mut self, tier: Tier, to: TierRef) -> Self {
+        self.system = to.system;
+        self.with_handover(Outcome::Redirect, Handover::for_tier(tier))
+    }
+
+    pub(crate) fn route(mut self, department: Ix) -> Self {
+        self.department = department;
+        self.with_handover(Outcome::Route, Handover::Route)
+    }
+
+    pub(crate) fn authorize(mut self, department: Ix, rank: Ix) -> Self {
+        self.department = department;
+        self.rank = rank;
+        self.with_handover(Outcome::Authorize, Handover::Authorize)
+    }
+
+    pub(crate) fn escalate(mut self, department: Ix, rank: Ix) -> Self {
+        self.department = department;
+        self.rank = rank;
+        self.with_handover(Outcome::Escalate, Handover::Escalate)
+    }
+
+    pub(crate) fn review(self) -> Self {
+        self.with_handover(Outcome::Review, Handover::Review)
+    }
+
+    pub(crate) fn topic_ix(&self) -> Ix {
+        self.topic
+    }
+
+    pub(crate) fn message_ix(&self) -> Ix {
+        self.message
+    }
+
+    /// Delivers `version` of the same message instead of the current one (a pin).
+    pub(crate) fn set_version(&mut self, version: u32) {
+        self.version = version;
+    }
+
+    /// Marks the decision as changing what the customer was told before.
+    pub(crate) fn set_previous(&mut self, message: Ix, version: u32) {
+        self.previous = Some((message, version));
+    }
+
+    /// The engine that made this decision.
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
+    }
+
+    /// What the responder does.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// Whether the customer asked for a superior.
+    pub fn asks_for_superior(&self) -> bool {
+        self.asks_for_superior
+    }
+
+    /// The topic the decision is about (the fallback topic when none was known).
+    pub fn topic(&self) -> &'e str {
+        self.engine.topic_id(self.topic)
+    }
+
+    /// The customer's progress on the ladder, as the contact said.
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// The id of the message delivered; handover texts have ids `handover.<outcome>`.
+    pub fn message_id(&self) -> &'e str {
+        self.engine.message_id(self.message)
+    }
+
+    /// The version of the message delivered, from 1.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The locale the text is rendered in.
+    pub fn locale(&self) -> &'e str {
+        self.engine.locale_id(self.locale)
+    }
+
+    /// The revision of the policy that made the decision.
+    pub fn revision(&self) -> &'e str {
+        &self.engine.revision
+    }
+
+    /// The id of the rule that shaped the decision, if any.
+    pub fn rule(&self) -> Option<&'e str> {
+        self.rule.map(|r| self.engine.rule_id(r))
+    }
+
+    /// The authority that applied, for a staff decision past the ladder.
+    pub fn authority(&self) -> Option<Authority> {
+        self.authority
+    }
+
+    /// The system a redirect points to, or whose message is delivered.
+    pub fn system(&self) -> Option<SystemRef<'e>> {
+        let s = self.engine.systems.get(self.system as usize)?;
+        Some(SystemRef {
+            id: &s.id,
+            tier: s.tier,
+            name: &s.name,
+            location: s.where_for(self.channel),
+        })
+    }
+
+    /// The department a route goes to, or whose ranks an escalation or authorization climbs.
+    pub fn department(&self) -> Option<&'e str> {
+        self.engine
+            .departments
+            .get(self.department as usize)
+            .map(|d| &*d.id)
+    }
+
+    /// The rank an escalation or authorization goes to.
+    pub fn rank(&self) -> Option<&'e str> {
+        self.engine.ranks.get(self.rank as usize).map(|r| &**r)
+    }
+
+    /// The review window, for a `review`.
+    pub fn review_within(&self) -> Option<&'e str> {
+        (self.outcome == Outcome::Review).then_some(&*self.engine.review_within_text)
+    }
+
+    /// Flags the host logs.
+    pub fn flags(&self) -> Flags {
+        self.flags
+    }
+
+    /// When a pinned message changed substantively: the id and version the customer got
+    /// before. The notice is rendered by [`Decision::render_notice_into`].
+    pub fn previous(&self) -> Option<(&'e str, u32)> {
+        self.previous.map(|(m, v)| (self.engine.message_id(m), v))
+    }
+
+    fn template(&self, message: Ix, version: u32) -> Option<&'e Template> {
+        self.engine
+            .messages
+            .get(message as usize)?
+            .version(version)?
+            .text(self.locale as usize, self.channel)
+    }
+
+    fn fill(&self, b: Builtin, out: &mut String, values: &dyn Values) {
+        let e = self.engine;
+        match b {
+            Builtin::System => {
+                if let Some(s) = self.system() {
+                    out.push_str(s.name);
+                }
+            }
+            Builtin::Where => {
+                if let Some(s) = self.system() {
+                    out.push_str(s.location);
+                }
+            }
+            Builtin::Department => {
+                if let Some(d) = e.departments.get(self.department as usize) {
+                    out.push_str(&d.name);
+                }
+            }
+            Builtin::Rank => {
+                if let Some(r) = self.rank() {
+                    out.push_str(r);
+                }
+            }
+            Builtin::Within => out.push_str(&e.review_within_text),
+            Builtin::Previous => {
+                if let Some(t) = self.previous.and_then(|(m, v)| self.template(m, v)) {
+                    // Rendered with the same values; `{previous}` cannot nest.
+                    let _ = t.render(out, &|b, o| self.fill_flat(b, o), values);
+                }
+            }
+        }
+    }
+
+    fn fill_flat(&self, b: Builtin, out: &mut String) {
+        if b != Builtin::Previous {
+            self.fill(b, out, &NoValues);
+        }
+    }
+
+    /// Renders the message for the contact's locale and channel into `out`, filling built-in
+    /// placeholders from the decision and declared ones from `values`. Values are inserted
+    /// literally, never expanded again.
+    ///
+    /// # Errors
+    ///
+    /// [`MissingValue`] when a declared placeholder has no value; the rest of the text is
+    /// still rendered, with nothing in its place.
+    pub fn render_into(&self, out: &mut String, values: &dyn Values) -> Result<(), MissingValue> {
+        match self.template(self.message, self.version) {
+            Some(t) => t.render(out, &|b, o| self.fill(b, o, values), values),
+            None => Ok(()),
+        }
+    }
+
+    /// Renders the change notice, when the message changed substantively since the customer
+    /// first got it: the policy's `[handover].changed` text, naming what was said before.
+    /// Renders nothing and returns `false` when there is no notice.
+    ///
+    /// # Errors
+    ///
+    /// [`MissingValue`], as for [`Decision::render_into`].
+    pub fn render_notice_into(
+        &self,
+        out: &mut String,
+        values: &dyn Values,
+    ) -> Result<bool, MissingValue> {
+        if self.previous.is_none() {
+            return Ok(false);
+        }
+        let changed = self.engine.handover[Handover::Changed as usize];
+        match self.template(changed, 1) {
+            Some(t) => t
+                .render(out, &|b, o| self.fill(b, o, values), values)
+                .map(|()| true),
+            None => {
+                // No notice text in the policy: say what was said before, as it was.
+                self.fill(Builtin::Previous, out, values);
+                Ok(true)
+            }
+        }
+    }
+
+    /// The rendered text, without host values.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = self.render_into(&mut out, &NoValues);
+        out
+    }
+
+    /// The change notice, if any, without host values.
+    pub fn notice(&self) -> Option<String> {
+        let mut out = String::new();
+        match self.render_notice_into(&mut out, &NoValues) {
+            Ok(true) | Err(_) => Some(out),
+            Ok(false) => None,
+        }
+    }
+
+    /// The owned, serializable form, rendered without host values.
+    pub fn to_record(&self) -> DecisionRecord {
+        self.to_record_with(&NoValues)
+    }
+
+    /// The owned, serializable form, rendered with `values`.
+    pub fn to_record_with(&self, values: &dyn Values) -> DecisionRecord {
+        let mut text = String::new();
+        let _ = self.render_into(&mut text, values);
+        let notice = self.previous.map(|_| {
+            let mut n = String::new();
+            let _ = self.render_notice_into(&mut n, values);
+            n
+        });
+        DecisionRecord {
+            outcome: self.outcome,
+            topic: self.topic().to_owned(),
+            message: MessageRecord {
+                id: self.message_id().to_owned(),
+                version: self.version,
+                locale: self.locale().to_owned(),
+                text,
+            },
+            revision: self.revision().to_owned(),
+            rule: self.rule().map(str::to_owned),
+            system: self.system().map(|s| SystemRecord {
+                id: s.id.to_owned(),
+                tier: s.tier,
+                name: s.name.to_owned(),
+                location: s.location.to_owned(),
+            }),
+            department: self.department().map(str::to_owned),
+            rank: self.rank().map(str::to_owned),
+            review_within: self.review_within().map(str::to_owned),
+            authority: self.authority,
+            flags: self.flags,
+            previous: self.previous().map(|(id, version)| PreviousRecord {
+                id: id.to_owned(),
+                version,
+                notice: notice.unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+impl PartialEq for Decision<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.engine, other.engine)
+            && self.outcome == other.outcome
+            && self.topic == other.topic
+            && self.message == other.message
+            && self.version == other.version
+            && self.locale == other.locale
+            && self.channel == other.channel
+            && self.progress == other.progress
+            && self.asks_for_superior == other.asks_for_superior
+            && self.system == other.system
+            && self.department == other.department
+            && self.rank == other.rank
+            && self.rule == other.rule
+            && self.authority == other.authority
+            && self.flags == other.flags
+            && self.previous == other.previous
+    }
+}
+
+impl Eq for Decision<'_> {}
+
+impl fmt::Debug for Decision<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decision")
+            .field("outcome", &self.outcome)
+            .field("topic", &self.topic())
+            .field("message", &self.message_id())
+            .field("version", &self.version)
+            .field("locale", &self.locale())
+            .field("system", &self.system().map(|s| s.id))
+            .field("department", &self.department())
+            .field("rank", &self.rank())
+            .field("rule", &self.rule())
+            .field("authority", &self.authority)
+            .field("flags", &self.flags)
+            .field("previous", &self.previous())
+            .finish()
+    }
+}
+
+impl Serialize for Decision<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_record().serialize(serializer)
+    }
+}
+
+/// The owned form of a [`Decision`], with its text rendered: what a host stores or sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DecisionRecord {
+    /// What the responder does.
+    pub outcome: Outcome,
+    /// The topic.
+    pub topic: String,
+    /// The message delivered.
+    pub message: MessageRecord,
+    /// The policy revision.
+    pub revision: String,
+    /// The rule that shaped the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The system pointed to or spoken about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemRecord>,
+    /// The department routed to, or whose ranks are climbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// The rank that authorizes or takes over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<String>,
+    /// The review window, for a review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_within: Option<String>,
+    /// The authority that applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<Authority>,
+    /// Flags the host logs.
+    #[serde(default)]
+    pub flags: Flags,
+    /// What the customer was told before, when it changed substantively.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousRecord>,
+}
+
+/// The message of a [`DecisionRecord`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MessageRecord {
+    /// The message id.
+    pub id: String,
+    /// The version delivered.
+    pub version: u32,
+    /// The locale rendered.
+    pub locale: String,
+    /// The rendered text.
+    pub text: String,
+}
+
+/// The system of a [`DecisionRecord`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SystemRecord {
+    /// The system id.
+    pub id: String,
+    /// Its tier.
+    pub tier: Tier,
+    /// Its name.
+    pub name: String,
+    /// Where to find it on the contact's channel.
+    #[serde(rename = "where")]
+    pub location: String,
+}
+
+/// What a customer was told before a substantive change, in a [`DecisionRecord`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PreviousRecord {
+    /// The message id told before.
+    pub id: String,
+    /// Its version.
+    pub version: u32,
+    /// The rendered change notice.
+    pub notice: String,
+}

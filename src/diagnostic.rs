@@ -1,0 +1,240 @@
+//! Diagnostics: what is wrong in a policy, where, and what would fix it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A path into the policy document, printed as `topics."email.setup".explains.system`.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::DocPath;
+///
+/// let path = DocPath::root().key("topics").key("email.setup").key("explains").key("system");
+/// assert_eq!(path.to_string(), r#"topics."email.setup".explains.system"#);
+/// assert_eq!(DocPath::root().key("rules").index(2).key("then").to_string(), "rules[2].then");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DocPath(Vec<PathSegment>);
+
+/// One step of a [`DocPath`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PathSegment {
+    /// A table key.
+    Key(String),
+    /// An array index, from 0.
+    Index(usize),
+}
+
+impl DocPath {
+    /// The document itself.
+    pub fn root() -> Self {
+        DocPath(Vec::new())
+    }
+
+    /// This path followed by a table key.
+    #[must_use]
+    pub fn key(&self, key: impl Into<String>) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(PathSegment::Key(key.into()));
+        DocPath(segments)
+    }
+
+    /// This path followed by an array index.
+    #[must_use]
+    pub fn index(&self, index: usize) -> Self {
+        let mut segments = self.0.clone();
+        segments.push(PathSegment::Index(index));
+        DocPath(segments)
+    }
+
+    /// The segments, from the root.
+    pub fn segments(&self) -> &[PathSegment] {
+        &self.0
+    }
+}
+
+impl fmt::Display for DocPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(document)");
+        }
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                PathSegment::Index(n) => write!(f, "[{n}]")?,
+                PathSegment::Key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    let bare = !k.is_empty()
+                        && k.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                    if bare {
+                        f.write_str(k)?;
+                    } else {
+                        write!(f, "{k:?}")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth a look; does not fail a check.
+    Warning,
+    /// The policy is wrong; compilation or `check` fails.
+    Error,
+}
+
+/// A line and column in the policy's source text, both from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    /// The line, from 1.
+    pub line: usize,
+    /// The column in characters, from 1.
+    pub column: usize,
+}
+
+impl Location {
+    /// The location of byte `offset` in `source`.
+    pub fn of_offset(source: &str, offset: usize) -> Location {
+        let offset = offset.min(source.len());
+        let before = source.get(..offset).unwrap_or(source);
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        Location { line, column }
+    }
+}
+
+/// One finding about a policy: a stable code, where, what is wrong and what would fix it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Diagnostic {
+    /// A stable, kebab-case code (`unknown-system`) that CI can match on.
+    pub code: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// Where in the document.
+    pub path: DocPath,
+    /// Line and column in the source text, when the policy was loaded from TOML text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// What is wrong, in one sentence.
+    pub message: String,
+    /// What would fix it.
+    pub hint: String,
+}
+
+impl Diagnostic {
+    /// An error.
+    pub fn error(
+        code: &str,
+        path: DocPath,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code: code.to_owned(),
+            severity: Severity::Error,
+            path,
+            location: None,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// A warning.
+    pub fn warning(
+        code: &str,
+        path: DocPath,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, path, message, hint)
+        }
+    }
+
+    /// Whether this is an error (not a warning).
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{level}[{}]: {}", self.code, self.path)?;
+        if let Some(loc) = self.location {
+            write!(f, " (line {}, column {})", loc.line, loc.column)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if !self.hint.is_empty() {
+            write!(f, "; {}", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a policy could not be loaded or compiled: every problem found, at once.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Engine;
+///
+/// let err = Engine::from_toml_str("[policy]\nname = \"x\"\n").unwrap_err();
+/// assert!(err.diagnostics().iter().any(|d| d.code == "missing-revision"));
+/// assert!(err.to_string().contains("policy.revision"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl PolicyError {
+    pub(crate) fn new(mut diagnostics: Vec<Diagnostic>) -> Self {
+        diagnostics.retain(Diagnostic::is_error);
+        PolicyError { diagnostics }
+    }
+
+    /// Every error found, in document order.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Whether some error has `code`.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.diagnostics.iter().any(|d| d.code == code)
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.diagnostics.len();
+        write!(
+            f,
+            "the policy has {n} error{}",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for d in &self.diagnostics {
+            write!(f, "\n  {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyError {}

@@ -1,0 +1,1053 @@
+//! The compiled engine: ids interned to dense indices, rules indexed by topic, messages
+//! pre-split into templates. Immutable and `Send + Sync`; `decide` is a few array lookups.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::decision::{Decision, Flags, Outcome};
+use crate::document::Change;
+use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+use crate::template::Template;
+
+pub(crate) type Ix = u32;
+pub(crate) const NONE: Ix = Ix::MAX;
+
+/// Handover texts, by position in `Engine::handover`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Handover {
+    Explains = 0,
+    Serves = 1,
+    Route = 2,
+    Authorize = 3,
+    Escalate = 4,
+    Review = 5,
+    Changed = 6,
+}
+
+impl Handover {
+    pub(crate) const ALL: [Handover; 7] = [
+        Handover::Explains,
+        Handover::Serves,
+        Handover::Route,
+        Handover::Authorize,
+        Handover::Escalate,
+        Handover::Review,
+        Handover::Changed,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Handover::Explains => "explains",
+            Handover::Serves => "serves",
+            Handover::Route => "route",
+            Handover::Authorize => "authorize",
+            Handover::Escalate => "escalate",
+            Handover::Review => "review",
+            Handover::Changed => "changed",
+        }
+    }
+
+    pub(crate) fn for_tier(tier: Tier) -> Handover {
+        match tier {
+            Tier::Explains => Handover::Explains,
+            _ => Handover::Serves,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Department {
+    pub(crate) id: Box<str>,
+    pub(crate) name: Box<str>,
+}
+
+#[derive(Debug)]
+pub(crate) struct System {
+    pub(crate) id: Box<str>,
+    pub(crate) tier: Tier,
+    pub(crate) name: Box<str>,
+    /// `(channel index, where)`, in document order; the first serves other channels.
+    pub(crate) wheres: Box<[(Ix, Box<str>)]>,
+}
+
+impl System {
+    pub(crate) fn where_for(&self, channel: Ix) -> &str {
+        self.wheres
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .or_else(|| self.wheres.first())
+            .map_or("", |(_, w)| w)
+    }
+}
+
+/// A topic's system tier: the system and its message.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TierRef {
+    pub(crate) system: Ix,
+    pub(crate) message: Ix,
+}
+
+#[derive(Debug)]
+pub(crate) struct Topic {
+    pub(crate) id: Box<str>,
+    pub(crate) owner: Ix,
+    pub(crate) explains: Option<TierRef>,
+    pub(crate) serves: Option<TierRef>,
+    pub(crate) answer: Ix,
+    pub(crate) authority: Authority,
+    /// The approver rank for `authorized`; `NONE`: the rank above the responder.
+    pub(crate) approver: Ix,
+    pub(crate) severity: f64,
+    /// Triage keywords per locale index: regex sources.
+    pub(crate) keywords: Box<[Box<[Box<str>]>]>,
+}
+
+impl Topic {
+    /// The topic's system tiers, in ladder order.
+    pub(crate) fn tiers(&self) -> impl Iterator<Item = (Tier, TierRef)> + '_ {
+        [(Tier::Explains, self.explains), (Tier::Serves, self.serves)]
+            .into_iter()
+            .filter_map(|(t, r)| r.map(|r| (t, r)))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Version {
+    pub(crate) change: Option<Change>,
+    /// One text per declared locale.
+    pub(crate) texts: Box<[Template]>,
+    /// `(channel index, one text per locale)`.
+    pub(crate) variants: Box<[(Ix, Box<[Template]>)]>,
+}
+
+impl Version {
+    pub(crate) fn text(&self, locale: usize, channel: Ix) -> Option<&Template> {
+        self.variants
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .and_then(|(_, texts)| texts.get(locale))
+            .or_else(|| self.texts.get(locale))
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Message {
+    pub(crate) id: Box<str>,
+    /// Oldest first; never empty.
+    pub(crate) versions: Box<[Version]>,
+}
+
+impl Message {
+    /// The current version's number, from 1.
+    pub(crate) fn current(&self) -> u32 {
+        self.versions.len() as u32
+    }
+
+    pub(crate) fn version(&self, number: u32) -> Option<&Version> {
+        self.versions.get((number as usize).checked_sub(1)?)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Role {
+    pub(crate) id: Box<str>,
+    pub(crate) department: Ix,
+    pub(crate) rank: Ix,
+    /// Grants as written: `(pattern, authority)`.
+    pub(crate) grants: Box<[(Box<str>, Authority)]>,
+}
+
+/// A compiled rule. `None` lists match everything.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub(crate) id: Box<str>,
+    pub(crate) why: Option<Box<str>>,
+    pub(crate) topics: Option<Box<[Box<str>]>>,
+    pub(crate) channels: Option<Box<[Ix]>>,
+    pub(crate) departments: Option<Box<[Ix]>>,
+    pub(crate) roles: Option<Box<[Ix]>>,
+    pub(crate) ranks: Option<Box<[Ix]>>,
+    /// Bit `p` set: progress `p` matches.
+    pub(crate) progress: u8,
+    /// `(fact key index, allowed value indices)`.
+    pub(crate) facts: Box<[(Ix, Box<[Ix]>)]>,
+    pub(crate) answer: Option<Ix>,
+    pub(crate) skip_ladder: bool,
+    pub(crate) authority: Option<Authority>,
+    pub(crate) route: Option<Ix>,
+}
+
+impl Rule {
+    /// Whether the rule can only match staff responders.
+    pub(crate) fn staff_only(&self) -> bool {
+        self.departments.is_some() || self.roles.is_some() || self.ranks.is_some()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Forbidden {
+    pub(crate) regex: regex::Regex,
+    pub(crate) why: Box<str>,
+}
+
+/// A policy compiled for decisions: immutable, cheap to share behind an `Arc`, `Send + Sync`.
+///
+/// Built by [`Engine::compile`] from a [`crate::document::PolicyDocument`], or by
+/// [`Engine::from_toml_str`] (and the JSON / YAML variants behind their features).
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{Channel, Contact, Engine, Outcome, Progress, Responder};
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let contact = Contact::new("c-1", Channel::Phone)
+///     .with_topic("email.setup")
+///     .with_locale("en");
+/// // A person reached before the systems points the customer to them (R0.5).
+/// let decision = engine.decide(&contact, &Responder::staff("support-agent"));
+/// assert_eq!(decision.outcome(), Outcome::Redirect);
+///
+/// // Once both systems failed, the support agent answers.
+/// let decision = engine.decide(
+///     &contact.with_progress(Progress::Served),
+///     &Responder::staff("support-agent"),
+/// );
+/// assert_eq!(decision.outcome(), Outcome::Answer);
+/// assert!(decision.flags().system_gap);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) name: Box<str>,
+    pub(crate) revision: Box<str>,
+    pub(crate) locales: Box<[Box<str>]>,
+    /// Standard channels first (in `Channel::STANDARD` order), then custom names.
+    pub(crate) channels: Box<[Box<str>]>,
+    pub(crate) channel_index: HashMap<Box<str>, Ix>,
+    pub(crate) departments: Box<[Department]>,
+    pub(crate) department_index: HashMap<Box<str>, Ix>,
+    pub(crate) systems: Box<[System]>,
+    pub(crate) system_index: HashMap<Box<str>, Ix>,
+    pub(crate) topics: Box<[Topic]>,
+    pub(crate) topic_index: HashMap<Box<str>, Ix>,
+    pub(crate) messages: Box<[Message]>,
+    pub(crate) message_index: HashMap<Box<str>, Ix>,
+    pub(crate) roles: Box<[Role]>,
+    pub(crate) role_index: HashMap<Box<str>, Ix>,
+    /// `grants[role * topics + topic]`: 0 none, else `Authority as u8 + 1`.
+    pub(crate) grants: Box<[u8]>,
+    pub(crate) ranks: Box<[Box<str>]>,
+    pub(crate) rank_index: HashMap<Box<str>, Ix>,
+    pub(crate) review_within: Duration,
+    pub(crate) review_within_text: Box<str>,
+    /// Message indices of the handover texts, by `Handover`; `NONE` when absent.
+    pub(crate) handover: [Ix; 7],
+    pub(crate) rules: Box<[Rule]>,
+    /// Rules that can apply to topic `t`: `topic_rules[topic_rule_start[t]..topic_rule_start[t+1]]`.
+    pub(crate) topic_rule_start: Box<[Ix]>,
+    pub(crate) topic_rules: Box<[Ix]>,
+    pub(crate) fact_keys: Box<[Box<str>]>,
+    pub(crate) fact_values: Box<[Box<str>]>,
+    pub(crate) fact_value_index: HashMap<Box<str>, Ix>,
+    pub(crate) placeholders: Box<[Box<str>]>,
+    pub(crate) forbidden: Box<[Forbidden]>,
+    pub(crate) fallback: Ix,
+    pub(crate) triage: crate::triage::Triage,
+    pub(crate) urgency: crate::urgency::Weights,
+}
+
+/// A contact resolved against one engine: topic, channel, locale and facts as dense indices.
+///
+/// Made once by [`Engine::prepare`]; [`Engine::decide_prepared`] then costs a few array
+/// lookups. Only valid for the engine that made it (another engine treats unknown indices as
+/// the fallback topic and default locale).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreparedContact {
+    pub(crate) topic: Ix,
+    pub(crate) channel: Ix,
+    pub(crate) locale: Ix,
+    pub(crate) progress: Progress,
+    pub(crate) asks_for_superior: bool,
+    pub(crate) flags: Flags,
+    /// The value index of each fact key the policy mentions, `NONE` when absent or unknown.
+    pub(crate) facts: Box<[Ix]>,
+}
+
+/// A responder resolved against one engine, by [`Engine::responder_key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ResponderKey(pub(crate) ResponderIx);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ResponderIx {
+    System(Ix),
+    Staff(Ix),
+    UnknownSystem,
+    UnknownStaff,
+}
+
+/// Topic, channel, locale and progress of a contact, as indices.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Resolved {
+    pub(crate) topic: Ix,
+    pub(crate) channel: Ix,
+    pub(crate) locale: Ix,
+    pub(crate) progress: Progress,
+    pub(crate) asks_for_superior: bool,
+    pub(crate) flags: Flags,
+}
+
+/// Where rule conditions read facts from.
+pub(crate) trait FactSource {
+    fn has(&self, engine: &Engine, key: Ix, values: &[Ix]) -> bool;
+}
+
+impl FactSource for Facts {
+    fn has(&self, engine: &Engine, key: Ix, values: &[Ix]) -> bool {
+        let Some(name) = engine.fact_keys.get(key as usize) else {
+            return false;
+        };
+        let Some(value) = self.get(&**name) else {
+            return false;
+        };
+        values.iter().any(|&v| {
+            engine
+                .fact_values
+                .get(v as usize)
+                .is_some_and(|s| **s == **value)
+        })
+    }
+}
+
+impl FactSource for [Ix] {
+    fn has(&self, _: &Engine, key: Ix, values: &[Ix]) -> bool {
+        self.get(key as usize)
+            .is_some_and(|v| *v != NONE && values.contains(v))
+    }
+}
+
+/// Receives the steps of a decision, for [`Engine::explain`]; a no-op for `decide`.
+pub(crate) trait Trace {
+    fn step(&mut self, step: impl FnOnce() -> String);
+}
+
+pub(crate) struct NoTrace;
+
+impl Trace for NoTrace {
+    #[inline(always)]
+    fn step(&mut self, _: impl FnOnce() -> String) {}
+}
+
+impl Trace for Vec<String> {
+    fn step(&mut self, step: impl FnOnce() -> String) {
+        self.push(step());
+    }
+}
+
+/// The effects of the rules that match a circumstance, each from the first rule that has it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RuleEffects {
+    pub(crate) answer: Option<(Ix, Ix)>,
+    pub(crate) skip_ladder: Option<Ix>,
+    pub(crate) authority: Option<(Authority, Ix)>,
+    pub(crate) route: Option<(Ix, Ix)>,
+}
+
+impl Engine {
+    /// The policy's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The policy's revision, carried by every decision.
+    pub fn revision(&self) -> &str {
+        &self.revision
+    }
+
+    /// The declared locales; the first is the default.
+    pub fn locales(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.locales.iter().map(|l| &**l)
+    }
+
+    /// The topic ids, in document order.
+    pub fn topics(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.topics.iter().map(|t| &*t.id)
+    }
+
+    /// The role ids, in document order.
+    pub fn roles(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.roles.iter().map(|r| &*r.id)
+    }
+
+    /// The system ids, in document order.
+    pub fn systems(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.systems.iter().map(|s| &*s.id)
+    }
+
+    /// The department ids, in document order.
+    pub fn departments(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.departments.iter().map(|d| &*d.id)
+    }
+
+    /// The rank ids, lowest first.
+    pub fn ranks(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.ranks.iter().map(|r| &**r)
+    }
+
+    /// The fallback topic's id.
+    pub fn fallback_topic(&self) -> &str {
+        self.topics
+            .get(self.fallback as usize)
+            .map_or("", |t| &t.id)
+    }
+
+    /// The review window above the top rank (R3.3).
+    pub fn review_within(&self) -> Duration {
+        self.review_within
+    }
+
+    /// The canonical response for `contact` answered by `responder`. Never fails: unknown
+    /// topics, roles, systems and locales resolve as described in the README, and the
+    /// decision's [`Flags`] say so.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{Channel, Contact, Engine, Outcome, Responder};
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let contact = Contact::new("c-1", Channel::Web).with_topic("domain.delegation");
+    /// let by_web = engine.decide(&contact, &Responder::system("self-diagnosis"));
+    /// let by_ivr = engine.decide(&contact.clone().with_channel(Channel::Phone), &Responder::system("ivr"));
+    /// // Every explaining system gives the same message (R0.1).
+    /// assert_eq!(by_web.message_id(), by_ivr.message_id());
+    /// assert_eq!(by_web.outcome(), Outcome::Answer);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide(&self, contact: &Contact, responder: &Responder) -> Decision<'_> {
+        let resolved = self.resolve(contact);
+        let responder = self.responder_key(responder);
+        self.run(&resolved, &contact.facts, responder, &mut NoTrace)
+    }
+
+    /// [`Engine::decide`] on a contact and responder resolved in advance: no hashing, no
+    /// allocation, a few array lookups.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{Channel, Contact, Engine, Responder};
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let contact = Contact::new("c-1", Channel::Chat).with_topic("billing.invoice");
+    /// let prepared = engine.prepare(&contact);
+    /// let agent = engine.responder_key(&Responder::staff("billing-agent"));
+    /// assert_eq!(
+    ///     engine.decide_prepared(&prepared, agent),
+    ///     engine.decide(&contact, &Responder::staff("billing-agent")),
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide_prepared(
+        &self,
+        contact: &PreparedContact,
+        responder: ResponderKey,
+    ) -> Decision<'_> {
+        let resolved = Resolved {
+            topic: if (contact.topic as usize) < self.topics.len() {
+                contact.topic
+            } else {
+                self.fallback
+            },
+            channel: contact.channel,
+            locale: if (contact.locale as usize) < self.locales.len() {
+                contact.locale
+            } else {
+                0
+            },
+            progress: contact.progress,
+            asks_for_superior: contact.asks_for_superior,
+            flags: contact.flags,
+        };
+        self.run(&resolved, &*contact.facts, responder, &mut NoTrace)
+    }
+
+    /// Resolves `contact` once, for repeated [`Engine::decide_prepared`] calls.
+    pub fn prepare(&self, contact: &Contact) -> PreparedContact {
+        let r = self.resolve(contact);
+        let facts = self
+            .fact_keys
+            .iter()
+            .map(|k| {
+                contact
+                    .facts
+                    .get(&**k)
+                    .and_then(|v| self.fact_value_index.get(v.as_str()).copied())
+                    .unwrap_or(NONE)
+            })
+            .collect();
+        PreparedContact {
+            topic: r.topic,
+            channel: r.channel,
+            locale: r.locale,
+            progress: r.progress,
+            asks_for_superior: r.asks_for_superior,
+            flags: r.flags,
+            facts,
+        }
+    }
+
+    /// Resolves a responder once, for repeated [`Engine::decide_prepared`] calls.
+    pub fn responder_key(&self, responder: &Responder) -> ResponderKey {
+        ResponderKey(match responder {
+            Responder::System(id) => self
+                .system_index
+                .get(id.as_str())
+                .map_or(ResponderIx::UnknownSystem, |&i| ResponderIx::System(i)),
+            Responder::Staff(id) => self
+                .role_index
+                .get(id.as_str())
+                .map_or(ResponderIx::UnknownStaff, |&i| ResponderIx::Staff(i)),
+        })
+    }
+
+    /// The steps behind [`Engine::decide`]'s decision, in words: the topic, the rules that
+    /// matched, why a redirect, which authority grant applied.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{Channel, Contact, Engine, Progress, Responder};
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let contact = Contact::new("c-1", Channel::Phone)
+    ///     .with_topic("domain.delegation")
+    ///     .with_progress(Progress::Served);
+    /// let explanation = engine.explain(&contact, &Responder::staff("sales-agent"));
+    /// assert!(explanation.to_string().contains("consensual"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(&self, contact: &Contact, responder: &Responder) -> Explanation<'_> {
+        let mut steps = Vec::new();
+        let resolved = self.resolve_traced(contact, &mut steps);
+        let key = self.responder_key(responder);
+        let decision = self.run(&resolved, &contact.facts, key, &mut steps);
+        Explanation { decision, steps }
+    }
+
+    pub(crate) fn resolve(&self, contact: &Contact) -> Resolved {
+        self.resolve_traced(contact, &mut NoTrace)
+    }
+
+    fn resolve_traced(&self, contact: &Contact, trace: &mut impl Trace) -> Resolved {
+        let mut flags = Flags::default();
+        let topic = match (&contact.topic, &contact.text) {
+            (Some(topic), _) => match self.topic_index.get(topic.as_str()) {
+                Some(&t) => {
+                    trace.step(|| format!("the contact is about topic `{topic}`"));
+                    t
+                }
+                None => {
+                    flags.fallback_topic = true;
+                    trace.step(|| {
+                        format!(
+                            "topic `{topic}` is not in the policy: the fallback topic `{}` applies",
+                            self.fallback_topic()
+                        )
+                    });
+                    self.fallback
+                }
+            },
+            (None, Some(text)) => {
+                let t = self.triage.best(self, text, self.locale_of(contact).0);
+                match t {
+                    Some(t) => {
+                        trace.step(|| {
+                            format!(
+                                "triage placed the customer's words on topic `{}`",
+                                self.topic_id(t)
+                            )
+                        });
+                        t
+                    }
+                    None => {
+                        flags.fallback_topic = true;
+                        trace.step(|| {
+                            format!(
+                                "triage could not place the customer's words: the fallback topic `{}` applies",
+                                self.fallback_topic()
+                            )
+                        });
+                        self.fallback
+                    }
+                }
+            }
+            (None, None) => {
+                flags.fallback_topic = true;
+                trace.step(|| {
+                    format!(
+                        "the contact names no topic: the fallback topic `{}` applies",
+                        self.fallback_topic()
+                    )
+                });
+                self.fallback
+            }
+        };
+        let (locale, locale_fallback) = self.locale_of(contact);
+        flags.locale_fallback = locale_fallback;
+        if locale_fallback {
+            trace.step(|| {
+                format!(
+                    "locale `{}` is not declared: the default locale `{}` applies",
+                    contact.locale.as_deref().unwrap_or(""),
+                    self.locale_id(locale)
+                )
+            });
+        }
+        Resolved {
+            topic,
+            channel: self.channel_ix(&contact.channel),
+            locale,
+            progress: contact.progress,
+            asks_for_superior: contact.asks_for_superior,
+            flags,
+        }
+    }
+
+    /// The locale index for a contact, and whether the default was used for a locale that is
+    /// not declared. `es-AR` falls back to `es` before the default.
+    pub(crate) fn locale_of(&self, contact: &Contact) -> (Ix, bool) {
+        let Some(wanted) = contact.locale.as_deref() else {
+            return (0, false);
+        };
+        let find = |l: &str| {
+            self.locales
+                .iter()
+                .position(|d| d.eq_ignore_ascii_case(l))
+                .map(|i| i as Ix)
+        };
+        if let Some(i) = find(wanted) {
+            return (i, false);
+        }
+        let language = wanted.split(['-', '_']).next().unwrap_or(wanted);
+        match find(language) {
+            Some(i) => (i, false),
+            None => (0, true),
+        }
+    }
+
+    pub(crate) fn channel_ix(&self, channel: &Channel) -> Ix {
+        match channel.standard_index() {
+            Some(i) => i as Ix,
+            None => self
+                .channel_index
+                .get(channel.as_str())
+                .copied()
+                .unwrap_or(NONE),
+        }
+    }
+
+    pub(crate) fn topic_id(&self, t: Ix) -> &str {
+        self.topics.get(t as usize).map_or("", |t| &t.id)
+    }
+
+    pub(crate) fn locale_id(&self, l: Ix) -> &str {
+        self.locales.get(l as usize).map_or("", |l| l)
+    }
+
+    pub(crate) fn rank_id(&self, r: Ix) -> &str {
+        self.ranks.get(r as usize).map_or("", |r| r)
+    }
+
+    pub(crate) fn department_id(&self, d: Ix) -> &str {
+        self.departments.get(d as usize).map_or("", |d| &d.id)
+    }
+
+    pub(crate) fn message_id(&self, m: Ix) -> &str {
+        self.messages.get(m as usize).map_or("", |m| &m.id)
+    }
+
+    pub(crate) fn rule_id(&self, r: Ix) -> &str {
+        self.rules.get(r as usize).map_or("", |r| &r.id)
+    }
+
+    pub(crate) fn grant(&self, role: Ix, topic: Ix) -> Option<Authority> {
+        let i = (role as usize)
+            .checked_mul(self.topics.len())?
+            .checked_add(topic as usize)?;
+        match self.grants.get(i)? {
+            1 => Some(Authority::Own),
+            2 => Some(Authority::Consensual),
+            3 => Some(Authority::Authorized),
+            _ => None,
+        }
+    }
+
+    /// The rules that can apply to topic `t`, in document order.
+    pub(crate) fn rules_for(&self, t: Ix) -> &[Ix] {
+        let start = self.topic_rule_start.get(t as usize).copied().unwrap_or(0) as usize;
+        let end = self
+            .topic_rule_start
+            .get(t as usize + 1)
+            .copied()
+            .unwrap_or(0) as usize;
+        self.topic_rules.get(start..end).unwrap_or(&[])
+    }
+
+    fn rule_matches<F: FactSource + ?Sized>(
+        &self,
+        rule: &Rule,
+        c: &Resolved,
+        facts: &F,
+        staff: Option<&Role>,
+        responder_role: Ix,
+    ) -> bool {
+        let in_list =
+            |list: &Option<Box<[Ix]>>, x: Ix| list.as_ref().is_none_or(|l| l.contains(&x));
+        if rule.staff_only() {
+            let Some(role) = staff else {
+                return false;
+            };
+            if !in_list(&rule.departments, role.department)
+                || !in_list(&rule.roles, responder_role)
+                || !in_list(&rule.ranks, role.rank)
+            {
+                return false;
+            }
+        }
+        in_list(&rule.channels, c.channel)
+            && rule.progress & c.progress.bit() != 0
+            && rule
+                .facts
+                .iter()
+                .all(|(key, values)| facts.has(self, *key, values))
+    }
+
+    /// The effects of every rule that matches, each from the first rule that has it.
+    pub(crate) fn rule_effects<F: FactSource + ?Sized>(
+        &self,
+        c: &Resolved,
+        facts: &F,
+        responder: ResponderIx,
+        trace: &mut impl Trace,
+    ) -> RuleEffects {
+        let (staff, role_ix) = match responder {
+            ResponderIx::Staff(r) => (self.roles.get(r as usize), r),
+            _ => (None, NONE),
+        };
+        let mut fx = RuleEffects::default();
+        for &r in self.rules_for(c.topic) {
+            let Some(rule) = self.rules.get(r as usize) else {
+                continue;
+            };
+            if !self.rule_matches(rule, c, facts, staff, role_ix) {
+                continue;
+            }
+            trace.step(|| match &rule.why {
+                Some(why) => format!("rule `{}` matches: {why}", rule.id),
+                None => format!("rule `{}` matches", rule.id),
+            });
+            if let (None, Some(m)) = (fx.answer, rule.answer) {
+                fx.answer = Some((m, r));
+            }
+            if fx.skip_ladder.is_none() && rule.skip_ladder {
+                fx.skip_ladder = Some(r);
+            }
+            if let (None, Some(a)) = (fx.authority, rule.authority) {
+                fx.authority = Some((a, r));
+            }
+            if let (None, Some(d)) = (fx.route, rule.route) {
+                fx.route = Some((d, r));
+            }
+        }
+        fx
+    }
+
+    /// The decision procedure of the README, step by step.
+    pub(crate) fn run<F: FactSource + ?Sized>(
+        &self,
+        c: &Resolved,
+        facts: &F,
+        responder: ResponderKey,
+        trace: &mut impl Trace,
+    ) -> Decision<'_> {
+        let responder = responder.0;
+        let mut d = Decision::new(self, c);
+        let fx = self.rule_effects(c, facts, responder, trace);
+        if let Some((m, r)) = fx.answer {
+            trace.step(|| {
+                format!(
+                    "rule `{}` gives every responder the fixed answer `{}`",
+                    self.rule_id(r),
+                    self.message_id(m)
+                )
+            });
+            return d.answer(m, r);
+        }
+        let Some(topic) = self.topics.get(c.topic as usize) else {
+            return d;
+        };
+        match responder {
+            ResponderIx::System(_) | ResponderIx::UnknownSystem => {
+                self.system_answer(d, topic, responder, trace)
+            }
+            ResponderIx::Staff(_) | ResponderIx::UnknownStaff => {
+                let role = match responder {
+                    ResponderIx::Staff(r) => self.roles.get(r as usize).map(|role| (r, role)),
+                    _ => None,
+                };
+                if role.is_none() {
+                    d.flags.unknown_responder = true;
+                    trace.step(|| {
+                        "the staff role is not in the policy: it is treated as the lowest rank of no department".to_owned()
+                    });
+                }
+                self.staff_answer(d, topic, role, &fx, trace)
+            }
+        }
+    }
+
+    fn system_answer<'e>(
+        &'e self,
+        mut d: Decision<'e>,
+        topic: &Topic,
+        responder: ResponderIx,
+        trace: &mut impl Trace,
+    ) -> Decision<'e> {
+        let tier = match responder {
+            ResponderIx::System(s) => self
+                .systems
+                .get(s as usize)
+                .map_or(Tier::Explains, |s| s.tier),
+            _ => {
+                d.flags.unknown_responder = true;
+                trace.step(|| {
+                    "the system is not in the policy: it is treated as an explaining system"
+                        .to_owned()
+                });
+                Tier::Explains
+            }
+        };
+        let preferred = match tier {
+            Tier::Serves => topic.serves.or(topic.explains),
+            _ => topic.explains.or(topic.serves),
+        };
+        match preferred {
+            Some(tr) => {
+                trace.step(|| {
+                    format!(
+                        "a system that {} gives the topic's message for its tier: `{}`",
+                        tier,
+                        self.message_id(tr.message)
+                    )
+                });
+                d.system_message(tr)
+            }
+            None => {
+                // The topic has no system at all: the general self-diagnosis explains, and the
+                // gap is flagged so that the systems get fixed (R0.9).
+                let general = self
+                    .topics
+                    .get(self.fallback as usize)
+                    .and_then(|t| t.explains);
+                trace.step(|| {
+                    "the topic has no system message: the fallback topic's explanation applies and the gap is flagged (R0.9)".to_owned()
+                });
+                d.flags.system_gap = true;
+                match general {
+                    Some(tr) => d.system_message(tr),
+                    None => d,
+                }
+            }
+        }
+    }
+
+    fn staff_answer<'e>(
+        &'e self,
+        mut d: Decision<'e>,
+        topic: &Topic,
+        role: Option<(Ix, &Role)>,
+        fx: &RuleEffects,
+        trace: &mut impl Trace,
+    ) -> Decision<'e> {
+        let rank = role.map_or(0, |(_, r)| r.rank);
+        let department = role.map_or(NONE, |(_, r)| r.department);
+        // 1. A superior was asked for (R3.3).
+        if d.asks_for_superior() {
+            let next = rank + 1;
+            return if (next as usize) < self.ranks.len() {
+                trace.step(|| {
+                    format!(
+                        "the customer asks for a superior: the next rank is `{}`",
+                        self.rank_id(next)
+                    )
+                });
+                d.escalate(department, next)
+            } else {
+                trace.step(|| {
+                    format!(
+                        "the customer asks for a superior and `{}` is the top rank: the conversation goes to a review within {}",
+                        self.rank_id(rank),
+                        self.review_within_text
+                    )
+                });
+                d.review()
+            };
+        }
+        // 2. The ladder (R0.4, R0.5).
+        match fx.skip_ladder {
+            Some(r) => {
+                d.flags.ladder_skipped = true;
+                d.rule = Some(r);
+                trace.step(|| format!("rule `{}` skips the ladder", self.rule_id(r)));
+            }
+            None => {
+                for (tier, tr) in topic.tiers() {
+                    if !d.progress().has_passed(tier) {
+                        trace.step(|| {
+                            format!(
+                                "the customer has not been through the system that {tier} (`{}`): a person does not answer in its place (R0.5)",
+                                self.systems.get(tr.system as usize).map_or("", |s| &*s.id)
+                            )
+                        });
+                        return d.redirect(tier, tr);
+                    }
+                }
+                d.flags.system_gap = true;
+                trace.step(|| {
+                    "the customer has been through every system of the topic: a person answers, and the gap is flagged so the system gets fixed (R0.9)".to_owned()
+                });
+            }
+        }
+        // 3. Authority (R4.3, R0.2, R0.8).
+        let (owner, owner_rule) = match fx.route {
+            Some((dept, r)) => {
+                trace.step(|| {
+                    format!(
+                        "rule `{}` makes `{}` the owning department",
+                        self.rule_id(r),
+                        self.department_id(dept)
+                    )
+                });
+                (dept, Some(r))
+            }
+            None => (topic.owner, None),
+        };
+        let explicit = role.and_then(|(ix, _)| self.grant(ix, d.topic_ix()));
+        let (authority, rule) = if let Some((a, r)) = fx.authority {
+            trace.step(|| format!("rule `{}` sets the authority to `{a}`", self.rule_id(r)));
+            (a, Some(r))
+        } else if let Some(a) = explicit {
+            trace.step(|| {
+                let role = role.map_or("", |(_, r)| &*r.id);
+                format!("role `{role}` has an explicit grant of `{a}` on this topic")
+            });
+            (a, owner_rule)
+        } else if department == owner {
+            trace.step(|| {
+                format!(
+                    "the responder belongs to the owning department `{}`: the topic's authority `{}` applies",
+                    self.department_id(owner),
+                    topic.authority
+                )
+            });
+            (topic.authority, owner_rule)
+        } else {
+            trace.step(|| {
+                format!(
+                    "the topic belongs to `{}`, not to the responder's department: authority is `consensual` (R0.2, R0.8)",
+                    self.department_id(owner)
+                )
+            });
+            (Authority::Consensual, owner_rule)
+        };
+        if rule.is_some() && d.rule.is_none() {
+            d.rule = rule;
+        }
+        d.authority = Some(authority);
+        match authority {
+            Authority::Own => {
+                trace.step(|| {
+                    format!(
+                        "`own` authority: the responder answers now with `{}`",
+                        self.message_id(topic.answer)
+                    )
+                });
+                d.staff_answer(topic.answer)
+            }
+            Authority::Consensual => {
+                trace.step(|| {
+                    format!(
+                        "`consensual` authority: consult or route to `{}`, with a handoff so the customer repeats nothing (R3.6)",
+                        self.department_id(owner)
+                    )
+                });
+                d.route(owner)
+            }
+            Authority::Authorized => {
+                let approver = if topic.approver == NONE {
+                    rank + 1
+                } else {
+                    topic.approver
+                };
+                if (approver as usize) >= self.ranks.len() || approver <= rank {
+                    trace.step(|| {
+                        format!(
+                            "`authorized` authority, and rank `{}` is an approver: the responder answers with `{}`",
+                            self.rank_id(rank),
+                            self.message_id(topic.answer)
+                        )
+                    });
+                    d.staff_answer(topic.answer)
+                } else {
+                    trace.step(|| {
+                        format!(
+                            "`authorized` authority: request authorization from a `{}` and follow it up",
+                            self.rank_id(approver)
+                        )
+                    });
+                    d.authorize(
+                        if department == NONE {
+                            owner
+                        } else {
+                            department
+                        },
+                        approver,
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// A decision and the steps that led to it, from [`Engine::explain`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Explanation<'e> {
+    /// The decision, exactly as [`Engine::decide`] returns it.
+    pub decision: Decision<'e>,
+    /// The steps, in words, in the order they were taken.
+    pub steps: Vec<String>,
+}
+
+impl std::fmt::Display for Explanation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, step) in self.steps.iter().enumerate() {
+            writeln!(f, "{}. {step}", i + 1)?;
+        }
+        let d = &self.decision;
+        write!(
+            f,
+            "=> {} with message `{}` v{}",
+            d.outcome(),
+            d.message_id(),
+            d.version()
+        )?;
+        if let Outcome::Redirect = d.outcome() {
+            if let Some(s) = d.system() {
+                write!(f, " to `{}`", s.id)?;
+            }
+        }
+        Ok(())
+    }
+}

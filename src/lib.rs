@@ -1,0 +1,37 @@
+#![doc = include_str!("../README.md")]
+// Items used only by modules still being filled in; removed before release.
+#![allow(dead_code)]
+
+pub mod document;
+
+mod check;
+mod compile;
+mod decision;
+mod diagnostic;
+mod diff;
+mod engine;
+mod model;
+mod pins;
+mod queue;
+mod scenario;
+#[cfg(feature = "toml")]
+mod source;
+mod table;
+mod template;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod triage;
+mod urgency;
+
+pub use crate::compile::EngineBuilder;
+pub use crate::decision::{
+    Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
+    SystemRef,
+};
+pub use crate::diagnostic::{Diagnostic, DocPath, Location, PathSegment, PolicyError, Severity};
+pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
+pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::template::{MissingValue, NoValues, Values};
+
+/// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.
+pub const EXAMPLE_POLICY: &str = include_str!("../examples/policies/acme-hosting.toml");

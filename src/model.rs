@@ -1,0 +1,417 @@
+//! The vocabulary of a contact: channels, the ladder, authority, progress, contacts and
+//! responders. Everything here is plain data with serde, so a chatbot can send a contact as
+//! JSON and a host can store it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// How a contact arrives. The channel never changes *what* is said (R0.1), only how it may
+/// be rendered (a per-channel variant of the same message).
+///
+/// Serialized as its name: `"phone"`, `"in_person"`, or any custom name such as `"sms"`.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Channel;
+///
+/// assert_eq!(Channel::from("chat"), Channel::Chat);
+/// assert_eq!(Channel::from("sms"), Channel::Custom("sms".into()));
+/// assert_eq!(Channel::InPerson.as_str(), "in_person");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// A phone call with a person.
+    Phone,
+    /// An interactive voice response system.
+    Ivr,
+    /// The web site (self-diagnosis, forms, control panel).
+    Web,
+    /// E-mail.
+    Email,
+    /// Live chat or a chatbot.
+    Chat,
+    /// Social networks.
+    Social,
+    /// Messaging apps.
+    Messaging,
+    /// A visit or a meeting.
+    InPerson,
+    /// A ticket system.
+    Ticket,
+    /// Any other channel, by name (`"sms"`, `"kiosk"`).
+    Custom(String),
+}
+
+impl Channel {
+    /// The standard channels, in the order of their dense indices inside an engine.
+    pub const STANDARD: [Channel; 9] = [
+        Channel::Phone,
+        Channel::Ivr,
+        Channel::Web,
+        Channel::Email,
+        Channel::Chat,
+        Channel::Social,
+        Channel::Messaging,
+        Channel::InPerson,
+        Channel::Ticket,
+    ];
+
+    /// The channel's name as written in policies and JSON.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Channel::Phone => "phone",
+            Channel::Ivr => "ivr",
+            Channel::Web => "web",
+            Channel::Email => "email",
+            Channel::Chat => "chat",
+            Channel::Social => "social",
+            Channel::Messaging => "messaging",
+            Channel::InPerson => "in_person",
+            Channel::Ticket => "ticket",
+            Channel::Custom(name) => name,
+        }
+    }
+
+    /// The index of a standard channel in [`Channel::STANDARD`], `None` for a custom one.
+    pub(crate) fn standard_index(&self) -> Option<usize> {
+        Some(match self {
+            Channel::Phone => 0,
+            Channel::Ivr => 1,
+            Channel::Web => 2,
+            Channel::Email => 3,
+            Channel::Chat => 4,
+            Channel::Social => 5,
+            Channel::Messaging => 6,
+            Channel::InPerson => 7,
+            Channel::Ticket => 8,
+            Channel::Custom(_) => return None,
+        })
+    }
+}
+
+impl From<&str> for Channel {
+    fn from(name: &str) -> Self {
+        Channel::STANDARD
+            .iter()
+            .find(|c| c.as_str() == name)
+            .cloned()
+            .unwrap_or_else(|| Channel::Custom(name.to_owned()))
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Channel {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Channel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        if name.is_empty() {
+            return Err(serde::de::Error::custom("a channel name cannot be empty"));
+        }
+        Ok(Channel::from(name.as_str()))
+    }
+}
+
+/// A rung of the three-tier ladder (R0.4), ordered `explains < serves < person`.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Tier;
+/// assert!(Tier::Explains < Tier::Serves && Tier::Serves < Tier::Person);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// A system that explains: self-diagnosis, an IVR that explains, tutorials, a chatbot.
+    Explains,
+    /// A system that serves: a control panel, webmail, forms that collect content.
+    Serves,
+    /// A person.
+    Person,
+}
+
+impl Tier {
+    /// The tier's name as written in policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Explains => "explains",
+            Tier::Serves => "serves",
+            Tier::Person => "person",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How far up the ladder the customer has already gone for this topic: the highest system
+/// tier they have been through.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// Nothing yet: the first contact must be an explaining system (R0.4).
+    #[default]
+    Fresh,
+    /// The customer went through the explaining system.
+    Explained,
+    /// The customer went through the serving system too.
+    Served,
+}
+
+impl Progress {
+    /// All values, in ladder order.
+    pub const ALL: [Progress; 3] = [Progress::Fresh, Progress::Explained, Progress::Served];
+
+    /// The name as written in policies and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::Fresh => "fresh",
+            Progress::Explained => "explained",
+            Progress::Served => "served",
+        }
+    }
+
+    /// Whether the customer has already been through a system of `tier`.
+    pub fn has_passed(self, tier: Tier) -> bool {
+        match tier {
+            Tier::Explains => self >= Progress::Explained,
+            Tier::Serves => self >= Progress::Served,
+            Tier::Person => false,
+        }
+    }
+
+    /// The progress reached once a system of `tier` has explained or served.
+    pub fn after(tier: Tier) -> Progress {
+        match tier {
+            Tier::Explains => Progress::Explained,
+            Tier::Serves | Tier::Person => Progress::Served,
+        }
+    }
+
+    pub(crate) fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Authority levels, *atribuciones* (R4.3), ordered from the broadest to the narrowest.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Authority {
+    /// Level 1: the responder answers now with a solution of their own.
+    #[default]
+    Own,
+    /// Level 2: the answer comes after consulting the owning department, or the customer is
+    /// routed to it.
+    Consensual,
+    /// Level 3: no answer without prior authorization by an approver, followed up.
+    Authorized,
+}
+
+impl Authority {
+    /// The name as written in policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Authority::Own => "own",
+            Authority::Consensual => "consensual",
+            Authority::Authorized => "authorized",
+        }
+    }
+}
+
+impl fmt::Display for Authority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The facts a host knows about a contact (`plan = "premium"`, `accessibility = "true"`),
+/// which rules and urgency weights read.
+pub type Facts = BTreeMap<String, String>;
+
+/// One customer contact: the input of a decision.
+///
+/// Built with [`Contact::new`] and the `with_*` methods, or deserialized from JSON.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{Channel, Contact, Progress};
+///
+/// let contact = Contact::new("customer-42", Channel::Phone)
+///     .with_topic("email.setup")
+///     .with_locale("es")
+///     .with_progress(Progress::Explained)
+///     .with_fact("plan", "premium");
+///
+/// let json = serde_json::to_string(&contact)?;
+/// let back: Contact = serde_json::from_str(&json)?;
+/// assert_eq!(back, contact);
+///
+/// // A chatbot sends only what it knows; the rest takes its default.
+/// let from_bot: Contact = serde_json::from_str(
+///     r#"{"customer": "c-7", "channel": "chat", "text": "no puedo configurar el correo"}"#,
+/// )?;
+/// assert_eq!(from_bot.progress, Progress::Fresh);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Contact {
+    /// The customer, as an opaque id of the host.
+    pub customer: String,
+    /// How the contact arrives.
+    pub channel: Channel,
+    /// The topic id, when the host knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// The customer's own words, triaged to a topic when `topic` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The customer's locale (`"es"`, `"en-GB"`); the policy's default when absent or unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The highest system tier already gone through for this topic.
+    #[serde(default)]
+    pub progress: Progress,
+    /// Facts supplied by the host.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: Facts,
+    /// Whether the customer asks for a superior (R3.3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub asks_for_superior: bool,
+}
+
+impl Contact {
+    /// A fresh contact of `customer` on `channel`, with no topic, text, locale or facts.
+    pub fn new(customer: impl Into<String>, channel: Channel) -> Self {
+        Contact {
+            customer: customer.into(),
+            channel,
+            topic: None,
+            text: None,
+            locale: None,
+            progress: Progress::Fresh,
+            facts: Facts::new(),
+            asks_for_superior: false,
+        }
+    }
+
+    /// This contact about `topic`.
+    #[must_use]
+    pub fn with_topic(mut self, topic: impl Into<String>) -> Self {
+        self.topic = Some(topic.into());
+        self
+    }
+
+    /// This contact with the customer's own words, to triage when there is no topic.
+    #[must_use]
+    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+
+    /// This contact in `locale`.
+    #[must_use]
+    pub fn with_locale(mut self, locale: impl Into<String>) -> Self {
+        self.locale = Some(locale.into());
+        self
+    }
+
+    /// This contact on another channel (the same customer switching from chat to phone).
+    #[must_use]
+    pub fn with_channel(mut self, channel: Channel) -> Self {
+        self.channel = channel;
+        self
+    }
+
+    /// This contact with the customer's progress on the ladder.
+    #[must_use]
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// This contact with one more fact.
+    #[must_use]
+    pub fn with_fact(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.facts.insert(key.into(), value.into());
+        self
+    }
+
+    /// This contact with the customer asking for a superior (R3.3).
+    #[must_use]
+    pub fn asking_for_superior(mut self) -> Self {
+        self.asks_for_superior = true;
+        self
+    }
+}
+
+/// Who is about to answer: a system (by system id) or a staff member (by role id).
+///
+/// Serialized as `{"system": "ivr"}` or `{"staff": "support-agent"}`.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Responder;
+/// let r: Responder = serde_json::from_str(r#"{"staff": "sales-agent"}"#)?;
+/// assert_eq!(r, Responder::staff("sales-agent"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Responder {
+    /// A tier-1 or tier-2 system, by its id in the policy.
+    System(String),
+    /// A person, by the id of their role in the policy.
+    Staff(String),
+}
+
+impl Responder {
+    /// A system responding.
+    pub fn system(id: impl Into<String>) -> Self {
+        Responder::System(id.into())
+    }
+
+    /// A staff member of `role` responding.
+    pub fn staff(role: impl Into<String>) -> Self {
+        Responder::Staff(role.into())
+    }
+}
+
+impl fmt::Display for Responder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Responder::System(id) => write!(f, "system `{id}`"),
+            Responder::Staff(id) => write!(f, "staff role `{id}`"),
+        }
+    }
+}

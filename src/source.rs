@@ -1,0 +1,42 @@
+//! Line and column for diagnostics of policies loaded from TOML text: each diagnostic's
+//! document path is looked up in the spanned TOML tree.
+
+use toml::de::{DeTable, DeValue};
+
+use crate::diagnostic::{Diagnostic, Location, PathSegment};
+
+/// Sets the location of every diagnostic whose path can be found in `source`; a path that
+/// ends below what was written (a missing key) gets the location of its nearest ancestor.
+pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let Ok(root) = DeTable::parse(source) else {
+        return diagnostics;
+    };
+    for d in &mut diagnostics {
+        if d.location.is_some() {
+            continue;
+        }
+        let mut span = root.span();
+        let mut table = Some(root.get_ref());
+        let mut value: Option<&DeValue<'_>> = None;
+        for segment in d.path.segments() {
+            let next = match segment {
+                PathSegment::Key(k) => table
+                    .and_then(|t| {
+                        t.iter()
+                            .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
+                    })
+                    .map(|(key, v)| (key.span(), v)),
+                PathSegment::Index(i) => value
+                    .and_then(DeValue::as_array)
+                    .and_then(|a| a.iter().nth(*i))
+                    .map(|v| (v.span(), v)),
+            };
+            let Some((key_span, v)) = next else { break };
+            span = key_span;
+            value = Some(v.get_ref());
+            table = v.get_ref().as_table();
+        }
+        d.location = Some(Location::of_offset(source, span.start));
+    }
+    diagnostics
+}

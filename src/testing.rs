@@ -1,0 +1,1 @@
+//! Proptest strategies and consistency assertions for hosts' own tests (being written).
