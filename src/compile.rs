@@ -1003,7 +1003,9 @@ impl<'d> Compiler<'d> {
                 Some(text) => {
                     let id = format!("handover.{}", kind.name());
                     let texts = self.locale_texts(text, &path, Usage::Handover(kind));
-                    handover[kind as usize] = messages.len() as Ix;
+                    if let Some(slot) = handover.get_mut(kind as usize) {
+                        *slot = messages.len() as Ix;
+                    }
                     message_index.insert(id.as_str().into(), messages.len() as Ix);
                     messages.push(Message {
                         id: id.into(),
@@ -1103,7 +1105,7 @@ impl<'d> Compiler<'d> {
         let fact_value_index = fact_values
             .iter()
             .enumerate()
-            .map(|(i, v): (usize, &Box<str>)| (v.clone(), i as Ix))
+            .map(|(i, v)| (Box::<str>::from(&**v), i as Ix))
             .collect();
         let engine = Engine {
             name: name.into(),
@@ -1165,10 +1167,6 @@ impl<'d> Compiler<'d> {
         }
     }
 
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call site, each index is needed"
-    )]
     fn rules(
         &mut self,
         topics: &[Topic],

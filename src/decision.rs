@@ -172,7 +172,7 @@ impl<'e> Decision<'e> {
     }
 
     fn with_handover(self, outcome: Outcome, handover: Handover) -> Self {
-        let message = self.engine.handover[handover as usize];
+        let message = self.engine.handover_message(handover);
         self.with_message(outcome, message)
     }
 
@@ -406,7 +406,7 @@ impl<'e> Decision<'e> {
         if self.previous.is_none() {
             return Ok(false);
         }
-        let changed = self.engine.handover[Handover::Changed as usize];
+        let changed = self.engine.handover_message(Handover::Changed);
         match self.template(changed, 1) {
             Some(t) => t
                 .render(out, &|b, o| self.fill(b, o, values), values)

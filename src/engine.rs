@@ -647,6 +647,10 @@ impl Engine {
         }
     }
 
+    pub(crate) fn handover_message(&self, h: Handover) -> Ix {
+        self.handover.get(h as usize).copied().unwrap_or(NONE)
+    }
+
     pub(crate) fn topic_id(&self, t: Ix) -> &str {
         self.topics.get(t as usize).map_or("", |t| &t.id)
     }

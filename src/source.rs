@@ -28,7 +28,7 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
                     .map(|(key, v)| (key.span(), v)),
                 PathSegment::Index(i) => value
                     .and_then(DeValue::as_array)
-                    .and_then(|a| a.iter().nth(*i))
+                    .and_then(|a| a.get(*i))
                     .map(|v| (v.span(), v)),
             };
             let Some((key_span, v)) = next else { break };
