@@ -11,6 +11,7 @@
 //! column. Compiling the file must report every expected error and no other (so one defect
 //! gives one precise diagnostic, not a cascade). Issue 2, point 3 and point 8.
 
+#![cfg(feature = "toml")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,6 +1,7 @@
 //! The seed's own scenarios, exactly as `examples/quickstart.rs` walks through them (same
 //! contacts, same responders), with their outcomes asserted. Issue 2, points 7 and 8.
 
+#![cfg(feature = "toml")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

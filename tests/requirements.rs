@@ -2,6 +2,7 @@
 //! (issue 2, point 8). Only the public API; the expected values come from the policy document
 //! (parsed with `PolicyDocument::from_toml_str`), never from the engine's own answers.
 
+#![cfg(feature = "toml")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
