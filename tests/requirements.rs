@@ -605,7 +605,7 @@ fn r3_3_the_support_chain_goes_agent_supervisor_manager_review() {
         ["support-agent", "support-supervisor", "support-manager"]
             .iter()
             .map(|r| {
-                let d = engine().decide(&c, &staff(*r));
+                let d = engine().decide(&c, &staff(r));
                 (d.outcome(), d.rank())
             })
             .collect();
