@@ -840,6 +840,11 @@ then = { answer = "notice-b" }
 id = "general-to-billing"
 when = { topic = "general", progress = "explained", rank = "agent" }
 then = { route = "billing" }
+
+[[rules]]
+id = "vip-billing"
+when = { topic = "billing.*", facts = { vip = true }, department = ["billing", "support"] }
+then = { skip_ladder = true }
 "#;
 
 static CORNERS: LazyLock<Engine> =
@@ -1101,4 +1106,40 @@ fn locales_fall_back_by_language_then_to_the_default() {
         &staff("support-agent"),
     );
     assert_eq!((d.locale(), d.flags().locale_fallback), (default, false));
+}
+
+#[test]
+fn rules_read_boolean_fact_values_as_text_and_match_lists() {
+    let e = &*CORNERS;
+    let fresh = |topic: &str| Contact::new("c", Channel::Phone).with_topic(topic);
+    // `vip = true` in the policy matches the fact value "true"; the department list matches
+    // either department.
+    let d = e.decide(
+        &fresh("billing.refund").with_fact("vip", "true"),
+        &staff("billing-agent"),
+    );
+    assert_eq!(
+        (d.outcome(), d.rule()),
+        (Outcome::Authorize, Some("vip-billing"))
+    );
+    assert!(d.flags().ladder_skipped);
+    let d = e.decide(
+        &fresh("billing.credit").with_fact("vip", "true"),
+        &staff("specialist"),
+    );
+    assert_eq!(
+        (d.outcome(), d.rule()),
+        (Outcome::Route, Some("vip-billing"))
+    );
+    // Another value, or a responder the rule does not name: the ladder.
+    let d = e.decide(
+        &fresh("billing.refund").with_fact("vip", "false"),
+        &staff("billing-agent"),
+    );
+    assert_eq!((d.outcome(), d.rule()), (Outcome::Redirect, None));
+    let d = e.decide(
+        &fresh("billing.refund").with_fact("vip", "true"),
+        &staff("temp"),
+    );
+    assert_eq!((d.outcome(), d.rule()), (Outcome::Redirect, None));
 }
