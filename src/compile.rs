@@ -73,7 +73,10 @@ impl EngineBuilder {
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
         let doc = PolicyDocument::from_toml_str(source)?;
         self.compile(&doc).map_err(|e| {
-            PolicyError::new(crate::source::locate_toml(source, e.diagnostics().to_vec()))
+            let mut diagnostics = crate::source::locate_toml(source, e.diagnostics().to_vec());
+            // Top to bottom, as a reader goes through the file (stable: ties keep their order).
+            diagnostics.sort_by_key(|d| d.location);
+            PolicyError::new(diagnostics)
         })
     }
 

@@ -349,7 +349,13 @@ fn a_policy_with_many_errors_reports_all_of_them_at_once() {
     for d in err.diagnostics() {
         assert!(d.location.is_some() && !d.hint.is_empty(), "{d}");
     }
-    // Reported in a stable order: compiling twice gives the same error.
+    // Reported top to bottom, as a reader goes through the file, and the same every time.
+    let locations: Vec<Location> = err
+        .diagnostics()
+        .iter()
+        .filter_map(|d| d.location)
+        .collect();
+    assert!(locations.windows(2).all(|w| w[0] <= w[1]), "{err}");
     assert_eq!(Engine::from_toml_str(&source).unwrap_err(), err);
 }
 
