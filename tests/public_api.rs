@@ -828,3 +828,54 @@ fn decide_prepared_equals_decide_over_the_whole_example() {
     }
     assert!(n > 100_000, "{n}");
 }
+
+#[test]
+fn decide_is_total_and_always_delivers_a_message() {
+    let long = "configurar el correo ".repeat(5_000);
+    let odd = [
+        Contact::new("", Channel::Custom(String::new())),
+        Contact::new("c", Channel::Phone).with_topic(""),
+        Contact::new("c", Channel::Phone).with_topic("email.*"),
+        Contact::new("c", Channel::Phone).with_topic("*"),
+        Contact::new("c", Channel::Chat).with_text(""),
+        Contact::new("c", Channel::Chat)
+            .with_text(long)
+            .with_locale("es"),
+        Contact::new("c", Channel::Chat)
+            .with_text("{where} {{x}} \u{0}\u{202e}")
+            .with_locale("-"),
+        Contact::new("c", Channel::Chat).with_locale("é-ñ_"),
+        Contact::new("c", Channel::Custom("phone".into())).with_topic("email.setup"),
+        Contact::new("c", Channel::Web)
+            .with_topic("email.setup")
+            .with_fact("", "")
+            .with_fact("outage", ""),
+    ];
+    let mut responders = responders(engine());
+    responders.push(Responder::staff(""));
+    responders.push(Responder::system(""));
+    for c in &odd {
+        for r in &responders {
+            for progress in Progress::ALL {
+                let c = c.clone().with_progress(progress);
+                let d = engine().decide(&c, r);
+                assert!(!d.message_id().is_empty(), "{c:?} {r}");
+                assert!(!d.text().is_empty(), "{c:?} {r}");
+                assert!(engine().topics().any(|t| t == d.topic()));
+                assert!(engine().locales().any(|l| l == d.locale()));
+                let prepared = engine().prepare(&c);
+                assert_eq!(
+                    engine().decide_prepared(&prepared, engine().responder_key(r)),
+                    d
+                );
+            }
+        }
+    }
+    // A custom channel spelled like a standard one is that channel.
+    let a = engine().decide(&odd[8], &Responder::staff("support-agent"));
+    let b = engine().decide(
+        &Contact::new("c", Channel::Phone).with_topic("email.setup"),
+        &Responder::staff("support-agent"),
+    );
+    assert_eq!(a.text(), b.text());
+}

@@ -410,7 +410,7 @@ fn r0_5_a_person_reached_too_early_redirects_with_the_handover_text() {
 }
 
 #[test]
-fn r0_5_redirects_never_use_a_forbidden_phrase() {
+fn r0_5_r2_3_no_decision_uses_a_forbidden_phrase() {
     let forbidden: Vec<regex::Regex> = doc()
         .style
         .forbidden
@@ -418,7 +418,9 @@ fn r0_5_redirects_never_use_a_forbidden_phrase() {
         .map(|f| regex::Regex::new(&f.pattern).unwrap())
         .collect();
     assert!(!forbidden.is_empty());
-    for role in engine().roles() {
+    let mut responders: Vec<Responder> = engine().roles().map(Responder::staff).collect();
+    responders.extend(engine().systems().map(Responder::system));
+    for r in &responders {
         for topic in engine().topics() {
             for progress in Progress::ALL {
                 for locale in ["es", "en"] {
@@ -427,7 +429,7 @@ fn r0_5_redirects_never_use_a_forbidden_phrase() {
                         if superior {
                             c = c.asking_for_superior();
                         }
-                        let text = engine().decide(&c, &staff(role)).text();
+                        let text = engine().decide(&c, r).text();
                         assert!(!text.is_empty());
                         for f in &forbidden {
                             assert!(!f.is_match(&text), "`{f}` in {text}");
