@@ -161,7 +161,9 @@ fn r0_5_decisions_over_generated_policies_follow_the_procedure() {
                     .clone()
                     .with_locale(locale)
                     .with_channel(Channel::Custom("sms".into()));
-                let text = engine.decide(&c, &Responder::system("self-diagnosis")).text();
+                let text = engine
+                    .decide(&c, &Responder::system("self-diagnosis"))
+                    .text();
                 assert!(!text.is_empty() && !text.contains('{'), "{n}: {id}: {text}");
             }
         }

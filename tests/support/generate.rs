@@ -171,7 +171,11 @@ fn guide(i: usize, w: &str, rng: &mut Rng) -> MessageDoc {
         return plain_message(es(1), en(1));
     }
     let mut m = MessageDoc::default();
-    for (v, change) in [(1, None), (2, Some(Change::Editorial)), (3, Some(Change::Substantive))] {
+    for (v, change) in [
+        (1, None),
+        (2, Some(Change::Editorial)),
+        (3, Some(Change::Substantive)),
+    ] {
         let mut version = VersionDoc::default();
         version.change = change;
         version.text = locale_text(es(v), en(v));
@@ -217,10 +221,22 @@ pub fn policy_seeded(topics: usize, seed: u64) -> PolicyDocument {
         (
             "self-diagnosis",
             "Centro de ayuda",
-            &[("web", "https://ayuda.example"), ("phone", "IVR, opción 2"), ("sms", "ayuda.example")][..],
+            &[
+                ("web", "https://ayuda.example"),
+                ("phone", "IVR, opción 2"),
+                ("sms", "ayuda.example"),
+            ][..],
         ),
-        ("ivr", "Línea informativa", &[("phone", "900 100 200, opción 1")][..]),
-        ("chatbot", "Asistente virtual", &[("chat", "https://ayuda.example/chat")][..]),
+        (
+            "ivr",
+            "Línea informativa",
+            &[("phone", "900 100 200, opción 1")][..],
+        ),
+        (
+            "chatbot",
+            "Asistente virtual",
+            &[("chat", "https://ayuda.example/chat")][..],
+        ),
     ] {
         let mut s = SystemDoc::default();
         s.tier = Some(Tier::Explains);
@@ -279,7 +295,9 @@ pub fn policy_seeded(topics: usize, seed: u64) -> PolicyDocument {
             doc.messages.insert(
                 panel_id,
                 plain_message(
-                    format!("Puede gestionar {w} usted mismo en {{system}}, sección {w}: {{where}}."),
+                    format!(
+                        "Puede gestionar {w} usted mismo en {{system}}, sección {w}: {{where}}."
+                    ),
                     format!("You can manage {w} yourself in {{system}}, under {w}: {{where}}."),
                 ),
             );
@@ -375,9 +393,15 @@ pub fn policy_seeded(topics: usize, seed: u64) -> PolicyDocument {
 
     for (pattern, why) in [
         ("(?i)eso no nos compete", "frase de exclusión (R2.3)"),
-        ("(?i)not (my|our) (department|problem)", "exclusion phrase (R2.3)"),
+        (
+            "(?i)not (my|our) (department|problem)",
+            "exclusion phrase (R2.3)",
+        ),
         ("(?i)no hay nadie m[aá]s", "siempre hay un superior (R3.3)"),
-        ("(?i)\\bi (don.t|do not) know\\b", "point to the explaining system (R0.9)"),
+        (
+            "(?i)\\bi (don.t|do not) know\\b",
+            "point to the explaining system (R0.9)",
+        ),
     ] {
         let mut f = ForbiddenDoc::default();
         f.pattern = pattern.to_owned();
@@ -434,8 +458,18 @@ const FILLER_ES: [&str; 12] = [
     "intento", "entrar",
 ];
 const FILLER_EN: [&str; 12] = [
-    "hello", "good", "afternoon", "i", "have", "a", "question", "since", "yesterday", "because",
-    "when", "trying",
+    "hello",
+    "good",
+    "afternoon",
+    "i",
+    "have",
+    "a",
+    "question",
+    "since",
+    "yesterday",
+    "because",
+    "when",
+    "trying",
 ];
 
 /// A customer's message of about `bytes` bytes in `locale` (`"es"` or `"en"`): ordinary words,
@@ -445,12 +479,20 @@ pub fn customer_text(topic: usize, bytes: usize, locale: &str, seed: u64) -> Str
     let (filler, phrase): (&[&str], String) = if locale == "es" {
         (
             &FILLER_ES,
-            format!("no puedo {} mi {}", ES_VERBS[topic % ES_VERBS.len()], word(topic)),
+            format!(
+                "no puedo {} mi {}",
+                ES_VERBS[topic % ES_VERBS.len()],
+                word(topic)
+            ),
         )
     } else {
         (
             &FILLER_EN,
-            format!("cannot {} my {}", EN_VERBS[topic % EN_VERBS.len()], word(topic)),
+            format!(
+                "cannot {} my {}",
+                EN_VERBS[topic % EN_VERBS.len()],
+                word(topic)
+            ),
         )
     };
     let mut out = String::with_capacity(bytes + 64);
