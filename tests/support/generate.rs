@@ -538,3 +538,52 @@ pub fn draft(bytes: usize, with_forbidden: bool) -> String {
     }
     out
 }
+
+/// `count` contacts and responders spread over `engine`'s whole policy (any policy, the
+/// example included): every topic, progress, locale, staff role and system, some channels,
+/// and the facts the generated rules read (`plan`, `accessibility`, `outage`) now and then.
+/// What a busy support platform asks, in a fixed pseudo-random order.
+pub fn workload(
+    engine: &unified_message::Engine,
+    count: usize,
+    seed: u64,
+) -> Vec<(unified_message::Contact, unified_message::Responder)> {
+    use unified_message::{Channel, Contact, Progress, Responder};
+    let mut rng = Rng::new(seed);
+    let topics: Vec<&str> = engine.topics().collect();
+    let roles: Vec<&str> = engine.roles().collect();
+    let systems: Vec<&str> = engine.systems().collect();
+    let locales: Vec<&str> = engine.locales().collect();
+    let departments: Vec<&str> = engine.departments().collect();
+    let channels = [
+        Channel::Phone,
+        Channel::Web,
+        Channel::Chat,
+        Channel::Email,
+        Channel::Custom("sms".to_owned()),
+    ];
+    (0..count)
+        .map(|_| {
+            let mut c = Contact::new(
+                format!("customer-{}", rng.below(100_000)),
+                rng.pick(&channels).clone(),
+            )
+            .with_topic(*rng.pick(&topics))
+            .with_locale(*rng.pick(&locales))
+            .with_progress(*rng.pick(&Progress::ALL));
+            match rng.below(8) {
+                0 => c = c.with_fact("plan", "premium"),
+                1 => c = c.with_fact("accessibility", "true"),
+                2 => c = c.with_fact("outage", *rng.pick(&departments)),
+                3 => c = c.asking_for_superior(),
+                _ => c = c.with_fact("plan", "basic"),
+            }
+            let responder = if rng.below(3) == 0 {
+                Responder::system(*rng.pick(&systems))
+            } else {
+                Responder::staff(*rng.pick(&roles))
+            };
+            (c, responder)
+        })
+        .collect()
+}
