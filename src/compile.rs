@@ -1095,9 +1095,9 @@ impl<'d> Compiler<'d> {
         topic_rule_start.push(topic_rules.len() as Ix);
 
         let triage = crate::triage::Triage::build(
-            &topics,
             &self.locales,
-            doc.triage.as_ref(),
+            doc,
+            self.regex_size_limit,
             &mut self.diags,
         );
         let urgency = crate::urgency::Weights::build(doc.urgency.as_ref(), &mut self.diags);

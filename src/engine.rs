@@ -559,7 +559,7 @@ impl Engine {
                 }
             },
             (None, Some(text)) => {
-                let t = self.triage.best(self, text, self.locale_of(contact).0);
+                let t = self.triage.best(text, self.locale_of(contact).0);
                 match t {
                     Some(t) => {
                         trace.step(|| {
@@ -617,7 +617,12 @@ impl Engine {
     /// The locale index for a contact, and whether the default was used for a locale that is
     /// not declared. `es-AR` falls back to `es` before the default.
     pub(crate) fn locale_of(&self, contact: &Contact) -> (Ix, bool) {
-        let Some(wanted) = contact.locale.as_deref() else {
+        self.locale_ix(contact.locale.as_deref())
+    }
+
+    /// [`Engine::locale_of`] for a locale name.
+    pub(crate) fn locale_ix(&self, wanted: Option<&str>) -> (Ix, bool) {
+        let Some(wanted) = wanted else {
             return (0, false);
         };
         let find = |l: &str| {

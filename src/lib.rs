@@ -32,6 +32,11 @@ pub use crate::diagnostic::{Diagnostic, DocPath, Location, PathSegment, PolicyEr
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::template::{MissingValue, NoValues, Values};
+pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
+pub use crate::triage::{
+    DEFAULT_THRESHOLD, KeywordMatch, TriageCandidate, TriageReason, TriageResult, fold_text,
+};
+pub use crate::urgency::{Contribution, ContributionKind, Urgency};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.
 pub const EXAMPLE_POLICY: &str = include_str!("../examples/policies/acme-hosting.toml");
