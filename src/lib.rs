@@ -31,8 +31,8 @@ pub use crate::decision::{
 pub use crate::diagnostic::{Diagnostic, DocPath, Location, PathSegment, PolicyError, Severity};
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
-pub use crate::template::{MissingValue, NoValues, Values};
 pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
+pub use crate::template::{MissingValue, NoValues, Values};
 pub use crate::triage::{
     DEFAULT_THRESHOLD, KeywordMatch, TriageCandidate, TriageReason, TriageResult, fold_text,
 };

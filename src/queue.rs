@@ -36,7 +36,12 @@ pub struct QueuedCase {
 
 impl QueuedCase {
     /// A case for a queue.
-    pub fn new(case: impl Into<String>, topic: impl Into<String>, urgency: f64, arrival: u64) -> Self {
+    pub fn new(
+        case: impl Into<String>,
+        topic: impl Into<String>,
+        urgency: f64,
+        arrival: u64,
+    ) -> Self {
         QueuedCase {
             case: case.into(),
             topic: topic.into(),
@@ -305,7 +310,12 @@ impl Queues {
         self.queues
             .entry(department.clone())
             .or_default()
-            .push(QueuedCase::new(case, topic_id.clone(), urgency.score, arrival));
+            .push(QueuedCase::new(
+                case,
+                topic_id.clone(),
+                urgency.score,
+                arrival,
+            ));
         Routed {
             department,
             topic: topic_id,

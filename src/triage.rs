@@ -415,18 +415,18 @@ impl Triage {
                 weight: weight_of(words.max(1)),
             };
             match scores.iter_mut().find(|s| s.topic == keyword.topic) {
-                Some(s) => {
-                    s.score += hit.weight;
-                    s.first = s.first.min(hit.start);
-                    s.hits.push(hit);
-                }
+                Some(s) => s.hits.push(hit),
                 None => scores.push(Score {
                     topic: keyword.topic,
-                    score: hit.weight,
+                    score: 0.0,
                     first: hit.start,
                     hits: vec![hit],
                 }),
             }
+        }
+        for s in &mut scores {
+            s.first = s.hits.iter().map(|h| h.start).min().unwrap_or(0);
+            s.score = stretch_score(&s.hits);
         }
         scores.sort_by(|a, b| {
             b.score
@@ -490,10 +490,14 @@ impl Triage {
             .collect();
         let (topic, reason) = match scores.first() {
             None => (engine.fallback_topic().to_owned(), TriageReason::NoMatch),
-            Some(_) if confidence < self.threshold => {
-                (engine.fallback_topic().to_owned(), TriageReason::BelowThreshold)
-            }
-            Some(best) => (engine.topic_id(best.topic).to_owned(), TriageReason::Keywords),
+            Some(_) if confidence < self.threshold => (
+                engine.fallback_topic().to_owned(),
+                TriageReason::BelowThreshold,
+            ),
+            Some(best) => (
+                engine.topic_id(best.topic).to_owned(),
+                TriageReason::Keywords,
+            ),
         };
         TriageResult {
             topic,
@@ -503,6 +507,29 @@ impl Triage {
             candidates,
         }
     }
+}
+
+/// A topic's score: each stretch of text counts once, so keywords of the topic whose matches
+/// overlap add only the heaviest of their weights.
+fn stretch_score(hits: &[Hit]) -> f64 {
+    let mut spans: Vec<(usize, usize, f64)> =
+        hits.iter().map(|h| (h.start, h.end, h.weight)).collect();
+    spans.sort_by_key(|&(start, end, _)| (start, end));
+    let mut total = 0.0;
+    let mut cluster: Option<(usize, f64)> = None;
+    for (start, end, weight) in spans {
+        cluster = match cluster {
+            Some((cluster_end, best)) if start < cluster_end => {
+                Some((cluster_end.max(end), best.max(weight)))
+            }
+            Some((_, best)) => {
+                total += best;
+                Some((end, weight))
+            }
+            None => Some((end, weight)),
+        };
+    }
+    total + cluster.map_or(0.0, |(_, best)| best)
 }
 
 /// The span in the original text of folded bytes `start..end`: from the start of the first

@@ -162,11 +162,7 @@ impl fmt::Display for Contribution {
                 "topic `{}` severity {}: {:+}",
                 self.name, self.value, self.points
             )?,
-            _ => write!(
-                f,
-                "`{}` = `{}`: {:+}",
-                self.name, self.value, self.points
-            )?,
+            _ => write!(f, "`{}` = `{}`: {:+}", self.name, self.value, self.points)?,
         }
         if let Some(note) = &self.note {
             write!(f, " ({note})")?;
@@ -279,12 +275,7 @@ impl Engine {
                     match max {
                         Some(m) if raw_points.abs() > *m => (
                             m.copysign(raw_points),
-                            format!(
-                                "{} × {}, capped at {}",
-                                number(n),
-                                number(*per),
-                                number(*m)
-                            ),
+                            format!("{} × {}, capped at {}", number(n), number(*per), number(*m)),
                         ),
                         _ => (raw_points, format!("{} × {}", number(n), number(*per))),
                     }
@@ -298,10 +289,7 @@ impl Engine {
                 note: Some(note),
             });
         }
-        let severity = self
-            .topics
-            .get(topic as usize)
-            .map_or(0.0, |t| t.severity);
+        let severity = self.topics.get(topic as usize).map_or(0.0, |t| t.severity);
         contributions.push(Contribution {
             kind: ContributionKind::Severity,
             name: self.topic_id(topic).to_owned(),
