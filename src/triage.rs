@@ -336,11 +336,11 @@ impl Triage {
                         .parse(&folded)
                         .map_or(true, |hir| hir.properties().minimum_len() == Some(0));
                     if can_be_empty {
-                        diags.push(Diagnostic::warning(
+                        diags.push(Diagnostic::error(
                             "keyword-matches-empty",
                             path(),
                             format!(
-                                "keyword `{pattern}` can match empty text, so it would match every inquiry; it is ignored"
+                                "keyword `{pattern}` can match empty text, so it would match every inquiry"
                             ),
                             "make it require at least one character, e.g. `colou?r` instead of `(colou?r)?`",
                         ));
