@@ -870,7 +870,7 @@ impl<'d> Compiler<'d> {
                     );
                 }
                 for (i, pattern) in patterns.iter().enumerate() {
-                    if self.regex(pattern, kp.index(i), true).is_some() {
+                    if self.regex(pattern, kp.index(i), false).is_some() {
                         if let Some(list) = li.and_then(|li| keywords.get_mut(li)) {
                             list.push(pattern.as_str().into());
                         }
@@ -1104,6 +1104,7 @@ impl<'d> Compiler<'d> {
         topic_rule_start.push(topic_rules.len() as Ix);
 
         let triage = crate::triage::Triage::build(
+            &topics,
             &self.locales,
             doc,
             self.regex_size_limit,

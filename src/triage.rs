@@ -7,12 +7,15 @@
 //!
 //! Case and accents never matter. The customer's text is *folded* — canonical decomposition
 //! (NFD, with the `unicode-normalization` crate), combining marks dropped, lowercased — so
-//! "CONFIGURACIÓN" is read as "configuracion". Keywords are folded too, without touching their
-//! syntax: each pattern is parsed with `regex-syntax`, and only its literal characters are
-//! rewritten (`configuración` → `configuracion`, `[nñ]` → `[nn]`); the regex is compiled
-//! case-insensitively, so `Outlook` and `outlook` are the same keyword.
+//! "CONFIGURACIÓN" is read as "configuracion". Keywords are folded the same way without
+//! touching their syntax: each pattern is parsed with `regex-syntax`, and only its literal
+//! characters are rewritten (`Configuración` → `configuracion`, `[NÑ]` → `[nn]`), while
+//! escapes and classes such as `\W` or `\p{Lu}` stay as written (`\p{Lu}` therefore never
+//! matches: the text is lowercase). The set is then compiled case-sensitively, which is much
+//! cheaper than a case-insensitive set.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use regex_syntax::ast::{self, Ast, ClassSetItem};
 use serde::{Deserialize, Serialize};
@@ -20,7 +23,7 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::document::PolicyDocument;
-use crate::engine::{Engine, Ix};
+use crate::engine::{Engine, Ix, Topic};
 
 /// The confidence below which triage answers with the fallback topic when the policy's
 /// `[triage]` section sets no `threshold`.
@@ -78,14 +81,10 @@ pub fn fold_text(text: &str) -> String {
     out
 }
 
-/// Folds only the accents of a character (case is left to the regex's `i` flag).
-fn strip_accents(c: char) -> String {
+/// Folds one character as the text is folded.
+fn fold_char(c: char) -> String {
     let mut out = String::new();
-    decompose_canonical(c, |d| {
-        if !is_combining_mark(d) {
-            out.push(d);
-        }
-    });
+    push_folded(c, &mut out);
     out
 }
 
@@ -105,10 +104,10 @@ struct LiteralCollector {
 
 impl LiteralCollector {
     fn literal(&mut self, lit: &ast::Literal, in_class: bool) {
-        if lit.c.is_ascii() {
+        if lit.c.is_ascii() && !lit.c.is_ascii_uppercase() {
             return;
         }
-        let folded = strip_accents(lit.c);
+        let folded = fold_char(lit.c);
         if folded.chars().eq(std::iter::once(lit.c)) {
             return;
         }
@@ -152,7 +151,7 @@ impl ast::Visitor for &mut LiteralCollector {
 /// The outcome of folding a keyword pattern.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum FoldedPattern {
-    /// The pattern, its literals without accents.
+    /// The pattern, its literals folded.
     Folded(String),
     /// The pattern does not parse (the compiler has already reported it).
     Invalid,
@@ -161,8 +160,9 @@ pub(crate) enum FoldedPattern {
     Unfoldable(char),
 }
 
-/// Rewrites the literal characters of `pattern` without their accents, leaving its syntax
-/// alone: `configuración` → `configuracion`, `[nñ]` → `[nn]`, `\x{e9}` → `e`.
+/// Rewrites the literal characters of `pattern` as the text is folded (no accents, lowercase),
+/// leaving its syntax alone: `Configuración` → `configuracion`, `[NÑ]` → `[nn]`, `\x{c9}` → `e`,
+/// while `\W` or `\p{Lu}` stay as written.
 pub(crate) fn fold_pattern(pattern: &str) -> FoldedPattern {
     let Ok(parsed) = ast::parse::Parser::new().parse(pattern) else {
         return FoldedPattern::Invalid;
@@ -180,7 +180,7 @@ pub(crate) fn fold_pattern(pattern: &str) -> FoldedPattern {
             continue;
         };
         out.push_str(before);
-        let folded = strip_accents(r.c);
+        let folded = fold_char(r.c);
         let mut chars = folded.chars();
         match (chars.next(), chars.next(), r.in_class) {
             (Some(one), None, _) => out.push_str(&regex_syntax::escape(&one.to_string())),
@@ -204,8 +204,26 @@ struct Keyword {
     topic: Ix,
     /// The pattern as written in the policy.
     source: Box<str>,
-    /// The folded pattern, alone: to locate its first match once the set says it matches.
-    regex: regex::Regex,
+    /// The pattern as matched: its literals folded.
+    folded: Box<str>,
+    /// The folded pattern alone, to locate its first match once the set says it matches;
+    /// compiled on the first match (`None`: it does not compile alone, which cannot happen
+    /// once the set it belongs to compiled under the same limit).
+    regex: OnceLock<Option<regex::Regex>>,
+}
+
+impl Keyword {
+    fn regex(&self, size_limit: usize) -> Option<&regex::Regex> {
+        self.regex
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.folded)
+                    .size_limit(size_limit)
+                    .dfa_size_limit(size_limit)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
 }
 
 /// The keywords of one locale: one set for the scan, and each keyword alone to locate it.
@@ -219,6 +237,8 @@ struct LocaleKeywords {
 #[derive(Debug)]
 pub(crate) struct Triage {
     threshold: f64,
+    /// The engine's regex size limit, for the keywords compiled on their first match.
+    size_limit: usize,
     /// By locale index.
     locales: Box<[LocaleKeywords]>,
 }
@@ -227,6 +247,7 @@ impl Default for Triage {
     fn default() -> Self {
         Triage {
             threshold: DEFAULT_THRESHOLD,
+            size_limit: 1 << 20,
             locales: Box::new([]),
         }
     }
@@ -251,23 +272,14 @@ struct Score {
     hits: Vec<Hit>,
 }
 
-fn regex_builder<'a>(
-    builder: &'a mut regex::RegexBuilder,
-    size_limit: usize,
-) -> &'a mut regex::RegexBuilder {
-    builder
-        .case_insensitive(true)
-        .size_limit(size_limit)
-        .dfa_size_limit(size_limit)
-}
-
 impl Triage {
     /// Compiles the keywords of every topic of `doc` (topic `i` of the document is topic `i`
     /// of the engine) into one set per locale, and validates `[triage]`.
     ///
-    /// Keywords that are not valid regular expressions, or in an undeclared locale, have
-    /// already been reported by the compiler and are skipped here.
+    /// Keywords the compiler rejected (not valid regular expressions, too big alone, or in an
+    /// undeclared locale) have already been reported and are skipped here.
     pub(crate) fn build(
+        topics: &[Topic],
         locales: &[Box<str>],
         doc: &PolicyDocument,
         size_limit: usize,
@@ -290,14 +302,22 @@ impl Triage {
         }
         let tpath = DocPath::root().key("topics");
         let mut built = Vec::with_capacity(locales.len());
-        for locale in locales {
+        for (li, locale) in locales.iter().enumerate() {
             let mut keywords = Vec::new();
             let mut folded_sources = Vec::new();
             for (ti, (id, topic)) in doc.topics.iter().enumerate() {
                 let Some(patterns) = topic.keywords.get(locale) else {
                     continue;
                 };
+                // The keywords the compiler accepted (valid, and under the size limit alone).
+                let accepted = topics
+                    .get(ti)
+                    .and_then(|t| t.keywords.get(li))
+                    .map_or(&[][..], |k| &k[..]);
                 for (i, pattern) in patterns.iter().enumerate() {
+                    if !accepted.iter().any(|k| **k == **pattern) {
+                        continue;
+                    }
                     let path = || tpath.key(id).key("keywords").key(&**locale).index(i);
                     let folded = match fold_pattern(pattern) {
                         FoldedPattern::Folded(f) => f,
@@ -314,28 +334,26 @@ impl Triage {
                             continue;
                         }
                     };
-                    let Ok(regex) =
-                        regex_builder(&mut regex::RegexBuilder::new(&folded), size_limit).build()
-                    else {
-                        // Reported by the compiler when the pattern as written fails too.
-                        if folded != *pattern {
-                            diags.push(Diagnostic::error(
-                                "bad-keyword",
-                                path(),
-                                format!(
-                                    "keyword `{pattern}` is no longer a valid regular expression once its accents are removed (`{folded}`)"
-                                ),
-                                "write the keyword without accents",
-                            ));
+                    let hir = match regex_syntax::Parser::new().parse(&folded) {
+                        Ok(hir) => hir,
+                        Err(e) => {
+                            // Reported by the compiler when the pattern as written fails too.
+                            if folded != *pattern {
+                                let detail =
+                                    e.to_string().lines().last().unwrap_or("").trim().to_owned();
+                                diags.push(Diagnostic::error(
+                                    "bad-keyword",
+                                    path(),
+                                    format!(
+                                        "keyword `{pattern}` is no longer a valid regular expression once folded to `{folded}`: {detail}"
+                                    ),
+                                    "write the keyword in lowercase without accents, as triage reads the text",
+                                ));
+                            }
+                            continue;
                         }
-                        continue;
                     };
-                    let can_be_empty = regex_syntax::ParserBuilder::new()
-                        .case_insensitive(true)
-                        .build()
-                        .parse(&folded)
-                        .map_or(true, |hir| hir.properties().minimum_len() == Some(0));
-                    if can_be_empty {
+                    if hir.properties().minimum_len() == Some(0) {
                         diags.push(Diagnostic::error(
                             "keyword-matches-empty",
                             path(),
@@ -346,16 +364,16 @@ impl Triage {
                         ));
                         continue;
                     }
-                    folded_sources.push(folded);
                     keywords.push(Keyword {
                         topic: ti as Ix,
                         source: pattern.as_str().into(),
-                        regex,
+                        folded: folded.as_str().into(),
+                        regex: OnceLock::new(),
                     });
+                    folded_sources.push(folded);
                 }
             }
             let set = regex::RegexSetBuilder::new(&folded_sources)
-                .case_insensitive(true)
                 .size_limit(size_limit)
                 .dfa_size_limit(size_limit)
                 .build();
@@ -385,6 +403,7 @@ impl Triage {
         }
         Triage {
             threshold,
+            size_limit,
             locales: built.into(),
         }
     }
@@ -400,7 +419,7 @@ impl Triage {
             let Some(keyword) = lk.keywords.get(k) else {
                 continue;
             };
-            let Some(m) = keyword.regex.find(folded) else {
+            let Some(m) = keyword.regex(self.size_limit).and_then(|r| r.find(folded)) else {
                 continue;
             };
             let words = m
@@ -720,6 +739,8 @@ mod tests {
         assert_eq!(f(r"\bmigraci[oó]n\b"), r"\bmigraci[oo]n\b");
         assert_eq!(f(r"\x{e9}t\u00E9"), "ete");
         assert_eq!(f(r"\p{Lu}\W"), r"\p{Lu}\W");
+        assert_eq!(f("Outlook|[A-Z]+"), "outlook|[a-z]+");
+        assert_eq!(f("SEÑAL"), "senal");
         assert_eq!(f("한+"), "(?:\u{1112}\u{1161}\u{11ab})+");
         assert_eq!(fold_pattern("[한]"), FoldedPattern::Unfoldable('한'));
         assert_eq!(fold_pattern("(unclosed"), FoldedPattern::Invalid);
