@@ -27,7 +27,9 @@ pub struct QueuedCase {
     pub case: String,
     /// The case's topic.
     pub topic: String,
-    /// Its urgency score (higher first; NaN counts as the least urgent).
+    /// Its urgency score, higher first. [`Queue::push`] stores non-finite values within the
+    /// finite range, so that every format (JSON too) can store the queue: NaN and -∞ as the
+    /// lowest `f64`, +∞ as the highest.
     pub urgency: f64,
     /// When it arrived, in the host's terms: a sequence number or a timestamp (older first
     /// among equally urgent cases).
@@ -51,31 +53,32 @@ impl QueuedCase {
     }
 }
 
+/// An urgency a queue can order and every format can store: finite, and `-0.0` as `0.0`.
+fn storable(urgency: f64) -> f64 {
+    if urgency.is_nan() {
+        f64::MIN
+    } else if urgency == 0.0 {
+        0.0
+    } else {
+        urgency.clamp(f64::MIN, f64::MAX)
+    }
+}
+
 /// The position of a case in a queue: the first key is served first.
 #[derive(Clone, Copy, Debug)]
 struct Key {
+    /// Always [`storable`].
     urgency: f64,
     arrival: u64,
     /// Insertion order, so that equal urgency and arrival keep first-in, first-out.
     seq: u64,
 }
 
-impl Key {
-    /// NaN sorts as the least urgent value.
-    fn urgency(&self) -> f64 {
-        if self.urgency.is_nan() {
-            f64::NEG_INFINITY
-        } else {
-            self.urgency
-        }
-    }
-}
-
 impl Ord for Key {
     fn cmp(&self, other: &Self) -> Ordering {
         other
-            .urgency()
-            .total_cmp(&self.urgency())
+            .urgency
+            .total_cmp(&self.urgency)
             .then(self.arrival.cmp(&other.arrival))
             .then(self.seq.cmp(&other.seq))
     }
@@ -96,8 +99,8 @@ impl PartialEq for Key {
 impl Eq for Key {}
 
 /// A priority queue of cases: the most urgent first, the oldest first among equally urgent
-/// ones, first pushed first among exact ties — a total order, also with NaN urgencies (the
-/// least urgent). Each case id is held once: pushing a case again replaces it.
+/// ones, first pushed first among exact ties — a total order, also with NaN urgencies (stored
+/// as the least urgent value). Each case id is held once: pushing a case again replaces it.
 ///
 /// Serializes as the list of cases in the order they will be served, so that a host can
 /// store it and load it back unchanged.
@@ -137,7 +140,8 @@ impl Queue {
 
     /// Adds a case; a case with the same id already queued is replaced (its old entry is
     /// returned), so re-scoring a case never duplicates it.
-    pub fn push(&mut self, case: QueuedCase) -> Option<QueuedCase> {
+    pub fn push(&mut self, mut case: QueuedCase) -> Option<QueuedCase> {
+        case.urgency = storable(case.urgency);
         let previous = self.remove(&case.case);
         let key = Key {
             urgency: case.urgency,
