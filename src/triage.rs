@@ -294,7 +294,7 @@ impl Triage {
                     "bad-threshold",
                     DocPath::root().key("triage").key("threshold"),
                     format!("triage threshold `{t}` is not a number between 0 and 1"),
-                    &format!(
+                    format!(
                         "use a confidence such as `{DEFAULT_THRESHOLD}` (the default): below it, triage answers with the fallback topic"
                     ),
                 ));

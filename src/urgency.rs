@@ -10,13 +10,27 @@ use crate::document::UrgencyDoc;
 use crate::engine::{Engine, Ix};
 use crate::model::Contact;
 
+/// Points when a fact equals a value.
+#[derive(Debug)]
+struct FactWeight {
+    fact: Box<str>,
+    equals: Box<str>,
+    points: f64,
+}
+
+/// Points per unit of a numeric fact, up to a cap in magnitude.
+#[derive(Debug)]
+struct CountWeight {
+    fact: Box<str>,
+    per: f64,
+    max: Option<f64>,
+}
+
 /// The compiled urgency weights.
 #[derive(Debug)]
 pub(crate) struct Weights {
-    /// `(fact, value, points)`.
-    facts: Box<[(Box<str>, Box<str>, f64)]>,
-    /// `(fact, points per unit, cap)`.
-    counts: Box<[(Box<str>, f64, Option<f64>)]>,
+    facts: Box<[FactWeight]>,
+    counts: Box<[CountWeight]>,
     /// Points per unit of the topic's severity.
     severity: f64,
 }
@@ -70,7 +84,11 @@ impl Weights {
             let p = upath.key("facts").index(i);
             let named = non_empty_fact(&w.fact, p.key("fact"), diags);
             if finite(w.points, p.key("points"), "points", diags) && named {
-                facts.push((w.fact.as_str().into(), w.equals.as_str().into(), w.points));
+                facts.push(FactWeight {
+                    fact: w.fact.as_str().into(),
+                    equals: w.equals.as_str().into(),
+                    points: w.points,
+                });
             }
         }
         let mut counts = Vec::with_capacity(doc.counts.len());
@@ -92,7 +110,11 @@ impl Weights {
                 }
             };
             if named && per_ok && max_ok {
-                counts.push((w.fact.as_str().into(), w.per, w.max));
+                counts.push(CountWeight {
+                    fact: w.fact.as_str().into(),
+                    per: w.per,
+                    max: w.max,
+                });
             }
         }
         let severity = match doc.severity {
@@ -241,7 +263,12 @@ impl Engine {
     pub(crate) fn urgency_for(&self, contact: &Contact, topic: Ix) -> Urgency {
         let w = &self.urgency;
         let mut contributions = Vec::new();
-        for (fact, equals, points) in w.facts.iter() {
+        for FactWeight {
+            fact,
+            equals,
+            points,
+        } in w.facts.iter()
+        {
             if contact
                 .facts
                 .get(&**fact)
@@ -256,7 +283,7 @@ impl Engine {
                 });
             }
         }
-        for (fact, per, max) in w.counts.iter() {
+        for CountWeight { fact, per, max } in w.counts.iter() {
             let Some(raw) = contact.facts.get(&**fact) else {
                 continue;
             };

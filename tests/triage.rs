@@ -35,7 +35,7 @@ fn with_threshold(mut doc: PolicyDocument, threshold: &str) -> PolicyDocument {
 }
 
 fn errors(result: Result<Engine, PolicyError>) -> PolicyError {
-    result.err().expect("the policy should not compile")
+    result.expect_err("the policy should not compile")
 }
 
 #[test]
