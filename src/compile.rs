@@ -59,7 +59,11 @@ impl EngineBuilder {
     pub fn compile(&self, doc: &PolicyDocument) -> Result<Engine, PolicyError> {
         let (engine, diagnostics) = Compiler::new(doc, self).run();
         match engine {
-            Some(engine) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(engine),
+            Some(mut engine) if !diagnostics.iter().any(Diagnostic::is_error) => {
+                // Kept so that `check` reports them.
+                engine.warnings = diagnostics.into();
+                Ok(engine)
+            }
             _ => Err(PolicyError::new(diagnostics)),
         }
     }
@@ -72,9 +76,17 @@ impl EngineBuilder {
     #[cfg(feature = "toml")]
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
         let doc = PolicyDocument::from_toml_str(source)?;
-        self.compile(&doc).map_err(|e| {
-            PolicyError::new(crate::source::locate_toml(source, e.diagnostics().to_vec()))
-        })
+        match self.compile(&doc) {
+            Ok(mut engine) => {
+                let warnings = std::mem::take(&mut engine.warnings).into_vec();
+                engine.warnings = crate::source::locate_toml(source, warnings).into();
+                Ok(engine)
+            }
+            Err(e) => Err(PolicyError::new(crate::source::locate_toml(
+                source,
+                e.diagnostics().to_vec(),
+            ))),
+        }
     }
 
     /// Parses and compiles a JSON policy.
@@ -532,6 +544,7 @@ impl<'d> Compiler<'d> {
         Message {
             id: id.into(),
             versions: versions.into(),
+            versioned: !m.versions.is_empty(),
         }
     }
 
@@ -1015,6 +1028,7 @@ impl<'d> Compiler<'d> {
                             variants: Box::new([]),
                         }]
                         .into(),
+                        versioned: false,
                     });
                 }
                 None if kind == Handover::Changed => {}
@@ -1140,6 +1154,7 @@ impl<'d> Compiler<'d> {
             fallback,
             triage,
             urgency,
+            warnings: Box::new([]),
         };
         (Some(engine), self.diags)
     }

@@ -23,6 +23,7 @@ pub mod testing;
 mod triage;
 mod urgency;
 
+pub use crate::check::{Circumstance, Circumstances, Counterexample, Report, Response, ScreenMatch};
 pub use crate::compile::EngineBuilder;
 pub use crate::decision::{
     Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
