@@ -25,6 +25,9 @@ mod urgency;
 
 pub use crate::check::{Circumstance, Circumstances, Counterexample, Report, Response, ScreenMatch};
 pub use crate::compile::EngineBuilder;
+pub use crate::diff::{
+    DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff,
+};
 pub use crate::decision::{
     Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
     SystemRef,

@@ -16,7 +16,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{Engine, Ix, ResponderIx, ResponderKey, Resolved};
 use crate::model::{Channel, Contact, Responder};
 
-pub(crate) use space::{TopicFacts, responders};
+pub(crate) use space::{ANY_CUSTOMER, TopicFacts, responders};
 pub use space::{Circumstance, Circumstances};
 pub use style::ScreenMatch;
 

@@ -59,6 +59,11 @@ impl TopicFacts {
         TopicFacts { keys }
     }
 
+    /// `(fact key index, mentioned value indices)`, keys in index order.
+    pub(crate) fn keys(&self) -> &[(Ix, Vec<Ix>)] {
+        &self.keys
+    }
+
     /// How many fact assignments: each key absent or one of its values.
     pub(crate) fn combinations(&self) -> usize {
         self.keys
