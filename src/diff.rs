@@ -377,7 +377,8 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
         let (o, n) = match (o, n) {
             (None, None) => continue,
             (None, Some(_)) => {
-                out.messages.push(change(MessageChangeKind::Added, Vec::new()));
+                out.messages
+                    .push(change(MessageChangeKind::Added, Vec::new()));
                 continue;
             }
             (Some(_), None) => {
@@ -452,9 +453,7 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
         }
         if ncount > ocount {
             let added = n.versions.get(ocount..).unwrap_or(&[]);
-            let substantive = added
-                .iter()
-                .any(|v| v.change == Some(Change::Substantive));
+            let substantive = added.iter().any(|v| v.change == Some(Change::Substantive));
             let changed: Vec<String> = match (o.versions.last(), n.versions.last()) {
                 (Some(ov), Some(nv)) => differing(&texts(old, ov), &texts(new, nv)),
                 _ => Vec::new(),
@@ -554,7 +553,8 @@ fn decisions(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
                             if same(&a, &b) {
                                 continue;
                             }
-                            let (before, after) = (DecisionSummary::of(&a), DecisionSummary::of(&b));
+                            let (before, after) =
+                                (DecisionSummary::of(&a), DecisionSummary::of(&b));
                             let slot = current.get_mut(i);
                             let existing = slot
                                 .as_ref()

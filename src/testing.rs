@@ -200,7 +200,10 @@ pub fn circumstances(engine: &Engine) -> BoxedStrategy<(Contact, Responder)> {
 pub fn assert_consistent(engine: &Engine) {
     let report = engine.check();
     if !report.is_clean() {
-        #[expect(clippy::panic, reason = "an assertion for tests: failing is its purpose")]
+        #[expect(
+            clippy::panic,
+            reason = "an assertion for tests: failing is its purpose"
+        )]
         {
             panic!("policy `{}` is not consistent:\n{report}", engine.name());
         }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::decision::{Decision, Outcome};
 use crate::diagnostic::{Diagnostic, DocPath};
-use crate::engine::{Engine, Ix, NONE, NoTrace, ResponderIx, ResponderKey, Resolved, Topic};
+use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx, ResponderKey, Topic};
 use crate::model::{Authority, Progress, Tier};
 
 use super::{TopicFacts, counterexample, responders, response};
@@ -14,7 +14,7 @@ pub(super) struct Coverage {
     pub(super) circumstances: u64,
     /// Per role: it answers or requests authorization somewhere.
     pub(super) role_acts: Vec<bool>,
-    /// Per topic: some staff member gives the topic's answer somewhere.
+    /// Per topic: some staff member answers it somewhere (its answer or a rule's).
     pub(super) topic_answered: Vec<bool>,
 }
 
@@ -107,10 +107,12 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) -> Coverage {
     for (t, topic) in engine.topics.iter().enumerate() {
         let t = t as Ix;
         let space = TopicFacts::new(engine, t);
-        let channel_rule = engine
-            .rules_for(t)
-            .iter()
-            .any(|&r| engine.rules.get(r as usize).is_some_and(|r| r.channels.is_some()));
+        let channel_rule = engine.rules_for(t).iter().any(|&r| {
+            engine
+                .rules
+                .get(r as usize)
+                .is_some_and(|r| r.channels.is_some())
+        });
         values.fill(NONE);
         for combination in 0..space.combinations() {
             space.fill(combination, &mut values);
@@ -190,11 +192,12 @@ impl Ctx<'_> {
             // I2: one substantive answer per tier.
             if d.outcome() == Outcome::Answer {
                 let group = match r {
-                    ResponderIx::System(s) => match engine.systems.get(s as usize).map(|s| s.tier)
-                    {
-                        Some(Tier::Serves) => 1,
-                        _ => 0,
-                    },
+                    ResponderIx::System(s) => {
+                        match engine.systems.get(s as usize).map(|s| s.tier) {
+                            Some(Tier::Serves) => 1,
+                            _ => 0,
+                        }
+                    }
                     _ => 2,
                 };
                 if let Some(slot) = answers.get_mut(group) {
@@ -243,10 +246,19 @@ impl Ctx<'_> {
             let Some(&(i, dept)) = self.routes.get(k) else {
                 continue;
             };
-            if self.dept_can_answer.get(dept as usize).copied().unwrap_or(false) {
+            if self
+                .dept_can_answer
+                .get(dept as usize)
+                .copied()
+                .unwrap_or(false)
+            {
                 continue;
             }
-            let r = self.responders.get(i).copied().unwrap_or(ResponderIx::UnknownStaff);
+            let r = self
+                .responders
+                .get(i)
+                .copied()
+                .unwrap_or(ResponderIx::UnknownStaff);
             self.findings.add(("route-dead-end", t, dept), || {
                 let mut responses = vec![response(engine, c, values, r)];
                 for (j, &other) in self.responders.iter().enumerate() {
@@ -294,9 +306,8 @@ impl Ctx<'_> {
         let t = c.topic;
         let rule = d.rule.and_then(|x| engine.rules.get(x as usize));
         // A rule's fixed answer given by systems too is not staff improvising.
-        let fixed_for_all = rule.is_some_and(|x| {
-            !x.staff_only() && x.answer.is_some_and(|m| m == d.message_ix())
-        });
+        let fixed_for_all =
+            rule.is_some_and(|x| !x.staff_only() && x.answer.is_some_and(|m| m == d.message_ix()));
         let fixed = rule.is_some_and(|x| x.answer.is_some_and(|m| m == d.message_ix()));
         match d.outcome() {
             Outcome::Answer => {
@@ -308,10 +319,8 @@ impl Ctx<'_> {
                         *slot = true;
                     }
                 }
-                if d.message_ix() == topic.answer {
-                    if let Some(slot) = self.coverage.topic_answered.get_mut(t as usize) {
-                        *slot = true;
-                    }
+                if let Some(slot) = self.coverage.topic_answered.get_mut(t as usize) {
+                    *slot = true;
                 }
                 // I3: no staff answer while a system tier is ahead.
                 if tier_ahead && !d.flags().ladder_skipped && !fixed_for_all {
@@ -332,7 +341,8 @@ impl Ctx<'_> {
                     });
                 }
                 // I5: departments stay in their lane.
-                if d.authority() == Some(Authority::Own) && !fixed && engine.grant(ri, t).is_none() {
+                if d.authority() == Some(Authority::Own) && !fixed && engine.grant(ri, t).is_none()
+                {
                     let fx = engine.rule_effects(c, values, r, &mut NoTrace);
                     let owner = fx.route.map_or(topic.owner, |(dept, _)| dept);
                     if department != owner {
@@ -371,9 +381,10 @@ impl Ctx<'_> {
                 }
                 let dept = d.department_ix();
                 let rank = d.rank_ix();
-                let reachable = self.has_rank.get(dept as usize).is_some_and(|ranks| {
-                    ranks.iter().skip(rank as usize).any(|x| *x)
-                });
+                let reachable = self
+                    .has_rank
+                    .get(dept as usize)
+                    .is_some_and(|ranks| ranks.iter().skip(rank as usize).any(|x| *x));
                 if reachable {
                     if let Some(slot) = self.dept_can_answer.get_mut(department as usize) {
                         *slot = true;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::DecisionRecord;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{Engine, Ix, ResponderIx, ResponderKey, Resolved};
+use crate::engine::{Engine, Ix, Resolved, ResponderIx, ResponderKey};
 use crate::model::{Channel, Contact, Responder};
 
 pub(crate) use space::{ANY_CUSTOMER, TopicFacts, responders};
@@ -65,6 +65,29 @@ impl Report {
     /// Whether some finding has `code`.
     pub fn has_code(&self, code: &str) -> bool {
         self.diagnostics.iter().any(|d| d.code == code)
+    }
+
+    /// This report with the line and column of each finding in `source`, the TOML text the
+    /// engine was compiled from (compile warnings already carry theirs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let policy = unified_message::EXAMPLE_POLICY.replace("eso no nos compete", "x")
+    ///     .replace("Hacemos una copia", "Eso no nos compete. Hacemos una copia");
+    /// let report = Engine::from_toml_str(&policy)?.check().located_in_toml(&policy);
+    /// let finding = report.with_code("forbidden-phrase").next().unwrap();
+    /// let line = finding.location.unwrap().line;
+    /// assert!(policy.lines().nth(line - 1).unwrap().contains("Eso no nos compete"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "toml")]
+    #[must_use]
+    pub fn located_in_toml(mut self, source: &str) -> Report {
+        self.diagnostics = crate::source::locate_toml(source, self.diagnostics);
+        self
     }
 
     /// The findings with `code`.

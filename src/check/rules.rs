@@ -5,7 +5,7 @@
 //! topics, channels and roles of the policy.
 
 use crate::diagnostic::{Diagnostic, DocPath};
-use crate::engine::{Engine, Ix, NONE, ResponderIx, Resolved, Rule};
+use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx, Rule};
 use crate::model::Progress;
 
 /// The circumstances one rule matches, per dimension.
@@ -40,10 +40,7 @@ fn reach(engine: &Engine) -> Vec<Reach> {
         .collect();
     for t in 0..engine.topics.len() {
         for &r in engine.rules_for(t as Ix) {
-            if let Some(slot) = out
-                .get_mut(r as usize)
-                .and_then(|x| x.topics.get_mut(t))
-            {
+            if let Some(slot) = out.get_mut(r as usize).and_then(|x| x.topics.get_mut(t)) {
                 *slot = true;
             }
         }
@@ -163,7 +160,10 @@ fn effects(rule: &Rule) -> [(&'static str, Option<u32>); 4] {
 
 fn effect_value(engine: &Engine, rule: &Rule, name: &str) -> String {
     match name {
-        "answer" => format!("answer `{}`", rule.answer.map_or("", |m| engine.message_id(m))),
+        "answer" => format!(
+            "answer `{}`",
+            rule.answer.map_or("", |m| engine.message_id(m))
+        ),
         "authority" => format!("authority `{}`", rule.authority.unwrap_or_default()),
         "route" => format!(
             "route `{}`",
@@ -228,8 +228,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 if other != value {
-                    if let Some((c, values, responder)) =
-                        common(engine, (earlier, er), (later, lr))
+                    if let Some((c, values, responder)) = common(engine, (earlier, er), (later, lr))
                     {
                         let mut d = Diagnostic::error(
                             "conflicting-rules",

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, Ix, NONE, ResponderIx, Resolved};
+use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx};
 use crate::model::{Channel, Contact, Facts, Progress, Responder};
 
 /// The customer id of the contacts in the circumstance space: circumstances are about what is
