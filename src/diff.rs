@@ -422,7 +422,10 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
         }
         if !edited.is_empty() {
             let texts: Vec<String> = edited.iter().map(|(_, k)| k.clone()).collect();
-            let (code, kind, what) = if ncount == ocount {
+            // Editing the current version is a change without a version; editing an older
+            // one (or the old current while adding a new one) rewrites history.
+            let history = ncount > ocount || edited.iter().any(|(v, _)| *v < ocount);
+            let (code, kind, what) = if !history {
                 (
                     "text-changed-without-version",
                     MessageChangeKind::Unversioned,
@@ -437,7 +440,10 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
                     MessageChangeKind::HistoryRewritten,
                     format!(
                         "version {} of message `{id}` was edited ({}): it is what earlier customers were told",
-                        edited.first().map_or(0, |(v, _)| *v),
+                        edited
+                            .iter()
+                            .find(|(v, _)| *v < ocount || ncount > ocount)
+                            .map_or(0, |(v, _)| *v),
                         texts.join(", ")
                     ),
                 )

@@ -260,7 +260,7 @@ impl Engine {
     /// Every circumstance the policy distinguishes, each once: what `check` proves its
     /// invariants over, what `diff` compares, and the rows of the decision table.
     ///
-    /// The space is the product, per topic (in document order), of: every assignment of the
+    /// The space is the product, per topic (in the order of [`Engine::topics`]), of: every assignment of the
     /// facts that the rules indexed for that topic mention (each fact absent or one of the
     /// values a rule names) × progress (`fresh`, `explained`, `served`) × whether the
     /// customer asks for a superior (no, yes) × every responder (systems in document order,

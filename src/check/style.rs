@@ -122,6 +122,23 @@ fn each_text(engine: &Engine, mut visit: impl FnMut(DocPath, &Template)) {
 }
 
 pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
+    // Every message in every declared locale (compile guarantees it; asserted).
+    for m in engine.messages.iter() {
+        let complete = m.versions.iter().all(|v| {
+            v.texts.len() == engine.locales.len()
+                && v.variants
+                    .iter()
+                    .all(|(_, t)| t.len() == engine.locales.len())
+        });
+        if !complete {
+            diags.push(Diagnostic::error(
+                "missing-locale",
+                DocPath::root().key("messages").key(&*m.id),
+                format!("message `{}` lacks a text in some declared locale", m.id),
+                "add one text per locale declared in `[policy].locales`",
+            ));
+        }
+    }
     each_text(engine, |path, t| {
         if t.source().trim().is_empty() {
             diags.push(Diagnostic::error(
