@@ -186,6 +186,21 @@ fn r0_8_out_of_lane_points_at_the_rule() {
 }
 
 #[test]
+fn r0_8_a_rule_that_names_the_department_is_an_explicit_grant() {
+    let (_, source) = cases()
+        .into_iter()
+        .find(|(n, _)| n == "out-of-lane")
+        .unwrap();
+    let explicit = source.replace(
+        r#"when = { topic = "billing.invoice", facts = { plan = "premium" } }"#,
+        r#"when = { topic = "billing.invoice", department = "support", facts = { plan = "premium" } }"#,
+    );
+    assert_ne!(explicit, source);
+    let report = check("explicit grant", &explicit);
+    assert!(!report.has_code("out-of-lane"), "{report}");
+}
+
+#[test]
 fn r0_1_i2_answers_differ_shows_both_answers() {
     let (_, source) = cases()
         .into_iter()

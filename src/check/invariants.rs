@@ -345,7 +345,18 @@ impl Ctx<'_> {
                 {
                     let fx = engine.rule_effects(c, values, r, &mut NoTrace);
                     let owner = fx.route.map_or(topic.owner, |(dept, _)| dept);
-                    if department != owner {
+                    // A rule that names the role or its department is an explicit grant.
+                    let named = fx
+                        .authority
+                        .and_then(|(_, rule)| engine.rules.get(rule as usize))
+                        .is_some_and(|rule| {
+                            rule.roles.as_ref().is_some_and(|l| l.contains(&ri))
+                                || rule
+                                    .departments
+                                    .as_ref()
+                                    .is_some_and(|l| l.contains(&department))
+                        });
+                    if department != owner && !named {
                         self.findings.add(("out-of-lane", t, department), || {
                             let mut diag = Diagnostic::error(
                                 "out-of-lane",
