@@ -188,9 +188,10 @@ pub fn circumstances(engine: &Engine) -> BoxedStrategy<(Contact, Responder)> {
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// testing::assert_consistent(&engine);
 ///
+/// // Every department may now grant premium refunds: sales leaves its lane (I5).
 /// let broken = Engine::from_toml_str(&unified_message::EXAMPLE_POLICY.replace(
-///     "[roles.sales-manager]\ndepartment = \"sales\"\nrank = \"manager\"\n",
-///     "",
+///     r#"department = "billing", facts = { plan = "premium" }"#,
+///     r#"facts = { plan = "premium" }"#,
 /// ))?;
 /// let panic = std::panic::catch_unwind(|| testing::assert_consistent(&broken));
 /// assert!(panic.is_err());

@@ -134,6 +134,7 @@ fn violations_carry_a_counterexample_path_and_hint() {
         "ladder-order",
         "route-dead-end",
         "authorize-dead-end",
+        "escalation-dead-end",
         "rank-gap",
         "out-of-lane",
         "conflicting-rules",
@@ -158,11 +159,15 @@ fn r3_3_rank_gap_names_the_department_and_the_missing_rank() {
     let report = check("rank-gap", &source);
     let d = report.with_code("rank-gap").next().unwrap();
     assert_eq!(d.path.to_string(), "departments.billing");
+    assert_eq!(d.severity, Severity::Warning);
     assert!(d.message.contains("`lead`"), "{d}");
     let c = d.counterexample.as_ref().unwrap();
     assert!(c.contact.asks_for_superior);
-    assert_eq!(c.responses[0].decision.outcome, Outcome::Escalate);
-    assert_eq!(c.responses[0].decision.rank.as_deref(), Some("lead"));
+    assert_eq!(
+        c.responses[0].responder,
+        unified_message::Responder::staff("billing-agent")
+    );
+    assert_eq!(c.responses[0].decision.outcome, Outcome::Review);
 }
 
 #[test]

@@ -94,14 +94,14 @@ fn assert_consistent_passes_the_example_policy() {
 #[test]
 fn assert_consistent_panics_with_the_report() {
     let broken = Engine::from_toml_str(&unified_message::EXAMPLE_POLICY.replace(
-        "[roles.projects-manager]\ndepartment = \"projects\"\nrank = \"manager\"\n",
-        "",
+        r#"department = "billing", facts = { plan = "premium" }"#,
+        r#"facts = { plan = "premium" }"#,
     ))
     .unwrap();
     let panic = std::panic::catch_unwind(|| testing::assert_consistent(&broken)).unwrap_err();
     let message = panic.downcast_ref::<String>().unwrap();
     assert!(
-        message.contains("error[rank-gap]: departments.projects"),
+        message.contains("error[out-of-lane]: rules[2]"),
         "{message}"
     );
     assert!(message.contains("counterexample"), "{message}");

@@ -134,7 +134,68 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) -> Coverage {
         }
     }
     cx.findings.finish(diags);
+    rank_gaps(engine, &cx.has_rank, diags);
     cx.coverage
+}
+
+/// R3.3 "there is always a superior": a department staffed at some rank but not at a rank
+/// above it sends a customer asking for a superior past the missing rank, or straight to the
+/// review.
+fn rank_gaps(engine: &Engine, has_rank: &[Vec<bool>], diags: &mut Vec<Diagnostic>) {
+    for (di, ranks) in has_rank.iter().enumerate() {
+        let Some(lowest) = ranks.iter().position(|x| *x) else {
+            continue;
+        };
+        let missing: Vec<usize> = (lowest..ranks.len())
+            .filter(|&k| !ranks.get(k).copied().unwrap_or(true))
+            .collect();
+        let Some(&first) = missing.first() else {
+            continue;
+        };
+        let names: Vec<String> = missing
+            .iter()
+            .map(|&k| format!("`{}`", engine.rank_id(k as Ix)))
+            .collect();
+        let department = engine.department_id(di as Ix);
+        let mut d = Diagnostic::warning(
+            "rank-gap",
+            DocPath::root().key("departments").key(department),
+            format!(
+                "department `{department}` has no role of rank {}: a customer asking for a superior skips it, or goes straight to the review (R3.3)",
+                names.join(", ")
+            ),
+            format!(
+                "add a role with `department = \"{department}\"` and `rank = \"{}\"`: there is always a superior",
+                engine.rank_id(first as Ix)
+            ),
+        );
+        // The role just below the gap, asked for a superior.
+        let below = engine
+            .roles
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.department as usize == di && (r.rank as usize) < first)
+            .max_by_key(|(_, r)| r.rank);
+        if let Some((ri, _)) = below {
+            let c = Resolved {
+                topic: engine.fallback,
+                channel: 0,
+                locale: 0,
+                progress: Progress::Fresh,
+                asks_for_superior: true,
+                flags: crate::decision::Flags::default(),
+            };
+            let values = vec![NONE; engine.fact_keys.len()];
+            let r = ResponderIx::Staff(ri as Ix);
+            d.counterexample = Some(counterexample(
+                engine,
+                &c,
+                &values,
+                vec![response(engine, &c, &values, r)],
+            ));
+        }
+        diags.push(d);
+    }
 }
 
 impl Ctx<'_> {
@@ -442,9 +503,9 @@ impl Ctx<'_> {
                     .copied()
                     .unwrap_or(false);
                 if !exists {
-                    self.findings.add(("rank-gap", dept, rank), || {
+                    self.findings.add(("escalation-dead-end", dept, rank), || {
                         let mut diag = Diagnostic::error(
-                            "rank-gap",
+                            "escalation-dead-end",
                             DocPath::root().key("departments").key(engine.department_id(dept)),
                             format!(
                                 "a customer asking for a superior in `{}` is handed to a `{}`, but the department has no role of that rank: the rank chain does not reach the review (I4, R3.3)",

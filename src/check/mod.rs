@@ -224,7 +224,8 @@ impl Engine {
     /// Codes (errors unless noted): `channel-dependent` (I1) and `channel-specific-rule`
     /// (warning: a rule that names a channel, the one allowed exception); `answers-differ`
     /// (I2); `ladder-order` (I3); `empty-text`, `route-dead-end`, `authorize-dead-end`,
-    /// `rank-gap`, `missing-handover` (I4); `out-of-lane` (I5); `forbidden-phrase`,
+    /// `escalation-dead-end`, `missing-locale`, `missing-handover` (I4), `rank-gap` (warning: a
+    /// department without a role at some rank above its lowest, R3.3); `out-of-lane` (I5); `forbidden-phrase`,
     /// `missing-change-notice` (warning); `rule-never-fires`, `shadowed-rule` (warning),
     /// `conflicting-rules`; `unused-message`, `unused-system`, `unused-role`,
     /// `topic-without-explanation` (warnings); `department-unanswerable`.
