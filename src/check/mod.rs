@@ -75,7 +75,7 @@ impl Report {
     /// ```
     /// use unified_message::Engine;
     ///
-    /// let policy = unified_message::EXAMPLE_POLICY.replace("eso no nos compete", "x")
+    /// let policy = unified_message::EXAMPLE_POLICY
     ///     .replace("Hacemos una copia", "Eso no nos compete. Hacemos una copia");
     /// let report = Engine::from_toml_str(&policy)?.check().located_in_toml(&policy);
     /// let finding = report.with_code("forbidden-phrase").next().unwrap();

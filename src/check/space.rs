@@ -140,7 +140,6 @@ pub(crate) fn contact(engine: &Engine, c: &Resolved, values: &[Ix]) -> Contact {
 }
 
 /// The circumstances of one engine, in a fixed order; from [`Engine::circumstances`].
-#[derive(Debug)]
 pub struct Circumstances<'e> {
     engine: &'e Engine,
     responders: Vec<ResponderIx>,
@@ -153,6 +152,15 @@ pub struct Circumstances<'e> {
     responder: usize,
     channel: usize,
     remaining: usize,
+}
+
+impl std::fmt::Debug for Circumstances<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Circumstances")
+            .field("policy", &self.engine.name())
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'e> Circumstances<'e> {
