@@ -269,6 +269,35 @@ fn r2_3_forbidden_phrases_are_found_in_every_version_and_channel_variant() {
 }
 
 #[test]
+fn r2_3_forbidden_phrases_are_found_in_old_versions_too() {
+    // Pinned customers still hear old versions (R0.3): they are screened as well.
+    let policy = unified_message::EXAMPLE_POLICY.replacen(
+        r#"channels.sms.en = "E-mail: IMAP and SMTP mail.acme.example (993/465). Guide: {where}""#,
+        r#"channels.sms.en = "That's not our concern: IMAP and SMTP mail.acme.example. Guide: {where}""#,
+        1,
+    );
+    assert_ne!(policy, unified_message::EXAMPLE_POLICY);
+    let report = Engine::from_toml_str(&policy)
+        .unwrap()
+        .check()
+        .located_in_toml(&policy);
+    let d = report.with_code("forbidden-phrase").next().unwrap();
+    assert_eq!(
+        d.path.to_string(),
+        "messages.email-setup-guide.versions[0].channels.sms.en"
+    );
+    let line = d.location.unwrap().line;
+    assert!(
+        policy
+            .lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("That's not our concern")
+    );
+    assert_eq!(d.matched.as_ref().unwrap().start, 0);
+}
+
+#[test]
 fn r2_3_screen_finds_eso_no_nos_compete_with_its_span_and_reason() {
     let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
     let draft = "Buenos días. Mire, eso no nos compete: llame al banco. Ni idea.";
