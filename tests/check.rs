@@ -206,6 +206,27 @@ fn r0_8_a_rule_that_names_the_department_is_an_explicit_grant() {
 }
 
 #[test]
+fn r2_4_routing_a_customer_who_skipped_the_ladder_is_not_a_dead_end() {
+    // Support skips the ladder for accessibility and routes invoices to billing, whose
+    // agents first point to the systems: billing can still answer, past them.
+    let (_, source) = cases().into_iter().find(|(n, _)| n == "clean").unwrap();
+    let policy = format!(
+        "{source}\n[[rules]]\nid = \"accessibility\"\nwhen = {{ department = \"support\", facts = {{ accessibility = \"true\" }} }}\nthen = {{ skip_ladder = true }}\n"
+    );
+    let report = check("accessibility", &policy);
+    assert!(report.is_clean(), "{report}");
+    let engine = Engine::from_toml_str(&policy).unwrap();
+    let contact = unified_message::Contact::new("c", unified_message::Channel::Phone)
+        .with_topic("billing.invoice")
+        .with_fact("accessibility", "true");
+    let routed = engine.decide(
+        &contact,
+        &unified_message::Responder::staff("support-agent"),
+    );
+    assert_eq!(routed.outcome(), Outcome::Route);
+}
+
+#[test]
 fn r0_1_i2_answers_differ_shows_both_answers() {
     let (_, source) = cases()
         .into_iter()

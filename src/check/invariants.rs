@@ -488,6 +488,13 @@ impl Ctx<'_> {
                     });
                 }
             }
+            Outcome::Redirect => {
+                // Sending the customer to the systems first is not a dead end: past them, the
+                // department's answer is checked in the circumstance where they have been.
+                if let Some(slot) = self.dept_can_answer.get_mut(department as usize) {
+                    *slot = true;
+                }
+            }
             Outcome::Route => {
                 if let Some(i) = self.responders.iter().position(|x| *x == r) {
                     self.routes.push((i, d.department_ix()));
