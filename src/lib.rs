@@ -32,8 +32,8 @@ pub use crate::diagnostic::{Diagnostic, DocPath, Location, PathSegment, PolicyEr
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::pins::{
-    Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus, PinStore,
-    PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
+    Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
+    PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
 };
 pub use crate::template::{MissingValue, NoValues, Values};
 

@@ -481,7 +481,10 @@ impl MemoryPinStore {
 
     /// How many pins it holds.
     pub fn len(&self) -> usize {
-        self.pins.read().unwrap_or_else(PoisonError::into_inner).len()
+        self.pins
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Whether it holds no pin.

@@ -109,13 +109,21 @@ fn first_pin<S: Inspect>(store: &S) {
     assert_eq!(first.status(), PinStatus::New);
     let expected = Pin::new(GUIDE, 3, "r1", t(0));
     assert_eq!(first.pin(), Some(&expected));
-    assert_eq!(first.decision(), &plain, "a first pin delivers what decide says");
+    assert_eq!(
+        first.decision(),
+        &plain,
+        "a first pin delivers what decide says"
+    );
     assert_eq!(first.notice(), None);
     assert_eq!(store.get(&key("c-first")).unwrap(), Some(expected.clone()));
 
     let again = R1.decide_pinned(&c, &bot(), store, t(5)).unwrap();
     assert_eq!(again.status(), PinStatus::Kept);
-    assert_eq!(again.pin(), Some(&expected), "a kept pin keeps its first time");
+    assert_eq!(
+        again.pin(),
+        Some(&expected),
+        "a kept pin keeps its first time"
+    );
     assert_eq!(store.pins_of("c-first").len(), 1);
 }
 
@@ -192,7 +200,9 @@ fn other_message_in_slot<S: Inspect>(store: &S) {
 /// A pinned version the policy no longer holds is treated as a substantive change.
 fn vanished_version<S: Inspect>(store: &S) {
     let gone = Pin::new(GUIDE, 9, "r9", t(0));
-    store.insert_if_absent(&key("c-gone"), gone.clone()).unwrap();
+    store
+        .insert_if_absent(&key("c-gone"), gone.clone())
+        .unwrap();
     let c = contact("c-gone", Channel::Chat);
     let later = R1.decide_pinned(&c, &bot(), store, t(1)).unwrap();
     assert_eq!(later.status(), PinStatus::Moved);
@@ -277,14 +287,18 @@ fn concurrent_first_contact<S: Inspect>(store: &S) {
     let pins = store.pins_of("c-race");
     assert_eq!(pins.len(), 1, "exactly one pin: {pins:?}");
     let pin = &pins[0].1;
-    let news = results
-        .iter()
-        .filter(|r| r.0 == PinStatus::New)
-        .count();
+    let news = results.iter().filter(|r| r.0 == PinStatus::New).count();
     assert_eq!(news, 1, "exactly one thread made the pin: {results:?}");
     for (_, message, version, delivered_pin) in &results {
-        assert_eq!((message.as_str(), *version), (pin.message.as_str(), pin.version));
-        assert_eq!(delivered_pin.as_ref(), Some(pin), "every thread reports the winner's pin");
+        assert_eq!(
+            (message.as_str(), *version),
+            (pin.message.as_str(), pin.version)
+        );
+        assert_eq!(
+            delivered_pin.as_ref(),
+            Some(pin),
+            "every thread reports the winner's pin"
+        );
     }
 }
 
@@ -306,7 +320,13 @@ fn concurrent_move<S: Inspect>(store: &S) {
                     let d = R3.decide_pinned(&c, &bot(), store, t(i)).unwrap();
                     // What revision 1 said on this channel: what a notice here must quote.
                     let said = R1.decide(&c, &bot()).text();
-                    (d.status(), d.decision().version(), d.notice(), d.pin().cloned(), said)
+                    (
+                        d.status(),
+                        d.decision().version(),
+                        d.notice(),
+                        d.pin().cloned(),
+                        said,
+                    )
                 })
             })
             .collect();
@@ -314,10 +334,7 @@ fn concurrent_move<S: Inspect>(store: &S) {
     });
     let pin = store.get(&key("c-move")).unwrap().unwrap();
     assert_eq!(pin.version, 5);
-    let moved: Vec<_> = results
-        .iter()
-        .filter(|r| r.0 == PinStatus::Moved)
-        .collect();
+    let moved: Vec<_> = results.iter().filter(|r| r.0 == PinStatus::Moved).collect();
     assert_eq!(moved.len(), 1, "the pin moved once: {results:?}");
     let notice = moved[0].2.as_ref().unwrap();
     assert!(notice.contains(&moved[0].4), "{notice}");
@@ -464,7 +481,12 @@ fn r0_3_chat_phone_email_keep_first_message<S: Inspect>(store: &S) {
         )
         .unwrap();
     let email = R2
-        .decide_pinned(&chat.clone().with_channel(Channel::Email), &bot(), store, t(2))
+        .decide_pinned(
+            &chat.clone().with_channel(Channel::Email),
+            &bot(),
+            store,
+            t(2),
+        )
         .unwrap();
     for d in [&phone, &email] {
         assert_eq!(d.status(), PinStatus::Kept);
@@ -533,10 +555,10 @@ fn sqlite_reopened_database_keeps_pins() {
     let dir = TempDir::new("reopen");
     let path = dir.path().join("pins.sqlite3");
     let c = contact("c-reopen", Channel::Chat);
-    let first = {
+    let (first, path) = {
         let store = SqlitePinStore::open(&path).unwrap();
         let first = R1.decide_pinned(&c, &bot(), &store, t(0)).unwrap();
-        first.pin().cloned().unwrap()
+        (first.pin().cloned().unwrap(), store.path().to_path_buf())
     };
     let store = SqlitePinStore::open(&path).unwrap();
     assert_eq!(store.get(&key("c-reopen")).unwrap(), Some(first.clone()));
@@ -559,11 +581,13 @@ fn sqlite_two_connections_one_pin() {
     let (pa, pb) = std::thread::scope(|s| {
         let ha = s.spawn(|| {
             barrier.wait();
-            a.insert_if_absent(&k, Pin::new(GUIDE, 3, "r1", t(1))).unwrap()
+            a.insert_if_absent(&k, Pin::new(GUIDE, 3, "r1", t(1)))
+                .unwrap()
         });
         let hb = s.spawn(|| {
             barrier.wait();
-            b.insert_if_absent(&k, Pin::new(GUIDE, 4, "r2", t(2))).unwrap()
+            b.insert_if_absent(&k, Pin::new(GUIDE, 4, "r2", t(2)))
+                .unwrap()
         });
         (ha.join().unwrap(), hb.join().unwrap())
     });

@@ -127,8 +127,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         .with_locale("en");
 
     let engine = live.load_full();
-    let pinned = engine.decide_pinned(&chat, &Responder::system("self-diagnosis"), &store, day(0))?;
-    show("day 1, chat: the chatbot explains how to set up e-mail", &pinned);
+    let pinned =
+        engine.decide_pinned(&chat, &Responder::system("self-diagnosis"), &store, day(0))?;
+    show(
+        "day 1, chat: the chatbot explains how to set up e-mail",
+        &pinned,
+    );
 
     live.store(Arc::new(Engine::from_toml_str(&policy(
         "2026-12-02",
@@ -145,7 +149,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         .with_topic("email.setup")
         .with_locale("en");
     let pinned = engine.decide_pinned(&newcomer, &Responder::system("ivr"), &store, day(1))?;
-    show("day 2, phone: a new customer hears the reworded guide", &pinned);
+    show(
+        "day 2, phone: a new customer hears the reworded guide",
+        &pinned,
+    );
 
     live.store(Arc::new(Engine::from_toml_str(&policy(
         "2026-12-09",
@@ -153,12 +160,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     ))?));
     let engine = live.load_full();
     let email = chat.clone().with_channel(Channel::Email);
-    let pinned = engine.decide_pinned(
-        &email,
-        &Responder::system("self-diagnosis"),
-        &store,
-        day(2),
-    )?;
+    let pinned =
+        engine.decide_pinned(&email, &Responder::system("self-diagnosis"), &store, day(2))?;
     show(
         "day 3, e-mail, after a substantive change: the new procedure, and what changed",
         &pinned,
@@ -177,10 +180,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Pins are data: close the database, open it again, and they are all there.
     drop(store);
     let store = SqlitePinStore::open(&db)?;
-    println!(
-        "after reopening: {} pins; customer-42's:",
-        store.count()?
-    );
+    println!("after reopening: {} pins; customer-42's:", store.count()?);
     for (key, pin) in store.pins_of("customer-42")? {
         println!(
             "  {} / {} → `{}` v{} (policy {}, at {})",

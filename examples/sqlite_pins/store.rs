@@ -123,7 +123,11 @@ impl SqlitePinStore {
         key: Option<&PinKey>,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, PinStoreError> {
-        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
         let mut conn = match idle {
             Some(conn) => conn,
             None => self.connect()?,
