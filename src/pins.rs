@@ -171,7 +171,8 @@ impl<'de> Deserialize<'de> for Slot {
     }
 }
 
-/// What a pin is stored under: a customer, a topic and a slot.
+/// What a pin is stored under: a customer, a topic and a slot. Its three fields are the
+/// store's primary key.
 ///
 /// # Examples
 ///
@@ -589,6 +590,46 @@ pub enum PinErrorKind {
 /// [`Engine::decide`] knowing that the first message may then not be kept.
 ///
 /// The store's own error, when there is one, is the [`source`](std::error::Error::source).
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{
+///     Channel, Contact, Engine, Pin, PinErrorKind, PinKey, PinStore, PinStoreError, Responder,
+///     Timestamp,
+/// };
+///
+/// /// A database that is down.
+/// struct Down;
+///
+/// impl PinStore for Down {
+///     fn get(&self, _: &PinKey) -> Result<Option<Pin>, PinStoreError> {
+///         Err(PinStoreError::new("connection refused"))
+///     }
+///     fn insert_if_absent(&self, _: &PinKey, _: Pin) -> Result<Pin, PinStoreError> {
+///         Err(PinStoreError::new("connection refused"))
+///     }
+///     fn compare_and_replace(&self, _: &PinKey, _: &Pin, _: Pin) -> Result<Option<Pin>, PinStoreError> {
+///         Err(PinStoreError::new("connection refused"))
+///     }
+/// }
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let contact = Contact::new("c-1", Channel::Web).with_topic("email.setup");
+/// let bot = Responder::system("self-diagnosis");
+/// let err = engine
+///     .decide_pinned(&contact, &bot, &Down, Timestamp::from_unix_seconds(0))
+///     .unwrap_err();
+/// assert_eq!(err.kind(), PinErrorKind::Read);
+/// assert_eq!(
+///     err.to_string(),
+///     "the pin store could not read the pin of customer `c-1`, topic `email.setup`, slot `explains`, \
+///      so no text was delivered; retry once the store answers"
+/// );
+/// // `decide` stays total: the host can still answer, without the pin.
+/// let _unpinned = engine.decide(&contact, &bot);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.describe())]
 pub struct PinError {
@@ -659,6 +700,35 @@ pub struct Told {
 /// `route`, `authorize`, `escalate` and `review` decisions from [`Engine::decide_pinned`].
 ///
 /// Owned and serializable: the host attaches it to the case it hands over.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{
+///     Channel, Contact, Engine, MemoryPinStore, Outcome, Progress, Responder, Slot, Timestamp,
+/// };
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let store = MemoryPinStore::new();
+/// let now = Timestamp::from_unix_seconds(1_764_201_600);
+/// let chat = Contact::new("c-9", Channel::Chat).with_topic("domain.delegation").with_locale("en");
+/// // The help centre explains delegation on chat; the pin records it.
+/// engine.decide_pinned(&chat, &Responder::system("self-diagnosis"), &store, now)?;
+///
+/// // Later the customer phones sales, which routes them to support with a handoff.
+/// let phone = chat
+///     .with_channel(Channel::Phone)
+///     .with_progress(Progress::Served)
+///     .with_text("my domain does not point to my new site");
+/// let routed = engine.decide_pinned(&phone, &Responder::staff("sales-agent"), &store, now)?;
+/// let handoff = routed.handoff().expect("a route carries a handoff");
+/// assert_eq!(handoff.outcome, Outcome::Route);
+/// assert_eq!(handoff.department.as_deref(), Some("support"));
+/// assert_eq!(handoff.words.as_deref(), Some("my domain does not point to my new site"));
+/// assert_eq!(handoff.told[0].slot, Slot::Explains);
+/// assert_eq!(handoff.told[0].pin.message, "domain-delegation-guide");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Handoff {

@@ -594,3 +594,77 @@ fn sqlite_two_connections_one_pin() {
     assert_eq!(pa, pb, "both hosts see the winner's pin");
     assert_eq!(a.count().unwrap(), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Any sequence of policy revisions, channels and store failures.
+// ---------------------------------------------------------------------------------------------
+
+mod sequences {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn engine(i: usize) -> &'static Engine {
+        match i {
+            0 => &R1,
+            1 => &R2,
+            2 => &R3,
+            _ => &OTHER,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever the revisions and failures, a delivered answer is the pin in force, a kept
+        /// pin does not change, a moved pin names the one it replaced, and a failed call
+        /// changes nothing (except a replace whose reply was lost).
+        #[test]
+        fn delivered_text_always_matches_the_pin_in_force(
+            steps in proptest::collection::vec((0usize..4, 0usize..8, 0u8..6), 1..24),
+        ) {
+            let store = MemoryPinStore::new();
+            let failing = Failing { inner: &store, faults: Faults::default() };
+            let k = key("c-seq");
+            for (i, (e, ch, fault)) in steps.into_iter().enumerate() {
+                let f = &failing.faults;
+                f.reads.store(fault == 1, Ordering::SeqCst);
+                f.inserts.store(fault == 2, Ordering::SeqCst);
+                f.replaces.store(fault == 3, Ordering::SeqCst);
+                f.replace_replies.store(fault == 4, Ordering::SeqCst);
+                let before = store.get(&k).unwrap();
+                let c = contact("c-seq", Channel::from(CHANNELS[ch]));
+                let result = engine(e).decide_pinned(&c, &bot(), &failing, t(i as i64));
+                let after = store.get(&k).unwrap();
+                match result {
+                    Ok(d) => {
+                        let pin = d.pin().unwrap();
+                        prop_assert_eq!(Some(pin), after.as_ref());
+                        prop_assert_eq!(
+                            (d.decision().message_id(), d.decision().version()),
+                            (pin.message.as_str(), pin.version)
+                        );
+                        match d.status() {
+                            PinStatus::New => prop_assert_eq!(before, None),
+                            PinStatus::Kept => {
+                                prop_assert_eq!(before.as_ref(), Some(pin));
+                                prop_assert_eq!(d.notice(), None);
+                            }
+                            PinStatus::Moved => {
+                                prop_assert_eq!(d.replaced(), before.as_ref());
+                                prop_assert!(d.notice().is_some());
+                            }
+                            other => prop_assert!(false, "unexpected status {other}"),
+                        }
+                    }
+                    Err(err) => {
+                        prop_assert!(fault != 0 && fault != 5, "no fault, yet {err}");
+                        if fault != 4 {
+                            prop_assert_eq!(before, after);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

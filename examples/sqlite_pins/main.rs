@@ -92,15 +92,19 @@ fn show(title: &str, pinned: &PinnedDecision<'_>) {
     println!("  « {} »", pinned.text());
     if let Some(handoff) = pinned.handoff() {
         println!(
-            "  handoff to {}: topic `{}`, progress `{}`, facts {:?}; already told:",
+            "  handoff to {}: topic `{}`, progress `{}`, facts {:?}",
             handoff.department.as_deref().unwrap_or("?"),
             handoff.topic,
             handoff.progress,
             handoff.facts
         );
+        if let Some(words) = &handoff.words {
+            println!("    in the customer's words: « {words} »");
+        }
+        println!("    already told:");
         for told in &handoff.told {
             println!(
-                "    {} `{}` v{} (policy {}, at {}): « {} »",
+                "      {} `{}` v{} (policy {}, at {}): « {} »",
                 told.slot,
                 told.pin.message,
                 told.pin.version,
