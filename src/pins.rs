@@ -909,7 +909,9 @@ impl Engine {
     /// [`PinError`] when the store fails, or when the pin keeps moving under every attempt.
     /// No text is delivered then: in particular, a store that fails to move a pin never lets
     /// the changed text out while the old pin is still in force. [`Engine::decide`] stays
-    /// total for hosts that must answer anyway.
+    /// total for hosts that must answer anyway. When a move was written but the store's
+    /// reply was lost, the retry finds the pin already moved and delivers the new text without
+    /// the notice: the customer hears the current procedure, never the old one.
     ///
     /// # Examples
     ///

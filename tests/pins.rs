@@ -668,3 +668,16 @@ mod sequences {
         }
     }
 }
+
+/// Stores and pinned decisions cross threads: hosts share them behind an `Arc`.
+#[test]
+fn pin_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<MemoryPinStore>();
+    send_sync::<SqlitePinStore>();
+    send_sync::<Pin>();
+    send_sync::<PinKey>();
+    send_sync::<unified_message::PinError>();
+    send_sync::<unified_message::Handoff>();
+    send_sync::<unified_message::PinnedDecision<'static>>();
+}
