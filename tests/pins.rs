@@ -248,6 +248,86 @@ fn handovers_are_not_pinned<S: Inspect>(store: &S) {
     assert!(store.pins_of("c-handover").is_empty());
 }
 
+/// `get_many` answers in the order of the keys, `None` where there is no pin, whatever the
+/// customers and topics.
+fn get_many_in_key_order<S: Inspect>(store: &S) {
+    let a = PinKey::new("c-many", "email.setup", Slot::Serves);
+    let b = PinKey::new("c-many", "email.setup", Slot::Explains);
+    let c = PinKey::new("c-many", "email.setup", Slot::Rule("email-outage".into()));
+    let other = PinKey::new("c-other-many", "email.setup", Slot::Explains);
+    let pa = Pin::new("email-setup-panel", 1, "r1", t(1));
+    let pb = Pin::new(GUIDE, 3, "r1", t(2));
+    let po = Pin::new(GUIDE, 4, "r2", t(3));
+    store.insert_if_absent(&a, pa.clone()).unwrap();
+    store.insert_if_absent(&b, pb.clone()).unwrap();
+    store.insert_if_absent(&other, po.clone()).unwrap();
+    assert_eq!(
+        store.get_many(&[b.clone(), c.clone(), a.clone()]).unwrap(),
+        [Some(pb.clone()), None, Some(pa.clone())]
+    );
+    assert_eq!(
+        store.get_many(&[other, c, b]).unwrap(),
+        [Some(po), None, Some(pb)]
+    );
+    assert_eq!(store.get_many(&[]).unwrap(), []);
+}
+
+/// A handoff lists this customer's pins on this topic, in ladder order, and no one else's.
+fn handoff_lists_the_customers_pins<S: Inspect>(store: &S) {
+    let chat = contact("c-hand", Channel::Chat);
+    let explained = R1.decide_pinned(&chat, &bot(), store, t(0)).unwrap();
+    let served = R1
+        .decide_pinned(
+            &chat
+                .clone()
+                .with_progress(unified_message::Progress::Explained),
+            &Responder::system("control-panel"),
+            store,
+            t(1),
+        )
+        .unwrap();
+    // Someone else's pin, and this customer's pin on another topic.
+    R1.decide_pinned(&contact("c-hand-2", Channel::Chat), &bot(), store, t(2))
+        .unwrap();
+    R1.decide_pinned(
+        &chat.clone().with_topic("billing.refund"),
+        &bot(),
+        store,
+        t(3),
+    )
+    .unwrap();
+    let routed = R2
+        .decide_pinned(
+            &chat.with_progress(unified_message::Progress::Served),
+            &Responder::staff("sales-agent"),
+            store,
+            t(4),
+        )
+        .unwrap();
+    let told: Vec<_> = routed
+        .handoff()
+        .unwrap()
+        .told
+        .iter()
+        .map(|t| (t.slot.clone(), t.pin.clone(), t.text.clone()))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (
+                Slot::Explains,
+                explained.pin().cloned().unwrap(),
+                Some(explained.text())
+            ),
+            (
+                Slot::Serves,
+                served.pin().cloned().unwrap(),
+                Some(served.text())
+            ),
+        ]
+    );
+}
+
 const CHANNELS: [&str; 8] = [
     "chat",
     "phone",
@@ -524,6 +604,8 @@ pin_suite!(memory:
     vanished_version,
     rule_answer_has_its_own_slot,
     handovers_are_not_pinned,
+    get_many_in_key_order,
+    handoff_lists_the_customers_pins,
     concurrent_first_contact,
     concurrent_move,
     failing_store_never_contradicts,
@@ -539,6 +621,8 @@ pin_suite!(sqlite:
     vanished_version,
     rule_answer_has_its_own_slot,
     handovers_are_not_pinned,
+    get_many_in_key_order,
+    handoff_lists_the_customers_pins,
     concurrent_first_contact,
     concurrent_move,
     failing_store_never_contradicts,

@@ -173,6 +173,48 @@ impl PinStore for SqlitePinStore {
         self.with("read", Some(key), |conn| read(conn, key))
     }
 
+    /// One statement when the keys share a customer and topic (a handoff's case): one round
+    /// trip, and the pins read are a consistent snapshot.
+    fn get_many(&self, keys: &[PinKey]) -> Result<Vec<Option<Pin>>, PinStoreError> {
+        let Some(first) = keys.first() else {
+            return Ok(Vec::new());
+        };
+        if keys
+            .iter()
+            .any(|k| k.customer != first.customer || k.topic != first.topic)
+        {
+            return keys.iter().map(|k| self.get(k)).collect();
+        }
+        let found = self.with("read", Some(first), |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT slot, message, version, revision, at FROM pins
+                 WHERE customer = ?1 AND topic = ?2",
+            )?;
+            let rows = stmt.query_map(params![first.customer, first.topic], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    Pin::new(
+                        row.get::<_, String>(1)?,
+                        row.get::<_, u32>(2)?,
+                        row.get::<_, String>(3)?,
+                        Timestamp::from_unix_seconds(row.get(4)?),
+                    ),
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<(String, Pin)>>>()
+        })?;
+        Ok(keys
+            .iter()
+            .map(|k| {
+                let slot = k.slot.to_string();
+                found
+                    .iter()
+                    .find(|(s, _)| *s == slot)
+                    .map(|(_, pin)| pin.clone())
+            })
+            .collect())
+    }
+
     fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
         self.with("insert", Some(key), |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
