@@ -37,6 +37,10 @@ pub use crate::diff::{
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::pins::{
+    Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
+    PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
+};
 pub use crate::template::{MissingValue, NoValues, Values};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.
