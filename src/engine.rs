@@ -566,12 +566,12 @@ impl Engine {
                 }
             },
             (None, Some(text)) => {
-                let t = self.triage.best(text, self.locale_of(contact).0);
+                let (t, confidence) = self.triage.best(text, self.locale_of(contact).0);
                 match t {
                     Some(t) => {
                         trace.step(|| {
                             format!(
-                                "triage placed the customer's words on topic `{}`",
+                                "triage placed the customer's words on topic `{}` (confidence {confidence:.2})",
                                 self.topic_id(t)
                             )
                         });
@@ -581,7 +581,8 @@ impl Engine {
                         flags.fallback_topic = true;
                         trace.step(|| {
                             format!(
-                                "triage could not place the customer's words: the fallback topic `{}` applies",
+                                "triage could not place the customer's words (confidence {confidence:.2}, threshold {}): the fallback topic `{}` applies",
+                                self.triage_threshold(),
                                 self.fallback_topic()
                             )
                         });

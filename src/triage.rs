@@ -468,12 +468,16 @@ impl Triage {
         (best.score / total) * (best.score / (best.score + DOUBT))
     }
 
-    /// The topic for `text`, if triage is confident enough; `None`: the fallback topic
-    /// applies. What `decide` uses.
-    pub(crate) fn best(&self, text: &str, locale: Ix) -> Option<Ix> {
+    /// The topic for `text` if triage is confident enough (`None`: the fallback topic
+    /// applies), and the confidence. What `decide` uses.
+    pub(crate) fn best(&self, text: &str, locale: Ix) -> (Option<Ix>, f64) {
         let scores = self.scores(&fold_text(text), locale);
-        let best = scores.first()?;
-        (Self::confidence(&scores) >= self.threshold).then_some(best.topic)
+        let confidence = Self::confidence(&scores);
+        let topic = scores
+            .first()
+            .filter(|_| confidence >= self.threshold)
+            .map(|best| best.topic);
+        (topic, confidence)
     }
 
     /// The full result, for [`Engine::triage`].

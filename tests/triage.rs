@@ -188,6 +188,7 @@ fn r1_4_decide_triages_text_without_a_topic() {
     assert!(!decision.flags().fallback_topic);
     let explanation = engine.explain(&contact, &bot);
     assert!(explanation.steps[0].contains("triage"), "{explanation}");
+    assert!(explanation.steps[0].contains("confidence"), "{explanation}");
 
     // Below the threshold: the fallback topic, flagged.
     let vague = Contact::new("c", Channel::Chat)
@@ -196,6 +197,11 @@ fn r1_4_decide_triages_text_without_a_topic() {
     let decision = engine.decide(&vague, &bot);
     assert_eq!(decision.topic(), engine.fallback_topic());
     assert!(decision.flags().fallback_topic);
+    let explanation = engine.explain(&vague, &bot);
+    assert!(
+        explanation.steps[0].contains("threshold 0.3"),
+        "{explanation}"
+    );
 
     // An explicit topic wins over the text.
     let both = contact.with_topic("ssl.certificate");
