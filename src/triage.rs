@@ -624,7 +624,8 @@ pub struct KeywordMatch {
 pub struct TriageCandidate {
     /// The topic's id.
     pub topic: String,
-    /// The sum of the weights of its matching keywords.
+    /// The sum of the weights of its matching keywords, where keywords whose matches overlap
+    /// count once, with the heaviest weight.
     pub score: f64,
     /// Its score over the sum of every candidate's score.
     pub share: f64,
@@ -675,7 +676,8 @@ impl Engine {
     /// undeclared locale uses the policy's default, `es-AR` uses `es`).
     ///
     /// Case and accents do not matter. Each keyword that matches adds its weight to its topic
-    /// (1, plus ½ for each extra word it matched, up to 3; each keyword counts once). The
+    /// (1, plus ½ for each extra word it matched, up to 3; each keyword counts once, and
+    /// keywords of a topic whose matches overlap count once, at the heaviest weight). The
     /// confidence in the best topic is its share of all candidates' scores times `s / (s + ½)`
     /// of its own score `s`: one plain keyword alone gives ⅔, two topics tied give ⅓ at most.
     /// Ties go to the topic mentioned first in the text. Below the policy's
