@@ -59,7 +59,11 @@ impl EngineBuilder {
     pub fn compile(&self, doc: &PolicyDocument) -> Result<Engine, PolicyError> {
         let (engine, diagnostics) = Compiler::new(doc, self).run();
         match engine {
-            Some(engine) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(engine),
+            Some(mut engine) if !diagnostics.iter().any(Diagnostic::is_error) => {
+                // Kept so that `check` reports them.
+                engine.warnings = diagnostics.into();
+                Ok(engine)
+            }
             _ => Err(PolicyError::new(diagnostics)),
         }
     }
@@ -72,12 +76,19 @@ impl EngineBuilder {
     #[cfg(feature = "toml")]
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
         let doc = PolicyDocument::from_toml_str(source)?;
-        self.compile(&doc).map_err(|e| {
-            let mut diagnostics = crate::source::locate_toml(source, e.diagnostics().to_vec());
-            // Top to bottom, as a reader goes through the file (stable: ties keep their order).
-            diagnostics.sort_by_key(|d| d.location);
-            PolicyError::new(diagnostics)
-        })
+        match self.compile(&doc) {
+            Ok(mut engine) => {
+                let warnings = std::mem::take(&mut engine.warnings).into_vec();
+                engine.warnings = crate::source::locate_toml(source, warnings).into();
+                Ok(engine)
+            }
+            Err(e) => {
+                let mut diagnostics = crate::source::locate_toml(source, e.diagnostics().to_vec());
+                // Top to bottom, as a reader goes through the file (stable: ties keep their order).
+                diagnostics.sort_by_key(|d| d.location);
+                Err(PolicyError::new(diagnostics))
+            }
+        }
     }
 
     /// Parses and compiles a JSON policy.
@@ -389,15 +400,14 @@ impl<'d> Compiler<'d> {
         }
     }
 
-    /// Checks a triage keyword as the triage set compiles it (case-insensitive, same size
-    /// limit), reporting errors like [`Compiler::regex`]. Only the pattern's Thompson NFA is
+    /// Checks a triage keyword as written — syntax and size limit — reporting errors like
+    /// [`Compiler::regex`]. Only the pattern's Thompson NFA is
     /// built: a whole `regex::Regex` also extracts literal prefilters, which for a
     /// case-insensitive keyword costs 10 to 40 times more, and keywords are matched through
     /// the triage set anyway (measured in `benches/compile.rs`).
     fn check_keyword(&mut self, pattern: &str, path: DocPath) -> bool {
         use regex_automata::nfa::thompson;
         let built = thompson::Compiler::new()
-            .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
             .configure(
                 thompson::Config::new()
                     .nfa_size_limit(Some(self.regex_size_limit))
@@ -579,6 +589,7 @@ impl<'d> Compiler<'d> {
         Message {
             id: id.into(),
             versions: versions.into(),
+            versioned: !m.versions.is_empty(),
         }
     }
 
@@ -1026,6 +1037,23 @@ impl<'d> Compiler<'d> {
             }
         }
 
+        // Escalation (R3.3): per department and rank, the next rank that has a role there.
+        let mut superior = vec![NONE; departments.len().saturating_mul(ranks.len())];
+        for d in 0..departments.len() {
+            let mut above = NONE;
+            for r in (0..ranks.len()).rev() {
+                if let Some(slot) = superior.get_mut(d * ranks.len() + r) {
+                    *slot = above;
+                }
+                let staffed = roles
+                    .iter()
+                    .any(|role| role.department as usize == d && role.rank as usize == r);
+                if staffed {
+                    above = r as Ix;
+                }
+            }
+        }
+
         // [handover]
         let hopath = root.key("handover");
         let mut handover = [NONE; 7];
@@ -1064,6 +1092,7 @@ impl<'d> Compiler<'d> {
                             variants: Box::new([]),
                         }]
                         .into(),
+                        versioned: false,
                     });
                 }
                 None if kind == Handover::Changed => {}
@@ -1146,7 +1175,8 @@ impl<'d> Compiler<'d> {
         let triage = crate::triage::Triage::build(
             &topics,
             &self.locales,
-            doc.triage.as_ref(),
+            doc,
+            self.regex_size_limit,
             &mut self.diags,
         );
         let urgency = crate::urgency::Weights::build(doc.urgency.as_ref(), &mut self.diags);
@@ -1173,6 +1203,7 @@ impl<'d> Compiler<'d> {
             roles: roles.into(),
             role_index,
             grants: grants.into(),
+            superior: superior.into(),
             ranks: ranks.into(),
             rank_index,
             review_within,
@@ -1189,6 +1220,7 @@ impl<'d> Compiler<'d> {
             fallback,
             triage,
             urgency,
+            warnings: Box::new([]),
         };
         (Some(engine), self.diags)
     }
