@@ -373,8 +373,12 @@ impl Triage {
                     folded_sources.push(folded);
                 }
             }
+            // Each keyword is held to the size limit alone; the set, their union, to the sum
+            // of those limits (one limit for the whole set rejected every policy of about a
+            // thousand topics with two keywords each: see benches/compile.rs).
+            let set_limit = size_limit.saturating_mul(folded_sources.len().max(1));
             let set = regex::RegexSetBuilder::new(&folded_sources)
-                .size_limit(size_limit)
+                .size_limit(set_limit)
                 .dfa_size_limit(size_limit)
                 .build();
             let set = match set {
