@@ -46,9 +46,10 @@ fn r0_4_generated_policies_are_deterministic() {
     assert!(doc.messages.iter().any(|(_, m)| m.versions.len() == 3));
 }
 
-/// R0.1, R0.4, R0.5, R3.3, R4.3 over every generated size: systems give the topic's message
+/// R0.1, R0.4, R0.5, R1.4, R3.3, R4.3 over every generated size: systems give the topic's message
 /// for their tier, staff redirect until the systems are exhausted, then answer, route or
-/// authorize by authority; rules with facts apply; escalation climbs to the review.
+/// authorize by authority; rules with facts apply; escalation climbs to the review; triage
+/// finds the topic of a customer's words.
 #[test]
 fn r0_5_decisions_over_generated_policies_follow_the_procedure() {
     for n in SIZES {
@@ -154,6 +155,14 @@ fn r0_5_decisions_over_generated_policies_follow_the_procedure() {
             assert_eq!(dec.rank(), Some("supervisor"));
             let dec = engine.decide(&asks, &manager);
             assert_eq!(dec.outcome(), Outcome::Review);
+
+            // Triage places a customer's words on the topic, in both locales (R1.4).
+            if i != 0 {
+                for locale in generate::LOCALES {
+                    let text = generate::customer_text(i, 300, locale, i as u64);
+                    assert_eq!(engine.triage(&text, locale).topic, id, "{n}: {text}");
+                }
+            }
 
             // Rendering works in both locales, channel variants included.
             for locale in generate::LOCALES {
