@@ -55,6 +55,12 @@ fn fold_with_map(text: &str) -> (String, Vec<usize>) {
 /// Folds one character into `out`: its canonical decomposition without combining marks,
 /// lowercased.
 fn push_folded(c: char, out: &mut String) {
+    // ASCII has no accents to drop: the fast path for most customer text (folding was half
+    // the cost of triaging 2 KB, benches/scale.rs).
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
     decompose_canonical(c, |d| {
         if !is_combining_mark(d) {
             out.extend(d.to_lowercase());
@@ -374,12 +380,14 @@ impl Triage {
                 }
             }
             // Each keyword is held to the size limit alone; the set, their union, to the sum
-            // of those limits (one limit for the whole set rejected every policy of about a
-            // thousand topics with two keywords each: see benches/compile.rs).
+            // of those limits. One limit for the whole set rejected every policy of about a
+            // thousand topics with two keywords each, and a lazy-DFA cache of one keyword's
+            // limit made the set fall back to the PikeVM: 5.7 ms to triage 64 bytes against
+            // 1,000 topics (benches/scale.rs).
             let set_limit = size_limit.saturating_mul(folded_sources.len().max(1));
             let set = regex::RegexSetBuilder::new(&folded_sources)
                 .size_limit(set_limit)
-                .dfa_size_limit(size_limit)
+                .dfa_size_limit(set_limit)
                 .build();
             let set = match set {
                 Ok(set) => set,
