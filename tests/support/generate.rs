@@ -16,7 +16,13 @@
 //! (SplitMix64, written out below so that the generated policies never change with a
 //! dependency's version): the same call gives the same policy on every machine.
 
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use unified_message::Authority;
 use unified_message::Tier;
@@ -504,11 +510,11 @@ pub fn customer_text(topic: usize, bytes: usize, locale: &str, seed: u64) -> Str
             placed = true;
             continue;
         }
-        out.push_str(*rng.pick(filler));
+        out.push_str(rng.pick::<&str>(filler));
         out.push(' ');
     }
     while out.len() < bytes {
-        out.push_str(*rng.pick(filler));
+        out.push_str(rng.pick::<&str>(filler));
         out.push(' ');
     }
     out.truncate(bytes.max(phrase.len()));
