@@ -1,6 +1,4 @@
 #![doc = include_str!("../README.md")]
-// Items used only by modules still being filled in; removed before release.
-#![allow(dead_code)]
 
 pub mod document;
 
