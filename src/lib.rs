@@ -31,6 +31,10 @@ pub use crate::decision::{
 pub use crate::diagnostic::{Diagnostic, DocPath, Location, PathSegment, PolicyError, Severity};
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::scenario::{
+    ExpectedFlags, Expectation, Mismatch, Scenario, ScenarioError, ScenarioReport,
+    ScenarioResult, Scenarios,
+};
 pub use crate::template::{MissingValue, NoValues, Values};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.
