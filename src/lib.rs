@@ -10,6 +10,7 @@ mod decision;
 mod diagnostic;
 mod diff;
 mod engine;
+mod lines;
 mod model;
 mod pins;
 mod queue;
@@ -28,13 +29,17 @@ pub use crate::decision::{
     Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
     SystemRef,
 };
-pub use crate::diagnostic::{Diagnostic, DocPath, Location, PathSegment, PolicyError, Severity};
+pub use crate::diagnostic::{
+    Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity,
+};
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
+pub use crate::lines::DecideRequest;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::scenario::{
-    ExpectedFlags, Expectation, Mismatch, Scenario, ScenarioError, ScenarioReport,
-    ScenarioResult, Scenarios,
+    Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
+    Scenarios,
 };
+pub use crate::table::{DecisionTable, ManualError, TABLE_COLUMNS, TableRow};
 pub use crate::template::{MissingValue, NoValues, Values};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.

@@ -425,7 +425,12 @@ impl fmt::Display for ScenarioReport {
                 continue;
             }
             writeln!(f, "FAIL  {}{at}", r.name)?;
-            let width = r.mismatches.iter().map(|m| m.field.len()).max().unwrap_or(0);
+            let width = r
+                .mismatches
+                .iter()
+                .map(|m| m.field.len())
+                .max()
+                .unwrap_or(0);
             for m in &r.mismatches {
                 writeln!(
                     f,
@@ -494,7 +499,12 @@ fn mismatches(scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
         }
     }
     compare(&mut out, "topic", e.topic.as_deref(), Some(&d.topic));
-    compare(&mut out, "message", e.message.as_deref(), Some(&d.message.id));
+    compare(
+        &mut out,
+        "message",
+        e.message.as_deref(),
+        Some(&d.message.id),
+    );
     if let Some(v) = e.version {
         if v != d.message.version {
             out.push(Mismatch {
@@ -504,7 +514,12 @@ fn mismatches(scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
             });
         }
     }
-    compare(&mut out, "locale", e.locale.as_deref(), Some(&d.message.locale));
+    compare(
+        &mut out,
+        "locale",
+        e.locale.as_deref(),
+        Some(&d.message.locale),
+    );
     compare(
         &mut out,
         "system",
@@ -557,7 +572,12 @@ fn mismatches(scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
         ef.unknown_responder.or(Some(false)),
         f.unknown_responder,
     );
-    compare_flag(&mut out, "ladder_skipped", ef.ladder_skipped, f.ladder_skipped);
+    compare_flag(
+        &mut out,
+        "ladder_skipped",
+        ef.ladder_skipped,
+        f.ladder_skipped,
+    );
     out
 }
 

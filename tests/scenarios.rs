@@ -56,8 +56,13 @@ fn failing_scenarios_show_expected_actual_and_explanation() {
     assert!(r.explanation.iter().any(|s| s.contains("consensual")));
     assert!(r.explanation.last().unwrap().starts_with("=> route"));
     let text = report.to_string();
-    assert!(text.contains("FAIL  wrong outcome and system: sales explains domain delegation (line 9)"));
-    assert!(text.contains("outcome     expected `answer`, got `route`"), "{text}");
+    assert!(
+        text.contains("FAIL  wrong outcome and system: sales explains domain delegation (line 9)")
+    );
+    assert!(
+        text.contains("outcome     expected `answer`, got `route`"),
+        "{text}"
+    );
     assert!(text.contains("why:"));
     assert!(text.ends_with("5 scenarios: 1 passed, 4 failed"), "{text}");
 }
@@ -106,7 +111,8 @@ fn report_serializes_to_json() {
 /// Parse errors carry line and column and name the offending field.
 #[test]
 fn parse_errors_carry_line_and_column() {
-    let err = Scenarios::from_toml_str(include_str!("data/scenarios/unknown-field.toml")).unwrap_err();
+    let err =
+        Scenarios::from_toml_str(include_str!("data/scenarios/unknown-field.toml")).unwrap_err();
     let loc = err.location().unwrap();
     assert_eq!(loc.line, 11);
     assert!(err.message().contains("sytem"), "{err}");
@@ -119,7 +125,8 @@ fn parse_errors_carry_line_and_column() {
 /// A scenario that expects nothing could never fail: it is rejected, at its line.
 #[test]
 fn empty_expectation_is_rejected() {
-    let err = Scenarios::from_toml_str(include_str!("data/scenarios/empty-expect.toml")).unwrap_err();
+    let err =
+        Scenarios::from_toml_str(include_str!("data/scenarios/empty-expect.toml")).unwrap_err();
     assert!(err.message().contains("expects nothing"), "{err}");
     assert_eq!(err.location().map(|l| l.line), Some(7));
 }
@@ -129,6 +136,9 @@ fn empty_expectation_is_rejected() {
 fn duplicate_names_are_rejected() {
     let one = "[[scenario]]\nname = \"same\"\ncontact = { channel = \"web\" }\nresponder = { system = \"ivr\" }\nexpect = { outcome = \"answer\" }\n";
     let err = Scenarios::from_toml_str(&format!("{one}\n{one}")).unwrap_err();
-    assert!(err.message().contains("two scenarios are named `same`"), "{err}");
+    assert!(
+        err.message().contains("two scenarios are named `same`"),
+        "{err}"
+    );
     assert_eq!(err.location().map(|l| l.line), Some(7));
 }

@@ -1,2 +1,339 @@
-//! The `unified-message` command-line tool (being written).
-fn main() {}
+//! The `unified-message` command-line tool: checks, scenario tests, decisions as JSON lines,
+//! explanations, the decision table, the service manual and policy diffs.
+//!
+//! A thin shell: it parses arguments, reads files and standard input, and dispatches with one
+//! `match` to the library, where the logic lives and is tested. Exit codes: 0 clean, 1
+//! violations, failed scenarios, bad request lines or diff errors, 2 usage or unreadable input.
+
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use unified_message::{Contact, Engine, PolicyError, Responder, Scenarios};
+
+/// One voice for every channel: check, test and run a unified-message policy.
+#[derive(Debug, Parser)]
+#[command(name = "unified-message", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a policy: compile errors, invariants and style. Exit 1 on any error.
+    Check {
+        /// The policy file (.toml, .json, .yaml or .yml).
+        policy: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run scenario tests against a policy. Exit 1 when a scenario fails.
+    Test {
+        /// The policy file.
+        policy: PathBuf,
+        /// The scenario file (TOML, `[[scenario]]` entries).
+        scenarios: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Decide JSON lines from standard input: each line `{"contact": {…}, "responder": {…}}`;
+    /// one decision (or `{"error": …, "line": N}`) per line out.
+    Decide {
+        /// The policy file.
+        policy: PathBuf,
+    },
+    /// Explain one decision step by step.
+    Explain {
+        /// The policy file.
+        policy: PathBuf,
+        /// The contact, as JSON: `{"customer": "c-1", "channel": "phone", "topic": "email.setup"}`.
+        #[arg(long)]
+        contact: String,
+        /// The responder, as JSON: `{"staff": "support-agent"}` or `{"system": "ivr"}`.
+        #[arg(long)]
+        responder: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Export the whole decision table.
+    Table {
+        /// The policy file.
+        policy: PathBuf,
+        #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+        format: TableFormat,
+    },
+    /// Write the service manual in Markdown.
+    Manual {
+        /// The policy file.
+        policy: PathBuf,
+        /// Only this department's manual (its topics in full, then other departments').
+        #[arg(long)]
+        department: Option<String>,
+        /// The locale of the texts (the policy's default when not given or not declared).
+        #[arg(long, default_value = "")]
+        locale: String,
+    },
+    /// Compare two revisions of a policy. Exit 1 when the change has errors.
+    Diff {
+        /// The old policy file.
+        old: PathBuf,
+        /// The new policy file.
+        new: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TableFormat {
+    Csv,
+    Markdown,
+}
+
+/// Why a command stopped before its result: printed on stderr, exit 2.
+struct Fatal(String);
+
+/// A closed standard output (`| head`): stop quietly.
+const CLOSED: &str = "";
+
+type Outcome = Result<ExitCode, Fatal>;
+
+const VIOLATIONS: u8 = 1;
+
+fn main() -> ExitCode {
+    // Clap exits with 2 on a usage error, 0 for `--help` and `--version`.
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { policy, format } => check(&policy, format),
+        Command::Test {
+            policy,
+            scenarios,
+            format,
+        } => test(&policy, &scenarios, format),
+        Command::Decide { policy } => decide(&policy),
+        Command::Explain {
+            policy,
+            contact,
+            responder,
+            format,
+        } => explain(&policy, &contact, &responder, format),
+        Command::Table { policy, format } => table(&policy, format),
+        Command::Manual {
+            policy,
+            department,
+            locale,
+        } => manual(&policy, department.as_deref(), &locale),
+        Command::Diff { old, new, format } => diff(&old, &new, format),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(message)) if message == CLOSED => ExitCode::SUCCESS,
+        Err(Fatal(message)) => {
+            eprintln!("unified-message: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String, Fatal> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))
+}
+
+/// Parses and compiles a policy, the format chosen by the file's extension.
+fn compile(path: &Path) -> Result<Result<Engine, PolicyError>, Fatal> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let load: fn(&str) -> Result<Engine, PolicyError> = match ext.as_deref() {
+        Some("toml") => Engine::from_toml_str,
+        Some("json") => Engine::from_json_str,
+        Some("yaml" | "yml") => Engine::from_yaml_str,
+        _ => {
+            return Err(Fatal(format!(
+                "cannot tell the format of `{}`: name the policy file .toml, .json, .yaml or .yml",
+                path.display()
+            )));
+        }
+    };
+    Ok(load(&read(path)?))
+}
+
+fn print_errors(path: &Path, err: &PolicyError) {
+    let file = path.display().to_string();
+    for d in err.diagnostics() {
+        eprintln!("{}", d.in_file(&file));
+    }
+}
+
+/// A policy that must compile for the command to run: its errors end the command (exit 2).
+fn load(path: &Path) -> Result<Engine, Fatal> {
+    compile(path)?.map_err(|err| {
+        print_errors(path, &err);
+        Fatal(format!(
+            "`{}` does not compile; run `unified-message check {}` for details",
+            path.display(),
+            path.display()
+        ))
+    })
+}
+
+/// Writes `text` to standard output as it is.
+fn put(text: &str) -> Result<(), Fatal> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(write_error)
+}
+
+fn write_error(e: io::Error) -> Fatal {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Fatal(CLOSED.to_owned())
+    } else {
+        Fatal(format!("cannot write to standard output: {e}"))
+    }
+}
+
+/// Writes `text` and a line break to standard output.
+fn out(text: &str) -> Result<(), Fatal> {
+    put(&format!("{text}\n"))
+}
+
+fn json(value: &impl serde::Serialize) -> Result<String, Fatal> {
+    serde_json::to_string_pretty(value).map_err(|e| Fatal(format!("cannot write JSON: {e}")))
+}
+
+fn exit(failed: bool) -> ExitCode {
+    if failed {
+        ExitCode::from(VIOLATIONS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn check(path: &Path, format: Format) -> Outcome {
+    let file = path.display().to_string();
+    match compile(path)? {
+        Err(err) => {
+            match format {
+                Format::Text => {
+                    for d in err.diagnostics() {
+                        out(&d.in_file(&file).to_string())?;
+                    }
+                    out(&format!("{file}: {} error(s)", err.diagnostics().len()))?;
+                }
+                Format::Json => out(&json(&serde_json::json!({
+                    "file": file,
+                    "compiles": false,
+                    "diagnostics": err.diagnostics(),
+                }))?)?,
+            }
+            Ok(exit(true))
+        }
+        Ok(engine) => {
+            match format {
+                Format::Text => out(&format!(
+                    "{file}: policy `{}` revision `{}` compiles: {} topics, {} roles, {} systems",
+                    engine.name(),
+                    engine.revision(),
+                    engine.topics().len(),
+                    engine.roles().len(),
+                    engine.systems().len()
+                ))?,
+                Format::Json => out(&json(&serde_json::json!({
+                    "file": file,
+                    "compiles": true,
+                    "diagnostics": [],
+                }))?)?,
+            }
+            Ok(exit(false))
+        }
+    }
+}
+
+fn test(policy: &Path, scenarios: &Path, format: Format) -> Outcome {
+    let engine = load(policy)?;
+    let parsed = Scenarios::from_toml_str(&read(scenarios)?).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(":{}:{}", l.line, l.column))
+            .unwrap_or_default();
+        Fatal(format!("{}{at}: {}", scenarios.display(), e.message()))
+    })?;
+    let report = engine.run_scenarios(&parsed);
+    match format {
+        Format::Text => out(&report.to_string())?,
+        Format::Json => out(&json(&report)?)?,
+    }
+    Ok(exit(!report.is_success()))
+}
+
+fn decide(policy: &Path) -> Outcome {
+    let engine = load(policy)?;
+    let mut stdout = io::stdout().lock();
+    let mut bad = false;
+    for (i, line) in io::stdin().lock().lines().enumerate() {
+        let line = line.map_err(|e| Fatal(format!("cannot read standard input: {e}")))?;
+        if let Some(reply) = engine.decide_json_line(i + 1, &line) {
+            bad |= reply.starts_with("{\"error\":");
+            writeln!(stdout, "{reply}")
+                .and_then(|()| stdout.flush())
+                .map_err(write_error)?;
+        }
+    }
+    Ok(exit(bad))
+}
+
+fn explain(policy: &Path, contact: &str, responder: &str, format: Format) -> Outcome {
+    let engine = load(policy)?;
+    let contact: Contact =
+        serde_json::from_str(contact).map_err(|e| Fatal(format!("invalid `--contact`: {e}")))?;
+    let responder: Responder = serde_json::from_str(responder).map_err(|e| {
+        Fatal(format!(
+            "invalid `--responder`: {e}; write {{\"staff\": \"ROLE\"}} or {{\"system\": \"SYSTEM\"}}"
+        ))
+    })?;
+    let explanation = engine.explain(&contact, &responder);
+    let record = explanation.decision.to_record();
+    match format {
+        Format::Text => out(&format!("{explanation}\n\n{}", record.message.text))?,
+        Format::Json => out(&json(&serde_json::json!({
+            "steps": explanation.steps,
+            "decision": record,
+        }))?)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(policy: &Path, format: TableFormat) -> Outcome {
+    let table = load(policy)?.decision_table();
+    match format {
+        TableFormat::Csv => put(&table.to_csv())?,
+        TableFormat::Markdown => put(&table.to_markdown())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn manual(policy: &Path, department: Option<&str>, locale: &str) -> Outcome {
+    let engine = load(policy)?;
+    let manual = engine
+        .manual(department, locale)
+        .map_err(|e| Fatal(e.to_string()))?;
+    put(&manual)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff(old: &Path, new: &Path, _format: Format) -> Outcome {
+    let _ = (load(old)?, load(new)?);
+    Err(Fatal("`diff` is not available yet".to_owned()))
+}
