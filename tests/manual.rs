@@ -17,7 +17,7 @@ use unified_message::{
     Channel, Contact, DecisionTable, Engine, Outcome, Progress, Responder, TABLE_COLUMNS,
 };
 
-const SMALL: &str = include_str!("data/small-policy.toml");
+const SMALL: &str = include_str!("data/table/small-policy.toml");
 
 fn example() -> Engine {
     Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()
