@@ -11,6 +11,7 @@ mod diagnostic;
 mod diff;
 mod engine;
 mod lines;
+mod manual;
 mod model;
 mod pins;
 mod queue;
@@ -34,12 +35,13 @@ pub use crate::diagnostic::{
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::lines::DecideRequest;
+pub use crate::manual::ManualError;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::scenario::{
     Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
     Scenarios,
 };
-pub use crate::table::{DecisionTable, ManualError, TABLE_COLUMNS, TableRow};
+pub use crate::table::{DecisionTable, TABLE_COLUMNS, TableRow};
 pub use crate::template::{MissingValue, NoValues, Values};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.
