@@ -73,7 +73,10 @@ impl EngineBuilder {
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
         let doc = PolicyDocument::from_toml_str(source)?;
         self.compile(&doc).map_err(|e| {
-            PolicyError::new(crate::source::locate_toml(source, e.diagnostics().to_vec()))
+            let mut diagnostics = crate::source::locate_toml(source, e.diagnostics().to_vec());
+            // Top to bottom, as a reader goes through the file (stable: ties keep their order).
+            diagnostics.sort_by_key(|d| d.location);
+            PolicyError::new(diagnostics)
         })
     }
 
@@ -159,6 +162,8 @@ impl Engine {
 /// Where a message is used, which decides the built-in placeholders it may contain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Usage {
+    /// A `[messages]` entry while it is parsed: checked against each of its usages afterwards.
+    Unchecked,
     TierMessage,
     Answer,
     Handover(Handover),
@@ -167,6 +172,7 @@ enum Usage {
 impl Usage {
     fn allows(self, b: Builtin) -> bool {
         match self {
+            Usage::Unchecked => true,
             Usage::TierMessage => matches!(b, Builtin::System | Builtin::Where),
             Usage::Answer => false,
             Usage::Handover(h) => match h {
@@ -184,6 +190,7 @@ impl Usage {
 
     fn describe(self) -> String {
         match self {
+            Usage::Unchecked => "a message".to_owned(),
             Usage::TierMessage => "a topic's `explains` or `serves` message".to_owned(),
             Usage::Answer => "an answer".to_owned(),
             Usage::Handover(h) => format!("the `{}` handover text", h.name()),
@@ -690,7 +697,8 @@ impl<'d> Compiler<'d> {
                         format!("system `{id}` has tier `person`"),
                         "a system is anything that is not a person: use `explains` or `serves` (R0.4)",
                     );
-                    Tier::Explains
+                    // Marks the tier as unknown, so that topics naming it report nothing more.
+                    Tier::Person
                 }
                 Some(t) => t,
                 None => {
@@ -700,7 +708,7 @@ impl<'d> Compiler<'d> {
                         format!("system `{id}` has no tier"),
                         "add `tier = \"explains\"` or `tier = \"serves\"`",
                     );
-                    Tier::Explains
+                    Tier::Person
                 }
             };
             let wheres = s
@@ -777,7 +785,8 @@ impl<'d> Compiler<'d> {
                         "systems",
                     );
                     if let Some(s) = systems.get(system as usize) {
-                        if s.tier != tier {
+                        // `Person`: the system's own tier is already reported as wrong.
+                        if s.tier != tier && s.tier != Tier::Person {
                             this.error(
                                 "wrong-tier",
                                 tp.key("system"),
@@ -983,7 +992,7 @@ impl<'d> Compiler<'d> {
         let mut messages: Vec<Message> = Vec::with_capacity(doc.messages.len() + 7);
         for (id, m) in doc.messages.iter() {
             // Checked against each usage once the rules are known, below.
-            let usage = Usage::TierMessage;
+            let usage = Usage::Unchecked;
             messages.push(self.message(id, m, &mpath.key(id), usage));
         }
         let empty = crate::document::HandoverDoc::default();
@@ -1049,32 +1058,32 @@ impl<'d> Compiler<'d> {
             &mut usages,
         );
         for (m, list) in usages.iter().enumerate() {
-            // Answers (a topic's or a rule's) have no system to name.
+            let Some(msg) = messages.get(m) else { continue };
+            // Answers (a topic's or a rule's) have no system to name; a tier message names only
+            // its system. Each usage is reported once, with the first placeholder it cannot fill.
             for (usage, path) in list {
-                if *usage == Usage::Answer {
-                    if let Some(msg) = messages.get(m) {
-                        for v in msg.versions.iter() {
-                            for t in v
-                                .texts
-                                .iter()
-                                .chain(v.variants.iter().flat_map(|(_, t)| t.iter()))
-                            {
-                                if let Some(b) = t.builtins().next() {
-                                    self.error(
-                                        "placeholder-not-available",
-                                        path.clone(),
-                                        format!(
-                                            "message `{}` is used as an answer but has placeholder `{{{}}}`, which has no value there",
-                                            msg.id,
-                                            b.name()
-                                        ),
-                                        "remove the placeholder, or answer with another message",
-                                    );
-                                    break;
-                                }
-                            }
-                        }
-                    }
+                let unavailable = msg
+                    .versions
+                    .iter()
+                    .flat_map(|v| {
+                        v.texts
+                            .iter()
+                            .chain(v.variants.iter().flat_map(|(_, t)| t.iter()))
+                    })
+                    .flat_map(Template::builtins)
+                    .find(|b| !usage.allows(*b));
+                if let Some(b) = unavailable {
+                    self.error(
+                        "placeholder-not-available",
+                        path.clone(),
+                        format!(
+                            "message `{}` is used as {} but has placeholder `{{{}}}`, which has no value there",
+                            msg.id,
+                            usage.describe(),
+                            b.name()
+                        ),
+                        "remove the placeholder, or use another message here",
+                    );
                 }
             }
         }

@@ -211,7 +211,8 @@ impl PolicyError {
         PolicyError { diagnostics }
     }
 
-    /// Every error found, in document order.
+    /// Every error found: for a TOML source in the order of their line and column, otherwise
+    /// section by section, in the order of the document's entries.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }
