@@ -986,6 +986,23 @@ impl<'d> Compiler<'d> {
             }
         }
 
+        // Escalation (R3.3): per department and rank, the next rank that has a role there.
+        let mut superior = vec![NONE; departments.len().saturating_mul(ranks.len())];
+        for d in 0..departments.len() {
+            let mut above = NONE;
+            for r in (0..ranks.len()).rev() {
+                if let Some(slot) = superior.get_mut(d * ranks.len() + r) {
+                    *slot = above;
+                }
+                let staffed = roles
+                    .iter()
+                    .any(|role| role.department as usize == d && role.rank as usize == r);
+                if staffed {
+                    above = r as Ix;
+                }
+            }
+        }
+
         // [handover]
         let hopath = root.key("handover");
         let mut handover = [NONE; 7];
@@ -1133,6 +1150,7 @@ impl<'d> Compiler<'d> {
             roles: roles.into(),
             role_index,
             grants: grants.into(),
+            superior: superior.into(),
             ranks: ranks.into(),
             rank_index,
             review_within,

@@ -37,6 +37,10 @@ pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::lines::DecideRequest;
 pub use crate::manual::ManualError;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::pins::{
+    Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
+    PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
+};
 pub use crate::scenario::{
     Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
     Scenarios,

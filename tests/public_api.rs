@@ -244,6 +244,7 @@ messages:
       es: "Hola {customer_name}, caso {ticket}. Las {{llaves}} son literales."
 roles:
   agent: { department: support, rank: agent }
+  lead: { department: support, rank: lead }
 ranks:
   order: [agent, lead]
   review_within: 90m
@@ -501,6 +502,10 @@ text.es = "Hola {customer_name}, caso {ticket}. Las {{llaves}} son literales."
 [roles.agent]
 department = "support"
 rank = "agent"
+
+[roles.lead]
+department = "support"
+rank = "lead"
 
 [ranks]
 order = ["agent", "lead"]

@@ -556,6 +556,8 @@ fn r2_4_no_staff_redirect_anywhere_under_the_accessibility_protocol() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
+/// R3.3: escalation goes to the next rank that has a role in the department, and above the
+/// last one to the review — never to a rank nobody holds.
 fn r3_3_a_superior_at_every_rank_and_a_review_at_the_top() {
     let order = &doc().ranks.as_ref().unwrap().order;
     let window = doc()
@@ -573,7 +575,14 @@ fn r3_3_a_superior_at_every_rank_and_a_review_at_the_top() {
                 let c = contact(topic, progress).asking_for_superior();
                 let d = engine().decide(&c, &staff(role_id));
                 assert!(d.asks_for_superior());
-                match order.get(rank + 1) {
+                // The next rank above with someone of the same department in it.
+                let next = order.iter().skip(rank + 1).find(|r| {
+                    doc().roles.iter().any(|(_, other)| {
+                        other.department == role.department
+                            && other.rank.as_deref() == Some(r.as_str())
+                    })
+                });
+                match next {
                     Some(next) => {
                         assert_eq!(d.outcome(), Outcome::Escalate, "{role_id}");
                         assert_eq!(d.rank(), Some(next.as_str()));
