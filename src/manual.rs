@@ -761,27 +761,28 @@ impl<'e> Manual<'e> {
         writeln!(out, "{}", fill(w.never, &[SEC_FORBIDDEN]))
     }
 
-    /// The rank chain of department `d`, with its roles, up to the review.
+    /// The rank chain of department `d`, with its roles, up to the review: what a customer
+    /// asking for a superior goes through, as the engine escalates (staffed ranks only).
     fn chain(&self, d: Ix) -> String {
         let e = self.engine;
-        let mut steps: Vec<String> = e
-            .ranks
+        let mut steps = Vec::new();
+        let mut rank = e
+            .roles
             .iter()
-            .enumerate()
-            .map(|(i, rank)| {
-                let roles: Vec<String> = e
-                    .roles
-                    .iter()
-                    .filter(|r| r.department == d && r.rank as usize == i)
-                    .map(|r| format!("`{}`", r.id))
-                    .collect();
-                if roles.is_empty() {
-                    rank.to_string()
-                } else {
-                    format!("{rank} ({})", roles.join(", "))
-                }
-            })
-            .collect();
+            .filter(|r| r.department == d)
+            .map(|r| r.rank)
+            .min();
+        while let Some(r) = rank {
+            let roles: Vec<String> = e
+                .roles
+                .iter()
+                .filter(|role| role.department == d && role.rank == r)
+                .map(|role| format!("`{}`", role.id))
+                .collect();
+            steps.push(format!("{} ({})", e.rank_id(r), roles.join(", ")));
+            let next = e.superior_rank(d, r);
+            rank = (next != NONE && next > r).then_some(next);
+        }
         steps.push(fill(self.w.review_within, &[&e.review_within_text]));
         steps.join(" → ")
     }

@@ -119,7 +119,9 @@ fn r2_2_manual_covers_ladder_authority_ranks_rules_style() {
         .split("<a id=\"other-departments-topics\"></a>")
         .next()
         .unwrap();
-    assert!(refund.contains("**A system that explains** — Centro de Ayuda Acme (`self-diagnosis`)"));
+    assert!(
+        refund.contains("**A system that explains** — Centro de Ayuda Acme (`self-diagnosis`)")
+    );
     assert!(refund.contains("`refund-policy` v2:"));
     assert!(refund.contains("> You have 30 days from purchase"));
     assert!(refund.contains("authority `authorized` (approver: `supervisor`)"));
@@ -133,9 +135,15 @@ fn r2_2_manual_covers_ladder_authority_ranks_rules_style() {
     assert!(manual.contains("- **Why:** Los clientes Premium tienen devolución garantizada"));
     assert!(manual.contains("| `(?i)eso no nos compete` | frase de exclusión"));
     // A pipe inside a pattern is escaped so the table keeps its columns.
-    assert!(manual.contains(r"`(?i)(that.s\|that is\|it.s\|it is) not (our\|my) (concern\|business)`"));
+    assert!(
+        manual.contains(r"`(?i)(that.s\|that is\|it.s\|it is) not (our\|my) (concern\|business)`")
+    );
     // The handover texts, as written, placeholders and all.
-    assert!(manual.contains("> To give you a firm answer, I am requesting authorization from a {rank} now"));
+    assert!(
+        manual.contains(
+            "> To give you a firm answer, I am requesting authorization from a {rank} now"
+        )
+    );
 }
 
 /// R2.6: a Spanish manual is written in Spanish, headings included.
@@ -320,4 +328,24 @@ fn markdown_table_has_index_and_one_line_per_row() {
         let cells = line.replace(r"\|", "").matches('|').count();
         assert_eq!(cells, 15, "{line}");
     }
+}
+
+/// R3.3: the manual's rank chain is the one the engine escalates through, up to the review.
+#[test]
+fn r3_3_manual_rank_chain_follows_escalation() {
+    let engine = example();
+    let manual = engine.manual(Some("sales"), "en").unwrap();
+    assert!(manual.contains(
+        "- Ventas (`sales`): agent (`sales-agent`) → supervisor (`sales-supervisor`) → a review within 24h"
+    ));
+    let angry = Contact::new("c", Channel::Phone)
+        .with_topic("sales.plans")
+        .asking_for_superior();
+    let d = engine.decide(&angry, &Responder::staff("sales-agent"));
+    assert_eq!(
+        (d.outcome(), d.rank()),
+        (Outcome::Escalate, Some("supervisor"))
+    );
+    let d = engine.decide(&angry, &Responder::staff("sales-supervisor"));
+    assert_eq!(d.outcome(), Outcome::Review);
 }
