@@ -59,7 +59,11 @@ impl EngineBuilder {
     pub fn compile(&self, doc: &PolicyDocument) -> Result<Engine, PolicyError> {
         let (engine, diagnostics) = Compiler::new(doc, self).run();
         match engine {
-            Some(engine) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(engine),
+            Some(mut engine) if !diagnostics.iter().any(Diagnostic::is_error) => {
+                // Kept so that `check` reports them.
+                engine.warnings = diagnostics.into();
+                Ok(engine)
+            }
             _ => Err(PolicyError::new(diagnostics)),
         }
     }
@@ -72,12 +76,19 @@ impl EngineBuilder {
     #[cfg(feature = "toml")]
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
         let doc = PolicyDocument::from_toml_str(source)?;
-        self.compile(&doc).map_err(|e| {
-            let mut diagnostics = crate::source::locate_toml(source, e.diagnostics().to_vec());
-            // Top to bottom, as a reader goes through the file (stable: ties keep their order).
-            diagnostics.sort_by_key(|d| d.location);
-            PolicyError::new(diagnostics)
-        })
+        match self.compile(&doc) {
+            Ok(mut engine) => {
+                let warnings = std::mem::take(&mut engine.warnings).into_vec();
+                engine.warnings = crate::source::locate_toml(source, warnings).into();
+                Ok(engine)
+            }
+            Err(e) => {
+                let mut diagnostics = crate::source::locate_toml(source, e.diagnostics().to_vec());
+                // Top to bottom, as a reader goes through the file (stable: ties keep their order).
+                diagnostics.sort_by_key(|d| d.location);
+                Err(PolicyError::new(diagnostics))
+            }
+        }
     }
 
     /// Parses and compiles a JSON policy.
@@ -539,6 +550,7 @@ impl<'d> Compiler<'d> {
         Message {
             id: id.into(),
             versions: versions.into(),
+            versioned: !m.versions.is_empty(),
         }
     }
 
@@ -1041,6 +1053,7 @@ impl<'d> Compiler<'d> {
                             variants: Box::new([]),
                         }]
                         .into(),
+                        versioned: false,
                     });
                 }
                 None if kind == Handover::Changed => {}
@@ -1167,6 +1180,7 @@ impl<'d> Compiler<'d> {
             fallback,
             triage,
             urgency,
+            warnings: Box::new([]),
         };
         (Some(engine), self.diags)
     }

@@ -132,6 +132,13 @@ pub struct Diagnostic {
     pub message: String,
     /// What would fix it.
     pub hint: String,
+    /// For a violated invariant found by `check`: one concrete circumstance and the
+    /// responses that disagree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Box<crate::check::Counterexample>>,
+    /// For a forbidden phrase found by `check`: the text that matched, its span and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Box<crate::check::ScreenMatch>>,
 }
 
 impl Diagnostic {
@@ -149,6 +156,8 @@ impl Diagnostic {
             location: None,
             message: message.into(),
             hint: hint.into(),
+            counterexample: None,
+            matched: None,
         }
     }
 

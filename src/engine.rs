@@ -135,6 +135,8 @@ pub(crate) struct Message {
     pub(crate) id: Box<str>,
     /// Oldest first; never empty.
     pub(crate) versions: Box<[Version]>,
+    /// Written as `[[messages.ID.versions]]` (not a single `text`): for document paths.
+    pub(crate) versioned: bool,
 }
 
 impl Message {
@@ -258,6 +260,8 @@ pub struct Engine {
     pub(crate) fallback: Ix,
     pub(crate) triage: crate::triage::Triage,
     pub(crate) urgency: crate::urgency::Weights,
+    /// The warnings of the compile step, reported again by `check`.
+    pub(crate) warnings: Box<[crate::diagnostic::Diagnostic]>,
 }
 
 /// A contact resolved against one engine: topic, channel, locale and facts as dense indices.

@@ -25,6 +25,9 @@ pub mod testing;
 mod triage;
 mod urgency;
 
+pub use crate::check::{
+    Circumstance, Circumstances, Counterexample, Report, Response, ScreenMatch,
+};
 pub use crate::compile::EngineBuilder;
 pub use crate::decision::{
     Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
@@ -32,6 +35,9 @@ pub use crate::decision::{
 };
 pub use crate::diagnostic::{
     Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity,
+};
+pub use crate::diff::{
+    DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff,
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::lines::DecideRequest;
