@@ -252,7 +252,8 @@ impl std::error::Error for PolicyError {}
 impl Diagnostic {
     /// This diagnostic as a compiler-style line for the policy file `file`:
     /// `policy.toml:12:5: error[unknown-system]: topics."email.setup".explains.system: …`,
-    /// with the hint on a second line. What the command-line tool prints.
+    /// with the hint on a second line, then the matched text or the counterexample of a
+    /// `check` finding. What the command-line tool prints.
     ///
     /// # Examples
     ///
@@ -296,6 +297,12 @@ impl fmt::Display for InFile<'_> {
         f.write_str(&d.message)?;
         if !d.hint.is_empty() {
             write!(f, "\n  = hint: {}", d.hint)?;
+        }
+        if let Some(m) = &d.matched {
+            write!(f, "\n  matched: {m}")?;
+        }
+        if let Some(c) = &d.counterexample {
+            write!(f, "\n{}", c.to_string().trim_end())?;
         }
         Ok(())
     }

@@ -87,8 +87,64 @@ fn broken_policy() -> (PathBuf, usize, usize) {
 fn check_clean_policy_exits_0() {
     let o = run(&["check", &example()]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
     assert!(
-        stdout(&o).contains("policy `Acme Hosting`"),
+        out.contains("acme-hosting.toml: 0 errors, 0 warnings ("),
+        "{out}"
+    );
+    assert!(out.contains("circumstances checked)"), "{out}");
+}
+
+/// Warnings alone do not fail a check.
+#[test]
+fn check_warnings_only_exits_0() {
+    let path = data("check/channel-specific-rule.toml");
+    let o = run(&["check", &path]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains(&format!("{path}:")), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(": warning[channel-specific-rule]: "),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A violated invariant: file, line and column, the hint, and the counterexample; exit 1.
+#[test]
+fn check_violations_exit_1_with_counterexample() {
+    let path = data("check/out-of-lane.toml");
+    let o = run(&["check", &path]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.contains("error[out-of-lane]"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.starts_with(&format!("{path}:")), "{line}");
+    let (_, rest) = line.split_at(path.len() + 1);
+    let mut parts = rest.splitn(3, ':');
+    let line_no: usize = parts.next().unwrap().parse().unwrap();
+    let _column: usize = parts.next().unwrap().parse().unwrap();
+    let source = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        source
+            .lines()
+            .nth(line_no - 1)
+            .unwrap()
+            .contains("[[rules]]"),
+        "{line}"
+    );
+    assert!(out.contains("  = hint: "), "{out}");
+    assert!(
+        out.contains("  counterexample: topic `billing.invoice`"),
+        "{out}"
+    );
+
+    let forbidden = data("check/forbidden-phrase.toml");
+    let o = run(&["check", &forbidden]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("  matched: `it is not our concern`"),
         "{}",
         stdout(&o)
     );
@@ -129,7 +185,20 @@ fn check_json_format() {
     let o = run(&["check", &example(), "--format", "json"]);
     assert_eq!(code(&o), 0);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert!(json.is_object());
+    assert_eq!(json["diagnostics"], serde_json::json!([]));
+    assert!(json["circumstances"].as_u64().unwrap() > 1000);
+
+    // The JSON is the library's report, located in the TOML source.
+    let path = data("check/out-of-lane.toml");
+    let o = run(&["check", &path, "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let source = std::fs::read_to_string(&path).unwrap();
+    let expected = Engine::from_toml_str(&source)
+        .unwrap()
+        .check()
+        .located_in_toml(&source);
+    assert_eq!(json, serde_json::to_value(&expected).unwrap());
 }
 
 /// The format follows the extension: the same policy in JSON and YAML checks clean too.
@@ -384,4 +453,65 @@ fn manual_per_department_and_locale() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A text changed without a new version is a diff error: exit 1; no change: exit 0.
+#[test]
+fn diff_exit_codes_and_formats() {
+    let changed = scratch(
+        "changed.toml",
+        &unified_message::EXAMPLE_POLICY.replace(
+            "Hacemos una copia de seguridad diaria",
+            "Hacemos una copia de seguridad cada día",
+        ),
+    );
+    let o = run(&["diff", &example(), changed.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("error[text-changed-without-version]: messages.backup-guide"),
+        "{out}"
+    );
+
+    let o = run(&[
+        "diff",
+        &example(),
+        changed.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        json["diagnostics"][0]["code"],
+        "text-changed-without-version"
+    );
+    assert_eq!(json["messages"][0]["id"], "backup-guide");
+
+    // Billing agents may now grant every refund: decisions change, no error.
+    let granted = scratch(
+        "granted.toml",
+        &unified_message::EXAMPLE_POLICY.replace(
+            r#"authority = { "billing.invoice" = "own", "general" = "own" }"#,
+            r#"authority = { "billing.*" = "own", "general" = "own" }"#,
+        ),
+    );
+    let o = run(&["diff", &example(), granted.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("topic `billing.refund`"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = run(&["diff", &example(), &example()]);
+    assert_eq!(code(&o), 0);
+    assert!(
+        stdout(&o).contains("0 message change(s), 0 decision change(s)"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = run(&["diff", &example(), &data("no-such-policy.toml")]);
+    assert_eq!(code(&o), 2);
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use unified_message::{Contact, Engine, PolicyError, Responder, Scenarios};
+use unified_message::{Contact, Engine, PolicyError, Report, Responder, Scenarios};
 
 /// One voice for every channel: check, test and run a unified-message policy.
 #[derive(Debug, Parser)]
@@ -148,13 +148,21 @@ fn read(path: &Path) -> Result<String, Fatal> {
         .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))
 }
 
-/// Parses and compiles a policy, the format chosen by the file's extension.
-fn compile(path: &Path) -> Result<Result<Engine, PolicyError>, Fatal> {
-    let ext = path
-        .extension()
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
         .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let load: fn(&str) -> Result<Engine, PolicyError> = match ext.as_deref() {
+        .map(str::to_ascii_lowercase)
+}
+
+fn is_toml(path: &Path) -> bool {
+    extension(path).as_deref() == Some("toml")
+}
+
+/// What parses and compiles a policy, by the file's extension.
+type Loader = fn(&str) -> Result<Engine, PolicyError>;
+
+fn loader(path: &Path) -> Result<Loader, Fatal> {
+    Ok(match extension(path).as_deref() {
         Some("toml") => Engine::from_toml_str,
         Some("json") => Engine::from_json_str,
         Some("yaml" | "yml") => Engine::from_yaml_str,
@@ -164,8 +172,7 @@ fn compile(path: &Path) -> Result<Result<Engine, PolicyError>, Fatal> {
                 path.display()
             )));
         }
-    };
-    Ok(load(&read(path)?))
+    })
 }
 
 fn print_errors(path: &Path, err: &PolicyError) {
@@ -177,7 +184,9 @@ fn print_errors(path: &Path, err: &PolicyError) {
 
 /// A policy that must compile for the command to run: its errors end the command (exit 2).
 fn load(path: &Path) -> Result<Engine, Fatal> {
-    compile(path)?.map_err(|err| {
+    // The extension first: an unknown one is a usage error even for a missing file.
+    let compile = loader(path)?;
+    compile(&read(path)?).map_err(|err| {
         print_errors(path, &err);
         Fatal(format!(
             "`{}` does not compile; run `unified-message check {}` for details",
@@ -223,42 +232,36 @@ fn exit(failed: bool) -> ExitCode {
 
 fn check(path: &Path, format: Format) -> Outcome {
     let file = path.display().to_string();
-    match compile(path)? {
+    let compile = loader(path)?;
+    let source = read(path)?;
+    let report = match compile(&source) {
+        // A policy that does not compile: its errors are the report.
         Err(err) => {
-            match format {
-                Format::Text => {
-                    for d in err.diagnostics() {
-                        out(&d.in_file(&file).to_string())?;
-                    }
-                    out(&format!("{file}: {} error(s)", err.diagnostics().len()))?;
-                }
-                Format::Json => out(&json(&serde_json::json!({
-                    "file": file,
-                    "compiles": false,
-                    "diagnostics": err.diagnostics(),
-                }))?)?,
-            }
-            Ok(exit(true))
+            let mut report = Report::default();
+            report.diagnostics = err.diagnostics().to_vec();
+            report
         }
-        Ok(engine) => {
-            match format {
-                Format::Text => out(&format!(
-                    "{file}: policy `{}` revision `{}` compiles: {} topics, {} roles, {} systems",
-                    engine.name(),
-                    engine.revision(),
-                    engine.topics().len(),
-                    engine.roles().len(),
-                    engine.systems().len()
-                ))?,
-                Format::Json => out(&json(&serde_json::json!({
-                    "file": file,
-                    "compiles": true,
-                    "diagnostics": [],
-                }))?)?,
+        Ok(engine) if is_toml(path) => engine.check().located_in_toml(&source),
+        Ok(engine) => engine.check(),
+    };
+    match format {
+        Format::Text => {
+            let mut text = String::new();
+            for d in &report.diagnostics {
+                text.push_str(&format!("{}\n", d.in_file(&file)));
             }
-            Ok(exit(false))
+            let (errors, warnings) = (report.errors().count(), report.warnings().count());
+            text.push_str(&format!(
+                "{file}: {errors} error{}, {warnings} warning{} ({} circumstances checked)",
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+                report.circumstances
+            ));
+            out(&text)?;
         }
+        Format::Json => out(&json(&report)?)?,
     }
+    Ok(exit(!report.is_clean()))
 }
 
 fn test(policy: &Path, scenarios: &Path, format: Format) -> Outcome {
@@ -333,7 +336,11 @@ fn manual(policy: &Path, department: Option<&str>, locale: &str) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-fn diff(old: &Path, new: &Path, _format: Format) -> Outcome {
-    let _ = (load(old)?, load(new)?);
-    Err(Fatal("`diff` is not available yet".to_owned()))
+fn diff(old: &Path, new: &Path, format: Format) -> Outcome {
+    let changes = unified_message::diff(&load(old)?, &load(new)?);
+    match format {
+        Format::Text => out(&changes.to_string())?,
+        Format::Json => out(&json(&changes)?)?,
+    }
+    Ok(exit(!changes.is_clean()))
 }
