@@ -1,16 +1,20 @@
 //! The decision table: every circumstance and what the policy says in it, as CSV or Markdown,
 //! generated from the compiled engine, so it says exactly what the systems and staff do.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
+use crate::check::Circumstance;
 use crate::decision::{Decision, Flags, Outcome};
-use crate::engine::{Engine, Ix};
-use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder};
+use crate::engine::Engine;
+use crate::model::{Authority, Channel, Facts, Progress, Responder};
 
-/// The whole decision table of a policy: every topic × progress × responder × request for a
-/// superior, with what the policy decides.
+/// The whole decision table of a policy: the circumstance space of
+/// [`Engine::circumstances`] (every topic × progress × responder × request for a superior ×
+/// channel × the fact values its rules mention), with what the policy decides, collapsed so
+/// that a reviewer can read it.
 ///
 /// Channels collapse: a row whose `channels` is empty holds on every channel; when a rule
 /// makes a channel decide differently, the circumstance gets one row per group of channels
@@ -322,144 +326,162 @@ impl DecisionTable {
     }
 }
 
-/// The fact values the rules that can apply to topic `t` mention, by key, in document order.
-fn rule_facts(engine: &Engine, t: Ix) -> Vec<(String, Vec<String>)> {
-    let mut facts: Vec<(String, Vec<String>)> = Vec::new();
-    for &r in engine.rules_for(t) {
-        let Some(rule) = engine.rules.get(r as usize) else {
-            continue;
-        };
-        for (k, values) in rule.facts.iter() {
-            let Some(key) = engine.fact_keys.get(*k as usize) else {
-                continue;
-            };
-            let i = match facts.iter().position(|(name, _)| **name == **key) {
-                Some(i) => i,
-                None => {
-                    facts.push((key.to_string(), Vec::new()));
-                    facts.len() - 1
-                }
-            };
-            if let Some((_, known)) = facts.get_mut(i) {
-                for v in values.iter() {
-                    if let Some(value) = engine.fact_values.get(*v as usize) {
-                        if !known.iter().any(|x| **x == **value) {
-                            known.push(value.to_string());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    facts
+/// The circumstances that differ only by channel, decided.
+struct Cell<'e> {
+    circumstance: Circumstance,
+    channels: Vec<Channel>,
+    decisions: Vec<Decision<'e>>,
 }
 
-/// Every assignment of the given facts (each absent or one of its values); the first is
-/// "all absent".
-fn assignments(facts: &[(String, Vec<String>)]) -> Vec<Facts> {
-    let mut out = vec![Facts::new()];
-    for (key, values) in facts {
-        let mut next = Vec::with_capacity(out.len() * (values.len() + 1));
-        for base in &out {
-            next.push(base.clone());
-            for v in values {
-                let mut f = base.clone();
-                f.insert(key.clone(), v.clone());
-                next.push(f);
-            }
-        }
-        out = next;
+impl Cell<'_> {
+    fn keys(&self) -> Vec<Key<'_>> {
+        self.decisions.iter().map(key).collect()
     }
-    out
+}
+
+/// The position of `x` in `list` (last when absent).
+fn position<T: PartialEq>(list: &[T], x: &T) -> usize {
+    list.iter().position(|y| y == x).unwrap_or(usize::MAX)
+}
+
+/// Whether two circumstances differ at most by their channel.
+fn same_cell(a: &Circumstance, b: &Circumstance) -> bool {
+    let (x, y) = (&a.contact, &b.contact);
+    a.responder == b.responder
+        && x.topic == y.topic
+        && x.progress == y.progress
+        && x.asks_for_superior == y.asks_for_superior
+        && x.facts == y.facts
 }
 
 impl Engine {
-    /// The whole decision table (see [`DecisionTable`]).
+    /// The whole decision table (see [`DecisionTable`]): [`Engine::circumstances`], decided
+    /// and collapsed.
     pub fn decision_table(&self) -> DecisionTable {
-        let channels: Vec<Channel> = self.channels.iter().map(|c| Channel::from(&**c)).collect();
-        let responders: Vec<Responder> = self
-            .systems()
-            .map(Responder::system)
-            .chain(self.roles().map(Responder::staff))
+        let mut cells: Vec<Cell<'_>> = Vec::new();
+        for c in self.circumstances() {
+            let d = self.decide(&c.contact, &c.responder);
+            match cells.last_mut() {
+                Some(cell) if same_cell(&cell.circumstance, &c) => {
+                    cell.channels.push(c.contact.channel.clone());
+                    cell.decisions.push(d);
+                }
+                _ => cells.push(Cell {
+                    channels: vec![c.contact.channel.clone()],
+                    decisions: vec![d],
+                    circumstance: c,
+                }),
+            }
+        }
+        // The order of first appearance of topics, responders and fact assignments.
+        let mut topics: Vec<&str> = Vec::new();
+        let mut responders: Vec<&Responder> = Vec::new();
+        let mut facts: Vec<(&str, &Facts)> = Vec::new();
+        for cell in &cells {
+            let c = &cell.circumstance;
+            let topic = c.contact.topic.as_deref().unwrap_or("");
+            if !topics.contains(&topic) {
+                topics.push(topic);
+            }
+            if !responders.contains(&&c.responder) {
+                responders.push(&c.responder);
+            }
+            if !facts.contains(&(topic, &c.contact.facts)) {
+                facts.push((topic, &c.contact.facts));
+            }
+        }
+        // Where each cell is, to compare it with the same circumstance unasked or without facts.
+        type CellKey<'a> = (&'a str, Progress, bool, &'a Responder, &'a Facts);
+        let index: HashMap<CellKey<'_>, usize> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                let c = &cell.circumstance;
+                let k: CellKey<'_> = (
+                    c.contact.topic.as_deref().unwrap_or(""),
+                    c.contact.progress,
+                    c.contact.asks_for_superior,
+                    &c.responder,
+                    &c.contact.facts,
+                );
+                (k, i)
+            })
             .collect();
-        let mut rows = Vec::new();
-        for (t, topic) in self.topics.iter().enumerate() {
-            let facts = assignments(&rule_facts(self, t as Ix));
-            for progress in Progress::ALL {
-                for responder in &responders {
-                    let mut unasked: Vec<Vec<Key<'_>>> = Vec::new();
-                    for asks in [false, true] {
-                        let decided: Vec<(&Facts, Vec<Decision<'_>>)> = facts
-                            .iter()
-                            .map(|f| {
-                                let decisions = channels
-                                    .iter()
-                                    .map(|channel| {
-                                        let mut c = Contact::new("table", channel.clone())
-                                            .with_topic(&*topic.id)
-                                            .with_progress(progress);
-                                        c.facts = f.clone();
-                                        c.asks_for_superior = asks;
-                                        self.decide(&c, responder)
-                                    })
-                                    .collect();
-                                (f, decisions)
-                            })
-                            .collect();
-                        let keys: Vec<Vec<Key<'_>>> = decided
-                            .iter()
-                            .map(|(_, ds)| ds.iter().map(key).collect())
-                            .collect();
-                        if !asks {
-                            unasked = keys.clone();
-                        } else if matches!(responder, Responder::System(_)) && keys == unasked {
-                            // A system ignores a request for a superior: no rows unless a
-                            // rule makes it differ.
-                            continue;
-                        }
-                        let base = keys.first();
-                        for (i, ((f, decisions), k)) in decided.iter().zip(&keys).enumerate() {
-                            if i > 0 && Some(k) == base {
-                                continue;
-                            }
-                            push_groups(&mut rows, &channels, decisions, k, |d| TableRow {
-                                topic: topic.id.to_string(),
-                                progress,
-                                responder: responder.clone(),
-                                channels: Vec::new(),
-                                facts: (*f).clone(),
-                                asks_for_superior: asks,
-                                outcome: d.outcome(),
-                                message: d.message_id().to_owned(),
-                                version: d.version(),
-                                system: d.system().map(|s| s.id.to_owned()),
-                                department: d.department().map(str::to_owned),
-                                rank: d.rank().map(str::to_owned),
-                                rule: d.rule().map(str::to_owned),
-                                authority: d.authority(),
-                                flags: d.flags(),
-                            });
-                        }
+        let no_facts = Facts::new();
+        let mut rows: Vec<((usize, Progress, usize, bool, usize), TableRow)> = Vec::new();
+        for cell in &cells {
+            let c = &cell.circumstance;
+            let keys = cell.keys();
+            let topic = c.contact.topic.as_deref().unwrap_or("");
+            let same_but = |asks: bool, without_facts: bool| {
+                let facts = if without_facts {
+                    &no_facts
+                } else {
+                    &c.contact.facts
+                };
+                index
+                    .get(&(topic, c.contact.progress, asks, &c.responder, facts))
+                    .and_then(|&i| cells.get(i))
+            };
+            // A system ignores a request for a superior: no row unless a rule makes it differ.
+            if c.contact.asks_for_superior && matches!(c.responder, Responder::System(_)) {
+                if let Some(unasked) = same_but(false, false) {
+                    if unasked.keys() == keys {
+                        continue;
                     }
                 }
             }
+            // Facts appear only where a rule makes them matter.
+            if !c.contact.facts.is_empty() {
+                if let Some(base) = same_but(c.contact.asks_for_superior, true) {
+                    if base.keys() == keys {
+                        continue;
+                    }
+                }
+            }
+            let order = (
+                position(&topics, &topic),
+                c.contact.progress,
+                position(&responders, &&c.responder),
+                c.contact.asks_for_superior,
+                position(&facts, &(topic, &c.contact.facts)),
+            );
+            push_groups(&cell.channels, &cell.decisions, &keys, |d| TableRow {
+                topic: topic.to_owned(),
+                progress: c.contact.progress,
+                responder: c.responder.clone(),
+                channels: Vec::new(),
+                facts: c.contact.facts.clone(),
+                asks_for_superior: c.contact.asks_for_superior,
+                outcome: d.outcome(),
+                message: d.message_id().to_owned(),
+                version: d.version(),
+                system: d.system().map(|s| s.id.to_owned()),
+                department: d.department().map(str::to_owned),
+                rank: d.rank().map(str::to_owned),
+                rule: d.rule().map(str::to_owned),
+                authority: d.authority(),
+                flags: d.flags(),
+            })
+            .into_iter()
+            .for_each(|row| rows.push((order, row)));
         }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
         DecisionTable {
             policy: self.name().to_owned(),
             revision: self.revision().to_owned(),
-            rows,
+            rows: rows.into_iter().map(|(_, row)| row).collect(),
         }
     }
 }
 
 /// One row per group of channels that agree; a single group holds on every channel.
 fn push_groups<'e>(
-    rows: &mut Vec<TableRow>,
     channels: &[Channel],
     decisions: &[Decision<'e>],
     keys: &[Key<'e>],
     row: impl Fn(&Decision<'e>) -> TableRow,
-) {
+) -> Vec<TableRow> {
     let mut groups: Vec<(Key<'e>, &Decision<'e>, Vec<String>)> = Vec::new();
     for ((k, d), c) in keys.iter().zip(decisions).zip(channels) {
         match groups.iter_mut().find(|(g, _, _)| g == k) {
@@ -468,11 +490,14 @@ fn push_groups<'e>(
         }
     }
     let single = groups.len() == 1;
-    for (_, d, names) in groups {
-        let mut r = row(d);
-        if !single {
-            r.channels = names;
-        }
-        rows.push(r);
-    }
+    groups
+        .into_iter()
+        .map(|(_, d, names)| {
+            let mut r = row(d);
+            if !single {
+                r.channels = names;
+            }
+            r
+        })
+        .collect()
 }

@@ -330,14 +330,18 @@ fn markdown_table_has_index_and_one_line_per_row() {
     }
 }
 
-/// R3.3: the manual's rank chain is the one the engine escalates through, up to the review.
+/// R3.3: the manual's rank chain is the one the engine escalates through, up to the review:
+/// a rank nobody of the department holds is skipped.
 #[test]
 fn r3_3_manual_rank_chain_follows_escalation() {
-    let engine = example();
+    let manager = "[roles.sales-manager]\ndepartment = \"sales\"\nrank = \"manager\"\n";
+    let policy = unified_message::EXAMPLE_POLICY.replace(manager, "");
+    assert_ne!(policy, unified_message::EXAMPLE_POLICY);
+    let engine = Engine::from_toml_str(&policy).unwrap();
     let manual = engine.manual(Some("sales"), "en").unwrap();
     assert!(manual.contains(
         "- Ventas (`sales`): agent (`sales-agent`) → supervisor (`sales-supervisor`) → a review within 24h"
-    ));
+    ), "{manual}");
     let angry = Contact::new("c", Channel::Phone)
         .with_topic("sales.plans")
         .asking_for_superior();
@@ -348,4 +352,67 @@ fn r3_3_manual_rank_chain_follows_escalation() {
     );
     let d = engine.decide(&angry, &Responder::staff("sales-supervisor"));
     assert_eq!(d.outcome(), Outcome::Review);
+
+    let full = example().manual(Some("sales"), "en").unwrap();
+    assert!(full.contains(
+        "- Ventas (`sales`): agent (`sales-agent`) → supervisor (`sales-supervisor`) → manager (`sales-manager`) → a review within 24h"
+    ));
+}
+
+/// R2.2: the table covers the whole circumstance space of `Engine::circumstances` — every
+/// circumstance is stated by exactly one row (a fact row, else the row without facts; for a
+/// system asked for a superior, else the unasked row), which says what `decide` says.
+#[test]
+fn r2_2_table_covers_every_circumstance_once() {
+    for engine in [example(), small()] {
+        let table = engine.decision_table();
+        let mut used = vec![false; table.rows.len()];
+        let mut count = 0;
+        for c in engine.circumstances() {
+            count += 1;
+            let topic = c.contact.topic.as_deref().unwrap();
+            let find = |facts: &unified_message::Facts, asks: bool| -> Vec<usize> {
+                table
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| {
+                        r.topic == topic
+                            && r.progress == c.contact.progress
+                            && r.responder == c.responder
+                            && r.asks_for_superior == asks
+                            && r.facts == *facts
+                            && (r.channels.is_empty()
+                                || r.channels
+                                    .iter()
+                                    .any(|ch| *ch == c.contact.channel.as_str()))
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            let none = unified_message::Facts::new();
+            let asks = c.contact.asks_for_superior;
+            let mut found = find(&c.contact.facts, asks);
+            if found.is_empty() && matches!(c.responder, Responder::System(_)) && asks {
+                found = find(&c.contact.facts, false);
+            }
+            if found.is_empty() {
+                found = find(&none, asks);
+            }
+            if found.is_empty() && matches!(c.responder, Responder::System(_)) && asks {
+                found = find(&none, false);
+            }
+            assert_eq!(found.len(), 1, "{c:?}");
+            let row = &table.rows[found[0]];
+            used[found[0]] = true;
+            let d = engine.decide(&c.contact, &c.responder);
+            assert_eq!(
+                (d.outcome(), d.message_id(), d.rule()),
+                (row.outcome, row.message.as_str(), row.rule.as_deref()),
+                "{c:?}"
+            );
+        }
+        assert_eq!(count, engine.circumstances().len());
+        assert!(used.iter().all(|u| *u), "a row states no circumstance");
+    }
 }
