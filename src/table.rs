@@ -339,6 +339,10 @@ impl Cell<'_> {
     }
 }
 
+/// Where a row goes: topic, progress, responder, request for a superior, facts (each by
+/// order of first appearance).
+type RowOrder = (usize, Progress, usize, bool, usize);
+
 /// The position of `x` in `list` (last when absent).
 fn position<T: PartialEq>(list: &[T], x: &T) -> usize {
     list.iter().position(|y| y == x).unwrap_or(usize::MAX)
@@ -408,7 +412,7 @@ impl Engine {
             })
             .collect();
         let no_facts = Facts::new();
-        let mut rows: Vec<((usize, Progress, usize, bool, usize), TableRow)> = Vec::new();
+        let mut rows: Vec<(RowOrder, TableRow)> = Vec::new();
         for cell in &cells {
             let c = &cell.circumstance;
             let keys = cell.keys();
@@ -466,7 +470,7 @@ impl Engine {
             .into_iter()
             .for_each(|row| rows.push((order, row)));
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows.sort_by_key(|(order, _)| *order);
         DecisionTable {
             policy: self.name().to_owned(),
             revision: self.revision().to_owned(),
