@@ -457,10 +457,14 @@ impl<'e> Manual<'e> {
         };
         let sys = e.systems.get(system as usize);
         let web = e.channel_ix(&Channel::Web);
-        let values: BTreeMap<String, String> = e
-            .placeholders
-            .iter()
-            .map(|p| (p.to_string(), format!("{{{p}}}")))
+        // Host placeholders stay visible as `{name}`: every `{…}` of the source may be one
+        // (a name that is not one is never asked for).
+        let values: BTreeMap<String, String> = template
+            .source()
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .map(|name| (name.to_owned(), format!("{{{name}}}")))
             .collect();
         let mut out = String::new();
         let _ = template.render(

@@ -416,3 +416,17 @@ fn r2_2_table_covers_every_circumstance_once() {
         assert!(used.iter().all(|u| *u), "a row states no circumstance");
     }
 }
+
+/// The manual shows a host placeholder as written, and fills `{system}` and `{where}`.
+#[test]
+fn manual_keeps_host_placeholders() {
+    let manual = small().manual(None, "en").unwrap();
+    assert!(
+        manual.contains("> Here is the answer, {customer_name}; {braces} stay."),
+        "{manual}"
+    );
+    assert!(
+        manual.contains("> See Help: https://help.example"),
+        "{manual}"
+    );
+}
