@@ -515,3 +515,22 @@ fn diff_exit_codes_and_formats() {
     let o = run(&["diff", &example(), &data("no-such-policy.toml")]);
     assert_eq!(code(&o), 2);
 }
+
+/// A reader that stops early (`| head`) ends the output quietly, with no error.
+#[test]
+fn closed_output_stops_quietly() {
+    use std::io::Read;
+    let mut child = Command::new(BIN)
+        .args(["table", &example(), "--format", "markdown"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed here, long before the table (far more than a pipe buffer) is written.
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert!(String::from_utf8_lossy(&first).starts_with("# Decision table"));
+}

@@ -98,11 +98,17 @@ enum TableFormat {
     Markdown,
 }
 
-/// Why a command stopped before its result: printed on stderr, exit 2.
-struct Fatal(String);
+/// Why a command stopped before its result.
+enum Fatal {
+    /// Printed on stderr, exit 2.
+    Message(String),
+    /// Standard output was closed (`| head`): stop quietly.
+    Closed,
+}
 
-/// A closed standard output (`| head`): stop quietly.
-const CLOSED: &str = "";
+fn fatal(message: impl Into<String>) -> Fatal {
+    Fatal::Message(message.into())
+}
 
 type Outcome = Result<ExitCode, Fatal>;
 
@@ -135,8 +141,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(Fatal(message)) if message == CLOSED => ExitCode::SUCCESS,
-        Err(Fatal(message)) => {
+        Err(Fatal::Closed) => ExitCode::SUCCESS,
+        Err(Fatal::Message(message)) => {
             eprintln!("unified-message: {message}");
             ExitCode::from(2)
         }
@@ -145,7 +151,7 @@ fn main() -> ExitCode {
 
 fn read(path: &Path) -> Result<String, Fatal> {
     std::fs::read_to_string(path)
-        .map_err(|e| Fatal(format!("cannot read `{}`: {e}", path.display())))
+        .map_err(|e| fatal(format!("cannot read `{}`: {e}", path.display())))
 }
 
 fn extension(path: &Path) -> Option<String> {
@@ -167,7 +173,7 @@ fn loader(path: &Path) -> Result<Loader, Fatal> {
         Some("json") => Engine::from_json_str,
         Some("yaml" | "yml") => Engine::from_yaml_str,
         _ => {
-            return Err(Fatal(format!(
+            return Err(fatal(format!(
                 "cannot tell the format of `{}`: name the policy file .toml, .json, .yaml or .yml",
                 path.display()
             )));
@@ -188,7 +194,7 @@ fn load(path: &Path) -> Result<Engine, Fatal> {
     let compile = loader(path)?;
     compile(&read(path)?).map_err(|err| {
         print_errors(path, &err);
-        Fatal(format!(
+        fatal(format!(
             "`{}` does not compile; run `unified-message check {}` for details",
             path.display(),
             path.display()
@@ -207,9 +213,9 @@ fn put(text: &str) -> Result<(), Fatal> {
 
 fn write_error(e: io::Error) -> Fatal {
     if e.kind() == io::ErrorKind::BrokenPipe {
-        Fatal(CLOSED.to_owned())
+        Fatal::Closed
     } else {
-        Fatal(format!("cannot write to standard output: {e}"))
+        fatal(format!("cannot write to standard output: {e}"))
     }
 }
 
@@ -219,7 +225,7 @@ fn out(text: &str) -> Result<(), Fatal> {
 }
 
 fn json(value: &impl serde::Serialize) -> Result<String, Fatal> {
-    serde_json::to_string_pretty(value).map_err(|e| Fatal(format!("cannot write JSON: {e}")))
+    serde_json::to_string_pretty(value).map_err(|e| fatal(format!("cannot write JSON: {e}")))
 }
 
 fn exit(failed: bool) -> ExitCode {
@@ -271,7 +277,7 @@ fn test(policy: &Path, scenarios: &Path, format: Format) -> Outcome {
             .location()
             .map(|l| format!(":{}:{}", l.line, l.column))
             .unwrap_or_default();
-        Fatal(format!("{}{at}: {}", scenarios.display(), e.message()))
+        fatal(format!("{}{at}: {}", scenarios.display(), e.message()))
     })?;
     let report = engine.run_scenarios(&parsed);
     match format {
@@ -286,7 +292,7 @@ fn decide(policy: &Path) -> Outcome {
     let mut stdout = io::stdout().lock();
     let mut bad = false;
     for (i, line) in io::stdin().lock().lines().enumerate() {
-        let line = line.map_err(|e| Fatal(format!("cannot read standard input: {e}")))?;
+        let line = line.map_err(|e| fatal(format!("cannot read standard input: {e}")))?;
         if let Some(reply) = engine.decide_json_line(i + 1, &line) {
             bad |= reply.starts_with("{\"error\":");
             writeln!(stdout, "{reply}")
@@ -300,9 +306,9 @@ fn decide(policy: &Path) -> Outcome {
 fn explain(policy: &Path, contact: &str, responder: &str, format: Format) -> Outcome {
     let engine = load(policy)?;
     let contact: Contact =
-        serde_json::from_str(contact).map_err(|e| Fatal(format!("invalid `--contact`: {e}")))?;
+        serde_json::from_str(contact).map_err(|e| fatal(format!("invalid `--contact`: {e}")))?;
     let responder: Responder = serde_json::from_str(responder).map_err(|e| {
-        Fatal(format!(
+        fatal(format!(
             "invalid `--responder`: {e}; write {{\"staff\": \"ROLE\"}} or {{\"system\": \"SYSTEM\"}}"
         ))
     })?;
@@ -331,7 +337,7 @@ fn manual(policy: &Path, department: Option<&str>, locale: &str) -> Outcome {
     let engine = load(policy)?;
     let manual = engine
         .manual(department, locale)
-        .map_err(|e| Fatal(e.to_string()))?;
+        .map_err(|e| fatal(e.to_string()))?;
     put(&manual)?;
     Ok(ExitCode::SUCCESS)
 }
