@@ -465,13 +465,21 @@ fn diff_exit_codes_and_formats() {
             "Hacemos una copia de seguridad cada día",
         ),
     );
+    let line = unified_message::EXAMPLE_POLICY
+        .lines()
+        .position(|l| l == "[messages.backup-guide]")
+        .unwrap()
+        + 1;
     let o = run(&["diff", &example(), changed.to_str().unwrap()]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(
-        out.contains("error[text-changed-without-version]: messages.backup-guide"),
-        "{out}"
+    // Located in the new revision: `[messages.backup-guide]`, at the key.
+    let expected = format!(
+        "{}:{line}:11: error[text-changed-without-version]: messages.backup-guide: ",
+        changed.display()
     );
+    assert!(out.contains(&expected), "{out}\nexpected: {expected}");
+    assert!(out.contains("  = hint: keep the old text"), "{out}");
 
     let o = run(&[
         "diff",

@@ -343,9 +343,24 @@ fn manual(policy: &Path, department: Option<&str>, locale: &str) -> Outcome {
 }
 
 fn diff(old: &Path, new: &Path, format: Format) -> Outcome {
-    let changes = unified_message::diff(&load(old)?, &load(new)?);
+    let mut changes = unified_message::diff(&load(old)?, &load(new)?);
+    // Findings are about the new revision: locate them in its TOML source.
+    if is_toml(new) {
+        let mut located = Report::default();
+        located.diagnostics = std::mem::take(&mut changes.diagnostics);
+        changes.diagnostics = located.located_in_toml(&read(new)?).diagnostics;
+    }
     match format {
-        Format::Text => out(&changes.to_string())?,
+        Format::Text => {
+            let file = new.display().to_string();
+            let findings = std::mem::take(&mut changes.diagnostics);
+            let mut text = changes.to_string();
+            for d in &findings {
+                text.push_str(&format!("\n{}", d.in_file(&file)));
+            }
+            changes.diagnostics = findings;
+            out(&text)?;
+        }
         Format::Json => out(&json(&changes)?)?,
     }
     Ok(exit(!changes.is_clean()))
