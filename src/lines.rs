@@ -50,9 +50,10 @@ struct ErrorLine<'a> {
 
 impl Engine {
     /// Decides one line of JSON ([`DecideRequest`]) and returns the output line, without its
-    /// line break: the [`crate::DecisionRecord`] as JSON, or `{"error": "…", "line": N}` when
-    /// the line is not a valid request (`line_number` counts from 1). A blank line gives
-    /// `None`. Never fails, so a stream goes on past a bad line.
+    /// line break: `Ok` with the [`crate::DecisionRecord`] as JSON, or `Err` with the error
+    /// line `{"error": "…", "line": N}` when the line is not a valid request (`line_number`
+    /// counts from 1). Both are lines to write; a stream goes on past a bad line. A blank line
+    /// gives `None`.
     ///
     /// # Examples
     ///
@@ -61,16 +62,20 @@ impl Engine {
     ///
     /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
     /// let out = engine.decide_json_line(1, r#"{"contact": {"customer": "c-1", "channel": "web", "topic": "email.setup"}, "responder": {"system": "self-diagnosis"}}"#);
-    /// let record: serde_json::Value = serde_json::from_str(&out.unwrap())?;
+    /// let record: serde_json::Value = serde_json::from_str(&out.unwrap().unwrap())?;
     /// assert_eq!(record["outcome"], "answer");
     ///
-    /// let out = engine.decide_json_line(2, r#"{"contact": {}}"#).unwrap();
+    /// let out = engine.decide_json_line(2, r#"{"contact": {}}"#).unwrap().unwrap_err();
     /// assert!(out.starts_with(r#"{"error":"#) && out.ends_with(r#""line":2}"#), "{out}");
     /// assert_eq!(engine.decide_json_line(3, "   "), None);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "json")]
-    pub fn decide_json_line(&self, line_number: usize, line: &str) -> Option<String> {
+    pub fn decide_json_line(
+        &self,
+        line_number: usize,
+        line: &str,
+    ) -> Option<Result<String, String>> {
         if line.trim().is_empty() {
             return None;
         }
@@ -80,7 +85,7 @@ impl Engine {
                 serde_json::to_string(&self.decide(&r.contact, &r.responder).to_record())
                     .map_err(|e| format!("cannot write the decision: {e}"))
             });
-        Some(result.unwrap_or_else(|error| {
+        Some(result.map_err(|error| {
             serde_json::to_string(&ErrorLine {
                 error: &error,
                 line: line_number,

@@ -359,6 +359,7 @@ fn decide_streams_json_lines() {
     let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
     let expected = engine
         .decide_json_line(1, input.lines().next().unwrap())
+        .unwrap()
         .unwrap();
     assert_eq!(stdout(&o).lines().next().unwrap(), expected);
 

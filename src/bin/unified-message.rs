@@ -294,7 +294,8 @@ fn decide(policy: &Path) -> Outcome {
     for (i, line) in io::stdin().lock().lines().enumerate() {
         let line = line.map_err(|e| fatal(format!("cannot read standard input: {e}")))?;
         if let Some(reply) = engine.decide_json_line(i + 1, &line) {
-            bad |= reply.starts_with("{\"error\":");
+            bad |= reply.is_err();
+            let reply = reply.unwrap_or_else(|error_line| error_line);
             writeln!(stdout, "{reply}")
                 .and_then(|()| stdout.flush())
                 .map_err(write_error)?;
