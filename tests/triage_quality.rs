@@ -1,5 +1,6 @@
 //! R1.4 triage quality: top-1 accuracy on hand-written, labelled customer inquiries for the
-//! example policy (`tests/data/inquiries.toml`), in Spanish and English.
+//! example policy, in Spanish and English: the tuning set (`tests/data/inquiries.toml`) and a
+//! held-out set never used for tuning (`tests/data/inquiries-holdout-2.toml`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -114,8 +115,12 @@ fn owners() -> std::collections::HashMap<String, String> {
 /// than the one owning their labelled topic (a fallback is not counted: it is safe).
 const MAX_HOLDOUT_2_WRONG_DEPARTMENT: f64 = 0.10;
 
-/// The accuracy the second held-out set must keep.
-const REQUIRED_HOLDOUT_2_ACCURACY: f64 = 0.0;
+/// The accuracy the second held-out set must keep: measured 85.6% before the third tuning round
+/// and 97.9% (95 of 97) after it; the floor leaves a margin of about 8 inquiries, so that a
+/// keyword change that costs a few of them fails here. The set was written by the same person
+/// who then tuned the keywords (blind to the lists, but sharing their vocabulary), so read its
+/// accuracy as optimistic for truly unseen customers.
+const REQUIRED_HOLDOUT_2_ACCURACY: f64 = 0.90;
 
 /// The second held-out set (`inquiries-holdout-2.toml`) was written blind to the keyword lists
 /// and has never been used for tuning: its accuracy is the honest estimate of how triage does on
