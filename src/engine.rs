@@ -243,7 +243,6 @@ pub struct Engine {
     /// the department, `NONE` when there is none (then the review, R3.3).
     pub(crate) superior: Box<[Ix]>,
     pub(crate) ranks: Box<[Box<str>]>,
-    pub(crate) rank_index: HashMap<Box<str>, Ix>,
     pub(crate) review_within: Duration,
     pub(crate) review_within_text: Box<str>,
     /// Message indices of the handover texts, by `Handover`; `NONE` when absent.
@@ -255,7 +254,6 @@ pub struct Engine {
     pub(crate) fact_keys: Box<[Box<str>]>,
     pub(crate) fact_values: Box<[Box<str>]>,
     pub(crate) fact_value_index: HashMap<Box<str>, Ix>,
-    pub(crate) placeholders: Box<[Box<str>]>,
     pub(crate) forbidden: Box<[Forbidden]>,
     pub(crate) fallback: Ix,
     pub(crate) triage: crate::triage::Triage,
