@@ -1489,9 +1489,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            let del = row.get(j + 1).copied().unwrap_or(usize::MAX) + 1;
-            let ins = row.get(j).copied().unwrap_or(usize::MAX) + 1;
-            let sub = prev + cost;
+            let del = row.get(j + 1).copied().unwrap_or(usize::MAX).saturating_add(1);
+            let ins = row.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
+            let sub = prev.saturating_add(cost);
             prev = row.get(j + 1).copied().unwrap_or(0);
             if let Some(slot) = row.get_mut(j + 1) {
                 *slot = del.min(ins).min(sub);

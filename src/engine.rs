@@ -878,7 +878,7 @@ impl Engine {
         let department = role.map_or(NONE, |(_, r)| r.department);
         // 1. A superior was asked for (R3.3).
         if d.asks_for_superior() {
-            let next = rank + 1;
+            let next = rank.saturating_add(1);
             return if (next as usize) < self.ranks.len() {
                 trace.step(|| {
                     format!(
@@ -990,7 +990,7 @@ impl Engine {
             }
             Authority::Authorized => {
                 let approver = if topic.approver == NONE {
-                    rank + 1
+                    rank.saturating_add(1)
                 } else {
                     topic.approver
                 };
