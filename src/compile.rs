@@ -54,7 +54,8 @@ impl EngineBuilder {
     }
 
     /// The most entries a table the engine derives from the policy may have: roles × topics
-    /// (the authority grants) and topics × rules (the rules that can apply to each topic).
+    /// (the authority grants), topics × rules (the rules that can apply to each topic) and
+    /// departments × ranks (who is the superior of whom).
     /// A policy beyond it is a `policy-too-large` error instead of gigabytes of memory.
     /// 16 Mi entries by default (a 10,000-topic policy with 1,600 roles and 1,600 rules).
     ///
@@ -84,7 +85,11 @@ impl EngineBuilder {
     pub fn compile(&self, doc: &PolicyDocument) -> Result<Engine, PolicyError> {
         let (engine, diagnostics) = Compiler::new(doc, self).run();
         match engine {
-            Some(engine) if !diagnostics.iter().any(Diagnostic::is_error) => Ok(engine),
+            Some(mut engine) if !diagnostics.iter().any(Diagnostic::is_error) => {
+                // Kept so that `check` reports them.
+                engine.warnings = diagnostics.into();
+                Ok(engine)
+            }
             _ => Err(PolicyError::new(diagnostics)),
         }
     }
@@ -97,9 +102,19 @@ impl EngineBuilder {
     #[cfg(feature = "toml")]
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
         let doc = PolicyDocument::from_toml_str(source)?;
-        self.compile(&doc).map_err(|e| {
-            PolicyError::new(crate::source::locate_toml(source, e.diagnostics().to_vec()))
-        })
+        match self.compile(&doc) {
+            Ok(mut engine) => {
+                let warnings = std::mem::take(&mut engine.warnings).into_vec();
+                engine.warnings = crate::source::locate_toml(source, warnings).into();
+                Ok(engine)
+            }
+            Err(e) => {
+                let mut diagnostics = crate::source::locate_toml(source, e.diagnostics().to_vec());
+                // Top to bottom, as a reader goes through the file (stable: ties keep their order).
+                diagnostics.sort_by_key(|d| d.location);
+                Err(PolicyError::new(diagnostics))
+            }
+        }
     }
 
     /// Parses and compiles a TOML policy read as bytes (a file's contents): bytes that are
@@ -257,6 +272,8 @@ fn utf8(source: &[u8]) -> Result<&str, PolicyError> {
 /// Where a message is used, which decides the built-in placeholders it may contain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Usage {
+    /// A `[messages]` entry while it is parsed: checked against each of its usages afterwards.
+    Unchecked,
     TierMessage,
     Answer,
     Handover(Handover),
@@ -265,6 +282,7 @@ enum Usage {
 impl Usage {
     fn allows(self, b: Builtin) -> bool {
         match self {
+            Usage::Unchecked => true,
             Usage::TierMessage => matches!(b, Builtin::System | Builtin::Where),
             Usage::Answer => false,
             Usage::Handover(h) => match h {
@@ -282,6 +300,7 @@ impl Usage {
 
     fn describe(self) -> String {
         match self {
+            Usage::Unchecked => "a message".to_owned(),
             Usage::TierMessage => "a topic's `explains` or `serves` message".to_owned(),
             Usage::Answer => "an answer".to_owned(),
             Usage::Handover(h) => format!("the `{}` handover text", h.name()),
@@ -664,6 +683,7 @@ impl<'d> Compiler<'d> {
         Message {
             id: id.into(),
             versions: versions.into(),
+            versioned: !m.versions.is_empty(),
         }
     }
 
@@ -822,7 +842,8 @@ impl<'d> Compiler<'d> {
                         format!("system `{id}` has tier `person`"),
                         "a system is anything that is not a person: use `explains` or `serves` (R0.4)",
                     );
-                    Tier::Explains
+                    // Marks the tier as unknown, so that topics naming it report nothing more.
+                    Tier::Person
                 }
                 Some(t) => t,
                 None => {
@@ -832,7 +853,7 @@ impl<'d> Compiler<'d> {
                         format!("system `{id}` has no tier"),
                         "add `tier = \"explains\"` or `tier = \"serves\"`",
                     );
-                    Tier::Explains
+                    Tier::Person
                 }
             };
             let wheres = s
@@ -909,7 +930,8 @@ impl<'d> Compiler<'d> {
                         "systems",
                     );
                     if let Some(s) = systems.get(system as usize) {
-                        if s.tier != tier {
+                        // `Person`: the system's own tier is already reported as wrong.
+                        if s.tier != tier && s.tier != Tier::Person {
                             this.error(
                                 "wrong-tier",
                                 tp.key("system"),
@@ -1114,13 +1136,48 @@ impl<'d> Compiler<'d> {
             }
         }
 
+        // Escalation (R3.3): per department and rank, the next rank that has a role there.
+        if !self.table_fits(
+            (departments.len(), "departments"),
+            (ranks.len(), "ranks"),
+        ) {
+            return (None, self.diags);
+        }
+        // Which (department, rank) pairs some role holds: one pass over the roles, so that
+        // the table below costs departments × ranks, not × roles too.
+        let mut staffed = vec![false; departments.len().saturating_mul(ranks.len())];
+        for role in &roles {
+            let i = (role.department as usize)
+                .checked_mul(ranks.len())
+                .and_then(|i| i.checked_add(role.rank as usize));
+            if let (true, Some(slot)) = (
+                (role.rank as usize) < ranks.len(),
+                i.and_then(|i| staffed.get_mut(i)),
+            ) {
+                *slot = true;
+            }
+        }
+        let mut superior = vec![NONE; staffed.len()];
+        for d in 0..departments.len() {
+            let mut above = NONE;
+            for r in (0..ranks.len()).rev() {
+                let i = d.saturating_mul(ranks.len()).saturating_add(r);
+                if let Some(slot) = superior.get_mut(i) {
+                    *slot = above;
+                }
+                if staffed.get(i).copied().unwrap_or(false) {
+                    above = r as Ix;
+                }
+            }
+        }
+
         // [handover]
         let hopath = root.key("handover");
         let mut handover = [NONE; 7];
         let mut messages: Vec<Message> = Vec::with_capacity(doc.messages.len() + 7);
         for (id, m) in doc.messages.iter() {
             // Checked against each usage once the rules are known, below.
-            let usage = Usage::TierMessage;
+            let usage = Usage::Unchecked;
             messages.push(self.message(id, m, &mpath.key(id), usage));
         }
         let empty = crate::document::HandoverDoc::default();
@@ -1152,6 +1209,7 @@ impl<'d> Compiler<'d> {
                             variants: Box::new([]),
                         }]
                         .into(),
+                        versioned: false,
                     });
                 }
                 None if kind == Handover::Changed => {}
@@ -1186,32 +1244,32 @@ impl<'d> Compiler<'d> {
             &mut usages,
         );
         for (m, list) in usages.iter().enumerate() {
-            // Answers (a topic's or a rule's) have no system to name.
+            let Some(msg) = messages.get(m) else { continue };
+            // Answers (a topic's or a rule's) have no system to name; a tier message names only
+            // its system. Each usage is reported once, with the first placeholder it cannot fill.
             for (usage, path) in list {
-                if *usage == Usage::Answer {
-                    if let Some(msg) = messages.get(m) {
-                        for v in msg.versions.iter() {
-                            for t in v
-                                .texts
-                                .iter()
-                                .chain(v.variants.iter().flat_map(|(_, t)| t.iter()))
-                            {
-                                if let Some(b) = t.builtins().next() {
-                                    self.error(
-                                        "placeholder-not-available",
-                                        path.clone(),
-                                        format!(
-                                            "message `{}` is used as an answer but has placeholder `{{{}}}`, which has no value there",
-                                            msg.id,
-                                            b.name()
-                                        ),
-                                        "remove the placeholder, or answer with another message",
-                                    );
-                                    break;
-                                }
-                            }
-                        }
-                    }
+                let unavailable = msg
+                    .versions
+                    .iter()
+                    .flat_map(|v| {
+                        v.texts
+                            .iter()
+                            .chain(v.variants.iter().flat_map(|(_, t)| t.iter()))
+                    })
+                    .flat_map(Template::builtins)
+                    .find(|b| !usage.allows(*b));
+                if let Some(b) = unavailable {
+                    self.error(
+                        "placeholder-not-available",
+                        path.clone(),
+                        format!(
+                            "message `{}` is used as {} but has placeholder `{{{}}}`, which has no value there",
+                            msg.id,
+                            usage.describe(),
+                            b.name()
+                        ),
+                        "remove the placeholder, or use another message here",
+                    );
                 }
             }
         }
@@ -1261,6 +1319,7 @@ impl<'d> Compiler<'d> {
             roles: roles.into(),
             role_index,
             grants: grants.into(),
+            superior: superior.into(),
             ranks: ranks.into(),
             rank_index,
             review_within,
@@ -1277,6 +1336,7 @@ impl<'d> Compiler<'d> {
             fallback,
             triage,
             urgency,
+            warnings: Box::new([]),
         };
         (Some(engine), self.diags)
     }

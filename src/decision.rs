@@ -224,6 +224,14 @@ impl<'e> Decision<'e> {
         self.message
     }
 
+    pub(crate) fn department_ix(&self) -> Ix {
+        self.department
+    }
+
+    pub(crate) fn rank_ix(&self) -> Ix {
+        self.rank
+    }
+
     /// Delivers `version` of the same message instead of the current one (a pin).
     pub(crate) fn set_version(&mut self, version: u32) {
         self.version = version;

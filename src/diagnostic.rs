@@ -132,6 +132,13 @@ pub struct Diagnostic {
     pub message: String,
     /// What would fix it.
     pub hint: String,
+    /// For a violated invariant found by `check`: one concrete circumstance and the
+    /// responses that disagree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Box<crate::check::Counterexample>>,
+    /// For a forbidden phrase found by `check`: the text that matched, its span and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Box<crate::check::ScreenMatch>>,
 }
 
 impl Diagnostic {
@@ -149,6 +156,8 @@ impl Diagnostic {
             location: None,
             message: message.into(),
             hint: hint.into(),
+            counterexample: None,
+            matched: None,
         }
     }
 
@@ -211,7 +220,8 @@ impl PolicyError {
         PolicyError { diagnostics }
     }
 
-    /// Every error found, in document order.
+    /// Every error found: for a TOML source in the order of their line and column, otherwise
+    /// section by section, in the order of the document's entries.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.diagnostics
     }

@@ -1,1 +1,603 @@
-//! (being written)
+//! Policy diff: what a new revision changes for customers — every circumstance whose outcome
+//! or message changes, every message whose text changed — and whether the message history
+//! was kept (the first message wins, R0.3).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::TopicFacts;
+use crate::decision::{Decision, Outcome};
+use crate::diagnostic::{Diagnostic, DocPath};
+use crate::document::Change;
+use crate::engine::{Engine, Ix, Message, Version};
+use crate::model::{Channel, Contact, Progress, Responder};
+
+/// What changed between two revisions of a policy, from [`diff`].
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Engine;
+///
+/// let old = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let new = Engine::from_toml_str(&unified_message::EXAMPLE_POLICY.replace(
+///     "Restauraremos nosotros la copia",
+///     "Restauraremos la copia",
+/// ))?;
+/// let diff = unified_message::diff(&old, &new);
+/// // The text changed without a new version: customers who heard the old words cannot be
+/// // told apart from those who heard the new ones.
+/// assert!(diff.diagnostics.iter().any(|d| d.code == "text-changed-without-version"));
+/// assert!(!diff.is_clean());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PolicyDiff {
+    /// The old policy's revision.
+    pub old_revision: String,
+    /// The new policy's revision.
+    pub new_revision: String,
+    /// Errors (a text changed without a new version, history rewritten) and warnings (a
+    /// substantive change, a removed topic).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every message whose text changed, was added or removed, in id order.
+    pub messages: Vec<MessageChange>,
+    /// Topics only in the new policy.
+    pub added_topics: Vec<String>,
+    /// Topics only in the old policy: their contacts now get the fallback topic.
+    pub removed_topics: Vec<String>,
+    /// Every circumstance (of the topics and responders both policies have) whose outcome,
+    /// message, system, department or rank changes; identical changes on several channels
+    /// are one entry.
+    pub decisions: Vec<DecisionChange>,
+    /// How many circumstances were compared.
+    pub circumstances: u64,
+}
+
+impl PolicyDiff {
+    /// The errors: a CI fails on any.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// Whether there is no error.
+    pub fn is_clean(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    /// Whether nothing customers hear changes.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+            && self.decisions.is_empty()
+            && self.added_topics.is_empty()
+            && self.removed_topics.is_empty()
+    }
+}
+
+/// How a message changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MessageChangeKind {
+    /// The message is new.
+    Added,
+    /// The message was removed.
+    Removed,
+    /// New versions, all editorial: pinned customers keep hearing their version's words.
+    Editorial,
+    /// A new substantive version: customers pinned to an older one get a change notice.
+    Substantive,
+    /// The text changed without a new version (an error).
+    Unversioned,
+    /// An existing version's text was edited (an error: add a version instead).
+    HistoryRewritten,
+    /// Versions were removed (an error: pins may name them).
+    VersionsRemoved,
+    /// A handover text was reworded (handover texts have no versions).
+    Handover,
+}
+
+/// A message whose text changed, in a [`PolicyDiff`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MessageChange {
+    /// The message id (`handover.<outcome>` for handover texts).
+    pub id: String,
+    /// How it changed.
+    pub kind: MessageChangeKind,
+    /// The current version in the old policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_version: Option<u32>,
+    /// The current version in the new policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_version: Option<u32>,
+    /// The texts that differ, as `locale` or `channel/locale`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub texts: Vec<String>,
+}
+
+/// What a responder does in a circumstance, in a [`DecisionChange`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DecisionSummary {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// The message id.
+    pub message: String,
+    /// Its version.
+    pub version: u32,
+    /// The system pointed to or speaking.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// The department routed to or climbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// The rank that authorizes or takes over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<String>,
+    /// The rule that shaped it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl DecisionSummary {
+    fn of(d: &Decision<'_>) -> Self {
+        DecisionSummary {
+            outcome: d.outcome(),
+            message: d.message_id().to_owned(),
+            version: d.version(),
+            system: d.system().map(|s| s.id.to_owned()),
+            department: d.department().map(str::to_owned),
+            rank: d.rank().map(str::to_owned),
+            rule: d.rule().map(str::to_owned),
+        }
+    }
+}
+
+impl fmt::Display for DecisionSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}` v{}", self.outcome, self.message, self.version)?;
+        for (what, v) in [
+            ("system", &self.system),
+            ("department", &self.department),
+            ("rank", &self.rank),
+        ] {
+            if let Some(v) = v {
+                write!(f, " {what} `{v}`")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A circumstance whose decision changes, in a [`PolicyDiff`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DecisionChange {
+    /// The contact (on the first of `channels`).
+    pub contact: Contact,
+    /// Who answers.
+    pub responder: Responder,
+    /// Every channel on which the change is the same.
+    pub channels: Vec<Channel>,
+    /// The old decision.
+    pub before: DecisionSummary,
+    /// The new decision.
+    pub after: DecisionSummary,
+}
+
+impl fmt::Display for PolicyDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "policy diff: revision `{}` -> `{}`",
+            self.old_revision, self.new_revision
+        )?;
+        for d in &self.diagnostics {
+            writeln!(f, "{d}")?;
+        }
+        for t in &self.added_topics {
+            writeln!(f, "topic added: `{t}`")?;
+        }
+        for t in &self.removed_topics {
+            writeln!(f, "topic removed: `{t}`")?;
+        }
+        for m in &self.messages {
+            write!(f, "message `{}`: {:?}", m.id, m.kind)?;
+            if let (Some(o), Some(n)) = (m.old_version, m.new_version) {
+                write!(f, " (v{o} -> v{n})")?;
+            }
+            if !m.texts.is_empty() {
+                write!(f, " [{}]", m.texts.join(", "))?;
+            }
+            writeln!(f)?;
+        }
+        for c in &self.decisions {
+            let channels: Vec<&str> = c.channels.iter().map(Channel::as_str).collect();
+            write!(
+                f,
+                "topic `{}`, progress `{}`",
+                c.contact.topic.as_deref().unwrap_or(""),
+                c.contact.progress
+            )?;
+            for (k, v) in &c.contact.facts {
+                write!(f, ", {k} = `{v}`")?;
+            }
+            if c.contact.asks_for_superior {
+                write!(f, ", asks for a superior")?;
+            }
+            writeln!(
+                f,
+                ", {} on {}: {} -> {}",
+                c.responder,
+                channels.join("/"),
+                c.before,
+                c.after
+            )?;
+        }
+        write!(
+            f,
+            "{} message change(s), {} decision change(s) over {} circumstances",
+            self.messages.len(),
+            self.decisions.len(),
+            self.circumstances
+        )
+    }
+}
+
+/// Compares two revisions of a policy: every circumstance (the space of
+/// [`Engine::circumstances`], over the topics and responders both policies have, the
+/// channels and rule facts of either) whose outcome or message changes, and every message
+/// whose text changed. A text changed without a new version is a
+/// `text-changed-without-version` error; a new substantive version is a `substantive-change`
+/// warning (customers pinned to the old one get a change notice); editorial versions are
+/// listed.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{diff, Engine, Outcome};
+///
+/// let old = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// // Billing agents may now grant every refund themselves.
+/// let new = Engine::from_toml_str(&unified_message::EXAMPLE_POLICY.replace(
+///     r#"authority = { "billing.invoice" = "own", "general" = "own" }"#,
+///     r#"authority = { "billing.*" = "own", "general" = "own" }"#,
+/// ))?;
+/// let d = diff(&old, &new);
+/// assert!(d.is_clean());
+/// let change = d.decisions.iter().find(|c| c.contact.topic.as_deref() == Some("billing.refund")).unwrap();
+/// assert_eq!(change.before.outcome, Outcome::Authorize);
+/// assert_eq!(change.after.outcome, Outcome::Answer);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn diff(old: &Engine, new: &Engine) -> PolicyDiff {
+    let mut out = PolicyDiff {
+        old_revision: old.revision().to_owned(),
+        new_revision: new.revision().to_owned(),
+        ..PolicyDiff::default()
+    };
+    topics(old, new, &mut out);
+    messages(old, new, &mut out);
+    decisions(old, new, &mut out);
+    out
+}
+
+fn topics(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
+    for t in new.topics() {
+        if !old.topic_index.contains_key(t) {
+            out.added_topics.push(t.to_owned());
+        }
+    }
+    for t in old.topics() {
+        if !new.topic_index.contains_key(t) {
+            out.removed_topics.push(t.to_owned());
+            out.diagnostics.push(Diagnostic::warning(
+                "topic-removed",
+                DocPath::root().key("topics").key(t),
+                format!(
+                    "topic `{t}` was removed: its contacts now get the fallback topic `{}`",
+                    new.fallback_topic()
+                ),
+                "keep the topic, or make sure the fallback's explanation covers it",
+            ));
+        }
+    }
+}
+
+/// A version's texts by `locale` or `channel/locale`.
+fn texts<'e>(engine: &'e Engine, v: &'e Version) -> BTreeMap<String, &'e str> {
+    let mut map = BTreeMap::new();
+    for (li, t) in v.texts.iter().enumerate() {
+        map.insert(engine.locale_id(li as Ix).to_owned(), t.source());
+    }
+    for (c, list) in v.variants.iter() {
+        let channel = engine.channels.get(*c as usize).map_or("", |c| c);
+        for (li, t) in list.iter().enumerate() {
+            map.insert(
+                format!("{channel}/{}", engine.locale_id(li as Ix)),
+                t.source(),
+            );
+        }
+    }
+    map
+}
+
+/// The keys whose texts differ.
+fn differing(old: &BTreeMap<String, &str>, new: &BTreeMap<String, &str>) -> Vec<String> {
+    let mut keys: Vec<String> = old
+        .iter()
+        .filter(|(k, v)| new.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in new.keys() {
+        if !old.contains_key(k) {
+            keys.push(k.clone());
+        }
+    }
+    keys.sort();
+    keys
+}
+
+fn message_path(m: &Message) -> DocPath {
+    match m.id.strip_prefix("handover.") {
+        Some(kind) => DocPath::root().key("handover").key(kind),
+        None => DocPath::root().key("messages").key(&*m.id),
+    }
+}
+
+fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
+    let mut ids: Vec<&str> = old
+        .messages
+        .iter()
+        .chain(new.messages.iter())
+        .map(|m| &*m.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let o = old
+            .message_index
+            .get(id)
+            .and_then(|&i| old.messages.get(i as usize));
+        let n = new
+            .message_index
+            .get(id)
+            .and_then(|&i| new.messages.get(i as usize));
+        let change = |kind, texts| MessageChange {
+            id: id.to_owned(),
+            kind,
+            old_version: o.map(Message::current),
+            new_version: n.map(Message::current),
+            texts,
+        };
+        let (o, n) = match (o, n) {
+            (None, None) => continue,
+            (None, Some(_)) => {
+                out.messages
+                    .push(change(MessageChangeKind::Added, Vec::new()));
+                continue;
+            }
+            (Some(_), None) => {
+                out.messages
+                    .push(change(MessageChangeKind::Removed, Vec::new()));
+                continue;
+            }
+            (Some(o), Some(n)) => (o, n),
+        };
+        let path = message_path(n);
+        if id.starts_with("handover.") {
+            let (Some(ov), Some(nv)) = (o.versions.last(), n.versions.last()) else {
+                continue;
+            };
+            let diff = differing(&texts(old, ov), &texts(new, nv));
+            if !diff.is_empty() {
+                out.messages.push(change(MessageChangeKind::Handover, diff));
+            }
+            continue;
+        }
+        // The versions both have must be unchanged: history is what customers were told.
+        let mut edited = Vec::new();
+        for (vi, (ov, nv)) in o.versions.iter().zip(n.versions.iter()).enumerate() {
+            for k in differing(&texts(old, ov), &texts(new, nv)) {
+                edited.push((vi + 1, k));
+            }
+        }
+        let (ocount, ncount) = (o.versions.len(), n.versions.len());
+        if ncount < ocount {
+            out.diagnostics.push(Diagnostic::error(
+                "versions-removed",
+                path.clone(),
+                format!(
+                    "message `{id}` had {ocount} versions and now has {ncount}: customers pinned to a removed version cannot be told what changed"
+                ),
+                "keep every version and add a new one at the end",
+            ));
+            out.messages
+                .push(change(MessageChangeKind::VersionsRemoved, Vec::new()));
+            continue;
+        }
+        if !edited.is_empty() {
+            let texts: Vec<String> = edited.iter().map(|(_, k)| k.clone()).collect();
+            // Editing the current version is a change without a version; editing an older
+            // one (or the old current while adding a new one) rewrites history.
+            let history = ncount > ocount || edited.iter().any(|(v, _)| *v < ocount);
+            let (code, kind, what) = if !history {
+                (
+                    "text-changed-without-version",
+                    MessageChangeKind::Unversioned,
+                    format!(
+                        "the text of message `{id}` changed ({}) without a new version: customers pinned to it would silently hear other words",
+                        texts.join(", ")
+                    ),
+                )
+            } else {
+                (
+                    "version-history-changed",
+                    MessageChangeKind::HistoryRewritten,
+                    format!(
+                        "version {} of message `{id}` was edited ({}): it is what earlier customers were told",
+                        edited
+                            .iter()
+                            .find(|(v, _)| *v < ocount || ncount > ocount)
+                            .map_or(0, |(v, _)| *v),
+                        texts.join(", ")
+                    ),
+                )
+            };
+            out.diagnostics.push(Diagnostic::error(
+                code,
+                path.clone(),
+                what,
+                "keep the old text and add a version with `change = \"editorial\"` (same instructions, better words) or `change = \"substantive\"` (the procedure changed)",
+            ));
+            out.messages.push(change(kind, texts));
+            continue;
+        }
+        if ncount > ocount {
+            let added = n.versions.get(ocount..).unwrap_or(&[]);
+            let substantive = added.iter().any(|v| v.change == Some(Change::Substantive));
+            let changed: Vec<String> = match (o.versions.last(), n.versions.last()) {
+                (Some(ov), Some(nv)) => differing(&texts(old, ov), &texts(new, nv)),
+                _ => Vec::new(),
+            };
+            if substantive {
+                out.diagnostics.push(Diagnostic::warning(
+                    "substantive-change",
+                    path.clone(),
+                    format!(
+                        "message `{id}` changes substantively (v{ocount} -> v{ncount}): customers pinned to v{ocount} or earlier will get a change notice",
+                    ),
+                    "make sure the `[handover].changed` notice and the new text explain what changed",
+                ));
+                out.messages
+                    .push(change(MessageChangeKind::Substantive, changed));
+            } else {
+                out.messages
+                    .push(change(MessageChangeKind::Editorial, changed));
+            }
+        }
+    }
+}
+
+/// The per-topic facts of both policies, by name: each key absent or one of its values.
+fn union_facts(old: &Engine, new: &Engine, topic: &str) -> Vec<(String, Vec<String>)> {
+    let mut keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for e in [old, new] {
+        let Some(&t) = e.topic_index.get(topic) else {
+            continue;
+        };
+        let space = TopicFacts::new(e, t);
+        for (k, values) in space.keys() {
+            let list = keys
+                .entry(e.fact_keys.get(*k as usize).map_or("", |k| k).to_owned())
+                .or_default();
+            for v in values {
+                let v = e.fact_values.get(*v as usize).map_or("", |v| v).to_owned();
+                if !list.contains(&v) {
+                    list.push(v);
+                }
+            }
+        }
+    }
+    keys.into_iter().collect()
+}
+
+fn decisions(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
+    let mut channels: Vec<&str> = old.channels.iter().map(|c| &**c).collect();
+    for c in new.channels.iter() {
+        if !channels.contains(&&**c) {
+            channels.push(c);
+        }
+    }
+    let responders: Vec<Responder> = old
+        .systems()
+        .filter(|s| new.system_index.contains_key(*s))
+        .map(Responder::system)
+        .chain(
+            old.roles()
+                .filter(|r| new.role_index.contains_key(*r))
+                .map(Responder::staff),
+        )
+        .collect();
+    let keys: Vec<_> = responders
+        .iter()
+        .map(|r| (old.responder_key(r), new.responder_key(r)))
+        .collect();
+    let mut current: Vec<Option<usize>> = vec![None; responders.len()];
+    for topic in old.topics().filter(|t| new.topic_index.contains_key(*t)) {
+        let facts = union_facts(old, new, topic);
+        let combinations = facts
+            .iter()
+            .fold(1usize, |n, (_, v)| n.saturating_mul(v.len() + 1));
+        for mut n in 0..combinations {
+            let mut contact = Contact::new(crate::check::ANY_CUSTOMER, Channel::Phone)
+                .with_topic(topic)
+                .with_locale(old.locale_id(0));
+            for (k, values) in &facts {
+                let radix = values.len() + 1;
+                if let Some(v) = (n % radix).checked_sub(1).and_then(|i| values.get(i)) {
+                    contact.facts.insert(k.clone(), v.clone());
+                }
+                n /= radix;
+            }
+            for progress in Progress::ALL {
+                for asks in [false, true] {
+                    contact.progress = progress;
+                    contact.asks_for_superior = asks;
+                    current.fill(None);
+                    for channel in &channels {
+                        contact.channel = Channel::from(*channel);
+                        let (po, pn) = (old.prepare(&contact), new.prepare(&contact));
+                        for (i, (ko, kn)) in keys.iter().enumerate() {
+                            let a = old.decide_prepared(&po, *ko);
+                            let b = new.decide_prepared(&pn, *kn);
+                            out.circumstances += 1;
+                            if same(&a, &b) {
+                                continue;
+                            }
+                            let (before, after) =
+                                (DecisionSummary::of(&a), DecisionSummary::of(&b));
+                            let slot = current.get_mut(i);
+                            let existing = slot
+                                .as_ref()
+                                .and_then(|s| **s)
+                                .and_then(|j| out.decisions.get_mut(j))
+                                .filter(|c| c.before == before && c.after == after);
+                            match existing {
+                                Some(c) => c.channels.push(contact.channel.clone()),
+                                None => {
+                                    if let Some(slot) = slot {
+                                        *slot = Some(out.decisions.len());
+                                    }
+                                    out.decisions.push(DecisionChange {
+                                        contact: contact.clone(),
+                                        responder: responders
+                                            .get(i)
+                                            .cloned()
+                                            .unwrap_or_else(|| Responder::staff("")),
+                                        channels: vec![contact.channel.clone()],
+                                        before,
+                                        after,
+                                    });
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether two decisions say the same: outcome, message and what they point to.
+fn same(a: &Decision<'_>, b: &Decision<'_>) -> bool {
+    a.outcome() == b.outcome()
+        && a.message_id() == b.message_id()
+        && a.system().map(|s| s.id) == b.system().map(|s| s.id)
+        && a.department() == b.department()
+        && a.rank() == b.rank()
+}

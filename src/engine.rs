@@ -135,6 +135,8 @@ pub(crate) struct Message {
     pub(crate) id: Box<str>,
     /// Oldest first; never empty.
     pub(crate) versions: Box<[Version]>,
+    /// Written as `[[messages.ID.versions]]` (not a single `text`): for document paths.
+    pub(crate) versioned: bool,
 }
 
 impl Message {
@@ -237,6 +239,9 @@ pub struct Engine {
     pub(crate) role_index: HashMap<Box<str>, Ix>,
     /// `grants[role * topics + topic]`: 0 none, else `Authority as u8 + 1`.
     pub(crate) grants: Box<[u8]>,
+    /// `superior[department * ranks + rank]`: the next rank above `rank` that has a role in
+    /// the department, `NONE` when there is none (then the review, R3.3).
+    pub(crate) superior: Box<[Ix]>,
     pub(crate) ranks: Box<[Box<str>]>,
     pub(crate) rank_index: HashMap<Box<str>, Ix>,
     pub(crate) review_within: Duration,
@@ -255,6 +260,8 @@ pub struct Engine {
     pub(crate) fallback: Ix,
     pub(crate) triage: crate::triage::Triage,
     pub(crate) urgency: crate::urgency::Weights,
+    /// The warnings of the compile step, reported again by `check`.
+    pub(crate) warnings: Box<[crate::diagnostic::Diagnostic]>,
 }
 
 /// A contact resolved against one engine: topic, channel, locale and facts as dense indices.
@@ -647,6 +654,26 @@ impl Engine {
         }
     }
 
+    /// The rank a customer asking for a superior goes to: the next rank above `rank` with a
+    /// role in `department` (any next rank for a responder of no known department); `NONE`
+    /// means the review.
+    pub(crate) fn superior_rank(&self, department: Ix, rank: Ix) -> Ix {
+        if department == NONE {
+            let next = rank.saturating_add(1);
+            return if (next as usize) < self.ranks.len() {
+                next
+            } else {
+                NONE
+            };
+        }
+        (department as usize)
+            .checked_mul(self.ranks.len())
+            .and_then(|i| i.checked_add(rank as usize))
+            .and_then(|i| self.superior.get(i))
+            .copied()
+            .unwrap_or(NONE)
+    }
+
     pub(crate) fn handover_message(&self, h: Handover) -> Ix {
         self.handover.get(h as usize).copied().unwrap_or(NONE)
     }
@@ -878,11 +905,11 @@ impl Engine {
         let department = role.map_or(NONE, |(_, r)| r.department);
         // 1. A superior was asked for (R3.3).
         if d.asks_for_superior() {
-            let next = rank.saturating_add(1);
-            return if (next as usize) < self.ranks.len() {
+            let next = self.superior_rank(department, rank);
+            return if next != NONE {
                 trace.step(|| {
                     format!(
-                        "the customer asks for a superior: the next rank is `{}`",
+                        "the customer asks for a superior: the next rank with someone in the department is `{}`",
                         self.rank_id(next)
                     )
                 });
@@ -890,7 +917,7 @@ impl Engine {
             } else {
                 trace.step(|| {
                     format!(
-                        "the customer asks for a superior and `{}` is the top rank: the conversation goes to a review within {}",
+                        "the customer asks for a superior and no rank above `{}` has a role in the department: the conversation goes to a review within {}",
                         self.rank_id(rank),
                         self.review_within_text
                     )

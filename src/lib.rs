@@ -23,14 +23,24 @@ pub mod testing;
 mod triage;
 mod urgency;
 
+pub use crate::check::{
+    Circumstance, Circumstances, Counterexample, Report, Response, ScreenMatch,
+};
 pub use crate::compile::EngineBuilder;
 pub use crate::decision::{
     Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
     SystemRef,
 };
 pub use crate::diagnostic::{Diagnostic, DocPath, Location, PathSegment, PolicyError, Severity};
+pub use crate::diff::{
+    DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff,
+};
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::pins::{
+    Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
+    PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
+};
 pub use crate::template::{MissingValue, NoValues, Values};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.

@@ -153,7 +153,15 @@ proptest! {
                             let rank = role_of(&doc, &r).map_or(0, |role| {
                                 ranks.iter().position(|x| Some(x) == role.rank.as_ref()).unwrap()
                             });
-                            match ranks.get(rank + 1) {
+                            // The next staffed rank of the department (any rank for an
+                            // unknown role): a superior exists, or the review.
+                            let next = match role_of(&doc, &r) {
+                                None => ranks.get(rank + 1),
+                                Some(role) => ranks.iter().skip(rank + 1).find(|x| {
+                                    doc.roles.iter().any(|(_, o)| o.department == role.department && o.rank.as_ref() == Some(*x))
+                                }),
+                            };
+                            match next {
                                 Some(next) => {
                                     prop_assert_eq!(d.outcome(), Outcome::Escalate);
                                     prop_assert_eq!(d.rank(), Some(next.as_str()));

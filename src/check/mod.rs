@@ -1,1 +1,276 @@
-//! (being written)
+//! `check`: the invariants I1–I5 proven over the whole circumstance space, the style of every
+//! text (R2.3), static diagnostics about rules and unused parts; `screen` for drafts.
+
+mod invariants;
+mod rules;
+mod space;
+mod style;
+mod usage;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::decision::DecisionRecord;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::{Engine, Ix, Resolved, ResponderIx, ResponderKey};
+use crate::model::{Channel, Contact, Responder};
+
+pub(crate) use space::{ANY_CUSTOMER, TopicFacts, responders};
+pub use space::{Circumstance, Circumstances};
+pub use style::ScreenMatch;
+
+/// What `check` found in a policy: errors and warnings, each with a stable code, its document
+/// path, a sentence, a hint and, for a violated invariant, a counterexample.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Engine;
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let report = engine.check();
+/// assert!(report.is_clean(), "{report}");
+/// assert!(report.circumstances > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// Every finding: the compile warnings first, then the texts, the rules, the invariants
+    /// and what is unused.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many circumstances were decided to prove the invariants.
+    pub circumstances: u64,
+}
+
+impl Report {
+    /// The errors: a CI fails on any.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// Whether there is no error (warnings allowed).
+    pub fn is_clean(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    /// Whether some finding has `code`.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.diagnostics.iter().any(|d| d.code == code)
+    }
+
+    /// This report with the line and column of each finding in `source`, the TOML text the
+    /// engine was compiled from (compile warnings already carry theirs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let policy = unified_message::EXAMPLE_POLICY
+    ///     .replace("Hacemos una copia", "Eso no nos compete. Hacemos una copia");
+    /// let report = Engine::from_toml_str(&policy)?.check().located_in_toml(&policy);
+    /// let finding = report.with_code("forbidden-phrase").next().unwrap();
+    /// let line = finding.location.unwrap().line;
+    /// assert!(policy.lines().nth(line - 1).unwrap().contains("Eso no nos compete"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "toml")]
+    #[must_use]
+    pub fn located_in_toml(mut self, source: &str) -> Report {
+        self.diagnostics = crate::source::locate_toml(source, self.diagnostics);
+        self
+    }
+
+    /// The findings with `code`.
+    pub fn with_code<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Diagnostic> {
+        self.diagnostics.iter().filter(move |d| d.code == code)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.diagnostics {
+            writeln!(f, "{d}")?;
+            if let Some(m) = &d.matched {
+                writeln!(f, "  matched: {m}")?;
+            }
+            if let Some(c) = &d.counterexample {
+                write!(f, "{c}")?;
+            }
+        }
+        let errors = self.errors().count();
+        let warnings = self.warnings().count();
+        write!(
+            f,
+            "{errors} error{}, {warnings} warning{} ({} circumstances checked)",
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" },
+            self.circumstances
+        )
+    }
+}
+
+/// One concrete circumstance that violates an invariant, and the responses that disagree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Counterexample {
+    /// The contact (on the channel of the first response).
+    pub contact: Contact,
+    /// What each responder involved does, on which channel.
+    pub responses: Vec<Response>,
+}
+
+/// What one responder does in a [`Counterexample`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Response {
+    /// Who answers.
+    pub responder: Responder,
+    /// On which channel.
+    pub channel: Channel,
+    /// The decision, rendered in the contact's locale.
+    pub decision: DecisionRecord,
+}
+
+impl fmt::Display for Counterexample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.contact;
+        write!(
+            f,
+            "  counterexample: topic `{}`, progress `{}`",
+            c.topic.as_deref().unwrap_or(""),
+            c.progress
+        )?;
+        for (k, v) in &c.facts {
+            write!(f, ", {k} = `{v}`")?;
+        }
+        if c.asks_for_superior {
+            write!(f, ", asks for a superior")?;
+        }
+        writeln!(f)?;
+        for r in &self.responses {
+            let d = &r.decision;
+            write!(
+                f,
+                "    {} on `{}`: {} `{}` v{}",
+                r.responder, r.channel, d.outcome, d.message.id, d.message.version
+            )?;
+            if let Some(s) = &d.system {
+                write!(f, " (system `{}`)", s.id)?;
+            }
+            if let Some(dept) = &d.department {
+                write!(f, " (department `{dept}`)")?;
+            }
+            if let Some(rank) = &d.rank {
+                write!(f, " (rank `{rank}`)")?;
+            }
+            if let Some(rule) = &d.rule {
+                write!(f, " (rule `{rule}`)")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// The response of `responder` in a resolved circumstance, for a counterexample.
+pub(crate) fn response(
+    engine: &Engine,
+    c: &Resolved,
+    values: &[Ix],
+    responder: ResponderIx,
+) -> Response {
+    let d = engine.run(
+        c,
+        values,
+        ResponderKey(responder),
+        &mut crate::engine::NoTrace,
+    );
+    Response {
+        responder: space::responder(engine, responder),
+        channel: space::channel(engine, c.channel),
+        decision: d.to_record(),
+    }
+}
+
+/// A counterexample: the contact of `c` and the given responses.
+pub(crate) fn counterexample(
+    engine: &Engine,
+    c: &Resolved,
+    values: &[Ix],
+    responses: Vec<Response>,
+) -> Box<Counterexample> {
+    Box::new(Counterexample {
+        contact: space::contact(engine, c, values),
+        responses,
+    })
+}
+
+impl Engine {
+    /// Proves the policy consistent, or shows where it is not: the invariants I1–I5 of the
+    /// design over every circumstance of [`Engine::circumstances`], the style of every text
+    /// (R2.3), rules that never fire, are shadowed or conflict, and unused parts. Also
+    /// reports the warnings of the compile step.
+    ///
+    /// Codes (errors unless noted): `channel-dependent` (I1) and `channel-specific-rule`
+    /// (warning: a rule that names a channel, the one allowed exception); `answers-differ`
+    /// (I2); `ladder-order` (I3); `empty-text`, `route-dead-end`, `authorize-dead-end`,
+    /// `escalation-dead-end`, `missing-locale`, `missing-handover` (I4), `rank-gap` (warning: a
+    /// department without a role at some rank above its lowest, R3.3); `out-of-lane` (I5); `forbidden-phrase`,
+    /// `missing-change-notice` (warning); `rule-never-fires`, `shadowed-rule` (warning),
+    /// `conflicting-rules`; `unused-message`, `unused-system`, `unused-role`,
+    /// `topic-without-explanation` (warnings); `department-unanswerable`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let policy = unified_message::EXAMPLE_POLICY.replace(
+    ///     "Hacemos una copia de seguridad diaria",
+    ///     "Eso no nos compete, pero hacemos una copia de seguridad diaria",
+    /// );
+    /// let report = Engine::from_toml_str(&policy)?.check();
+    /// assert!(!report.is_clean());
+    /// let finding = report.with_code("forbidden-phrase").next().unwrap();
+    /// assert_eq!(finding.path.to_string(), "messages.backup-guide.text.es");
+    /// assert_eq!(finding.matched.as_ref().unwrap().text, "Eso no nos compete");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check(&self) -> Report {
+        let mut diagnostics = self.warnings.to_vec();
+        style::check(self, &mut diagnostics);
+        rules::check(self, &mut diagnostics);
+        let coverage = invariants::check(self, &mut diagnostics);
+        usage::check(self, &coverage, &mut diagnostics);
+        Report {
+            diagnostics,
+            circumstances: coverage.circumstances,
+        }
+    }
+
+    /// The warnings of the compile step (an approver without `authorized` authority, …);
+    /// [`Engine::check`] reports them too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// assert!(engine.compile_warnings().iter().all(|w| !w.is_error()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile_warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+}

@@ -296,7 +296,17 @@ impl<'a> Ctx<'a> {
         let department = role.map(|(_, d, _)| d);
         // 4.1 A superior.
         if self.contact.asks_for_superior {
-            match self.ranks().get(rank + 1) {
+            // The next rank above that some role of the department holds; for an unknown
+            // role, simply the rank above the lowest.
+            let next = match department {
+                None => self.ranks().get(rank + 1),
+                Some(dep) => self.ranks().iter().skip(rank + 1).find(|r| {
+                    self.doc.roles.iter().any(|(_, role)| {
+                        role.department.as_deref() == Some(dep) && role.rank.as_ref() == Some(*r)
+                    })
+                }),
+            };
+            match next {
                 Some(next) => {
                     self.d.department = department.map(str::to_owned);
                     self.d.rank = Some(next.clone());

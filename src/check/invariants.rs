@@ -1,0 +1,541 @@
+//! The invariants I1–I5, proven by deciding every circumstance of the space.
+
+use std::collections::HashMap;
+
+use crate::decision::{Decision, Outcome};
+use crate::diagnostic::{Diagnostic, DocPath};
+use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx, ResponderKey, Topic};
+use crate::model::{Authority, Progress, Tier};
+
+use super::{TopicFacts, counterexample, responders, response};
+
+/// What the enumeration saw, for the checks of unused parts.
+pub(super) struct Coverage {
+    pub(super) circumstances: u64,
+    /// Per role: it answers or requests authorization somewhere.
+    pub(super) role_acts: Vec<bool>,
+    /// Per topic: some staff member answers it somewhere (its answer or a rule's).
+    pub(super) topic_answered: Vec<bool>,
+}
+
+/// Violations found so far, one diagnostic per kind and subject, with a count.
+#[derive(Default)]
+struct Findings {
+    index: HashMap<(&'static str, Ix, Ix), usize>,
+    found: Vec<(Diagnostic, u64)>,
+}
+
+impl Findings {
+    /// Counts a violation; builds its diagnostic (with the counterexample) only the first time.
+    fn add(&mut self, key: (&'static str, Ix, Ix), make: impl FnOnce() -> Diagnostic) {
+        match self.index.get(&key) {
+            Some(&i) => {
+                if let Some((_, n)) = self.found.get_mut(i) {
+                    *n += 1;
+                }
+            }
+            None => {
+                self.index.insert(key, self.found.len());
+                self.found.push((make(), 1));
+            }
+        }
+    }
+
+    fn finish(self, diags: &mut Vec<Diagnostic>) {
+        for (mut d, n) in self.found {
+            if n > 1 {
+                d.message.push_str(&format!(" ({n} circumstances in all)"));
+            }
+            diags.push(d);
+        }
+    }
+}
+
+fn topic_path(engine: &Engine, t: Ix) -> DocPath {
+    DocPath::root().key("topics").key(engine.topic_id(t))
+}
+
+/// `has[department][rank]`: a role of that department has that rank.
+fn ranks_by_department(engine: &Engine) -> Vec<Vec<bool>> {
+    let mut has = vec![vec![false; engine.ranks.len()]; engine.departments.len()];
+    for role in engine.roles.iter() {
+        if let Some(slot) = has
+            .get_mut(role.department as usize)
+            .and_then(|d| d.get_mut(role.rank as usize))
+        {
+            *slot = true;
+        }
+    }
+    has
+}
+
+/// The key of a decision for I1 and I2: outcome and message.
+fn key(d: &Decision<'_>) -> (Outcome, Ix) {
+    (d.outcome(), d.message_ix())
+}
+
+struct Ctx<'e> {
+    engine: &'e Engine,
+    responders: Vec<ResponderIx>,
+    has_rank: Vec<Vec<bool>>,
+    findings: Findings,
+    coverage: Coverage,
+    /// Per responder: the decision key on the first channel (I1).
+    first: Vec<(Outcome, Ix)>,
+    /// Per department: some role of it answers or can get authorization (I4 routes).
+    dept_can_answer: Vec<bool>,
+    routes: Vec<(usize, Ix)>,
+}
+
+pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) -> Coverage {
+    let responders = responders(engine);
+    let mut cx = Ctx {
+        engine,
+        first: vec![(Outcome::Answer, NONE); responders.len()],
+        responders,
+        has_rank: ranks_by_department(engine),
+        findings: Findings::default(),
+        coverage: Coverage {
+            circumstances: 0,
+            role_acts: vec![false; engine.roles.len()],
+            topic_answered: vec![false; engine.topics.len()],
+        },
+        dept_can_answer: vec![false; engine.departments.len()],
+        routes: Vec::new(),
+    };
+    let mut values = vec![NONE; engine.fact_keys.len()];
+    for (t, topic) in engine.topics.iter().enumerate() {
+        let t = t as Ix;
+        let space = TopicFacts::new(engine, t);
+        let channel_rule = engine.rules_for(t).iter().any(|&r| {
+            engine
+                .rules
+                .get(r as usize)
+                .is_some_and(|r| r.channels.is_some())
+        });
+        values.fill(NONE);
+        for combination in 0..space.combinations() {
+            space.fill(combination, &mut values);
+            for progress in Progress::ALL {
+                for asks_for_superior in [false, true] {
+                    for channel in 0..engine.channels.len() {
+                        let c = Resolved {
+                            topic: t,
+                            channel: channel as Ix,
+                            locale: 0,
+                            progress,
+                            asks_for_superior,
+                            flags: crate::decision::Flags::default(),
+                        };
+                        cx.circumstance(topic, &c, &values, channel_rule);
+                    }
+                }
+            }
+        }
+    }
+    cx.findings.finish(diags);
+    rank_gaps(engine, &cx.has_rank, diags);
+    cx.coverage
+}
+
+/// R3.3 "there is always a superior": a department staffed at some rank but not at a rank
+/// above it sends a customer asking for a superior past the missing rank, or straight to the
+/// review.
+fn rank_gaps(engine: &Engine, has_rank: &[Vec<bool>], diags: &mut Vec<Diagnostic>) {
+    for (di, ranks) in has_rank.iter().enumerate() {
+        let Some(lowest) = ranks.iter().position(|x| *x) else {
+            continue;
+        };
+        let missing: Vec<usize> = (lowest..ranks.len())
+            .filter(|&k| !ranks.get(k).copied().unwrap_or(true))
+            .collect();
+        let Some(&first) = missing.first() else {
+            continue;
+        };
+        let names: Vec<String> = missing
+            .iter()
+            .map(|&k| format!("`{}`", engine.rank_id(k as Ix)))
+            .collect();
+        let department = engine.department_id(di as Ix);
+        let mut d = Diagnostic::warning(
+            "rank-gap",
+            DocPath::root().key("departments").key(department),
+            format!(
+                "department `{department}` has no role of rank {}: a customer asking for a superior skips it, or goes straight to the review (R3.3)",
+                names.join(", ")
+            ),
+            format!(
+                "add a role with `department = \"{department}\"` and `rank = \"{}\"`: there is always a superior",
+                engine.rank_id(first as Ix)
+            ),
+        );
+        // The role just below the gap, asked for a superior.
+        let below = engine
+            .roles
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.department as usize == di && (r.rank as usize) < first)
+            .max_by_key(|(_, r)| r.rank);
+        if let Some((ri, _)) = below {
+            let c = Resolved {
+                topic: engine.fallback,
+                channel: 0,
+                locale: 0,
+                progress: Progress::Fresh,
+                asks_for_superior: true,
+                flags: crate::decision::Flags::default(),
+            };
+            let values = vec![NONE; engine.fact_keys.len()];
+            let r = ResponderIx::Staff(ri as Ix);
+            d.counterexample = Some(counterexample(
+                engine,
+                &c,
+                &values,
+                vec![response(engine, &c, &values, r)],
+            ));
+        }
+        diags.push(d);
+    }
+}
+
+impl Ctx<'_> {
+    /// Decides one circumstance for every responder and checks what they do.
+    fn circumstance(&mut self, topic: &Topic, c: &Resolved, values: &[Ix], channel_rule: bool) {
+        let engine = self.engine;
+        let t = c.topic;
+        self.dept_can_answer.fill(false);
+        self.routes.clear();
+        // I2: the first answer per group: explaining systems, serving systems, staff.
+        let mut answers: [Option<(usize, Ix)>; 3] = [None; 3];
+        let tier_ahead = topic.tiers().any(|(tier, _)| !c.progress.has_passed(tier));
+        for i in 0..self.responders.len() {
+            let Some(&r) = self.responders.get(i) else {
+                continue;
+            };
+            let d = engine.run(c, values, ResponderKey(r), &mut NoTrace);
+            self.coverage.circumstances += 1;
+            let k = key(&d);
+            // I1: channel independence.
+            if c.channel == 0 {
+                if let Some(slot) = self.first.get_mut(i) {
+                    *slot = k;
+                }
+            } else if !channel_rule && self.first.get(i).is_some_and(|f| *f != k) {
+                self.findings.add(("channel-dependent", t, NONE), || {
+                    let first = Resolved { channel: 0, ..*c };
+                    let mut d = Diagnostic::error(
+                        "channel-dependent",
+                        topic_path(engine, t),
+                        format!(
+                            "topic `{}` gets a different decision on channel `{}` than on `{}` though no rule names a channel (I1)",
+                            engine.topic_id(t),
+                            engine.channels.get(c.channel as usize).map_or("", |c| c),
+                            engine.channels.first().map_or("", |c| c),
+                        ),
+                        "the channel may change how a message is rendered, never what is said (R0.1)",
+                    );
+                    d.counterexample = Some(counterexample(
+                        engine,
+                        &first,
+                        values,
+                        vec![
+                            response(engine, &first, values, r),
+                            response(engine, c, values, r),
+                        ],
+                    ));
+                    d
+                });
+            }
+            let role = match r {
+                ResponderIx::Staff(ri) => engine.roles.get(ri as usize).map(|role| (ri, role)),
+                _ => None,
+            };
+            // I2: one substantive answer per tier.
+            if d.outcome() == Outcome::Answer {
+                let group = match r {
+                    ResponderIx::System(s) => {
+                        match engine.systems.get(s as usize).map(|s| s.tier) {
+                            Some(Tier::Serves) => 1,
+                            _ => 0,
+                        }
+                    }
+                    _ => 2,
+                };
+                if let Some(slot) = answers.get_mut(group) {
+                    match *slot {
+                        None => *slot = Some((i, d.message_ix())),
+                        Some((j, m)) if m != d.message_ix() => {
+                            let other = self.responders.get(j).copied().unwrap_or(r);
+                            self.findings.add(("answers-differ", t, group as Ix), || {
+                                let mut diag = Diagnostic::error(
+                                    "answers-differ",
+                                    topic_path(engine, t),
+                                    format!(
+                                        "two {} answer the same circumstance of topic `{}` with different messages, `{}` and `{}` (I2)",
+                                        match group {
+                                            0 => "explaining systems",
+                                            1 => "serving systems",
+                                            _ => "staff members",
+                                        },
+                                        engine.topic_id(t),
+                                        engine.message_id(m),
+                                        engine.message_id(d.message_ix()),
+                                    ),
+                                    "give every responder of the same tier the same message: a rule's fixed `answer` applies to everyone, a rule restricted to a department or role makes staff disagree",
+                                );
+                                diag.counterexample = Some(counterexample(
+                                    engine,
+                                    c,
+                                    values,
+                                    vec![
+                                        response(engine, c, values, other),
+                                        response(engine, c, values, r),
+                                    ],
+                                ));
+                                diag
+                            });
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+            let Some((ri, role)) = role else { continue };
+            self.staff(&d, c, values, r, ri, role.department, tier_ahead, topic);
+        }
+        // I4: every route reaches a department where someone answers.
+        for k in 0..self.routes.len() {
+            let Some(&(i, dept)) = self.routes.get(k) else {
+                continue;
+            };
+            if self
+                .dept_can_answer
+                .get(dept as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            let r = self
+                .responders
+                .get(i)
+                .copied()
+                .unwrap_or(ResponderIx::UnknownStaff);
+            self.findings.add(("route-dead-end", t, dept), || {
+                let mut responses = vec![response(engine, c, values, r)];
+                for (j, &other) in self.responders.iter().enumerate() {
+                    if let ResponderIx::Staff(o) = other {
+                        if engine.roles.get(o as usize).is_some_and(|x| x.department == dept)
+                            && j != i
+                        {
+                            responses.push(response(engine, c, values, other));
+                        }
+                    }
+                }
+                let mut diag = Diagnostic::error(
+                    "route-dead-end",
+                    topic_path(engine, t),
+                    format!(
+                        "topic `{}` is routed to department `{}`, where no role can answer it (I4)",
+                        engine.topic_id(t),
+                        engine.department_id(dept)
+                    ),
+                    format!(
+                        "give a role of `{}` authority on the topic (`own`, or `authorized` with an approver rank it has), or route to another department",
+                        engine.department_id(dept)
+                    ),
+                );
+                diag.counterexample = Some(counterexample(engine, c, values, responses));
+                diag
+            });
+        }
+    }
+
+    /// The checks of one staff decision: I3, I4 (authorize, escalate), I5, coverage.
+    #[expect(clippy::too_many_arguments, reason = "one call site; the loop's state")]
+    fn staff(
+        &mut self,
+        d: &Decision<'_>,
+        c: &Resolved,
+        values: &[Ix],
+        r: ResponderIx,
+        ri: Ix,
+        department: Ix,
+        tier_ahead: bool,
+        topic: &Topic,
+    ) {
+        let engine = self.engine;
+        let t = c.topic;
+        let rule = d.rule.and_then(|x| engine.rules.get(x as usize));
+        // A rule's fixed answer given by systems too is not staff improvising.
+        let fixed_for_all =
+            rule.is_some_and(|x| !x.staff_only() && x.answer.is_some_and(|m| m == d.message_ix()));
+        let fixed = rule.is_some_and(|x| x.answer.is_some_and(|m| m == d.message_ix()));
+        match d.outcome() {
+            Outcome::Answer => {
+                if let Some(slot) = self.dept_can_answer.get_mut(department as usize) {
+                    *slot = true;
+                }
+                if !fixed {
+                    if let Some(slot) = self.coverage.role_acts.get_mut(ri as usize) {
+                        *slot = true;
+                    }
+                }
+                if let Some(slot) = self.coverage.topic_answered.get_mut(t as usize) {
+                    *slot = true;
+                }
+                // I3: no staff answer while a system tier is ahead.
+                if tier_ahead && !d.flags().ladder_skipped && !fixed_for_all {
+                    self.findings.add(("ladder-order", t, NONE), || {
+                        let mut diag = Diagnostic::error(
+                            "ladder-order",
+                            topic_path(engine, t),
+                            format!(
+                                "a person answers topic `{}` with `{}` before the customer has been through its systems (I3)",
+                                engine.topic_id(t),
+                                engine.message_id(d.message_ix())
+                            ),
+                            "a person points the customer to the systems first (R0.5); give the fixed answer to every responder, or skip the ladder explicitly with `skip_ladder = true`",
+                        );
+                        diag.counterexample =
+                            Some(counterexample(engine, c, values, vec![response(engine, c, values, r)]));
+                        diag
+                    });
+                }
+                // I5: departments stay in their lane.
+                if d.authority() == Some(Authority::Own) && !fixed && engine.grant(ri, t).is_none()
+                {
+                    let fx = engine.rule_effects(c, values, r, &mut NoTrace);
+                    let owner = fx.route.map_or(topic.owner, |(dept, _)| dept);
+                    // A rule that names the role or its department is an explicit grant.
+                    let named = fx
+                        .authority
+                        .and_then(|(_, rule)| engine.rules.get(rule as usize))
+                        .is_some_and(|rule| {
+                            rule.roles.as_ref().is_some_and(|l| l.contains(&ri))
+                                || rule
+                                    .departments
+                                    .as_ref()
+                                    .is_some_and(|l| l.contains(&department))
+                        });
+                    if department != owner && !named {
+                        self.findings.add(("out-of-lane", t, department), || {
+                            let mut diag = Diagnostic::error(
+                                "out-of-lane",
+                                fx.authority.map_or_else(
+                                    || topic_path(engine, t),
+                                    |(_, rule)| DocPath::root().key("rules").index(rule as usize),
+                                ),
+                                format!(
+                                    "a role of `{}` answers topic `{}`, owned by `{}`, with `own` authority and no explicit grant (I5)",
+                                    engine.department_id(department),
+                                    engine.topic_id(t),
+                                    engine.department_id(owner)
+                                ),
+                                format!(
+                                    "restrict the rule to `department = \"{}\"`, or grant the role authority on the topic explicitly (R0.2, R0.8)",
+                                    engine.department_id(owner)
+                                ),
+                            );
+                            diag.counterexample = Some(counterexample(
+                                engine,
+                                c,
+                                values,
+                                vec![response(engine, c, values, r)],
+                            ));
+                            diag
+                        });
+                    }
+                }
+            }
+            Outcome::Authorize => {
+                if let Some(slot) = self.coverage.role_acts.get_mut(ri as usize) {
+                    *slot = true;
+                }
+                let dept = d.department_ix();
+                let rank = d.rank_ix();
+                let reachable = self
+                    .has_rank
+                    .get(dept as usize)
+                    .is_some_and(|ranks| ranks.iter().skip(rank as usize).any(|x| *x));
+                if reachable {
+                    if let Some(slot) = self.dept_can_answer.get_mut(department as usize) {
+                        *slot = true;
+                    }
+                } else {
+                    self.findings.add(("authorize-dead-end", dept, rank), || {
+                        let mut diag = Diagnostic::error(
+                            "authorize-dead-end",
+                            DocPath::root().key("departments").key(engine.department_id(dept)),
+                            format!(
+                                "authorization for topic `{}` is requested from a `{}` of `{}`, but the department has no role of that rank or above (I4)",
+                                engine.topic_id(t),
+                                engine.rank_id(rank),
+                                engine.department_id(dept)
+                            ),
+                            format!(
+                                "add a role with `department = \"{}\"` and `rank = \"{}\"`, or change the topic's `approver`",
+                                engine.department_id(dept),
+                                engine.rank_id(rank)
+                            ),
+                        );
+                        diag.counterexample = Some(counterexample(
+                            engine,
+                            c,
+                            values,
+                            vec![response(engine, c, values, r)],
+                        ));
+                        diag
+                    });
+                }
+            }
+            Outcome::Redirect => {
+                // Sending the customer to the systems first is not a dead end: past them, the
+                // department's answer is checked in the circumstance where they have been.
+                if let Some(slot) = self.dept_can_answer.get_mut(department as usize) {
+                    *slot = true;
+                }
+            }
+            Outcome::Route => {
+                if let Some(i) = self.responders.iter().position(|x| *x == r) {
+                    self.routes.push((i, d.department_ix()));
+                }
+            }
+            Outcome::Escalate => {
+                let dept = d.department_ix();
+                let rank = d.rank_ix();
+                let exists = self
+                    .has_rank
+                    .get(dept as usize)
+                    .and_then(|ranks| ranks.get(rank as usize))
+                    .copied()
+                    .unwrap_or(false);
+                if !exists {
+                    self.findings.add(("escalation-dead-end", dept, rank), || {
+                        let mut diag = Diagnostic::error(
+                            "escalation-dead-end",
+                            DocPath::root().key("departments").key(engine.department_id(dept)),
+                            format!(
+                                "a customer asking for a superior in `{}` is handed to a `{}`, but the department has no role of that rank: the rank chain does not reach the review (I4, R3.3)",
+                                engine.department_id(dept),
+                                engine.rank_id(rank)
+                            ),
+                            format!(
+                                "add a role with `department = \"{}\"` and `rank = \"{}\"`: there is always a superior",
+                                engine.department_id(dept),
+                                engine.rank_id(rank)
+                            ),
+                        );
+                        diag.counterexample = Some(counterexample(
+                            engine,
+                            c,
+                            values,
+                            vec![response(engine, c, values, r)],
+                        ));
+                        diag
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Rules: never firing, shadowed by earlier ones, conflicting, naming a channel.
+//!
+//! A rule's conditions are independent per dimension (topic, channel, progress, each fact,
+//! the responder), so matching sets are computed exactly per dimension, over the finite
+//! topics, channels and roles of the policy.
+
+use crate::diagnostic::{Diagnostic, DocPath};
+use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx, Rule};
+use crate::model::Progress;
+
+/// The circumstances one rule matches, per dimension.
+struct Reach {
+    topics: Vec<bool>,
+    /// Matches system responders.
+    systems: bool,
+    roles: Vec<bool>,
+}
+
+fn reach(engine: &Engine) -> Vec<Reach> {
+    let mut out: Vec<Reach> = engine
+        .rules
+        .iter()
+        .map(|rule| Reach {
+            topics: vec![false; engine.topics.len()],
+            systems: !rule.staff_only(),
+            roles: engine
+                .roles
+                .iter()
+                .enumerate()
+                .map(|(ri, role)| {
+                    let ok = |list: &Option<Box<[Ix]>>, x: Ix| {
+                        list.as_ref().is_none_or(|l| l.contains(&x))
+                    };
+                    ok(&rule.departments, role.department)
+                        && ok(&rule.roles, ri as Ix)
+                        && ok(&rule.ranks, role.rank)
+                })
+                .collect(),
+        })
+        .collect();
+    for t in 0..engine.topics.len() {
+        for &r in engine.rules_for(t as Ix) {
+            if let Some(slot) = out.get_mut(r as usize).and_then(|x| x.topics.get_mut(t)) {
+                *slot = true;
+            }
+        }
+    }
+    out
+}
+
+fn subset(a: &[bool], b: &[bool]) -> bool {
+    a.iter().zip(b).all(|(x, y)| !*x || *y)
+}
+
+fn first_common(a: &[bool], b: &[bool]) -> Option<usize> {
+    a.iter().zip(b).position(|(x, y)| *x && *y)
+}
+
+/// Whether every circumstance `later` matches is matched by `earlier`.
+fn covers(earlier: (&Rule, &Reach), later: (&Rule, &Reach)) -> bool {
+    let ((e, er), (l, lr)) = (earlier, later);
+    let channels = match (&e.channels, &l.channels) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(ec), Some(lc)) => lc.iter().all(|c| ec.contains(c)),
+    };
+    let facts = e.facts.iter().all(|(k, ev)| {
+        l.facts
+            .iter()
+            .find(|(lk, _)| lk == k)
+            .is_some_and(|(_, lv)| lv.iter().all(|v| ev.contains(v)))
+    });
+    subset(&lr.topics, &er.topics)
+        && channels
+        && l.progress & !e.progress == 0
+        && facts
+        && (!lr.systems || er.systems)
+        && subset(&lr.roles, &er.roles)
+}
+
+/// One circumstance both rules match, if any: the resolved contact, its facts, a responder.
+fn common(
+    engine: &Engine,
+    a: (&Rule, &Reach),
+    b: (&Rule, &Reach),
+) -> Option<(Resolved, Vec<Ix>, ResponderIx)> {
+    let ((a, ar), (b, br)) = (a, b);
+    let topic = first_common(&ar.topics, &br.topics)? as Ix;
+    let channel = match (&a.channels, &b.channels) {
+        (None, None) => 0,
+        (Some(l), None) | (None, Some(l)) => *l.first()?,
+        (Some(x), Some(y)) => *x.iter().find(|c| y.contains(c))?,
+    };
+    let progress = *Progress::ALL
+        .iter()
+        .find(|p| a.progress & b.progress & p.bit() != 0)?;
+    let mut values = vec![NONE; engine.fact_keys.len()];
+    for (k, av) in a.facts.iter() {
+        let v = match b.facts.iter().find(|(bk, _)| bk == k) {
+            Some((_, bv)) => *av.iter().find(|v| bv.contains(v))?,
+            None => *av.first()?,
+        };
+        *values.get_mut(*k as usize)? = v;
+    }
+    for (k, bv) in b.facts.iter() {
+        if !a.facts.iter().any(|(ak, _)| ak == k) {
+            *values.get_mut(*k as usize)? = *bv.first()?;
+        }
+    }
+    let responder = if ar.systems && br.systems && !engine.systems.is_empty() {
+        ResponderIx::System(0)
+    } else {
+        ResponderIx::Staff(first_common(&ar.roles, &br.roles)? as Ix)
+    };
+    let resolved = Resolved {
+        topic,
+        channel,
+        locale: 0,
+        progress,
+        asks_for_superior: false,
+        flags: crate::decision::Flags::default(),
+    };
+    Some((resolved, values, responder))
+}
+
+/// Why a rule never fires, if it never does.
+fn never_fires(engine: &Engine, rule: &Rule, reach: &Reach) -> Option<(&'static str, String)> {
+    if !reach.topics.contains(&true) {
+        return Some(("topic", "its topic list matches no topic".to_owned()));
+    }
+    if rule.channels.as_ref().is_some_and(|c| c.is_empty()) {
+        return Some(("channel", "its channel list is empty".to_owned()));
+    }
+    if rule.progress == 0 {
+        return Some(("progress", "its progress list is empty".to_owned()));
+    }
+    if let Some((k, _)) = rule.facts.iter().find(|(_, v)| v.is_empty()) {
+        let key = engine.fact_keys.get(*k as usize).map_or("", |k| &**k);
+        return Some(("facts", format!("fact `{key}` lists no value")));
+    }
+    if rule.staff_only() && !reach.roles.contains(&true) {
+        return Some((
+            "department",
+            "no role of the policy has the department, role and rank it asks for together"
+                .to_owned(),
+        ));
+    }
+    None
+}
+
+/// The effects a rule has, as `(name, value)`; values compare within one effect kind.
+fn effects(rule: &Rule) -> [(&'static str, Option<u32>); 4] {
+    [
+        ("answer", rule.answer),
+        ("skip_ladder", rule.skip_ladder.then_some(1)),
+        ("authority", rule.authority.map(|a| a as u32)),
+        ("route", rule.route),
+    ]
+}
+
+fn effect_value(engine: &Engine, rule: &Rule, name: &str) -> String {
+    match name {
+        "answer" => format!(
+            "answer `{}`",
+            rule.answer.map_or("", |m| engine.message_id(m))
+        ),
+        "authority" => format!("authority `{}`", rule.authority.unwrap_or_default()),
+        "route" => format!(
+            "route `{}`",
+            rule.route.map_or("", |d| engine.department_id(d))
+        ),
+        _ => "skip_ladder".to_owned(),
+    }
+}
+
+pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
+    let reach = reach(engine);
+    let path = |i: usize| DocPath::root().key("rules").index(i);
+    let mut dead = vec![false; engine.rules.len()];
+    for (i, (rule, r)) in engine.rules.iter().zip(&reach).enumerate() {
+        if let Some(dead_slot) = dead.get_mut(i) {
+            if let Some((key, why)) = never_fires(engine, rule, r) {
+                *dead_slot = true;
+                diags.push(Diagnostic::error(
+                    "rule-never-fires",
+                    path(i).key("when").key(key),
+                    format!("rule `{}` can never fire: {why}", rule.id),
+                    "fix its `when` conditions so that some circumstance matches, or remove the rule",
+                ));
+                continue;
+            }
+        }
+        if let Some(channels) = &rule.channels {
+            let names: Vec<String> = channels
+                .iter()
+                .map(|c| format!("`{}`", engine.channels.get(*c as usize).map_or("", |c| c)))
+                .collect();
+            diags.push(Diagnostic::warning(
+                "channel-specific-rule",
+                path(i).key("when").key("channel"),
+                format!(
+                    "rule `{}` applies only on {}: the same circumstance gets a different decision on other channels",
+                    rule.id,
+                    names.join(", ")
+                ),
+                "make sure this is intended: the channel should change how a message is rendered, not what is said (R0.1)",
+            ));
+        }
+    }
+    for (j, (later, lr)) in engine.rules.iter().zip(&reach).enumerate() {
+        if dead.get(j).copied().unwrap_or(true) {
+            continue;
+        }
+        let mut shadowed: Vec<String> = Vec::new();
+        let mut has_effects = 0;
+        for (name, value) in effects(later) {
+            let Some(value) = value else { continue };
+            has_effects += 1;
+            for (i, (earlier, er)) in engine.rules.iter().zip(&reach).enumerate().take(j) {
+                if dead.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                let Some(other) = effects(earlier)
+                    .into_iter()
+                    .find(|(n, _)| *n == name)
+                    .and_then(|(_, v)| v)
+                else {
+                    continue;
+                };
+                if other != value {
+                    if let Some((c, values, responder)) = common(engine, (earlier, er), (later, lr))
+                    {
+                        let mut d = Diagnostic::error(
+                            "conflicting-rules",
+                            path(j).key("then").key(name),
+                            format!(
+                                "rules `{}` ({}) and `{}` ({}) can match the same circumstance: the first silently wins",
+                                earlier.id,
+                                effect_value(engine, earlier, name),
+                                later.id,
+                                effect_value(engine, later, name)
+                            ),
+                            format!(
+                                "make their `when` conditions exclusive (e.g. a fact or department only one of them matches), or give both the same `{name}`"
+                            ),
+                        );
+                        d.counterexample = Some(super::counterexample(
+                            engine,
+                            &c,
+                            &values,
+                            vec![super::response(engine, &c, &values, responder)],
+                        ));
+                        diags.push(d);
+                        break;
+                    }
+                } else if covers((earlier, er), (later, lr)) {
+                    shadowed.push(format!("`{name}` by rule `{}`", earlier.id));
+                    break;
+                }
+            }
+        }
+        if !shadowed.is_empty() {
+            let all = shadowed.len() == has_effects;
+            diags.push(Diagnostic::warning(
+                "shadowed-rule",
+                path(j),
+                format!(
+                    "{} of rule `{}` never {}: an earlier rule matches every circumstance it matches and has the same effect ({})",
+                    if all { "every effect" } else { "some effects" },
+                    later.id,
+                    if all { "applies" } else { "apply" },
+                    shadowed.join(", ")
+                ),
+                "remove the redundant rule or effect, or narrow the earlier rule",
+            ));
+        }
+    }
+}

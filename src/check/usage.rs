@@ -1,0 +1,103 @@
+//! Unused messages, systems and roles; topics without an explaining system; departments
+//! whose topics nobody can answer.
+
+use crate::diagnostic::{Diagnostic, DocPath};
+use crate::engine::{Engine, NONE};
+
+use super::invariants::Coverage;
+
+pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagnostic>) {
+    let root = DocPath::root();
+    let mut message_used = vec![false; engine.messages.len()];
+    let mut system_used = vec![false; engine.systems.len()];
+    let mark = |v: &mut Vec<bool>, i: u32| {
+        if let Some(slot) = v.get_mut(i as usize) {
+            *slot = true;
+        }
+    };
+    for h in engine.handover.iter().filter(|h| **h != NONE) {
+        mark(&mut message_used, *h);
+    }
+    for t in engine.topics.iter() {
+        for (_, tr) in t.tiers() {
+            mark(&mut message_used, tr.message);
+            mark(&mut system_used, tr.system);
+        }
+        mark(&mut message_used, t.answer);
+    }
+    for r in engine.rules.iter() {
+        if let Some(m) = r.answer {
+            mark(&mut message_used, m);
+        }
+    }
+    for (m, used) in engine.messages.iter().zip(&message_used) {
+        if !used && !m.id.starts_with("handover.") {
+            diags.push(Diagnostic::warning(
+                "unused-message",
+                root.key("messages").key(&*m.id),
+                format!("message `{}` is never delivered: no topic or rule names it", m.id),
+                "use it in a topic (`explains`, `serves`, `answer`) or a rule's `answer`, or remove it",
+            ));
+        }
+    }
+    for (s, used) in engine.systems.iter().zip(&system_used) {
+        if !used {
+            diags.push(Diagnostic::warning(
+                "unused-system",
+                root.key("systems").key(&*s.id),
+                format!("system `{}` explains or serves no topic", s.id),
+                "name it in a topic's `explains` or `serves`, or remove it",
+            ));
+        }
+    }
+    for (r, acts) in engine.roles.iter().zip(&coverage.role_acts) {
+        if !acts {
+            diags.push(Diagnostic::warning(
+                "unused-role",
+                root.key("roles").key(&*r.id),
+                format!(
+                    "role `{}` never answers nor requests an authorization in any circumstance: it only redirects, routes or escalates",
+                    r.id
+                ),
+                "give it authority on some topic, or remove it",
+            ));
+        }
+    }
+    for t in engine.topics.iter() {
+        if t.explains.is_none() {
+            diags.push(Diagnostic::warning(
+                "topic-without-explanation",
+                root.key("topics").key(&*t.id).key("explains"),
+                format!(
+                    "topic `{}` has no explaining system: the customer's first contact is not a system that explains (R0.4)",
+                    t.id
+                ),
+                "add `explains = { system = \"…\", message = \"…\" }`; until then systems give the fallback topic's explanation, flagged `system_gap`",
+            ));
+        }
+    }
+    for (di, dept) in engine.departments.iter().enumerate() {
+        let unanswered: Vec<String> = engine
+            .topics
+            .iter()
+            .zip(&coverage.topic_answered)
+            .filter(|(t, answered)| t.owner as usize == di && !**answered)
+            .map(|(t, _)| format!("`{}`", t.id))
+            .collect();
+        if !unanswered.is_empty() {
+            diags.push(Diagnostic::error(
+                "department-unanswerable",
+                root.key("departments").key(&*dept.id),
+                format!(
+                    "nobody can answer {} of department `{}`, in any circumstance",
+                    unanswered.join(", "),
+                    dept.id
+                ),
+                format!(
+                    "add a role with `department = \"{}\"`, or grant a role `own` authority on these topics",
+                    dept.id
+                ),
+            ));
+        }
+    }
+}
