@@ -208,6 +208,41 @@ proptest! {
         }
     }
 
+    /// For random policies that pass `Engine::check`, the invariants it proves hold on random
+    /// contacts in their strict form: every person who answers gives the same message (I2,
+    /// with no exception for rules on the responder), and every `route` reaches a department
+    /// where some role does not route again (I4).
+    #[test]
+    fn r0_1_checked_policies_keep_i2_and_i4(policy in generate::choices(16..160), contacts in generate::choices(0..120)) {
+        let (doc, engine, contacts) = setup(&policy, &contacts);
+        if !engine.check().is_clean() {
+            return Ok(());
+        }
+        for contact in &contacts {
+            let mut answered: Option<String> = None;
+            for (id, _) in doc.roles.iter() {
+                let d = engine.decide(contact, &Responder::staff(id));
+                match d.outcome() {
+                    Outcome::Answer => {
+                        if let Some(m) = &answered {
+                            prop_assert_eq!(m.as_str(), d.message_id(), "I2 for {} on {:?}", id, contact);
+                        }
+                        answered = Some(d.message_id().to_owned());
+                    }
+                    Outcome::Route => {
+                        let to = d.department().unwrap();
+                        let reaches = doc.roles.iter().any(|(other, role)| {
+                            role.department.as_deref() == Some(to)
+                                && engine.decide(contact, &Responder::staff(other)).outcome() != Outcome::Route
+                        });
+                        prop_assert!(reaches, "I4: {} routes {:?} to {}, where every role routes again", id, contact, to);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     /// Rendering never expands a value again: a host value or a system name containing
     /// `{…}` stays literal (the render fuzz target's oracle, on random templates and values).
     #[test]
@@ -233,4 +268,24 @@ proptest! {
             }
         }
     }
+}
+
+/// Enough generated policies pass `check` for the property above to mean something.
+#[test]
+fn r0_1_some_generated_policies_pass_check() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) as u16
+    };
+    let mut clean = 0;
+    for _ in 0..300 {
+        let policy: Vec<u16> = (0..160).map(|_| next()).collect();
+        let engine = Engine::compile(&generate::policy(&policy)).unwrap();
+        if engine.check().is_clean() {
+            clean += 1;
+        }
+    }
+    eprintln!("{clean} of 300 generated policies pass check");
+    assert!(clean >= 15, "only {clean} of 300 generated policies pass check");
 }
