@@ -66,3 +66,8 @@ fn r0_fuzz_seeds_compile() {
     let json = std::fs::read(dir.join("policy_json").join("seed-minimal.json")).unwrap();
     unified_message::Engine::from_json_slice(&json).unwrap();
 }
+
+#[test]
+fn r2_3_fuzz_corpus_screen_text_replays() {
+    replay("screen_text", bodies::screen_text);
+}

@@ -81,6 +81,17 @@ fn r1_4_ten_megabyte_text_is_triaged_and_decided() {
     assert_eq!(d.outcome(), Outcome::Answer);
 }
 
+/// R2.3: screening a 10 MB draft finds the one forbidden phrase at its end.
+#[test]
+fn r2_3_ten_megabyte_draft_is_screened() {
+    let engine = example();
+    let mut draft = "Le paso con Administración. ".repeat(10 * 1024 * 1024 / 29);
+    draft.push_str("Eso no nos compete.");
+    let found = engine.screen(&draft, "es");
+    assert_eq!(found.len(), 1);
+    assert_eq!(&draft[found[0].start..found[0].end], "Eso no nos compete");
+}
+
 /// A 10 MB text that matches nothing falls back to the general topic.
 #[test]
 fn r1_4_ten_megabyte_text_without_keywords_falls_back() {

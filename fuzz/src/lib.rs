@@ -158,3 +158,18 @@ pub fn render_values(data: &[u8]) {
     assert_eq!(missing.is_err(), template.replace("{{", "").contains("{name}"));
     assert_eq!(without, expected_render(template, None));
 }
+
+/// `screen` on arbitrary text: the first byte picks the locale, the rest is the draft. Every
+/// match is a non-empty span on character boundaries of the draft, with the policy's reason.
+pub fn screen_text(data: &[u8]) {
+    let (locale, text) = match data.split_first() {
+        Some((l, rest)) => (["es", "en", "xx", ""][usize::from(*l) % 4], rest),
+        None => ("es", data),
+    };
+    let text = String::from_utf8_lossy(text);
+    for found in example().screen(&text, locale) {
+        assert!(found.start < found.end && found.end <= text.len());
+        assert_eq!(text.get(found.start..found.end), Some(found.text.as_str()));
+        assert!(!found.why.is_empty());
+    }
+}
