@@ -71,3 +71,8 @@ fn r0_fuzz_seeds_compile() {
 fn r2_3_fuzz_corpus_screen_text_replays() {
     replay("screen_text", bodies::screen_text);
 }
+
+#[test]
+fn r0_3_fuzz_corpus_pins_sequence_replays() {
+    replay("pins_sequence", bodies::pins_sequence);
+}

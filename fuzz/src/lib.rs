@@ -173,3 +173,77 @@ pub fn screen_text(data: &[u8]) {
         assert!(!found.why.is_empty());
     }
 }
+
+/// Three revisions of the example policy: as is, with an editorial version of the refund
+/// policy, and then a substantive one.
+fn revisions() -> &'static [Engine; 3] {
+    static ENGINES: OnceLock<[Engine; 3]> = OnceLock::new();
+    ENGINES.get_or_init(|| {
+        let base = unified_message::EXAMPLE_POLICY.to_owned();
+        let editorial = format!(
+            "{}\n[[messages.refund-policy.versions]]\nchange = \"editorial\"\ntext.es = \"Devolución: 30 días.\"\ntext.en = \"Refunds: 30 days.\"\n",
+            base.replace("revision = \"2026-11-27\"", "revision = \"r2\"")
+        );
+        let substantive = format!(
+            "{}\n[[messages.refund-policy.versions]]\nchange = \"substantive\"\ntext.es = \"Devolución: 14 días.\"\ntext.en = \"Refunds: 14 days.\"\n",
+            editorial.replace("revision = \"r2\"", "revision = \"r3\"")
+        );
+        [base, editorial, substantive].map(|s| match Engine::from_toml_str(&s) {
+            Ok(e) => e,
+            Err(e) => panic!("the revisions compile: {e}"),
+        })
+    })
+}
+
+/// Pins against the in-memory store: the input is a sequence of 3-byte steps (revision and
+/// customer; topic and channel; responder and progress). The store never fails, a pin always
+/// names what was delivered, a moved pin carries a change notice, and deciding the same step
+/// again keeps what was just pinned.
+pub fn pins_sequence(data: &[u8]) {
+    use unified_message::{MemoryPinStore, PinStatus, Timestamp};
+    let engines = revisions();
+    let store = MemoryPinStore::new();
+    let topics: Vec<&str> = engines[0].topics().chain(["no.such.topic"]).collect();
+    let responders = [
+        Responder::system("self-diagnosis"),
+        Responder::system("control-panel"),
+        Responder::staff("support-agent"),
+        Responder::staff("billing-agent"),
+        Responder::staff("billing-supervisor"),
+        Responder::staff("nobody"),
+    ];
+    for (at, step) in data.chunks_exact(3).take(64).enumerate() {
+        let (a, b, c) = match step {
+            [a, b, c] => (usize::from(*a), usize::from(*b), usize::from(*c)),
+            _ => return,
+        };
+        let engine = &engines[a % 3];
+        let channel = [Channel::Chat, Channel::Phone, Channel::from("sms")][(b / 16) % 3].clone();
+        let contact = Contact::new(format!("c{}", (a / 3) % 3), channel)
+            .with_topic(topics[b % topics.len()])
+            .with_locale(["es", "en"][c % 2])
+            .with_progress(Progress::ALL[(c / 6) % 3]);
+        let responder = &responders[c % responders.len()];
+        let now = Timestamp::from_unix_seconds(at as i64);
+        let first = match engine.decide_pinned(&contact, responder, &store, now) {
+            Ok(p) => p,
+            Err(e) => panic!("the memory store never fails: {e}"),
+        };
+        let d = first.decision();
+        match first.status() {
+            PinStatus::Unpinned => assert!(first.pin().is_none()),
+            status => {
+                let pin = first.pin().map(|p| (p.message.as_str(), p.version));
+                assert_eq!(pin, Some((d.message_id(), d.version())), "{status:?}");
+                assert_eq!(status == PinStatus::Moved, d.previous().is_some(), "{status:?}");
+            }
+        }
+        let again = match engine.decide_pinned(&contact, responder, &store, now) {
+            Ok(p) => p,
+            Err(e) => panic!("the memory store never fails: {e}"),
+        };
+        assert!(matches!(again.status(), PinStatus::Kept | PinStatus::Unpinned));
+        assert_eq!(again.text(), first.text());
+        assert_eq!(again.decision().version(), d.version());
+    }
+}
