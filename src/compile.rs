@@ -1137,10 +1137,7 @@ impl<'d> Compiler<'d> {
         }
 
         // Escalation (R3.3): per department and rank, the next rank that has a role there.
-        if !self.table_fits(
-            (departments.len(), "departments"),
-            (ranks.len(), "ranks"),
-        ) {
+        if !self.table_fits((departments.len(), "departments"), (ranks.len(), "ranks")) {
             return (None, self.diags);
         }
         // Which (department, rank) pairs some role holds: one pass over the roles, so that
@@ -1549,7 +1546,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            let del = row.get(j + 1).copied().unwrap_or(usize::MAX).saturating_add(1);
+            let del = row
+                .get(j + 1)
+                .copied()
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
             let ins = row.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
             let sub = prev.saturating_add(cost);
             prev = row.get(j + 1).copied().unwrap_or(0);

@@ -60,7 +60,9 @@ fn r2_fuzz_corpus_render_values_replays() {
 /// The hand-written seeds are valid policies, so the fuzzer starts from compiled engines.
 #[test]
 fn r0_fuzz_seeds_compile() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("corpus");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz")
+        .join("corpus");
     let toml = std::fs::read(dir.join("policy_toml").join("seed-minimal.toml")).unwrap();
     unified_message::Engine::from_toml_slice(&toml).unwrap();
     let json = std::fs::read(dir.join("policy_json").join("seed-minimal.json")).unwrap();

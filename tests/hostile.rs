@@ -75,7 +75,9 @@ fn r1_4_ten_megabyte_text_is_triaged_and_decided() {
     let mut text = "no puedo configurar el correo en outlook ".repeat(10 * 1024 * 1024 / 41);
     text.push_str(" ñandú ☃ \u{0301}");
     assert!(text.len() >= 10 * 1024 * 1024 - 64);
-    let contact = Contact::new("c", Channel::Chat).with_text(text).with_locale("es");
+    let contact = Contact::new("c", Channel::Chat)
+        .with_text(text)
+        .with_locale("es");
     let d = engine.decide(&contact, &Responder::system("self-diagnosis"));
     assert_eq!(d.topic(), "email.setup");
     assert_eq!(d.outcome(), Outcome::Answer);
@@ -165,10 +167,8 @@ fn r0_1_deep_nesting_is_a_parse_error() {
 /// Duplicate keys: a TOML parse error; in JSON (which allows them) a `duplicate-id` error.
 #[test]
 fn r0_1_duplicates_are_refused() {
-    let toml = unified_message::EXAMPLE_POLICY.replace(
-        "[systems.ivr]",
-        "[systems.ivr]\ntier = \"explains\"",
-    );
+    let toml = unified_message::EXAMPLE_POLICY
+        .replace("[systems.ivr]", "[systems.ivr]\ntier = \"explains\"");
     let err = Engine::from_toml_str(&toml).unwrap_err();
     assert!(err.has_code("parse-error"), "{err}");
     assert!(err.to_string().contains("line"), "{err}");
@@ -177,14 +177,20 @@ fn r0_1_duplicates_are_refused() {
         "departments": {"d": {}, "d": {}}}"#;
     let err = Engine::from_json_str(json).unwrap_err();
     assert!(err.has_code("duplicate-id"), "{err}");
-    assert!(err.to_string().contains("department `d` is defined twice"), "{err}");
+    assert!(
+        err.to_string().contains("department `d` is defined twice"),
+        "{err}"
+    );
 }
 
 /// Bytes that are not UTF-8: an `invalid-utf8` error at the line and column of the bad byte.
 #[test]
 fn r0_1_invalid_utf8_is_a_clear_error() {
     let mut bytes = unified_message::EXAMPLE_POLICY.as_bytes().to_vec();
-    let at = unified_message::EXAMPLE_POLICY.find("name = \"Acme").unwrap() + 8;
+    let at = unified_message::EXAMPLE_POLICY
+        .find("name = \"Acme")
+        .unwrap()
+        + 8;
     bytes[at] = 0xff;
     for err in [
         Engine::from_toml_slice(&bytes).unwrap_err(),
@@ -214,7 +220,9 @@ fn r1_4_explosive_regexes_are_refused_or_linear() {
     let engine = Engine::from_toml_str(&with_keyword("(a*)*b")).unwrap();
     let text = "a".repeat(1_000_000);
     let d = engine.decide(
-        &Contact::new("c", Channel::Chat).with_text(text).with_locale("es"),
+        &Contact::new("c", Channel::Chat)
+            .with_text(text)
+            .with_locale("es"),
         &Responder::system("ivr"),
     );
     assert_eq!(d.topic(), "general");

@@ -24,7 +24,11 @@ const DECIDERS: usize = 4;
 fn policy(n: usize) -> String {
     let versions: String = (1..=1 + n % 3)
         .map(|v| {
-            let change = if v > 1 { "change = \"editorial\"\n" } else { "" };
+            let change = if v > 1 {
+                "change = \"editorial\"\n"
+            } else {
+                ""
+            };
             format!("[[messages.answer.versions]]\n{change}text.en = \"answer v{v} of rev-{n}\"\n")
         })
         .collect();
@@ -75,7 +79,11 @@ review.en = "review of rev-{n}"
 fn check(d: &unified_message::Decision<'_>) -> usize {
     let n: usize = d.revision().strip_prefix("rev-").unwrap().parse().unwrap();
     let text = d.text();
-    assert!(text.contains(&format!("of rev-{n}")), "{text} in {}", d.revision());
+    assert!(
+        text.contains(&format!("of rev-{n}")),
+        "{text} in {}",
+        d.revision()
+    );
     match d.outcome() {
         Outcome::Answer if d.message_id() == "answer" => {
             let version = 1 + n % 3;
@@ -105,13 +113,24 @@ fn r0_3_hot_reload_under_load_keeps_every_decision_consistent() {
             let tx = tx.clone();
             thread::spawn(move || {
                 let contacts = [
-                    (Contact::new("c", Channel::Web).with_topic("general"), Responder::system("help")),
                     (
-                        Contact::new("c", Channel::Phone).with_topic("general").with_progress(Progress::Explained),
+                        Contact::new("c", Channel::Web).with_topic("general"),
+                        Responder::system("help"),
+                    ),
+                    (
+                        Contact::new("c", Channel::Phone)
+                            .with_topic("general")
+                            .with_progress(Progress::Explained),
                         Responder::staff("agent"),
                     ),
-                    (Contact::new("c", Channel::Phone).with_topic("general"), Responder::staff("agent")),
-                    (Contact::new("c", Channel::Chat).asking_for_superior(), Responder::staff("agent")),
+                    (
+                        Contact::new("c", Channel::Phone).with_topic("general"),
+                        Responder::staff("agent"),
+                    ),
+                    (
+                        Contact::new("c", Channel::Chat).asking_for_superior(),
+                        Responder::staff("agent"),
+                    ),
                 ];
                 let mut made = 0usize;
                 let mut last = 0usize;
@@ -163,7 +182,11 @@ fn r0_3_hot_reload_under_load_keeps_every_decision_consistent() {
     let mut revisions: Vec<usize> = received.iter().map(|(_, n)| *n).collect();
     revisions.sort_unstable();
     revisions.dedup();
-    assert!(revisions.len() > 10, "only {} revisions seen", revisions.len());
+    assert!(
+        revisions.len() > 10,
+        "only {} revisions seen",
+        revisions.len()
+    );
     assert_eq!(current.load().revision(), format!("rev-{REVISIONS}"));
     assert_eq!(revisions.last(), Some(&REVISIONS));
 }

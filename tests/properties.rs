@@ -32,7 +32,10 @@ fn setup(policy: &[u16], contacts: &[u16]) -> (PolicyDocument, Engine, Vec<Conta
     (doc, engine, contacts)
 }
 
-fn role_of<'d>(doc: &'d PolicyDocument, r: &Responder) -> Option<&'d unified_message::document::RoleDoc> {
+fn role_of<'d>(
+    doc: &'d PolicyDocument,
+    r: &Responder,
+) -> Option<&'d unified_message::document::RoleDoc> {
     match r {
         Responder::Staff(id) => doc.roles.get(id),
         _ => None,
@@ -287,5 +290,8 @@ fn r0_1_some_generated_policies_pass_check() {
         }
     }
     eprintln!("{clean} of 300 generated policies pass check");
-    assert!(clean >= 15, "only {clean} of 300 generated policies pass check");
+    assert!(
+        clean >= 15,
+        "only {clean} of 300 generated policies pass check"
+    );
 }

@@ -76,10 +76,12 @@ pub fn policy_json(data: &[u8]) {
 /// The example policy, compiled once.
 pub fn example() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| match Engine::from_toml_str(unified_message::EXAMPLE_POLICY) {
-        Ok(e) => e,
-        Err(e) => panic!("the example policy compiles: {e}"),
-    })
+    ENGINE.get_or_init(
+        || match Engine::from_toml_str(unified_message::EXAMPLE_POLICY) {
+            Ok(e) => e,
+            Err(e) => panic!("the example policy compiles: {e}"),
+        },
+    )
 }
 
 /// `decide` on an arbitrary contact (JSON) against the example policy, for every responder.
@@ -155,7 +157,10 @@ pub fn render_values(data: &[u8]) {
     assert_eq!(out, expected_render(template, Some(value)));
     let mut without = String::new();
     let missing = decision.render_into(&mut without, &NoValues);
-    assert_eq!(missing.is_err(), template.replace("{{", "").contains("{name}"));
+    assert_eq!(
+        missing.is_err(),
+        template.replace("{{", "").contains("{name}")
+    );
     assert_eq!(without, expected_render(template, None));
 }
 
@@ -235,14 +240,21 @@ pub fn pins_sequence(data: &[u8]) {
             status => {
                 let pin = first.pin().map(|p| (p.message.as_str(), p.version));
                 assert_eq!(pin, Some((d.message_id(), d.version())), "{status:?}");
-                assert_eq!(status == PinStatus::Moved, d.previous().is_some(), "{status:?}");
+                assert_eq!(
+                    status == PinStatus::Moved,
+                    d.previous().is_some(),
+                    "{status:?}"
+                );
             }
         }
         let again = match engine.decide_pinned(&contact, responder, &store, now) {
             Ok(p) => p,
             Err(e) => panic!("the memory store never fails: {e}"),
         };
-        assert!(matches!(again.status(), PinStatus::Kept | PinStatus::Unpinned));
+        assert!(matches!(
+            again.status(),
+            PinStatus::Kept | PinStatus::Unpinned
+        ));
         assert_eq!(again.text(), first.text());
         assert_eq!(again.decision().version(), d.version());
     }
