@@ -1015,7 +1015,7 @@ impl<'d> Compiler<'d> {
                     );
                 }
                 for (i, pattern) in patterns.iter().enumerate() {
-                    if self.regex(pattern, kp.index(i), true).is_some() {
+                    if self.regex(pattern, kp.index(i), false).is_some() {
                         if let Some(list) = li.and_then(|li| keywords.get_mut(li)) {
                             list.push(pattern.as_str().into());
                         }
@@ -1289,7 +1289,8 @@ impl<'d> Compiler<'d> {
         let triage = crate::triage::Triage::build(
             &topics,
             &self.locales,
-            doc.triage.as_ref(),
+            doc,
+            self.regex_size_limit,
             &mut self.diags,
         );
         let urgency = crate::urgency::Weights::build(doc.urgency.as_ref(), &mut self.diags);
@@ -1318,7 +1319,6 @@ impl<'d> Compiler<'d> {
             grants: grants.into(),
             superior: superior.into(),
             ranks: ranks.into(),
-            rank_index,
             review_within,
             review_within_text,
             handover,
@@ -1328,7 +1328,6 @@ impl<'d> Compiler<'d> {
             fact_keys: fact_keys.into(),
             fact_values: fact_values.into(),
             fact_value_index,
-            placeholders: self.placeholders.into(),
             forbidden: forbidden.into(),
             fallback,
             triage,

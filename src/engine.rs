@@ -243,7 +243,6 @@ pub struct Engine {
     /// the department, `NONE` when there is none (then the review, R3.3).
     pub(crate) superior: Box<[Ix]>,
     pub(crate) ranks: Box<[Box<str>]>,
-    pub(crate) rank_index: HashMap<Box<str>, Ix>,
     pub(crate) review_within: Duration,
     pub(crate) review_within_text: Box<str>,
     /// Message indices of the handover texts, by `Handover`; `NONE` when absent.
@@ -255,7 +254,6 @@ pub struct Engine {
     pub(crate) fact_keys: Box<[Box<str>]>,
     pub(crate) fact_values: Box<[Box<str>]>,
     pub(crate) fact_value_index: HashMap<Box<str>, Ix>,
-    pub(crate) placeholders: Box<[Box<str>]>,
     pub(crate) forbidden: Box<[Forbidden]>,
     pub(crate) fallback: Ix,
     pub(crate) triage: crate::triage::Triage,
@@ -566,12 +564,12 @@ impl Engine {
                 }
             },
             (None, Some(text)) => {
-                let t = self.triage.best(self, text, self.locale_of(contact).0);
+                let (t, confidence) = self.triage.best(text, self.locale_of(contact).0);
                 match t {
                     Some(t) => {
                         trace.step(|| {
                             format!(
-                                "triage placed the customer's words on topic `{}`",
+                                "triage placed the customer's words on topic `{}` (confidence {confidence:.2})",
                                 self.topic_id(t)
                             )
                         });
@@ -581,7 +579,8 @@ impl Engine {
                         flags.fallback_topic = true;
                         trace.step(|| {
                             format!(
-                                "triage could not place the customer's words: the fallback topic `{}` applies",
+                                "triage could not place the customer's words (confidence {confidence:.2}, threshold {}): the fallback topic `{}` applies",
+                                self.triage_threshold(),
                                 self.fallback_topic()
                             )
                         });
@@ -624,7 +623,12 @@ impl Engine {
     /// The locale index for a contact, and whether the default was used for a locale that is
     /// not declared. `es-AR` falls back to `es` before the default.
     pub(crate) fn locale_of(&self, contact: &Contact) -> (Ix, bool) {
-        let Some(wanted) = contact.locale.as_deref() else {
+        self.locale_ix(contact.locale.as_deref())
+    }
+
+    /// [`Engine::locale_of`] for a locale name.
+    pub(crate) fn locale_ix(&self, wanted: Option<&str>) -> (Ix, bool) {
+        let Some(wanted) = wanted else {
             return (0, false);
         };
         let find = |l: &str| {

@@ -1,6 +1,4 @@
 #![doc = include_str!("../README.md")]
-// Items used only by modules still being filled in; removed before release.
-#![allow(dead_code)]
 
 pub mod document;
 
@@ -41,7 +39,12 @@ pub use crate::pins::{
     Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
     PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
 };
+pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
 pub use crate::template::{MissingValue, NoValues, Values};
+pub use crate::triage::{
+    DEFAULT_THRESHOLD, KeywordMatch, TriageCandidate, TriageReason, TriageResult, fold_text,
+};
+pub use crate::urgency::{Contribution, ContributionKind, Urgency};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.
 pub const EXAMPLE_POLICY: &str = include_str!("../examples/policies/acme-hosting.toml");
