@@ -78,3 +78,8 @@ fn r2_3_fuzz_corpus_screen_text_replays() {
 fn r0_3_fuzz_corpus_pins_sequence_replays() {
     replay("pins_sequence", bodies::pins_sequence);
 }
+
+#[test]
+fn r1_4_fuzz_corpus_triage_text_replays() {
+    replay("triage_text", bodies::triage_text);
+}

@@ -81,6 +81,14 @@ fn r1_4_ten_megabyte_text_is_triaged_and_decided() {
     let d = engine.decide(&contact, &Responder::system("self-diagnosis"));
     assert_eq!(d.topic(), "email.setup");
     assert_eq!(d.outcome(), Outcome::Answer);
+    let result = engine.triage(contact.text.as_deref().unwrap(), "es");
+    assert_eq!(result.topic, "email.setup");
+    let best = &result.candidates[0];
+    assert!(
+        best.matches
+            .iter()
+            .all(|m| m.end <= contact.text.as_ref().unwrap().len())
+    );
 }
 
 /// R2.3: screening a 10 MB draft finds the one forbidden phrase at its end.

@@ -259,3 +259,43 @@ pub fn pins_sequence(data: &[u8]) {
         assert_eq!(again.decision().version(), d.version());
     }
 }
+
+/// Triage on arbitrary text: the first byte picks the locale, the rest is the customer's
+/// words. The topic is one of the policy's; the confidence is in 0..=1 and above the
+/// threshold exactly when keywords decided; every match is the text at its span; and
+/// `decide` on the same words lands on the same topic.
+pub fn triage_text(data: &[u8]) {
+    let (locale, text) = match data.split_first() {
+        Some((l, rest)) => (["es", "en", "es-AR", "xx"][usize::from(*l) % 4], rest),
+        None => ("es", data),
+    };
+    let text = String::from_utf8_lossy(text);
+    let engine = example();
+    let result = engine.triage(&text, locale);
+    assert!(engine.topics().any(|t| t == result.topic));
+    assert!(
+        (0.0..=1.0).contains(&result.confidence),
+        "{}",
+        result.confidence
+    );
+    if result.is_fallback() {
+        assert_eq!(result.topic, engine.fallback_topic());
+    } else {
+        assert!(result.confidence >= result.threshold);
+        assert_eq!(
+            result.candidates.first().map(|c| c.topic.as_str()),
+            Some(result.topic.as_str())
+        );
+    }
+    for candidate in &result.candidates {
+        for m in &candidate.matches {
+            assert_eq!(text.get(m.start..m.end), Some(m.text.as_str()));
+        }
+    }
+    let contact = Contact::new("fuzz", Channel::Chat)
+        .with_text(text.as_ref())
+        .with_locale(locale);
+    let decision = engine.decide(&contact, &Responder::system("self-diagnosis"));
+    assert_eq!(decision.topic(), result.topic);
+    assert_eq!(decision.flags().fallback_topic, result.is_fallback());
+}
