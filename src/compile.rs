@@ -24,7 +24,7 @@ use crate::template::{Builtin, Template};
 /// use unified_message::Engine;
 ///
 /// let engine = Engine::builder()
-///     .regex_size_limit(256 * 1024)
+///     .regex_size_limit(512 * 1024)
 ///     .from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// assert_eq!(engine.name(), "Acme Hosting");
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -248,3 +248,62 @@ impl fmt::Display for PolicyError {
 }
 
 impl std::error::Error for PolicyError {}
+
+impl Diagnostic {
+    /// This diagnostic as a compiler-style line for the policy file `file`:
+    /// `policy.toml:12:5: error[unknown-system]: topics."email.setup".explains.system: …`,
+    /// with the hint on a second line, then the matched text or the counterexample of a
+    /// `check` finding. What the command-line tool prints.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let err = Engine::from_toml_str("[policy]\nname = \"x\"\nrevision = 1\n").unwrap_err();
+    /// let line = err.diagnostics()[0].in_file("policy.toml").to_string();
+    /// assert!(line.starts_with("policy.toml:3:12: error[parse-error]: "), "{line}");
+    /// ```
+    pub fn in_file<'a>(&'a self, file: &'a str) -> InFile<'a> {
+        InFile {
+            diagnostic: self,
+            file,
+        }
+    }
+}
+
+/// A [`Diagnostic`] shown for a file, from [`Diagnostic::in_file`].
+#[derive(Clone, Copy, Debug)]
+pub struct InFile<'a> {
+    diagnostic: &'a Diagnostic,
+    file: &'a str,
+}
+
+impl fmt::Display for InFile<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.diagnostic;
+        f.write_str(self.file)?;
+        if let Some(loc) = d.location {
+            write!(f, ":{}:{}", loc.line, loc.column)?;
+        }
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, ": {level}[{}]: ", d.code)?;
+        if !d.path.segments().is_empty() {
+            write!(f, "{}: ", d.path)?;
+        }
+        f.write_str(&d.message)?;
+        if !d.hint.is_empty() {
+            write!(f, "\n  = hint: {}", d.hint)?;
+        }
+        if let Some(m) = &d.matched {
+            write!(f, "\n  matched: {m}")?;
+        }
+        if let Some(c) = &d.counterexample {
+            write!(f, "\n{}", c.to_string().trim_end())?;
+        }
+        Ok(())
+    }
+}

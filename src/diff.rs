@@ -100,6 +100,28 @@ pub enum MessageChangeKind {
     Handover,
 }
 
+impl MessageChangeKind {
+    /// The kind in words, for people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageChangeKind::Added => "added",
+            MessageChangeKind::Removed => "removed",
+            MessageChangeKind::Editorial => "editorial",
+            MessageChangeKind::Substantive => "substantive",
+            MessageChangeKind::Unversioned => "text changed without a new version",
+            MessageChangeKind::HistoryRewritten => "history rewritten",
+            MessageChangeKind::VersionsRemoved => "versions removed",
+            MessageChangeKind::Handover => "handover text reworded",
+        }
+    }
+}
+
+impl fmt::Display for MessageChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A message whose text changed, in a [`PolicyDiff`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -206,7 +228,7 @@ impl fmt::Display for PolicyDiff {
             writeln!(f, "topic removed: `{t}`")?;
         }
         for m in &self.messages {
-            write!(f, "message `{}`: {:?}", m.id, m.kind)?;
+            write!(f, "message `{}`: {}", m.id, m.kind)?;
             if let (Some(o), Some(n)) = (m.old_version, m.new_version) {
                 write!(f, " (v{o} -> v{n})")?;
             }

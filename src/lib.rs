@@ -8,6 +8,8 @@ mod decision;
 mod diagnostic;
 mod diff;
 mod engine;
+mod lines;
+mod manual;
 mod model;
 mod pins;
 mod queue;
@@ -29,17 +31,26 @@ pub use crate::decision::{
     Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
     SystemRef,
 };
-pub use crate::diagnostic::{Diagnostic, DocPath, Location, PathSegment, PolicyError, Severity};
+pub use crate::diagnostic::{
+    Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity,
+};
 pub use crate::diff::{
     DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff,
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
+pub use crate::lines::DecideRequest;
+pub use crate::manual::ManualError;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::pins::{
     Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
     PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
 };
 pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
+pub use crate::scenario::{
+    Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
+    Scenarios,
+};
+pub use crate::table::{DecisionTable, TABLE_COLUMNS, TableRow};
 pub use crate::template::{MissingValue, NoValues, Values};
 pub use crate::triage::{
     DEFAULT_THRESHOLD, KeywordMatch, TriageCandidate, TriageReason, TriageResult, fold_text,

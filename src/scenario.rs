@@ -1,1 +1,647 @@
-//! (being written)
+//! Scenario tests: a policy repository's own cases, written as data (a TOML file of
+//! `[[scenario]]` entries), run against an engine, each failure shown as expected vs. actual
+//! with the explanation of the decision.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::decision::{DecisionRecord, Flags, Outcome};
+use crate::diagnostic::Location;
+use crate::engine::Engine;
+use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder};
+
+/// A file of scenario tests: the cases a policy must keep deciding as written.
+///
+/// Loaded from TOML by [`Scenarios::from_toml_str`] (or built in code), run by
+/// [`Engine::run_scenarios`]. The format:
+///
+/// ```toml
+/// [[scenario]]
+/// name = "r0_8 sales does not explain domain delegation"
+/// contact = { channel = "phone", topic = "domain.delegation", progress = "served" }
+/// responder = { staff = "sales-agent" }
+/// expect = { outcome = "route", department = "support" }
+/// ```
+///
+/// `contact` takes the fields of a [`Contact`] (`customer` may be left out); `responder` is
+/// `{ staff = "ROLE" }` or `{ system = "SYSTEM" }`; `expect` names any of `outcome`, `topic`,
+/// `message`, `version`, `locale`, `system`, `department`, `rank`, `rule`, `authority`,
+/// `text_contains` and `flags = { system_gap = true, … }`. An empty string expects the field
+/// to be absent (`rule = ""`: no rule shaped the decision).
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{Engine, Scenarios};
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let scenarios = Scenarios::from_toml_str(r#"
+///     [[scenario]]
+///     name = "a person reached first points to the help centre"
+///     contact = { channel = "phone", topic = "email.setup" }
+///     responder = { staff = "support-agent" }
+///     expect = { outcome = "redirect", system = "self-diagnosis" }
+/// "#)?;
+/// let report = engine.run_scenarios(&scenarios);
+/// assert!(report.is_success(), "{report}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Scenarios {
+    /// The scenarios, in file order.
+    #[serde(rename = "scenario", default)]
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One scenario: a contact, who answers it, and what the decision must be.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Scenario {
+    /// A name that says what is being tested (name the requirement: `r0_5 …`).
+    pub name: String,
+    /// The contact.
+    #[serde(deserialize_with = "contact_with_defaults")]
+    pub contact: Contact,
+    /// Who answers.
+    pub responder: Responder,
+    /// What the decision must be; fields left out are not checked.
+    pub expect: Expectation,
+    /// Where the scenario starts in its file, when loaded from TOML text.
+    #[serde(skip)]
+    pub location: Option<Location>,
+}
+
+impl Scenario {
+    /// A scenario with no expectation yet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{Channel, Contact, Expectation, Outcome, Responder, Scenario};
+    ///
+    /// let mut scenario = Scenario::new(
+    ///     "billing answers an invoice once the systems failed",
+    ///     Contact::new("c-1", Channel::Email).with_topic("billing.invoice"),
+    ///     Responder::staff("billing-agent"),
+    /// );
+    /// scenario.expect = Expectation::outcome(Outcome::Redirect);
+    /// ```
+    pub fn new(name: impl Into<String>, contact: Contact, responder: Responder) -> Self {
+        Scenario {
+            name: name.into(),
+            contact,
+            responder,
+            expect: Expectation::default(),
+            location: None,
+        }
+    }
+}
+
+/// The contact of a scenario file: a [`Contact`] whose `customer` may be left out.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactDoc {
+    #[serde(default)]
+    customer: Option<String>,
+    channel: Channel,
+    #[serde(default)]
+    topic: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    locale: Option<String>,
+    #[serde(default)]
+    progress: Progress,
+    #[serde(default)]
+    facts: Facts,
+    #[serde(default)]
+    asks_for_superior: bool,
+}
+
+fn contact_with_defaults<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Contact, D::Error> {
+    let doc = ContactDoc::deserialize(deserializer)?;
+    Ok(Contact {
+        customer: doc.customer.unwrap_or_else(|| "scenario".to_owned()),
+        channel: doc.channel,
+        topic: doc.topic,
+        text: doc.text,
+        locale: doc.locale,
+        progress: doc.progress,
+        facts: doc.facts,
+        asks_for_superior: doc.asks_for_superior,
+    })
+}
+
+/// What a scenario's decision must be. Every field left as `None` is not checked; a string
+/// field set to `""` expects the decision to have no such value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Expectation {
+    /// The outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// The topic decided on (after triage or fallback).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// The message id (`handover.redirect`-style ids for handover texts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The message version, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// The locale rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The system pointed to or spoken about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// The department routed to, or whose ranks are climbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// The rank that authorizes or takes over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<String>,
+    /// The rule that shaped the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The authority that applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<Authority>,
+    /// A piece of text the rendered message must contain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_contains: Option<String>,
+    /// Flags that must be set (`true`) or clear (`false`).
+    #[serde(default, skip_serializing_if = "ExpectedFlags::is_empty")]
+    pub flags: ExpectedFlags,
+}
+
+impl Expectation {
+    /// An expectation of just an outcome.
+    pub fn outcome(outcome: Outcome) -> Self {
+        Expectation {
+            outcome: Some(outcome),
+            ..Expectation::default()
+        }
+    }
+
+    /// Whether nothing is expected (such a scenario could never fail).
+    pub fn is_empty(&self) -> bool {
+        *self == Expectation::default()
+    }
+}
+
+/// Flags a scenario expects set or clear; `None` is not checked.
+///
+/// `unknown_responder` and (for a contact that names a topic) `fallback_topic` are expected
+/// clear unless said otherwise, so that a misspelt role or topic fails the scenario instead of
+/// silently testing the fallback.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ExpectedFlags {
+    /// See [`Flags::system_gap`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_gap: Option<bool>,
+    /// See [`Flags::fallback_topic`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_topic: Option<bool>,
+    /// See [`Flags::locale_fallback`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale_fallback: Option<bool>,
+    /// See [`Flags::unknown_responder`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_responder: Option<bool>,
+    /// See [`Flags::ladder_skipped`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ladder_skipped: Option<bool>,
+}
+
+impl ExpectedFlags {
+    /// Whether no flag is expected.
+    pub fn is_empty(&self) -> bool {
+        *self == ExpectedFlags::default()
+    }
+}
+
+/// Why a scenario file could not be loaded: what is wrong and, for TOML text, where.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Scenarios;
+///
+/// let err = Scenarios::from_toml_str("[[scenario]]\nname = \"x\"\ncontact = { chanel = \"phone\" }\n")
+///     .unwrap_err();
+/// assert_eq!(err.location().map(|l| l.line), Some(3));
+/// assert!(err.message().contains("chanel"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    message: String,
+    location: Option<Location>,
+}
+
+impl ScenarioError {
+    /// What is wrong, and what would fix it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The line and column in the scenario file, when known.
+    pub fn location(&self) -> Option<Location> {
+        self.location
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(l) = self.location {
+            write!(f, "line {}, column {}: ", l.line, l.column)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenarios {
+    /// Parses a TOML file of `[[scenario]]` entries (see [`Scenarios`] for the format).
+    ///
+    /// # Errors
+    ///
+    /// A [`ScenarioError`] with line and column: TOML syntax, an unknown or missing field, a
+    /// scenario with an empty `expect` (it could never fail), or two scenarios with one name.
+    #[cfg(feature = "toml")]
+    pub fn from_toml_str(source: &str) -> Result<Scenarios, ScenarioError> {
+        let mut scenarios: Scenarios = toml::from_str(source).map_err(|e| ScenarioError {
+            message: format!(
+                "{}; the scenario fields are `name`, `contact`, `responder` and `expect`",
+                e.message().trim()
+            ),
+            location: e.span().map(|s| Location::of_offset(source, s.start)),
+        })?;
+        let starts = scenario_starts(source);
+        for (i, s) in scenarios.scenarios.iter_mut().enumerate() {
+            s.location = starts.get(i).copied();
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for s in &scenarios.scenarios {
+            if s.expect.is_empty() {
+                return Err(ScenarioError {
+                    message: format!(
+                        "scenario `{}` expects nothing, so it could never fail; add at least one field to its `expect`, such as `outcome`",
+                        s.name
+                    ),
+                    location: s.location,
+                });
+            }
+            if seen.contains(&s.name.as_str()) {
+                return Err(ScenarioError {
+                    message: format!(
+                        "two scenarios are named `{}`; give each a name of its own so that a failure says which one",
+                        s.name
+                    ),
+                    location: s.location,
+                });
+            }
+            seen.push(&s.name);
+        }
+        Ok(scenarios)
+    }
+
+    /// The number of scenarios.
+    pub fn len(&self) -> usize {
+        self.scenarios.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.scenarios.is_empty()
+    }
+}
+
+/// Where each `[[scenario]]` entry starts in TOML text.
+#[cfg(feature = "toml")]
+fn scenario_starts(source: &str) -> Vec<Location> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(root) = DeTable::parse(source) else {
+        return Vec::new();
+    };
+    let Some(array) = root
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "scenario")
+        .and_then(|(_, v)| match v.get_ref() {
+            DeValue::Array(a) => Some(a),
+            _ => None,
+        })
+    else {
+        return Vec::new();
+    };
+    array
+        .iter()
+        .map(|item| Location::of_offset(source, item.span().start))
+        .collect()
+}
+
+/// One expected field that the decision did not have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Mismatch {
+    /// The field of `expect` (`outcome`, `flags.system_gap`).
+    pub field: String,
+    /// What the scenario expected (`(none)` for an expected absence).
+    pub expected: String,
+    /// What the decision had (`(none)` when absent).
+    pub actual: String,
+}
+
+/// The result of one scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ScenarioResult {
+    /// The scenario's name.
+    pub name: String,
+    /// Where the scenario starts in its file, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Whether every expectation held.
+    pub passed: bool,
+    /// Every expectation that did not hold; empty when passed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mismatches: Vec<Mismatch>,
+    /// The decision made.
+    pub decision: DecisionRecord,
+    /// For a failure: the steps behind the decision ([`Engine::explain`]), in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanation: Vec<String>,
+}
+
+/// What [`Engine::run_scenarios`] found: one result per scenario, in file order.
+///
+/// `Display` prints one line per scenario and, for each failure, expected vs. actual per
+/// field and the explanation of the decision; serde gives the same as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ScenarioReport {
+    /// The policy's name.
+    pub policy: String,
+    /// The policy's revision.
+    pub revision: String,
+    /// How many scenarios passed.
+    pub passed: usize,
+    /// How many failed.
+    pub failed: usize,
+    /// One result per scenario.
+    pub results: Vec<ScenarioResult>,
+}
+
+impl ScenarioReport {
+    /// Whether every scenario passed (a report of no scenarios is a success).
+    pub fn is_success(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// The failed scenarios.
+    pub fn failures(&self) -> impl Iterator<Item = &ScenarioResult> {
+        self.results.iter().filter(|r| !r.passed)
+    }
+}
+
+impl fmt::Display for ScenarioReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for r in &self.results {
+            let at = r
+                .location
+                .map(|l| format!(" (line {})", l.line))
+                .unwrap_or_default();
+            if r.passed {
+                writeln!(f, "ok    {}", r.name)?;
+                continue;
+            }
+            writeln!(f, "FAIL  {}{at}", r.name)?;
+            let width = r
+                .mismatches
+                .iter()
+                .map(|m| m.field.len())
+                .max()
+                .unwrap_or(0);
+            for m in &r.mismatches {
+                writeln!(
+                    f,
+                    "      {:width$}  expected {}, got {}",
+                    m.field, m.expected, m.actual
+                )?;
+            }
+            writeln!(f, "      why:")?;
+            for (i, step) in r.explanation.iter().enumerate() {
+                writeln!(f, "        {}. {step}", i + 1)?;
+            }
+        }
+        write!(
+            f,
+            "{} scenario{}: {} passed, {} failed",
+            self.results.len(),
+            if self.results.len() == 1 { "" } else { "s" },
+            self.passed,
+            self.failed
+        )
+    }
+}
+
+fn shown(value: Option<&str>) -> String {
+    match value {
+        Some(v) if !v.is_empty() => format!("`{v}`"),
+        _ => "(none)".to_owned(),
+    }
+}
+
+/// Compares one optional string field; `""` expects absence.
+fn compare(out: &mut Vec<Mismatch>, field: &str, expected: Option<&str>, actual: Option<&str>) {
+    let Some(expected) = expected else { return };
+    let actual_value = actual.unwrap_or("");
+    if expected != actual_value {
+        out.push(Mismatch {
+            field: field.to_owned(),
+            expected: shown(Some(expected)),
+            actual: shown(actual),
+        });
+    }
+}
+
+fn compare_flag(out: &mut Vec<Mismatch>, field: &str, expected: Option<bool>, actual: bool) {
+    if let Some(expected) = expected {
+        if expected != actual {
+            out.push(Mismatch {
+                field: format!("flags.{field}"),
+                expected: expected.to_string(),
+                actual: actual.to_string(),
+            });
+        }
+    }
+}
+
+fn mismatches(scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
+    let e = &scenario.expect;
+    let mut out = Vec::new();
+    if let Some(o) = e.outcome {
+        if o != d.outcome {
+            out.push(Mismatch {
+                field: "outcome".to_owned(),
+                expected: format!("`{o}`"),
+                actual: format!("`{}`", d.outcome),
+            });
+        }
+    }
+    compare(&mut out, "topic", e.topic.as_deref(), Some(&d.topic));
+    compare(
+        &mut out,
+        "message",
+        e.message.as_deref(),
+        Some(&d.message.id),
+    );
+    if let Some(v) = e.version {
+        if v != d.message.version {
+            out.push(Mismatch {
+                field: "version".to_owned(),
+                expected: v.to_string(),
+                actual: d.message.version.to_string(),
+            });
+        }
+    }
+    compare(
+        &mut out,
+        "locale",
+        e.locale.as_deref(),
+        Some(&d.message.locale),
+    );
+    compare(
+        &mut out,
+        "system",
+        e.system.as_deref(),
+        d.system.as_ref().map(|s| s.id.as_str()),
+    );
+    compare(
+        &mut out,
+        "department",
+        e.department.as_deref(),
+        d.department.as_deref(),
+    );
+    compare(&mut out, "rank", e.rank.as_deref(), d.rank.as_deref());
+    compare(&mut out, "rule", e.rule.as_deref(), d.rule.as_deref());
+    if let Some(a) = e.authority {
+        if Some(a) != d.authority {
+            out.push(Mismatch {
+                field: "authority".to_owned(),
+                expected: format!("`{a}`"),
+                actual: shown(d.authority.map(Authority::as_str)),
+            });
+        }
+    }
+    if let Some(needle) = &e.text_contains {
+        if !d.message.text.contains(needle.as_str()) {
+            out.push(Mismatch {
+                field: "text_contains".to_owned(),
+                expected: format!("a text containing `{needle}`"),
+                actual: format!("`{}`", d.message.text),
+            });
+        }
+    }
+    let f: &Flags = &d.flags;
+    let ef = &e.flags;
+    compare_flag(&mut out, "system_gap", ef.system_gap, f.system_gap);
+    // A misspelt topic or role must not silently test the fallback.
+    let fallback = ef
+        .fallback_topic
+        .or(scenario.contact.topic.as_ref().map(|_| false));
+    compare_flag(&mut out, "fallback_topic", fallback, f.fallback_topic);
+    compare_flag(
+        &mut out,
+        "locale_fallback",
+        ef.locale_fallback,
+        f.locale_fallback,
+    );
+    compare_flag(
+        &mut out,
+        "unknown_responder",
+        ef.unknown_responder.or(Some(false)),
+        f.unknown_responder,
+    );
+    compare_flag(
+        &mut out,
+        "ladder_skipped",
+        ef.ladder_skipped,
+        f.ladder_skipped,
+    );
+    out
+}
+
+impl Engine {
+    /// Runs every scenario: decides its contact with its responder and compares the decision
+    /// with what it expects. Never fails; a failed scenario carries expected vs. actual per
+    /// field and the explanation of the decision.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{Channel, Contact, Engine, Expectation, Outcome, Responder, Scenario, Scenarios};
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let mut wrong = Scenario::new(
+    ///     "a sales agent explains domain delegation (wrong on purpose)",
+    ///     Contact::new("c-1", Channel::Phone).with_topic("domain.delegation"),
+    ///     Responder::staff("sales-agent"),
+    /// );
+    /// wrong.expect = Expectation::outcome(Outcome::Answer);
+    /// let mut scenarios = Scenarios::default();
+    /// scenarios.scenarios.push(wrong);
+    ///
+    /// let report = engine.run_scenarios(&scenarios);
+    /// assert!(!report.is_success());
+    /// let failure = &report.results[0];
+    /// assert_eq!(failure.mismatches[0].field, "outcome");
+    /// assert_eq!(failure.mismatches[0].actual, "`redirect`");
+    /// assert!(report.to_string().contains("why:"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_scenarios(&self, scenarios: &Scenarios) -> ScenarioReport {
+        let results: Vec<ScenarioResult> = scenarios
+            .scenarios
+            .iter()
+            .map(|s| {
+                let explanation = self.explain(&s.contact, &s.responder);
+                let decision = explanation.decision.to_record();
+                let mismatches = mismatches(s, &decision);
+                let passed = mismatches.is_empty();
+                ScenarioResult {
+                    name: s.name.clone(),
+                    location: s.location,
+                    passed,
+                    mismatches,
+                    decision,
+                    explanation: if passed {
+                        Vec::new()
+                    } else {
+                        let verdict = explanation.to_string();
+                        let mut steps = explanation.steps.clone();
+                        steps.extend(verdict.lines().last().map(str::to_owned));
+                        steps
+                    },
+                }
+            })
+            .collect();
+        let failed = results.iter().filter(|r| !r.passed).count();
+        ScenarioReport {
+            policy: self.name().to_owned(),
+            revision: self.revision().to_owned(),
+            passed: results.len() - failed,
+            failed,
+            results,
+        }
+    }
+}

@@ -210,7 +210,7 @@ fn diffs_serialize_and_display() {
         "{text}"
     );
     assert!(
-        text.contains("message `backup-answer`: Unversioned"),
+        text.contains("message `backup-answer`: text changed without a new version"),
         "{text}"
     );
 }

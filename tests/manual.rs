@@ -1,0 +1,432 @@
+//! The decision table (CSV, Markdown) and the service manual (issue 4, point 6; R2.2, R2.6),
+//! with golden files of the example policy's manual.
+//!
+//! `UPDATE_GOLDEN=1 cargo test --all-features --test manual` rewrites the golden files after an
+//! intended change; review the diff before committing.
+#![cfg(feature = "csv")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+
+use unified_message::{
+    Channel, Contact, DecisionTable, Engine, Outcome, Progress, Responder, TABLE_COLUMNS,
+};
+
+const SMALL: &str = include_str!("data/table/small-policy.toml");
+
+fn example() -> Engine {
+    Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()
+}
+
+fn small() -> Engine {
+    Engine::from_toml_str(SMALL).unwrap()
+}
+
+/// Compares `actual` with the golden file `name`, or rewrites it under `UPDATE_GOLDEN=1`.
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read {}: {e}; create it with UPDATE_GOLDEN=1 cargo test --all-features --test manual",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(e, a)| e != a)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the generated text, first at line {}:\n  golden:    {:?}\n  generated: {:?}\n\
+             if the change is intended, rewrite it with UPDATE_GOLDEN=1 cargo test --all-features --test manual and review `git diff`",
+            path.display(),
+            line + 1,
+            expected.lines().nth(line).unwrap_or("(end of file)"),
+            actual.lines().nth(line).unwrap_or("(end of file)"),
+        );
+    }
+}
+
+/// R2.2, R2.6: the whole company's manual in Spanish, as reviewed.
+#[test]
+fn r2_6_golden_manual_es() {
+    golden("manual-es.md", &example().manual(None, "es").unwrap());
+}
+
+/// R2.6: a department's manual (rolled out per department), in English, as reviewed.
+#[test]
+fn r2_6_golden_manual_billing_en() {
+    golden(
+        "manual-billing-en.md",
+        &example().manual(Some("billing"), "en").unwrap(),
+    );
+}
+
+/// R2.6: the manual has an index whose every link reaches a heading anchor, in order.
+#[test]
+fn r2_6_manual_index_links_resolve() {
+    let manual = example().manual(Some("support"), "es").unwrap();
+    let index = manual
+        .split("## Índice")
+        .nth(1)
+        .unwrap()
+        .split("\n\n<a")
+        .next()
+        .unwrap();
+    let links: Vec<&str> = index
+        .lines()
+        .filter_map(|l| l.split("](#").nth(1))
+        .map(|l| l.trim_end_matches(')'))
+        .collect();
+    assert!(links.len() > 8, "{index}");
+    let mut last = 0;
+    for link in links {
+        let anchor = format!("<a id=\"{link}\"></a>");
+        let at = manual
+            .find(&anchor)
+            .unwrap_or_else(|| panic!("no anchor {anchor}"));
+        assert!(at > last, "index out of order at {link}");
+        last = at;
+    }
+    // Support's own topics are in full; billing's are only in "other departments".
+    assert!(manual.contains("### `email.setup`"));
+    assert!(!manual.contains("### `billing.refund`"));
+    assert!(manual.contains("| `billing.refund` | Administración (`billing`) | `support-agent` |"));
+}
+
+/// R2.2, R4.3: per topic the ladder, who may answer and with what authority, the rank chain,
+/// the rules with their why, and the forbidden phrases with their reasons.
+#[test]
+fn r2_2_manual_covers_ladder_authority_ranks_rules_style() {
+    let engine = example();
+    let manual = engine.manual(Some("billing"), "en").unwrap();
+    let refund = manual
+        .split("<a id=\"topic-billing-refund\"></a>")
+        .nth(1)
+        .unwrap()
+        .split("<a id=\"other-departments-topics\"></a>")
+        .next()
+        .unwrap();
+    assert!(
+        refund.contains("**A system that explains** — Centro de Ayuda Acme (`self-diagnosis`)")
+    );
+    assert!(refund.contains("`refund-policy` v2:"));
+    assert!(refund.contains("> You have 30 days from purchase"));
+    assert!(refund.contains("authority `authorized` (approver: `supervisor`)"));
+    assert!(refund.contains(
+        "| `billing-agent` | Administración | agent | authorized (owning department) | request authorization from a `supervisor` |"
+    ));
+    assert!(refund.contains("| `billing-supervisor` | Administración | supervisor | own (grant `billing.*`) | answer with `refund-granted` |"));
+    assert!(refund.contains("| `sales-agent` | Ventas | agent | consensual (another department's topic) | route to Administración (`billing`) |"));
+    assert!(refund.contains("agent (`billing-agent`) → supervisor (`billing-supervisor`) → manager (`billing-manager`) → a review within 24h"));
+    assert!(refund.contains("[`premium-refund`](#rule-premium-refund): when topic `billing.refund`, department `billing`, fact `plan` is `premium`, the authority is `own`."));
+    assert!(manual.contains("- **Why:** Los clientes Premium tienen devolución garantizada"));
+    assert!(manual.contains("| `(?i)eso no nos compete` | frase de exclusión"));
+    // A pipe inside a pattern is escaped so the table keeps its columns.
+    assert!(
+        manual.contains(r"`(?i)(that.s\|that is\|it.s\|it is) not (our\|my) (concern\|business)`")
+    );
+    // The handover texts, as written, placeholders and all.
+    assert!(
+        manual.contains(
+            "> To give you a firm answer, I am requesting authorization from a {rank} now"
+        )
+    );
+}
+
+/// R2.6: a Spanish manual is written in Spanish, headings included.
+#[test]
+fn r2_6_spanish_manual_in_spanish() {
+    let manual = example().manual(Some("billing"), "es").unwrap();
+    for heading in [
+        "# Manual de atención al cliente — Acme Hosting",
+        "## Índice",
+        "#### Quién puede responder",
+        "## Palabras y frases que nunca se usan",
+        "#### Si el cliente pide un superior",
+    ] {
+        assert!(manual.contains(heading), "no {heading}");
+    }
+    assert!(manual.contains("> Tiene 30 días desde la contratación"));
+    assert!(manual.contains("| `billing-agent` | Administración | agent | authorized (departamento responsable) | pide autorización a un `supervisor` |"));
+    assert!(!manual.contains("Who may answer"));
+}
+
+/// The manual is deterministic and follows the locale; an unknown locale gets the default.
+#[test]
+fn manual_is_deterministic_and_localized() {
+    let engine = example();
+    assert_eq!(
+        engine.manual(None, "en").unwrap(),
+        engine.manual(None, "en").unwrap()
+    );
+    let en = engine.manual(Some("billing"), "en").unwrap();
+    assert!(en.contains("> You have 30 days from purchase"));
+    assert_eq!(
+        engine.manual(Some("billing"), "fr").unwrap(),
+        engine.manual(Some("billing"), "es").unwrap()
+    );
+    let err = engine.manual(Some("suport"), "es").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown department `suport`; the policy's departments are `support`, `sales`, `projects`, `billing`"
+    );
+}
+
+fn staff_rows(table: &DecisionTable) -> usize {
+    table
+        .rows
+        .iter()
+        .filter(|r| matches!(r.responder, Responder::Staff(_)))
+        .count()
+}
+
+/// R2.2: every row of the table is what `decide` says for that circumstance, on each of
+/// its channels (every channel when none is listed).
+#[test]
+fn r2_2_table_rows_agree_with_decide() {
+    for engine in [example(), small()] {
+        let table = engine.decision_table();
+        for row in &table.rows {
+            let channels: Vec<Channel> = if row.channels.is_empty() {
+                vec![Channel::Phone, Channel::Web, Channel::Custom("sms".into())]
+            } else {
+                row.channels
+                    .iter()
+                    .map(|c| Channel::from(c.as_str()))
+                    .collect()
+            };
+            for channel in channels {
+                let mut contact = Contact::new("t", channel)
+                    .with_topic(row.topic.clone())
+                    .with_progress(row.progress);
+                for (k, v) in &row.facts {
+                    contact = contact.with_fact(k.clone(), v.clone());
+                }
+                if row.asks_for_superior {
+                    contact = contact.asking_for_superior();
+                }
+                let d = engine.decide(&contact, &row.responder);
+                assert_eq!(d.outcome(), row.outcome, "{row:?}");
+                assert_eq!(d.message_id(), row.message, "{row:?}");
+                assert_eq!(d.version(), row.version);
+                assert_eq!(d.system().map(|s| s.id.to_owned()), row.system);
+                assert_eq!(d.department().map(str::to_owned), row.department);
+                assert_eq!(d.rank().map(str::to_owned), row.rank);
+                assert_eq!(d.rule().map(str::to_owned), row.rule);
+            }
+        }
+    }
+}
+
+/// The table enumerates every topic × progress × responder × request for a superior: one
+/// row without facts each (systems: no request rows, since they ignore it), when no rule
+/// names a channel.
+#[test]
+fn r2_2_table_enumerates_every_circumstance() {
+    let engine = example();
+    let table = engine.decision_table();
+    let base = |staff: bool| {
+        table
+            .rows
+            .iter()
+            .filter(|r| r.facts.is_empty() && r.channels.is_empty())
+            .filter(|r| matches!(r.responder, Responder::Staff(_)) == staff)
+            .count()
+    };
+    let cells = engine.topics().len() * Progress::ALL.len();
+    assert_eq!(base(true), cells * engine.roles().len() * 2);
+    assert_eq!(base(false), cells * engine.systems().len());
+    assert!(staff_rows(&table) > base(true), "rule facts add rows");
+    // Fact rows exist only where a rule makes the facts matter.
+    for row in table.rows.iter().filter(|r| !r.facts.is_empty()) {
+        assert!(
+            row.rule.is_some() || row.outcome == Outcome::Answer,
+            "{row:?}"
+        );
+    }
+}
+
+/// A rule that names a channel splits the circumstance into channel groups.
+#[test]
+fn table_lists_channel_groups_when_a_rule_names_a_channel() {
+    let table = small().decision_table();
+    let split: Vec<_> = table
+        .rows
+        .iter()
+        .filter(|r| r.topic == "billing" && r.progress == Progress::Fresh && !r.channels.is_empty())
+        .collect();
+    assert_eq!(split.len(), 2, "{split:?}");
+    assert_eq!(split[0].channels, ["phone"]);
+    assert_eq!(split[0].rule.as_deref(), Some("phone-answers"));
+    assert!(!split[1].channels.contains(&"phone".to_owned()));
+    assert!(split[1].channels.contains(&"web".to_owned()));
+    assert_eq!(split[1].outcome, Outcome::Redirect);
+}
+
+/// CSV: the header, one record per row, and RFC 4180 quoting of commas and quotes.
+#[test]
+fn csv_has_header_rows_and_quoting() {
+    let engine = small();
+    let table = engine.decision_table();
+    let csv_text = table.to_csv();
+    assert!(csv_text.starts_with(&format!("{}\r\n", TABLE_COLUMNS.join(","))));
+    assert!(csv_text.contains(r#","plan=gold, ""vip""","#), "{csv_text}");
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        TABLE_COLUMNS
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), table.rows.len());
+    for (record, row) in records.iter().zip(&table.rows) {
+        assert_eq!(record.len(), TABLE_COLUMNS.len());
+        assert_eq!(
+            record.iter().map(str::to_owned).collect::<Vec<_>>(),
+            row.cells()
+        );
+    }
+    assert!(records.iter().any(|r| &r[4] == r#"plan=gold, "vip""#));
+    assert!(records.iter().any(|r| &r[3] == "phone"));
+
+    let example = example().decision_table();
+    let lines = example.to_csv().lines().count();
+    assert_eq!(lines, example.rows.len() + 1);
+}
+
+/// Markdown: an index of topics, one table per topic, a data line per row, pipes escaped.
+#[test]
+fn markdown_table_has_index_and_one_line_per_row() {
+    let engine = example();
+    let table = engine.decision_table();
+    let md = table.to_markdown();
+    assert!(md.starts_with("# Decision table — Acme Hosting\n"));
+    for topic in engine.topics() {
+        assert!(md.contains(&format!("## `{topic}`")));
+        assert!(md.contains(&format!("- [`{topic}`](#table-")));
+    }
+    let header = "| progress | responder | channels | facts | asks for superior | outcome | message | version | system | department | rank | rule | authority | flags |";
+    assert_eq!(md.matches(header).count(), engine.topics().len());
+    let data_lines = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && *l != header)
+        .count();
+    assert_eq!(data_lines, table.rows.len());
+    for line in md.lines().filter(|l| l.starts_with("| ")) {
+        let cells = line.replace(r"\|", "").matches('|').count();
+        assert_eq!(cells, 15, "{line}");
+    }
+}
+
+/// R3.3: the manual's rank chain is the one the engine escalates through, up to the review:
+/// a rank nobody of the department holds is skipped.
+#[test]
+fn r3_3_manual_rank_chain_follows_escalation() {
+    let manager = "[roles.sales-manager]\ndepartment = \"sales\"\nrank = \"manager\"\n";
+    let policy = unified_message::EXAMPLE_POLICY.replace(manager, "");
+    assert_ne!(policy, unified_message::EXAMPLE_POLICY);
+    let engine = Engine::from_toml_str(&policy).unwrap();
+    let manual = engine.manual(Some("sales"), "en").unwrap();
+    assert!(manual.contains(
+        "- Ventas (`sales`): agent (`sales-agent`) → supervisor (`sales-supervisor`) → a review within 24h"
+    ), "{manual}");
+    let angry = Contact::new("c", Channel::Phone)
+        .with_topic("sales.plans")
+        .asking_for_superior();
+    let d = engine.decide(&angry, &Responder::staff("sales-agent"));
+    assert_eq!(
+        (d.outcome(), d.rank()),
+        (Outcome::Escalate, Some("supervisor"))
+    );
+    let d = engine.decide(&angry, &Responder::staff("sales-supervisor"));
+    assert_eq!(d.outcome(), Outcome::Review);
+
+    let full = example().manual(Some("sales"), "en").unwrap();
+    assert!(full.contains(
+        "- Ventas (`sales`): agent (`sales-agent`) → supervisor (`sales-supervisor`) → manager (`sales-manager`) → a review within 24h"
+    ));
+}
+
+/// R2.2: the table covers the whole circumstance space of `Engine::circumstances` — every
+/// circumstance is stated by exactly one row (a fact row, else the row without facts; for a
+/// system asked for a superior, else the unasked row), which says what `decide` says.
+#[test]
+fn r2_2_table_covers_every_circumstance_once() {
+    for engine in [example(), small()] {
+        let table = engine.decision_table();
+        let mut used = vec![false; table.rows.len()];
+        let mut count = 0;
+        for c in engine.circumstances() {
+            count += 1;
+            let topic = c.contact.topic.as_deref().unwrap();
+            let find = |facts: &unified_message::Facts, asks: bool| -> Vec<usize> {
+                table
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| {
+                        r.topic == topic
+                            && r.progress == c.contact.progress
+                            && r.responder == c.responder
+                            && r.asks_for_superior == asks
+                            && r.facts == *facts
+                            && (r.channels.is_empty()
+                                || r.channels
+                                    .iter()
+                                    .any(|ch| *ch == c.contact.channel.as_str()))
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            };
+            let none = unified_message::Facts::new();
+            let asks = c.contact.asks_for_superior;
+            let mut found = find(&c.contact.facts, asks);
+            if found.is_empty() && matches!(c.responder, Responder::System(_)) && asks {
+                found = find(&c.contact.facts, false);
+            }
+            if found.is_empty() {
+                found = find(&none, asks);
+            }
+            if found.is_empty() && matches!(c.responder, Responder::System(_)) && asks {
+                found = find(&none, false);
+            }
+            assert_eq!(found.len(), 1, "{c:?}");
+            let row = &table.rows[found[0]];
+            used[found[0]] = true;
+            let d = engine.decide(&c.contact, &c.responder);
+            assert_eq!(
+                (d.outcome(), d.message_id(), d.rule()),
+                (row.outcome, row.message.as_str(), row.rule.as_deref()),
+                "{c:?}"
+            );
+        }
+        assert_eq!(count, engine.circumstances().len());
+        assert!(used.iter().all(|u| *u), "a row states no circumstance");
+    }
+}
+
+/// The manual shows a host placeholder as written, and fills `{system}` and `{where}`.
+#[test]
+fn manual_keeps_host_placeholders() {
+    let manual = small().manual(None, "en").unwrap();
+    assert!(
+        manual.contains("> Here is the answer, {customer_name}; {braces} stay."),
+        "{manual}"
+    );
+    assert!(
+        manual.contains("> See Help: https://help.example"),
+        "{manual}"
+    );
+}

@@ -1,0 +1,144 @@
+//! Scenario tests (issue 4, point 3): the example policy's scenario file passes, and failing
+//! scenarios are reported precisely.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use unified_message::{Engine, Scenarios};
+
+const EXAMPLE_SCENARIOS: &str = include_str!("../examples/policies/acme-hosting.scenarios.toml");
+
+fn engine() -> Engine {
+    Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()
+}
+
+/// R0.1–R4.4: every seed case of the example policy, as scenarios, passes.
+#[test]
+fn r0_example_policy_scenarios_pass() {
+    let scenarios = Scenarios::from_toml_str(EXAMPLE_SCENARIOS).unwrap();
+    assert!(scenarios.len() >= 20, "only {} scenarios", scenarios.len());
+    let report = engine().run_scenarios(&scenarios);
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.passed, scenarios.len());
+}
+
+fn run(file: &str) -> unified_message::ScenarioReport {
+    let scenarios = Scenarios::from_toml_str(file).unwrap();
+    engine().run_scenarios(&scenarios)
+}
+
+/// A failing scenario shows expected vs. actual for every wrong field, and why.
+#[test]
+fn failing_scenarios_show_expected_actual_and_explanation() {
+    let report = run(include_str!("data/scenarios/failing.toml"));
+    assert_eq!((report.passed, report.failed), (1, 4));
+    assert!(!report.is_success());
+    let r = &report.results[1];
+    assert!(!r.passed);
+    assert_eq!(r.location.map(|l| l.line), Some(9));
+    let fields: Vec<_> = r
+        .mismatches
+        .iter()
+        .map(|m| (m.field.as_str(), m.expected.as_str(), m.actual.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("outcome", "`answer`", "`route`"),
+            ("system", "`self-diagnosis`", "(none)"),
+            ("department", "`sales`", "`support`"),
+        ]
+    );
+    // The explanation is the engine's own, ending with the verdict.
+    assert!(r.explanation.iter().any(|s| s.contains("consensual")));
+    assert!(r.explanation.last().unwrap().starts_with("=> route"));
+    let text = report.to_string();
+    assert!(
+        text.contains("FAIL  wrong outcome and system: sales explains domain delegation (line 9)")
+    );
+    assert!(
+        text.contains("outcome     expected `answer`, got `route`"),
+        "{text}"
+    );
+    assert!(text.contains("why:"));
+    assert!(text.ends_with("5 scenarios: 1 passed, 4 failed"), "{text}");
+}
+
+/// A misspelt role or topic fails the scenario instead of silently testing the fallback.
+#[test]
+fn misspelt_ids_fail_the_scenario() {
+    let report = run(include_str!("data/scenarios/failing.toml"));
+    let role = &report.results[2];
+    assert!(!role.passed);
+    assert!(
+        role.mismatches
+            .iter()
+            .any(|m| m.field == "flags.unknown_responder" && m.actual == "true")
+    );
+    let topic = &report.results[3];
+    assert!(!topic.passed);
+    assert_eq!(topic.mismatches.len(), 1);
+    assert_eq!(topic.mismatches[0].field, "flags.fallback_topic");
+}
+
+/// Version, rule (expected present, absent in fact) and flags are compared too.
+#[test]
+fn version_rule_and_flags_are_compared() {
+    let report = run(include_str!("data/scenarios/failing.toml"));
+    let r = &report.results[4];
+    let fields: Vec<_> = r.mismatches.iter().map(|m| m.field.as_str()).collect();
+    assert_eq!(fields, ["version", "rule", "flags.system_gap"]);
+    assert_eq!(r.mismatches[0].actual, "3");
+    assert_eq!(r.mismatches[1].actual, "(none)");
+}
+
+/// The JSON form of a report carries the same facts.
+#[test]
+fn report_serializes_to_json() {
+    let report = run(include_str!("data/scenarios/failing.toml"));
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["failed"], 4);
+    assert_eq!(json["results"][1]["mismatches"][0]["field"], "outcome");
+    assert_eq!(json["results"][1]["decision"]["outcome"], "route");
+    assert_eq!(json["results"][1]["location"]["line"], 9);
+    // A passing scenario carries no explanation.
+    assert!(json["results"][0].get("explanation").is_none());
+}
+
+/// Parse errors carry line and column and name the offending field.
+#[test]
+fn parse_errors_carry_line_and_column() {
+    let err =
+        Scenarios::from_toml_str(include_str!("data/scenarios/unknown-field.toml")).unwrap_err();
+    let loc = err.location().unwrap();
+    assert_eq!(loc.line, 11);
+    assert!(err.message().contains("sytem"), "{err}");
+    assert!(err.to_string().starts_with("line 11, column"));
+
+    let err = Scenarios::from_toml_str("[[scenario]]\nname = \"x\"\n").unwrap_err();
+    assert!(err.message().contains("contact"), "{err}");
+}
+
+/// A scenario that expects nothing could never fail: it is rejected, at its line.
+#[test]
+fn empty_expectation_is_rejected() {
+    let err =
+        Scenarios::from_toml_str(include_str!("data/scenarios/empty-expect.toml")).unwrap_err();
+    assert!(err.message().contains("expects nothing"), "{err}");
+    assert_eq!(err.location().map(|l| l.line), Some(7));
+}
+
+/// Two scenarios with one name are rejected.
+#[test]
+fn duplicate_names_are_rejected() {
+    let one = "[[scenario]]\nname = \"same\"\ncontact = { channel = \"web\" }\nresponder = { system = \"ivr\" }\nexpect = { outcome = \"answer\" }\n";
+    let err = Scenarios::from_toml_str(&format!("{one}\n{one}")).unwrap_err();
+    assert!(
+        err.message().contains("two scenarios are named `same`"),
+        "{err}"
+    );
+    assert_eq!(err.location().map(|l| l.line), Some(7));
+}
