@@ -32,12 +32,14 @@ use crate::template::{Builtin, Template};
 #[derive(Clone, Debug)]
 pub struct EngineBuilder {
     regex_size_limit: usize,
+    max_table_size: usize,
 }
 
 impl Default for EngineBuilder {
     fn default() -> Self {
         EngineBuilder {
             regex_size_limit: 1 << 20,
+            max_table_size: 1 << 24,
         }
     }
 }
@@ -48,6 +50,30 @@ impl EngineBuilder {
     #[must_use]
     pub fn regex_size_limit(mut self, bytes: usize) -> Self {
         self.regex_size_limit = bytes;
+        self
+    }
+
+    /// The most entries a table the engine derives from the policy may have: roles × topics
+    /// (the authority grants), topics × rules (the rules that can apply to each topic) and
+    /// departments × ranks (who is the superior of whom).
+    /// A policy beyond it is a `policy-too-large` error instead of gigabytes of memory.
+    /// 16 Mi entries by default (a 10,000-topic policy with 1,600 roles and 1,600 rules).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// // The example policy has 13 topics, 10 roles and 3 rules.
+    /// let err = Engine::builder()
+    ///     .max_table_size(100)
+    ///     .from_toml_str(unified_message::EXAMPLE_POLICY)
+    ///     .unwrap_err();
+    /// assert!(err.has_code("policy-too-large"));
+    /// ```
+    #[must_use]
+    pub fn max_table_size(mut self, entries: usize) -> Self {
+        self.max_table_size = entries;
         self
     }
 
@@ -89,6 +115,27 @@ impl EngineBuilder {
                 Err(PolicyError::new(diagnostics))
             }
         }
+    }
+
+    /// Parses and compiles a TOML policy read as bytes (a file's contents): bytes that are
+    /// not UTF-8 are an `invalid-utf8` error at the line and column of the first bad byte.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`], as for [`EngineBuilder::from_toml_str`], or `invalid-utf8`.
+    #[cfg(feature = "toml")]
+    pub fn from_toml_slice(&self, source: &[u8]) -> Result<Engine, PolicyError> {
+        self.from_toml_str(utf8(source)?)
+    }
+
+    /// Parses and compiles a JSON policy read as bytes; see [`EngineBuilder::from_toml_slice`].
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`], as for [`EngineBuilder::from_json_str`], or `invalid-utf8`.
+    #[cfg(feature = "json")]
+    pub fn from_json_slice(&self, source: &[u8]) -> Result<Engine, PolicyError> {
+        self.from_json_str(utf8(source)?)
     }
 
     /// Parses and compiles a JSON policy.
@@ -149,6 +196,36 @@ impl Engine {
         EngineBuilder::default().from_toml_str(source)
     }
 
+    /// Parses and compiles a TOML policy read as bytes, with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`]; bytes that are not UTF-8 are an `invalid-utf8` error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let err = Engine::from_toml_slice(b"[policy]\nname = \"Caf\xe9\"\n").unwrap_err();
+    /// assert!(err.has_code("invalid-utf8"));
+    /// assert!(err.to_string().contains("line 2, column 12"));
+    /// ```
+    #[cfg(feature = "toml")]
+    pub fn from_toml_slice(source: &[u8]) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().from_toml_slice(source)
+    }
+
+    /// Parses and compiles a JSON policy read as bytes, with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`]; bytes that are not UTF-8 are an `invalid-utf8` error.
+    #[cfg(feature = "json")]
+    pub fn from_json_slice(source: &[u8]) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().from_json_slice(source)
+    }
+
     /// Parses and compiles a JSON policy with the default limits.
     ///
     /// # Errors
@@ -168,6 +245,28 @@ impl Engine {
     pub fn from_yaml_str(source: &str) -> Result<Engine, PolicyError> {
         EngineBuilder::default().from_yaml_str(source)
     }
+}
+
+/// `source` as text, or an `invalid-utf8` error at the first byte that is not UTF-8.
+#[cfg(any(feature = "toml", feature = "json"))]
+fn utf8(source: &[u8]) -> Result<&str, PolicyError> {
+    std::str::from_utf8(source).map_err(|e| {
+        let valid = source
+            .get(..e.valid_up_to())
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("");
+        let mut d = Diagnostic::error(
+            "invalid-utf8",
+            DocPath::root(),
+            format!(
+                "the policy is not valid UTF-8: byte {} cannot start or continue a character",
+                e.valid_up_to() + 1
+            ),
+            "save the file as UTF-8",
+        );
+        d.location = Some(crate::diagnostic::Location::of_offset(valid, valid.len()));
+        PolicyError::new(vec![d])
+    })
 }
 
 /// Where a message is used, which decides the built-in placeholders it may contain.
@@ -271,6 +370,9 @@ pub(crate) fn parse_duration(text: &str) -> Option<Duration> {
 struct Compiler<'d> {
     doc: &'d PolicyDocument,
     regex_size_limit: usize,
+    max_table_size: usize,
+    /// How many more unknown references get a "did you mean" (each costs a scan of the ids).
+    suggestions_left: usize,
     diags: Vec<Diagnostic>,
     locales: Vec<Box<str>>,
     placeholders: Vec<Box<str>>,
@@ -296,6 +398,8 @@ impl<'d> Compiler<'d> {
         Compiler {
             doc,
             regex_size_limit: builder.regex_size_limit,
+            max_table_size: builder.max_table_size,
+            suggestions_left: 100,
             diags: Vec::new(),
             locales: Vec::new(),
             placeholders: Vec::new(),
@@ -353,7 +457,7 @@ impl<'d> Compiler<'d> {
         match index.get(id) {
             Some(&i) => i,
             None => {
-                let known = suggest(index.keys().map(|k| &**k), id);
+                let known = self.suggest(index.keys().map(|k| &**k), id);
                 self.error(
                     &format!("unknown-{what}"),
                     path,
@@ -363,6 +467,35 @@ impl<'d> Compiler<'d> {
                 NONE
             }
         }
+    }
+
+    /// [`suggest`], for the first unknown references only: a policy with thousands of them
+    /// among thousands of ids would otherwise cost their product in edit distances.
+    fn suggest<'a>(&mut self, known: impl Iterator<Item = &'a str>, wanted: &str) -> String {
+        if self.suggestions_left == 0 {
+            return String::new();
+        }
+        self.suggestions_left -= 1;
+        suggest(known, wanted)
+    }
+
+    /// Whether a derived table of `rows` × `columns` entries fits the limit; reports
+    /// `policy-too-large` when it does not.
+    fn table_fits(&mut self, rows: (usize, &str), columns: (usize, &str)) -> bool {
+        let size = rows.0.saturating_mul(columns.0);
+        if size <= self.max_table_size {
+            return true;
+        }
+        self.error(
+            "policy-too-large",
+            DocPath::root(),
+            format!(
+                "{} {} × {} {} make {size} entries, more than the limit of {}",
+                rows.0, rows.1, columns.0, columns.1, self.max_table_size
+            ),
+            "split the policy, use fewer roles or rules, or raise the engine's `max_table_size`",
+        );
+        false
     }
 
     fn regex(
@@ -1021,6 +1154,11 @@ impl<'d> Compiler<'d> {
                     .collect(),
             });
         }
+        let grants_fit = self.table_fits((roles.len(), "roles"), (topics.len(), "topics"));
+        let rules_fit = self.table_fits((topics.len(), "topics"), (doc.rules.len(), "rules"));
+        if !grants_fit || !rules_fit {
+            return (None, self.diags);
+        }
         let mut grants = vec![0u8; roles.len().saturating_mul(topics.len())];
         for (ri, role) in roles.iter().enumerate() {
             for (ti, topic) in topics.iter().enumerate() {
@@ -1038,17 +1176,32 @@ impl<'d> Compiler<'d> {
         }
 
         // Escalation (R3.3): per department and rank, the next rank that has a role there.
-        let mut superior = vec![NONE; departments.len().saturating_mul(ranks.len())];
+        if !self.table_fits((departments.len(), "departments"), (ranks.len(), "ranks")) {
+            return (None, self.diags);
+        }
+        // Which (department, rank) pairs some role holds: one pass over the roles, so that
+        // the table below costs departments × ranks, not × roles too.
+        let mut staffed = vec![false; departments.len().saturating_mul(ranks.len())];
+        for role in &roles {
+            let i = (role.department as usize)
+                .checked_mul(ranks.len())
+                .and_then(|i| i.checked_add(role.rank as usize));
+            if let (true, Some(slot)) = (
+                (role.rank as usize) < ranks.len(),
+                i.and_then(|i| staffed.get_mut(i)),
+            ) {
+                *slot = true;
+            }
+        }
+        let mut superior = vec![NONE; staffed.len()];
         for d in 0..departments.len() {
             let mut above = NONE;
             for r in (0..ranks.len()).rev() {
-                if let Some(slot) = superior.get_mut(d * ranks.len() + r) {
+                let i = d.saturating_mul(ranks.len()).saturating_add(r);
+                if let Some(slot) = superior.get_mut(i) {
                     *slot = above;
                 }
-                let staffed = roles
-                    .iter()
-                    .any(|role| role.department as usize == d && role.rank as usize == r);
-                if staffed {
+                if staffed.get(i).copied().unwrap_or(false) {
                     above = r as Ix;
                 }
             }
@@ -1236,7 +1389,7 @@ impl<'d> Compiler<'d> {
             .iter()
             .any(|t| pattern_specificity(pattern, &t.id).is_some())
         {
-            let known = suggest(topics.iter().map(|t| &*t.id), pattern);
+            let known = self.suggest(topics.iter().map(|t| &*t.id), pattern);
             self.error(
                 &format!("{what}-matches-no-topic"),
                 path,
@@ -1431,9 +1584,13 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            let del = row.get(j + 1).copied().unwrap_or(usize::MAX) + 1;
-            let ins = row.get(j).copied().unwrap_or(usize::MAX) + 1;
-            let sub = prev + cost;
+            let del = row
+                .get(j + 1)
+                .copied()
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            let ins = row.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
+            let sub = prev.saturating_add(cost);
             prev = row.get(j + 1).copied().unwrap_or(0);
             if let Some(slot) = row.get_mut(j + 1) {
                 *slot = del.min(ins).min(sub);

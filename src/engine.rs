@@ -1021,7 +1021,7 @@ impl Engine {
             }
             Authority::Authorized => {
                 let approver = if topic.approver == NONE {
-                    rank + 1
+                    rank.saturating_add(1)
                 } else {
                     topic.approver
                 };

@@ -11,6 +11,18 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
     let Ok(root) = DeTable::parse(source) else {
         return diagnostics;
     };
+    // Where each line starts, so that locating thousands of diagnostics in a large policy
+    // does not rescan the text from the start for each one.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let locate = |offset: usize| {
+        let offset = offset.min(source.len());
+        let line = line_starts.partition_point(|&start| start <= offset).max(1);
+        let start = line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = source.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        Location { line, column }
+    };
     for d in &mut diagnostics {
         if d.location.is_some() {
             continue;
@@ -20,11 +32,10 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
         let mut value: Option<&DeValue<'_>> = None;
         for segment in d.path.segments() {
             let next = match segment {
+                // A map lookup, not a scan: thousands of diagnostics in a table of
+                // thousands of keys must not cost their product.
                 PathSegment::Key(k) => table
-                    .and_then(|t| {
-                        t.iter()
-                            .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
-                    })
+                    .and_then(|t| t.get_key_value(k.as_str()))
                     .map(|(key, v)| (key.span(), v)),
                 PathSegment::Index(i) => value
                     .and_then(DeValue::as_array)
@@ -36,7 +47,7 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
             value = Some(v.get_ref());
             table = v.get_ref().as_table();
         }
-        d.location = Some(Location::of_offset(source, span.start));
+        d.location = Some(locate(span.start));
     }
     diagnostics
 }
