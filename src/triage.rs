@@ -1,6 +1,6 @@
 //! Triage: the customer's own words to a topic (R1.4).
 //!
-//! The keywords of every topic are compiled once per engine into one [`regex::RegexSet`] per
+//! The keywords of every topic are compiled once per engine into one multi-pattern regex per
 //! locale, so a text is scanned once, in time linear in its length, whatever the number of
 //! keywords. The set says which keywords match; the few that do are then located (one linear
 //! search each) to weigh them and to report where they matched.
@@ -14,6 +14,9 @@
 //! matches: the text is lowercase). The set is then compiled case-sensitively, which is much
 //! cheaper than a case-insensitive set.
 
+use regex_automata::meta;
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::{Input, MatchKind, PatternSet};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -204,6 +207,10 @@ pub(crate) fn fold_pattern(pattern: &str) -> FoldedPattern {
     FoldedPattern::Folded(out)
 }
 
+/// Above this many keywords in a locale, the keyword set is built without a literal
+/// prefilter (see `Triage::build`).
+const PREFILTER_MAX_KEYWORDS: usize = 2_000;
+
 /// One compiled keyword.
 #[derive(Debug)]
 struct Keyword {
@@ -235,7 +242,8 @@ impl Keyword {
 /// The keywords of one locale: one set for the scan, and each keyword alone to locate it.
 #[derive(Debug)]
 struct LocaleKeywords {
-    set: regex::RegexSet,
+    /// Every keyword of the locale as one multi-pattern regex (`None`: no keywords).
+    set: Option<meta::Regex>,
     keywords: Box<[Keyword]>,
 }
 
@@ -310,7 +318,8 @@ impl Triage {
         let mut built = Vec::with_capacity(locales.len());
         for (li, locale) in locales.iter().enumerate() {
             let mut keywords = Vec::new();
-            let mut folded_sources = Vec::new();
+            // The parsed keywords, built into the set without parsing them again.
+            let mut hirs = Vec::new();
             for (ti, (id, topic)) in doc.topics.iter().enumerate() {
                 let Some(patterns) = topic.keywords.get(locale) else {
                     continue;
@@ -376,7 +385,7 @@ impl Triage {
                         folded: folded.as_str().into(),
                         regex: OnceLock::new(),
                     });
-                    folded_sources.push(folded);
+                    hirs.push(hir);
                 }
             }
             // Each keyword is held to the size limit alone; the set, their union, to the sum
@@ -384,19 +393,31 @@ impl Triage {
             // thousand topics with two keywords each, and a lazy-DFA cache of one keyword's
             // limit made the set fall back to the PikeVM: 5.7 ms to triage 64 bytes against
             // 1,000 topics (benches/scale.rs).
-            let set_limit = size_limit.saturating_mul(folded_sources.len().max(1));
-            let set = regex::RegexSetBuilder::new(&folded_sources)
-                .size_limit(set_limit)
-                .dfa_size_limit(set_limit)
-                .build();
+            let set_limit = size_limit.saturating_mul(hirs.len().max(1));
+            let config = meta::Config::new()
+                .match_kind(MatchKind::All)
+                .utf8_empty(true)
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Some(set_limit))
+                .hybrid_cache_capacity(set_limit)
+                // Extracting a prefilter's literals is quadratic in the number of keywords, and
+                // over a few thousand keywords the prefilter is given up anyway: above that,
+                // compiling a 10,000-topic policy spent half its time there.
+                .auto_prefilter(hirs.len() <= PREFILTER_MAX_KEYWORDS);
+            let set = if hirs.is_empty() {
+                Ok(None)
+            } else {
+                meta::Builder::new()
+                    .configure(config)
+                    .build_many_from_hir(&hirs)
+                    .map(Some)
+            };
             let set = match set {
                 Ok(set) => set,
                 Err(e) => {
-                    let detail = match e {
-                        regex::Error::CompiledTooBig(limit) => {
-                            format!("compile to more than {limit} bytes")
-                        }
-                        other => other.to_string().lines().last().unwrap_or("").to_owned(),
+                    let detail = match e.size_limit() {
+                        Some(limit) => format!("compile to more than {limit} bytes"),
+                        None => e.to_string().lines().last().unwrap_or("").to_owned(),
                     };
                     diags.push(Diagnostic::error(
                         "keywords-too-big",
@@ -405,7 +426,7 @@ impl Triage {
                         "simplify the keywords (prefer literal words to large classes such as `\\w{50}`), or raise the engine's regex size limit",
                     ));
                     keywords.clear();
-                    regex::RegexSet::empty()
+                    None
                 }
             };
             built.push(LocaleKeywords {
@@ -427,7 +448,12 @@ impl Triage {
             return Vec::new();
         };
         let mut scores: Vec<Score> = Vec::new();
-        for k in lk.set.matches(folded).iter() {
+        let Some(set) = &lk.set else {
+            return Vec::new();
+        };
+        let mut which = PatternSet::new(set.pattern_len());
+        set.which_overlapping_matches(&Input::new(folded), &mut which);
+        for k in which.iter().map(|p| p.as_usize()) {
             let Some(keyword) = lk.keywords.get(k) else {
                 continue;
             };
