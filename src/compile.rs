@@ -573,7 +573,24 @@ impl<'d> Compiler<'d> {
     }
 
     /// One text per declared locale, parsed.
+    /// Reports keys written twice in a nested table (JSON and YAML allow them; TOML does not):
+    /// the second would otherwise be ignored or silently win.
+    fn duplicate_keys<V>(&mut self, map: &IdMap<V>, path: &DocPath, what: &str) {
+        for (i, (key, _)) in map.0.iter().enumerate() {
+            let earlier = map.0.get(..i).unwrap_or(&[]);
+            if earlier.iter().any(|(k, _)| k == key) {
+                self.error(
+                    "duplicate-key",
+                    path.key(key.as_str()),
+                    format!("{what} `{key}` is written twice"),
+                    "keep one entry: only one of them could apply",
+                );
+            }
+        }
+    }
+
     fn locale_texts(&mut self, text: &LocaleText, path: &DocPath, usage: Usage) -> Box<[Template]> {
+        self.duplicate_keys(text, path, "locale");
         for (locale, _) in text.iter() {
             if !self.locales.iter().any(|l| **l == *locale) {
                 self.error(
@@ -640,6 +657,7 @@ impl<'d> Compiler<'d> {
         path: &DocPath,
         usage: Usage,
     ) -> Box<[(Ix, Box<[Template]>)]> {
+        self.duplicate_keys(channels, path, "channel");
         channels
             .iter()
             .map(|(channel, text)| {
@@ -895,6 +913,7 @@ impl<'d> Compiler<'d> {
                     Tier::Person
                 }
             };
+            self.duplicate_keys(&s.where_, &p.key("where"), "channel");
             let wheres = s
                 .where_
                 .iter()
@@ -1042,6 +1061,7 @@ impl<'d> Compiler<'d> {
                 }
             }
             let mut keywords: Vec<Vec<Box<str>>> = vec![Vec::new(); self.locales.len()];
+            self.duplicate_keys(&t.keywords, &p.key("keywords"), "locale");
             for (locale, patterns) in t.keywords.iter() {
                 let kp = p.key("keywords").key(locale);
                 let li = self.locales.iter().position(|l| **l == *locale);
@@ -1140,6 +1160,7 @@ impl<'d> Compiler<'d> {
                     NONE
                 }
             };
+            self.duplicate_keys(&r.authority, &p.key("authority"), "topic pattern");
             for (pattern, _) in r.authority.iter() {
                 self.topic_pattern(pattern, p.key("authority").key(pattern), &topics, "grant");
             }
@@ -1505,6 +1526,7 @@ impl<'d> Compiler<'d> {
                 None => Progress::ALL.iter().fold(0, |m, p| m | p.bit()),
                 Some(list) => list.0.iter().fold(0, |m, p| m | p.bit()),
             };
+            self.duplicate_keys(&w.facts, &wp.key("facts"), "fact");
             let mut facts = Vec::new();
             for (key, values) in w.facts.iter() {
                 let k = intern_str(&mut fact_keys, key);

@@ -453,6 +453,36 @@ mod json {
         }
     }
 
+    /// Keys written twice inside a table — a grant pattern, a locale — are reported, not
+    /// silently resolved by whichever comes last.
+    #[test]
+    fn duplicate_keys_inside_tables_in_json() {
+        let doc = PolicyDocument::from_toml_str(MINIMAL).unwrap();
+        let json = serde_json::to_string_pretty(&doc).unwrap();
+        let grant = "\"email.*\": \"own\"";
+        assert_eq!(json.matches(grant).count(), 1);
+        let source = json.replacen(grant, &format!("{grant}, \"email.*\": \"consensual\""), 1);
+        let answer = "\"en\": \"Your refund is approved.\"";
+        assert_eq!(source.matches(answer).count(), 1);
+        let source = source.replacen(answer, &format!("{answer}, \"en\": \"Refund denied.\""), 1);
+        let err = json_error(&source);
+        let mut dups: Vec<String> = err
+            .diagnostics()
+            .iter()
+            .filter(|d| d.code == "duplicate-key")
+            .map(|d| d.path.to_string())
+            .collect();
+        dups.sort();
+        assert_eq!(
+            dups,
+            [
+                r#"messages.refund-answer.text.en"#,
+                r#"roles.support-agent.authority."email.*""#
+            ],
+            "{err}"
+        );
+    }
+
     #[test]
     fn unknown_fields_are_errors_in_json_too() {
         let source = minimal_json_with("policy", r#""colour": "blue","#);
