@@ -413,6 +413,9 @@ impl<'d> Compiler<'d> {
     }
 
     fn channel(&mut self, name: &str) -> Ix {
+        // The same spelling rules as a contact's channel: `Phone` is `phone`, `SMS` is `sms`.
+        let channel = Channel::from(name);
+        let name = channel.as_str();
         if let Some(&i) = self.channel_index.get(name) {
             return i;
         }

@@ -19,9 +19,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// assert_eq!(Channel::from("chat"), Channel::Chat);
 /// assert_eq!(Channel::from("sms"), Channel::Custom("sms".into()));
+/// assert_eq!(Channel::from("Phone"), Channel::Phone);
+/// assert_eq!(Channel::from("SMS"), Channel::Custom("sms".into()));
 /// assert_eq!(Channel::InPerson.as_str(), "in_person");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Channel {
     /// A phone call with a person.
     Phone,
@@ -93,12 +96,16 @@ impl Channel {
 }
 
 impl From<&str> for Channel {
+    /// The channel of that name. Names are read without surrounding spaces and without regard
+    /// to ASCII case (`"Phone"` is [`Channel::Phone`]; `"SMS"` is the custom channel `sms`), so
+    /// a host's spelling never turns a standard channel into a custom one.
     fn from(name: &str) -> Self {
+        let name = name.trim();
         Channel::STANDARD
             .iter()
-            .find(|c| c.as_str() == name)
+            .find(|c| c.as_str().eq_ignore_ascii_case(name))
             .cloned()
-            .unwrap_or_else(|| Channel::Custom(name.to_owned()))
+            .unwrap_or_else(|| Channel::Custom(name.to_ascii_lowercase()))
     }
 }
 
@@ -117,7 +124,7 @@ impl Serialize for Channel {
 impl<'de> Deserialize<'de> for Channel {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;
-        if name.is_empty() {
+        if name.trim().is_empty() {
             return Err(serde::de::Error::custom("a channel name cannot be empty"));
         }
         Ok(Channel::from(name.as_str()))
@@ -300,12 +307,44 @@ pub struct Contact {
     /// The highest system tier already gone through for this topic.
     #[serde(default)]
     pub progress: Progress,
-    /// Facts supplied by the host.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    /// Facts supplied by the host. In JSON, numbers and booleans are read as their text
+    /// (`"recent_contacts": 7` is the fact `"7"`).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "facts_from_scalars"
+    )]
     pub facts: Facts,
     /// Whether the customer asks for a superior (R3.3).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub asks_for_superior: bool,
+}
+
+/// Reads facts whose values are strings, numbers or booleans, keeping each as text.
+fn facts_from_scalars<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Facts, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Bool(bool),
+        Integer(i64),
+        Unsigned(u64),
+        Float(f64),
+    }
+    let raw = BTreeMap::<String, Scalar>::deserialize(deserializer)?;
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Scalar::Text(s) => s,
+                Scalar::Bool(b) => b.to_string(),
+                Scalar::Integer(i) => i.to_string(),
+                Scalar::Unsigned(u) => u.to_string(),
+                Scalar::Float(f) => f.to_string(),
+            };
+            (k, text)
+        })
+        .collect())
 }
 
 impl Contact {

@@ -298,7 +298,9 @@ impl Engine {
                     format!("`{raw}` is not a number of at least 0: ignored"),
                 ),
                 Some(n) => {
-                    let raw_points = n * per;
+                    // A huge count times its weight could overflow to infinity, which JSON
+                    // cannot carry: points stay finite.
+                    let raw_points = (n * per).clamp(-f64::MAX, f64::MAX);
                     match max {
                         Some(m) if raw_points.abs() > *m => (
                             m.copysign(raw_points),
@@ -321,14 +323,18 @@ impl Engine {
             kind: ContributionKind::Severity,
             name: self.topic_id(topic).to_owned(),
             value: number(severity),
-            points: severity * w.severity,
+            points: (severity * w.severity).clamp(-f64::MAX, f64::MAX),
             note: Some(format!(
                 "{} × weight {}",
                 number(severity),
                 number(w.severity)
             )),
         });
-        let score = contributions.iter().map(|c| c.points).sum();
+        let score = contributions
+            .iter()
+            .map(|c| c.points)
+            .sum::<f64>()
+            .clamp(-f64::MAX, f64::MAX);
         Urgency {
             score,
             topic: self.topic_id(topic).to_owned(),

@@ -342,7 +342,8 @@ fn a_contact_with_an_unknown_field_or_a_bad_value_is_rejected() {
         r#"{"customer": "c", "channel": ""}"#,
         r#"{"customer": "c", "channel": "chat", "progress": "done"}"#,
         r#"{"channel": "chat"}"#,
-        r#"{"customer": "c", "channel": "chat", "facts": {"plan": 3}}"#,
+        r#"{"customer": "c", "channel": "chat", "facts": {"plan": [3]}}"#,
+        r#"{"customer": "c", "channel": "chat", "facts": {"plan": {"tier": "gold"}}}"#,
     ] {
         assert!(serde_json::from_str::<Contact>(bad).is_err(), "{bad}");
     }
@@ -883,4 +884,34 @@ fn decide_is_total_and_always_delivers_a_message() {
         &Responder::staff("support-agent"),
     );
     assert_eq!(a.text(), b.text());
+}
+
+/// R0.1: a host's spelling of a channel never changes what is said: `"Phone"` is the phone
+/// channel, and JSON facts may be numbers or booleans.
+#[test]
+fn r0_1_channel_names_ignore_case_and_facts_accept_scalars() {
+    let c: Contact = serde_json::from_str(
+        r#"{"customer": "c", "channel": " Phone ", "facts": {"recent_contacts": 7, "accessibility": true, "ratio": 0.5}}"#,
+    )
+    .unwrap();
+    assert_eq!(c.channel, Channel::Phone);
+    assert_eq!(
+        c.facts.get("recent_contacts").map(String::as_str),
+        Some("7")
+    );
+    assert_eq!(
+        c.facts.get("accessibility").map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(c.facts.get("ratio").map(String::as_str), Some("0.5"));
+    let sms: Contact = serde_json::from_str(r#"{"customer": "c", "channel": "SMS"}"#).unwrap();
+    assert_eq!(sms.channel, Channel::Custom("sms".into()));
+    let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
+    let contact = c.with_topic("email.setup").with_locale("es");
+    let lower = contact.clone().with_channel(Channel::from("phone"));
+    let agent = Responder::staff("support-agent");
+    assert_eq!(
+        engine.decide(&contact, &agent).text(),
+        engine.decide(&lower, &agent).text()
+    );
 }

@@ -216,3 +216,18 @@ fn r1_4_urgency_serializes_for_the_agent_desk() {
     let back: Urgency = serde_json::from_value(json).unwrap();
     assert_eq!(back, u);
 }
+
+/// R1.4: a huge count without a cap stays a finite score, so the urgency (and the queued case)
+/// survives a JSON round trip.
+#[test]
+fn r1_4_an_uncapped_huge_count_stays_finite() {
+    let doc = with_urgency("counts = [{ fact = \"recent_contacts\", per = 5 }]");
+    let engine = Engine::compile(&doc).unwrap();
+    let contact = Contact::new("c", Channel::Phone)
+        .with_topic("hosting.backup")
+        .with_fact("recent_contacts", "1e308");
+    let u = engine.urgency(&contact);
+    assert!(u.score.is_finite(), "{}", u.score);
+    let back: Urgency = serde_json::from_str(&serde_json::to_string(&u).unwrap()).unwrap();
+    assert_eq!(back, u);
+}
