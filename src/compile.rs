@@ -1396,6 +1396,11 @@ impl<'d> Compiler<'d> {
             triage,
             urgency,
             warnings: Box::new([]),
+            stamp: 0,
+        };
+        let engine = Engine {
+            stamp: stamp_of(&engine),
+            ..engine
         };
         (Some(engine), self.diags)
     }
@@ -1578,6 +1583,28 @@ impl<'d> Compiler<'d> {
         }
         (rules, fact_keys, fact_values)
     }
+}
+
+/// A fingerprint of every id list behind the engine's dense indices (not the texts, nor the
+/// revision): two engines with the same
+/// stamp resolve a prepared key to the same things.
+fn stamp_of(engine: &Engine) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    engine.locales.hash(&mut h);
+    engine.channels.hash(&mut h);
+    for t in engine.topics.iter() {
+        t.id.hash(&mut h);
+    }
+    for r in engine.roles.iter() {
+        r.id.hash(&mut h);
+    }
+    for s in engine.systems.iter() {
+        s.id.hash(&mut h);
+    }
+    engine.fact_keys.hash(&mut h);
+    engine.fact_values.hash(&mut h);
+    h.finish()
 }
 
 fn intern_str(list: &mut Vec<Box<str>>, s: &str) -> Ix {

@@ -77,6 +77,10 @@ pub struct Flags {
     /// A rule let a person answer without the systems first (R2.4).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ladder_skipped: bool,
+    /// `decide_prepared` got a key prepared by another engine (a policy reload): the contact
+    /// was decided as the fallback topic, or the responder as unknown. Prepare keys again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale_key: bool,
 }
 
 /// A system a decision points to or speaks about.

@@ -260,15 +260,22 @@ pub struct Engine {
     pub(crate) urgency: crate::urgency::Weights,
     /// The warnings of the compile step, reported again by `check`.
     pub(crate) warnings: Box<[crate::diagnostic::Diagnostic]>,
+    /// A fingerprint of the ids behind every dense index, so that keys prepared by another
+    /// engine are recognized (`decide_prepared`).
+    pub(crate) stamp: u64,
 }
 
 /// A contact resolved against one engine: topic, channel, locale and facts as dense indices.
 ///
 /// Made once by [`Engine::prepare`]; [`Engine::decide_prepared`] then costs a few array
-/// lookups. Only valid for the engine that made it (another engine treats unknown indices as
-/// the fallback topic and default locale).
+/// lookups. Only valid for the engine that made it: after a policy reload, prepare again. Given
+/// to another engine, it decides the fallback topic in the default locale, with the flags
+/// `fallback_topic` and `stale_key` set, never a decision about whichever topic has the same
+/// index there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreparedContact {
+    /// The stamp of the engine that made it.
+    pub(crate) stamp: u64,
     pub(crate) topic: Ix,
     pub(crate) channel: Ix,
     pub(crate) locale: Ix,
@@ -279,9 +286,14 @@ pub struct PreparedContact {
     pub(crate) facts: Box<[Ix]>,
 }
 
-/// A responder resolved against one engine, by [`Engine::responder_key`].
+/// A responder resolved against one engine, by [`Engine::responder_key`]. Given to another
+/// engine (after a reload), it is an unknown responder, with the flag `stale_key` set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ResponderKey(pub(crate) ResponderIx);
+pub struct ResponderKey {
+    pub(crate) ix: ResponderIx,
+    /// The stamp of the engine that made it.
+    pub(crate) stamp: u64,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ResponderIx {
@@ -432,7 +444,7 @@ impl Engine {
     pub fn decide(&self, contact: &Contact, responder: &Responder) -> Decision<'_> {
         let resolved = self.resolve(contact);
         let responder = self.responder_key(responder);
-        self.run(&resolved, &contact.facts, responder, &mut NoTrace)
+        self.run(&resolved, &contact.facts, responder.ix, &mut NoTrace)
     }
 
     /// [`Engine::decide`] on a contact and responder resolved in advance: no hashing, no
@@ -458,6 +470,28 @@ impl Engine {
         contact: &PreparedContact,
         responder: ResponderKey,
     ) -> Decision<'_> {
+        // Keys prepared by another engine (a policy reload) hold indices that may mean other
+        // topics here: the contact gets the fallback topic and the responder is unknown, and
+        // the flags say so, rather than a confident decision about the wrong topic.
+        if contact.stamp != self.stamp {
+            let mut flags = contact.flags;
+            flags.fallback_topic = true;
+            flags.stale_key = true;
+            let resolved = Resolved {
+                topic: self.fallback,
+                channel: if (contact.channel as usize) < Channel::STANDARD.len() {
+                    contact.channel
+                } else {
+                    NONE
+                },
+                locale: 0,
+                progress: contact.progress,
+                asks_for_superior: contact.asks_for_superior,
+                flags,
+            };
+            let responder = self.checked_responder(responder);
+            return self.run(&resolved, &[][..], responder, &mut NoTrace);
+        }
         let resolved = Resolved {
             topic: if (contact.topic as usize) < self.topics.len() {
                 contact.topic
@@ -474,7 +508,28 @@ impl Engine {
             asks_for_superior: contact.asks_for_superior,
             flags: contact.flags,
         };
-        self.run(&resolved, &*contact.facts, responder, &mut NoTrace)
+        let mut d = self.run(
+            &resolved,
+            &*contact.facts,
+            self.checked_responder(responder),
+            &mut NoTrace,
+        );
+        if responder.stamp != self.stamp {
+            d.flags.stale_key = true;
+        }
+        d
+    }
+
+    /// The responder of a key, or an unknown one of the same kind when the key was made by
+    /// another engine.
+    fn checked_responder(&self, key: ResponderKey) -> ResponderIx {
+        if key.stamp == self.stamp {
+            return key.ix;
+        }
+        match key.ix {
+            ResponderIx::System(_) | ResponderIx::UnknownSystem => ResponderIx::UnknownSystem,
+            ResponderIx::Staff(_) | ResponderIx::UnknownStaff => ResponderIx::UnknownStaff,
+        }
     }
 
     /// Resolves `contact` once, for repeated [`Engine::decide_prepared`] calls.
@@ -492,6 +547,7 @@ impl Engine {
             })
             .collect();
         PreparedContact {
+            stamp: self.stamp,
             topic: r.topic,
             channel: r.channel,
             locale: r.locale,
@@ -504,7 +560,7 @@ impl Engine {
 
     /// Resolves a responder once, for repeated [`Engine::decide_prepared`] calls.
     pub fn responder_key(&self, responder: &Responder) -> ResponderKey {
-        ResponderKey(match responder {
+        let ix = match responder {
             Responder::System(id) => self
                 .system_index
                 .get(id.as_str())
@@ -513,7 +569,11 @@ impl Engine {
                 .role_index
                 .get(id.as_str())
                 .map_or(ResponderIx::UnknownStaff, |&i| ResponderIx::Staff(i)),
-        })
+        };
+        ResponderKey {
+            ix,
+            stamp: self.stamp,
+        }
     }
 
     /// The steps behind [`Engine::decide`]'s decision, in words: the topic, the rules that
@@ -536,7 +596,7 @@ impl Engine {
         let mut steps = Vec::new();
         let resolved = self.resolve_traced(contact, &mut steps);
         let key = self.responder_key(responder);
-        let decision = self.run(&resolved, &contact.facts, key, &mut steps);
+        let decision = self.run(&resolved, &contact.facts, key.ix, &mut steps);
         Explanation { decision, steps }
     }
 
@@ -803,10 +863,9 @@ impl Engine {
         &self,
         c: &Resolved,
         facts: &F,
-        responder: ResponderKey,
+        responder: ResponderIx,
         trace: &mut impl Trace,
     ) -> Decision<'_> {
-        let responder = responder.0;
         let mut d = Decision::new(self, c);
         let fx = self.rule_effects(c, facts, responder, trace);
         if let Some((m, r)) = fx.answer {

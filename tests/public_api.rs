@@ -915,3 +915,38 @@ fn r0_1_channel_names_ignore_case_and_facts_accept_scalars() {
         engine.decide(&lower, &agent).text()
     );
 }
+
+/// Keys prepared by one engine, given to a reloaded engine whose topics moved: never a
+/// confident decision about whichever topic now has the same index.
+#[test]
+fn prepared_keys_from_another_engine_are_recognized_as_stale() {
+    let a = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
+    // The same policy with one more topic in front: every topic index moves.
+    let edited = unified_message::EXAMPLE_POLICY.replacen(
+        "[topics.",
+        "[topics.\"aaa.first\"]\nowner = \"support\"\nexplains = { system = \"self-diagnosis\", message = \"general-guide\" }\nanswer = \"general-answer\"\n\n[topics.",
+        1,
+    );
+    let b = Engine::from_toml_str(&edited).unwrap();
+    let contact = Contact::new("c", Channel::Phone)
+        .with_topic("email.setup")
+        .with_progress(Progress::Served);
+    let agent = Responder::staff("support-agent");
+    let (prepared, key) = (a.prepare(&contact), a.responder_key(&agent));
+    let fresh = a.decide_prepared(&prepared, key);
+    assert_eq!(fresh.topic(), "email.setup");
+    assert!(!fresh.flags().stale_key);
+    let stale = b.decide_prepared(&prepared, key);
+    assert_eq!(stale.topic(), b.fallback_topic());
+    assert!(stale.flags().stale_key && stale.flags().fallback_topic);
+    assert!(stale.flags().unknown_responder);
+    // Prepared again, the reloaded engine decides as `decide` does.
+    let again = b.decide_prepared(&b.prepare(&contact), b.responder_key(&agent));
+    assert_eq!(again, b.decide(&contact, &agent));
+    // A reload that keeps every id (a new revision of the texts) keeps the keys valid.
+    let reworded = unified_message::EXAMPLE_POLICY.replace("2026-11-27", "2026-11-28");
+    let c = Engine::from_toml_str(&reworded).unwrap();
+    let kept = c.decide_prepared(&prepared, key);
+    assert!(!kept.flags().stale_key);
+    assert_eq!(kept, c.decide(&contact, &agent));
+}

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::decision::{Decision, Outcome};
 use crate::diagnostic::{Diagnostic, DocPath};
-use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx, ResponderKey, Topic};
+use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx, Topic};
 use crate::model::{Authority, Progress, Tier};
 
 use super::{TopicFacts, counterexample, responders, response};
@@ -212,7 +212,7 @@ impl Ctx<'_> {
             let Some(&r) = self.responders.get(i) else {
                 continue;
             };
-            let d = engine.run(c, values, ResponderKey(r), &mut NoTrace);
+            let d = engine.run(c, values, r, &mut NoTrace);
             self.coverage.circumstances += 1;
             let k = key(&d);
             // I1: channel independence.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::DecisionRecord;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{Engine, Ix, Resolved, ResponderIx, ResponderKey};
+use crate::engine::{Engine, Ix, Resolved, ResponderIx};
 use crate::model::{Channel, Contact, Responder};
 
 pub(crate) use space::{ANY_CUSTOMER, TopicFacts, responders};
@@ -189,12 +189,7 @@ pub(crate) fn response(
     values: &[Ix],
     responder: ResponderIx,
 ) -> Response {
-    let d = engine.run(
-        c,
-        values,
-        ResponderKey(responder),
-        &mut crate::engine::NoTrace,
-    );
+    let d = engine.run(c, values, responder, &mut crate::engine::NoTrace);
     Response {
         responder: space::responder(engine, responder),
         channel: space::channel(engine, c.channel),
