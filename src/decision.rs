@@ -431,7 +431,9 @@ impl<'e> Decision<'e> {
         }
     }
 
-    /// The rendered text, without host values.
+    /// The rendered text, without host values: a declared placeholder (`[policy].placeholders`)
+    /// renders as nothing. Use [`Decision::render_into`] or [`Decision::to_record_with`] with
+    /// the host's values; both say which value was missing.
     pub fn text(&self) -> String {
         let mut out = String::new();
         let _ = self.render_into(&mut out, &NoValues);
@@ -454,11 +456,18 @@ impl<'e> Decision<'e> {
 
     /// The owned, serializable form, rendered with `values`.
     pub fn to_record_with(&self, values: &dyn Values) -> DecisionRecord {
+        let mut missing_values = Vec::new();
         let mut text = String::new();
-        let _ = self.render_into(&mut text, values);
+        if let Err(e) = self.render_into(&mut text, values) {
+            missing_values.push(e.placeholder);
+        }
         let notice = self.previous.map(|_| {
             let mut n = String::new();
-            let _ = self.render_notice_into(&mut n, values);
+            if let Err(e) = self.render_notice_into(&mut n, values) {
+                if !missing_values.contains(&e.placeholder) {
+                    missing_values.push(e.placeholder);
+                }
+            }
             n
         });
         DecisionRecord {
@@ -488,6 +497,7 @@ impl<'e> Decision<'e> {
                 version,
                 notice: notice.unwrap_or_default(),
             }),
+            missing_values,
         }
     }
 }
@@ -576,6 +586,11 @@ pub struct DecisionRecord {
     /// What the customer was told before, when it changed substantively.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<PreviousRecord>,
+    /// A declared placeholder (`[policy].placeholders`) that had no value when the text (or
+    /// the notice) was rendered — the first one of each: it came out as nothing, so the text
+    /// is incomplete; don't send it as is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_values: Vec<String>,
 }
 
 /// The message of a [`DecisionRecord`].

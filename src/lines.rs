@@ -31,12 +31,21 @@ pub struct DecideRequest {
     pub contact: Contact,
     /// Who answers.
     pub responder: Responder,
+    /// Values of the placeholders the policy declares (`[policy].placeholders`), such as
+    /// `{"customer_name": "Ana"}`; a declared one left out is listed in the decision record's
+    /// `missing_values`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub values: std::collections::BTreeMap<String, String>,
 }
 
 impl DecideRequest {
     /// A request for `contact` answered by `responder`.
     pub fn new(contact: Contact, responder: Responder) -> Self {
-        DecideRequest { contact, responder }
+        DecideRequest {
+            contact,
+            responder,
+            values: std::collections::BTreeMap::new(),
+        }
     }
 }
 
@@ -82,7 +91,11 @@ impl Engine {
         let result = serde_json::from_str::<DecideRequest>(line)
             .map_err(|e| format!("invalid request: {e}; each line is {{\"contact\": {{…}}, \"responder\": {{\"staff\": \"ROLE\"}} or {{\"system\": \"SYSTEM\"}}}}"))
             .and_then(|r| {
-                serde_json::to_string(&self.decide(&r.contact, &r.responder).to_record())
+                serde_json::to_string(
+                    &self
+                        .decide(&r.contact, &r.responder)
+                        .to_record_with(&r.values),
+                )
                     .map_err(|e| format!("cannot write the decision: {e}"))
             });
         Some(result.map_err(|error| {

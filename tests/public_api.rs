@@ -950,3 +950,41 @@ fn prepared_keys_from_another_engine_are_recognized_as_stale() {
     assert!(!kept.flags().stale_key);
     assert_eq!(kept, c.decide(&contact, &agent));
 }
+
+/// Host values reach the text through the JSON lines too, and a record says which declared
+/// placeholder had no value instead of silently sending an incomplete text.
+#[test]
+fn records_list_missing_host_values_and_json_lines_take_values() {
+    let e = render_engine();
+    let d = e.decide(
+        &general(Channel::Phone, Progress::Served),
+        &Responder::staff("agent"),
+    );
+    let incomplete = d.to_record();
+    assert_eq!(incomplete.missing_values, ["customer_name"]);
+    let complete = d.to_record_with(&[("customer_name", "Ana"), ("ticket", "42")].as_slice());
+    assert!(complete.missing_values.is_empty());
+    assert!(complete.message.text.starts_with("Hello Ana, ticket 42."));
+
+    let request = json!({
+        "contact": {"customer": "c", "channel": "phone", "topic": "general", "locale": "en", "progress": "served"},
+        "responder": {"staff": "agent"},
+        "values": {"customer_name": "Ana", "ticket": "42"}
+    });
+    let line = e
+        .decide_json_line(1, &request.to_string())
+        .unwrap()
+        .unwrap();
+    let record: DecisionRecord = serde_json::from_str(&line).unwrap();
+    assert_eq!(record, complete);
+    let mut without = request.clone();
+    without.as_object_mut().unwrap().remove("values");
+    let line = e
+        .decide_json_line(2, &without.to_string())
+        .unwrap()
+        .unwrap();
+    assert!(
+        line.contains(r#""missing_values":["customer_name"]"#),
+        "{line}"
+    );
+}
