@@ -212,19 +212,58 @@ proptest! {
     }
 
     /// For random policies that pass `Engine::check`, the invariants it proves hold on random
-    /// contacts in their strict form: every person who answers gives the same message (I2,
-    /// with no exception for rules on the responder), and every `route` reaches a department
-    /// where some role does not route again (I4).
+    /// contacts in their strict form: the same decision on every channel unless a rule names
+    /// one (I1), every person who answers gives the same message (I2, with no exception for
+    /// rules on the responder), every `route` reaches a department where some role does not
+    /// route again (I4), and `own` outside the owning department comes only from the role's
+    /// grant or a rule naming the role or its department (I5). I3 holds on every policy
+    /// (`r0_5_i3_ladder_order`).
     #[test]
-    fn r0_1_checked_policies_keep_i2_and_i4(policy in generate::choices(16..160), contacts in generate::choices(0..120)) {
+    fn r0_1_checked_policies_keep_i1_i2_i4_and_i5(policy in generate::choices(16..160), contacts in generate::choices(0..120)) {
         let (doc, engine, contacts) = setup(&policy, &contacts);
         if !engine.check().is_clean() {
             return Ok(());
         }
+        let channel_rules = doc.rules.iter().any(|x| x.when.channel.is_some());
         for contact in &contacts {
+            // I1, strict: unless a rule names a channel, every responder decides the same on
+            // every channel.
+            if !channel_rules {
+                for r in generate::responders(&doc) {
+                    let first = engine.decide(contact, &r);
+                    for channel in Channel::STANDARD {
+                        let d = engine.decide(&contact.clone().with_channel(channel.clone()), &r);
+                        prop_assert_eq!((d.outcome(), d.message_id()), (first.outcome(), first.message_id()),
+                            "I1: {} on {} vs {}", r, channel, contact.channel);
+                    }
+                }
+            }
             let mut answered: Option<String> = None;
-            for (id, _) in doc.roles.iter() {
+            for (id, role) in doc.roles.iter() {
                 let d = engine.decide(contact, &Responder::staff(id));
+                // I5, strict: `own` outside the owning department only through the role's own
+                // grant or a rule that names the role or its department.
+                if d.authority() == Some(Authority::Own) {
+                    let topic = doc.topics.get(d.topic()).unwrap();
+                    let owner = d
+                        .rule()
+                        .and_then(|r| doc.rules.iter().find(|x| x.id.as_deref() == Some(r)))
+                        .and_then(|x| x.then.route.clone())
+                        .or_else(|| topic.owner.clone());
+                    if role.department != owner {
+                        let granted = role.authority.iter().any(|(p, a)| {
+                            *a == Authority::Own && reference::pattern_matches(p, d.topic())
+                        });
+                        let named = doc.rules.iter().any(|x| {
+                            x.then.authority == Some(Authority::Own)
+                                && (x.when.role.as_ref().is_some_and(|l| l.0.iter().any(|r| r == id))
+                                    || x.when.department.as_ref().is_some_and(|l| {
+                                        l.0.iter().any(|dep| Some(dep) == role.department.as_ref())
+                                    }))
+                        });
+                        prop_assert!(granted || named, "I5: {} got `own` on {} outside {:?}", id, d.topic(), owner);
+                    }
+                }
                 match d.outcome() {
                     Outcome::Answer => {
                         if let Some(m) = &answered {
