@@ -261,7 +261,8 @@ proptest! {
                                         l.0.iter().any(|dep| Some(dep) == role.department.as_ref())
                                     }))
                         });
-                        prop_assert!(granted || named, "I5: {} got `own` on {} outside {:?}", id, d.topic(), owner);
+                        prop_assert!(granted || named, "I5: {} got `own` on {} outside {:?}\n{}\nrules: {:?}\nroles: {:?}",
+                            id, d.topic(), owner, engine.explain(contact, &Responder::staff(id)), doc.rules, doc.roles);
                     }
                 }
                 match d.outcome() {

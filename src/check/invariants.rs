@@ -402,7 +402,11 @@ impl Ctx<'_> {
                     });
                 }
                 // I5: departments stay in their lane.
-                if d.authority() == Some(Authority::Own) && !fixed && engine.grant(ri, t).is_none()
+                // Only a grant of `own` itself is explicit: a rule that raises a `consensual`
+                // grant to `own` for everyone is not.
+                if d.authority() == Some(Authority::Own)
+                    && !fixed
+                    && engine.grant(ri, t) != Some(Authority::Own)
                 {
                     let fx = engine.rule_effects(c, values, r, &mut NoTrace);
                     let owner = fx.route.map_or(topic.owner, |(dept, _)| dept);
