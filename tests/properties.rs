@@ -245,12 +245,13 @@ proptest! {
                 // grant or a rule that names the role or its department.
                 if d.authority() == Some(Authority::Own) {
                     let topic = doc.topics.get(d.topic()).unwrap();
-                    let owner = d
-                        .rule()
-                        .and_then(|r| doc.rules.iter().find(|x| x.id.as_deref() == Some(r)))
-                        .and_then(|x| x.then.route.clone())
-                        .or_else(|| topic.owner.clone());
-                    if role.department != owner {
+                    // The owning department, or one a rule routes the circumstance to.
+                    let owner = topic.owner.clone();
+                    let routed_here = doc
+                        .rules
+                        .iter()
+                        .any(|x| x.then.route.is_some() && x.then.route == role.department);
+                    if role.department != owner && !routed_here {
                         let granted = role.authority.iter().any(|(p, a)| {
                             *a == Authority::Own && reference::pattern_matches(p, d.topic())
                         });
