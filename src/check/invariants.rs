@@ -7,7 +7,7 @@ use crate::diagnostic::{Diagnostic, DocPath};
 use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx, Topic};
 use crate::model::{Authority, Progress, Tier};
 
-use super::{TopicFacts, counterexample, responders, response};
+use super::{TopicFacts, counterexample, responders, response, single_counterexample};
 
 /// What the enumeration saw, for the checks of unused parts.
 pub(super) struct Coverage {
@@ -397,7 +397,7 @@ impl Ctx<'_> {
                             "a person points the customer to the systems first (R0.5); give the fixed answer to every responder, or skip the ladder explicitly with `skip_ladder = true`",
                         );
                         diag.counterexample =
-                            Some(counterexample(engine, c, values, vec![response(engine, c, values, r)]));
+                            Some(single_counterexample(engine, c, values, r));
                         diag
                     });
                 }
@@ -440,12 +440,7 @@ impl Ctx<'_> {
                                     engine.department_id(owner)
                                 ),
                             );
-                            diag.counterexample = Some(counterexample(
-                                engine,
-                                c,
-                                values,
-                                vec![response(engine, c, values, r)],
-                            ));
+                            diag.counterexample = Some(single_counterexample(engine, c, values, r));
                             diag
                         });
                     }
@@ -482,12 +477,7 @@ impl Ctx<'_> {
                                 engine.rank_id(rank)
                             ),
                         );
-                        diag.counterexample = Some(counterexample(
-                            engine,
-                            c,
-                            values,
-                            vec![response(engine, c, values, r)],
-                        ));
+                        diag.counterexample = Some(single_counterexample(engine, c, values, r));
                         diag
                     });
                 }
@@ -529,12 +519,7 @@ impl Ctx<'_> {
                                 engine.rank_id(rank)
                             ),
                         );
-                        diag.counterexample = Some(counterexample(
-                            engine,
-                            c,
-                            values,
-                            vec![response(engine, c, values, r)],
-                        ));
+                        diag.counterexample = Some(single_counterexample(engine, c, values, r));
                         diag
                     });
                 }

@@ -210,6 +210,21 @@ pub(crate) fn counterexample(
     })
 }
 
+/// The counterexample of one responder's decision in circumstance `c`.
+pub(crate) fn single_counterexample(
+    engine: &Engine,
+    c: &Resolved,
+    values: &[Ix],
+    responder: ResponderIx,
+) -> Box<Counterexample> {
+    counterexample(
+        engine,
+        c,
+        values,
+        vec![response(engine, c, values, responder)],
+    )
+}
+
 impl Engine {
     /// Proves the policy consistent, or shows where it is not: the invariants I1–I5 of the
     /// design over every circumstance of [`Engine::circumstances`], the style of every text
