@@ -536,46 +536,6 @@ impl<'d> Compiler<'d> {
         }
     }
 
-    /// Checks a triage keyword as written — syntax and size limit — reporting errors like
-    /// [`Compiler::regex`]. Only the pattern's Thompson NFA is
-    /// built: a whole `regex::Regex` also extracts literal prefilters, which for a
-    /// case-insensitive keyword costs 10 to 40 times more, and keywords are matched through
-    /// the triage set anyway (measured in `benches/compile.rs`).
-    fn check_keyword(&mut self, pattern: &str, path: DocPath) -> bool {
-        use regex_automata::nfa::thompson;
-        let built = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .nfa_size_limit(Some(self.regex_size_limit))
-                    .shrink(false)
-                    .which_captures(thompson::WhichCaptures::None),
-            )
-            .build(pattern);
-        let Err(e) = built else {
-            return true;
-        };
-        match e.size_limit() {
-            Some(limit) => self.error(
-                "regex-too-big",
-                path,
-                format!("the regular expression `{pattern}` compiles to more than {limit} bytes"),
-                "simplify it (avoid large counted repetitions such as `{1000}`), or raise the engine's regex size limit",
-            ),
-            None => {
-                let full = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
-                let detail = full.lines().last().unwrap_or("").trim().to_owned();
-                self.error(
-                    "bad-regex",
-                    path,
-                    format!("`{pattern}` is not a valid regular expression: {detail}"),
-                    "fix the pattern; escape literal characters such as `(` or `.` with `\\`",
-                );
-            }
-        }
-        false
-    }
-
-    /// One text per declared locale, parsed.
     /// Reports keys written twice in a nested table (JSON and YAML allow them; TOML does not):
     /// the second would otherwise be ignored or silently win.
     fn duplicate_keys<V>(&mut self, map: &IdMap<V>, path: &DocPath, what: &str) {
@@ -592,6 +552,7 @@ impl<'d> Compiler<'d> {
         }
     }
 
+    /// One text per declared locale, parsed.
     fn locale_texts(&mut self, text: &LocaleText, path: &DocPath, usage: Usage) -> Box<[Template]> {
         self.duplicate_keys(text, path, "locale");
         for (locale, _) in text.iter() {
@@ -1063,25 +1024,16 @@ impl<'d> Compiler<'d> {
                     );
                 }
             }
-            let mut keywords: Vec<Vec<Box<str>>> = vec![Vec::new(); self.locales.len()];
+            // Keywords are validated and compiled by triage, which parses each once.
             self.duplicate_keys(&t.keywords, &p.key("keywords"), "locale");
-            for (locale, patterns) in t.keywords.iter() {
-                let kp = p.key("keywords").key(locale);
-                let li = self.locales.iter().position(|l| **l == *locale);
-                if li.is_none() {
+            for (locale, _) in t.keywords.iter() {
+                if !self.locales.iter().any(|l| **l == *locale) {
                     self.error(
                         "unknown-locale",
-                        kp.clone(),
+                        p.key("keywords").key(locale),
                         format!("locale `{locale}` is not declared in `[policy].locales`"),
                         "declare it, or fix the locale's name",
                     );
-                }
-                for (i, pattern) in patterns.iter().enumerate() {
-                    if self.check_keyword(pattern, kp.index(i)) {
-                        if let Some(list) = li.and_then(|li| keywords.get_mut(li)) {
-                            list.push(pattern.as_str().into());
-                        }
-                    }
                 }
             }
             topics.push(Topic {
@@ -1096,7 +1048,6 @@ impl<'d> Compiler<'d> {
                     .severity
                     .filter(|s| s.is_finite() && *s >= 0.0)
                     .unwrap_or(0.0),
-                keywords: keywords.into_iter().map(Vec::into_boxed_slice).collect(),
             });
         }
 
@@ -1350,7 +1301,6 @@ impl<'d> Compiler<'d> {
         topic_rule_start.push(topic_rules.len() as Ix);
 
         let triage = crate::triage::Triage::build(
-            &topics,
             &self.locales,
             doc,
             self.regex_size_limit,

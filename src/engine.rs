@@ -98,8 +98,6 @@ pub(crate) struct Topic {
     /// The approver rank for `authorized`; `NONE`: the rank above the responder.
     pub(crate) approver: Ix,
     pub(crate) severity: f64,
-    /// Triage keywords per locale index: regex sources.
-    pub(crate) keywords: Box<[Box<[Box<str>]>]>,
 }
 
 impl Topic {

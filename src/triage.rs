@@ -1,9 +1,16 @@
 //! Triage: the customer's own words to a topic (R1.4).
 //!
-//! The keywords of every topic are compiled once per engine into one multi-pattern regex per
-//! locale, so a text is scanned once, in time linear in its length, whatever the number of
-//! keywords. The set says which keywords match; the few that do are then located (one linear
-//! search each) to weigh them and to report where they matched.
+//! The keywords of every topic are compiled once per engine. Every match of a keyword
+//! contains one of a few literals of its pattern, its *anchors* (`correo` for
+//! `(no puedo )?configurar (el )?correo`, chosen as the literal the fewest other keywords
+//! share); one Aho-Corasick automaton per locale finds every anchor in one pass over the text,
+//! in time linear in its length whatever the number of keywords. Only the keywords whose
+//! anchors occur are then run, each alone (one linear search, compiled on first use), to
+//! confirm them and report where they matched; a keyword that is its anchor needs no run at
+//! all. The rare keywords without a literal to anchor them (`\d{5}`) are scanned together by
+//! one multi-pattern regex. A single regex set over all keywords, the first design, took
+//! 1.5 s and 6 KB of memory per topic to compile a 10,000-topic policy (`benches/compile.rs`,
+//! `benches/memory.rs`).
 //!
 //! Case and accents never matter. The customer's text is *folded* — canonical decomposition
 //! (NFD, with the `unicode-normalization` crate), combining marks dropped, lowercased — so
@@ -11,22 +18,25 @@
 //! touching their syntax: each pattern is parsed with `regex-syntax`, and only its literal
 //! characters are rewritten (`Configuración` → `configuracion`, `[NÑ]` → `[nn]`), while
 //! escapes and classes such as `\W` or `\p{Lu}` stay as written (`\p{Lu}` therefore never
-//! matches: the text is lowercase). The set is then compiled case-sensitively, which is much
-//! cheaper than a case-insensitive set.
+//! matches: the text is lowercase). Keywords are then compiled case-sensitively, which is much
+//! cheaper than case-insensitive matching.
 
+use aho_corasick::AhoCorasick;
 use regex_automata::meta;
-use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::{Input, MatchKind, PatternSet};
 use std::fmt;
 use std::sync::OnceLock;
 
 use regex_syntax::ast::{self, Ast, ClassSetItem};
+use regex_syntax::hir::{Class, Hir, HirKind};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::document::PolicyDocument;
-use crate::engine::{Engine, Ix, Topic};
+use crate::engine::{Engine, Ix};
 
 /// The confidence below which triage answers with the fallback topic when the policy's
 /// `[triage]` section sets no `threshold`.
@@ -157,28 +167,17 @@ impl ast::Visitor for &mut LiteralCollector {
     }
 }
 
-/// The outcome of folding a keyword pattern.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum FoldedPattern {
-    /// The pattern, its literals folded.
-    Folded(String),
-    /// The pattern does not parse (the compiler has already reported it).
-    Invalid,
-    /// A literal inside a character class folds to several characters or none, which a class
-    /// cannot express.
-    Unfoldable(char),
-}
-
-/// Rewrites the literal characters of `pattern` as the text is folded (no accents, lowercase),
-/// leaving its syntax alone: `Configuración` → `configuracion`, `[NÑ]` → `[nn]`, `\x{c9}` → `e`,
-/// while `\W` or `\p{Lu}` stay as written.
-pub(crate) fn fold_pattern(pattern: &str) -> FoldedPattern {
-    let Ok(parsed) = ast::parse::Parser::new().parse(pattern) else {
-        return FoldedPattern::Invalid;
-    };
+/// Rewrites the literal characters of `pattern` (parsed as `parsed`) as the text is folded
+/// (no accents, lowercase), leaving its syntax alone: `Configuración` → `configuracion`,
+/// `[NÑ]` → `[nn]`, `\x{c9}` → `e`, while `\W` or `\p{Lu}` stay as written.
+///
+/// `Ok(None)`: nothing to rewrite. `Err(c)`: literal `c` sits in a character class and folds
+/// to several characters or none, which a class cannot express.
+fn fold_ast(pattern: &str, parsed: &Ast) -> Result<Option<String>, char> {
     let mut collector = LiteralCollector::default();
-    if ast::visit(&parsed, &mut collector).is_err() {
-        return FoldedPattern::Invalid;
+    let Ok(()) = ast::visit(parsed, &mut collector);
+    if collector.rewrites.is_empty() {
+        return Ok(None);
     }
     let mut out = String::with_capacity(pattern.len());
     let mut at = 0;
@@ -193,7 +192,7 @@ pub(crate) fn fold_pattern(pattern: &str) -> FoldedPattern {
         let mut chars = folded.chars();
         match (chars.next(), chars.next(), r.in_class) {
             (Some(one), None, _) => out.push_str(&regex_syntax::escape(&one.to_string())),
-            (_, _, true) => return FoldedPattern::Unfoldable(r.c),
+            (_, _, true) => return Err(r.c),
             // Outside a class a group keeps a repetition applying to the whole replacement.
             _ => {
                 out.push_str("(?:");
@@ -204,12 +203,208 @@ pub(crate) fn fold_pattern(pattern: &str) -> FoldedPattern {
         at = r.end;
     }
     out.push_str(pattern.get(at..).unwrap_or(""));
-    FoldedPattern::Folded(out)
+    Ok(Some(out))
 }
 
-/// Above this many keywords in a locale, the keyword set is built without a literal
-/// prefilter (see `Triage::build`).
+/// Above this many keywords without a required literal in a locale, their set is built
+/// without a literal prefilter (see `Triage::build`).
 const PREFILTER_MAX_KEYWORDS: usize = 2_000;
+
+/// At most this many literals stand for one keyword: an alternation, or a few small
+/// character classes in a row, expand to several.
+const MAX_ANCHORS: usize = 32;
+
+/// A character class of at most this many characters is expanded into literals.
+const MAX_CLASS_CHARS: usize = 4;
+
+/// A set of texts.
+type Literals = Vec<Vec<u8>>;
+
+/// The texts of a small character class, each a literal (`None`: too many).
+fn class_literals(class: &Class) -> Option<Literals> {
+    match class {
+        Class::Unicode(c) => {
+            let mut out = Vec::new();
+            for range in c.iter() {
+                for ch in range.start()..=range.end() {
+                    if out.len() == MAX_CLASS_CHARS {
+                        return None;
+                    }
+                    out.push(ch.to_string().into_bytes());
+                }
+            }
+            Some(out)
+        }
+        Class::Bytes(c) => {
+            let mut out = Vec::new();
+            for range in c.iter() {
+                for b in range.start()..=range.end() {
+                    if out.len() == MAX_CLASS_CHARS {
+                        return None;
+                    }
+                    out.push(vec![b]);
+                }
+            }
+            Some(out)
+        }
+    }
+}
+
+/// Every text `a` followed by a text of `b`, if there are at most [`MAX_ANCHORS`].
+fn cross(a: &Literals, b: &Literals) -> Option<Literals> {
+    if a.len().saturating_mul(b.len()) > MAX_ANCHORS {
+        return None;
+    }
+    Some(
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat()))
+            .collect(),
+    )
+}
+
+/// Every text `hir` matches, if they are few: literals, small classes, and their
+/// concatenations and alternations (`None`: anything else, such as a repetition or `\b`).
+fn exact(hir: &Hir) -> Option<Literals> {
+    match hir.kind() {
+        HirKind::Empty => Some(vec![Vec::new()]),
+        HirKind::Literal(lit) => Some(vec![lit.0.to_vec()]),
+        HirKind::Class(class) => class_literals(class),
+        HirKind::Capture(c) => exact(&c.sub),
+        HirKind::Concat(subs) => subs
+            .iter()
+            .try_fold(vec![Vec::new()], |acc, sub| cross(&acc, &exact(sub)?)),
+        HirKind::Alternation(subs) => {
+            let mut all = Vec::new();
+            for sub in subs {
+                all.extend(exact(sub)?);
+                if all.len() > MAX_ANCHORS {
+                    return None;
+                }
+            }
+            Some(all)
+        }
+        HirKind::Look(_) | HirKind::Repetition(_) => None,
+    }
+}
+
+/// The length of the shortest literal of a usable set (`None`: empty, or a literal is
+/// empty, so the set says nothing about a match).
+fn shortest(set: &Literals) -> Option<usize> {
+    set.iter().map(Vec::len).min().filter(|&n| n > 0)
+}
+
+/// Pushes onto `out` sets of literals such that every match of `hir` contains a literal of
+/// each set: its *required* literals, from which the keyword's anchor is chosen.
+fn required(hir: &Hir, out: &mut Vec<Literals>) {
+    if let Some(set) = exact(hir).filter(|s| shortest(s).is_some()) {
+        out.push(set);
+        return;
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => required(&c.sub, out),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub, out),
+        HirKind::Concat(subs) => {
+            // Consecutive exact parts are joined: `[Cc]olor` gives `Color` and `color`.
+            let mut run: Option<Literals> = None;
+            let flush = |run: Option<Literals>, out: &mut Vec<Literals>| {
+                if let Some(set) = run.filter(|s| shortest(s).is_some()) {
+                    out.push(set);
+                }
+            };
+            for sub in subs {
+                match exact(sub) {
+                    Some(set) => {
+                        run = match run {
+                            None => Some(set),
+                            Some(prev) => match cross(&prev, &set) {
+                                Some(joined) => Some(joined),
+                                None => {
+                                    flush(Some(prev), out);
+                                    Some(set)
+                                }
+                            },
+                        }
+                    }
+                    None => {
+                        flush(run.take(), out);
+                        required(sub, out);
+                    }
+                }
+            }
+            flush(run, out);
+        }
+        HirKind::Alternation(subs) => {
+            // Every branch must contribute: the best set of each, together.
+            let mut union: Literals = Vec::new();
+            for sub in subs {
+                let mut sets = Vec::new();
+                required(sub, &mut sets);
+                let Some(best) = sets
+                    .into_iter()
+                    .max_by_key(|s| (shortest(s).unwrap_or(0).min(8), std::cmp::Reverse(s.len())))
+                else {
+                    return;
+                };
+                union.extend(best);
+                if union.len() > MAX_ANCHORS {
+                    return;
+                }
+            }
+            union.sort();
+            union.dedup();
+            out.push(union);
+        }
+        _ => {}
+    }
+}
+
+/// What an NFA state may cost at most, in bytes, in [`nfa_bound`].
+const STATE_BOUND: usize = 64;
+
+/// An upper bound of the size of the Thompson NFA of `hir`, for the simple patterns most
+/// keywords are — literals, ASCII classes, alternations, `?`, `*` and `+` — so that they need
+/// no NFA built only to be held to the size limit (a third of the time of compiling a policy
+/// with 40,000 keywords). Every byte of a literal, range of a class, and node is counted as
+/// a state of [`STATE_BOUND`] bytes, far above what the NFA spends on one (checked by the
+/// test `nfa_bound_is_an_upper_bound`), plus its fixed parts. `None`: not simple (a counted
+/// repetition, a Unicode class), so the NFA is built to tell.
+fn nfa_bound(hir: &Hir) -> Option<usize> {
+    fn states(hir: &Hir) -> Option<usize> {
+        let own = match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => 1,
+            HirKind::Literal(lit) => lit.0.len(),
+            HirKind::Class(Class::Unicode(c)) => {
+                if c.ranges().iter().any(|r| !r.end().is_ascii()) {
+                    return None;
+                }
+                c.ranges().len() + 1
+            }
+            HirKind::Class(Class::Bytes(c)) => {
+                if c.ranges().iter().any(|r| !r.end().is_ascii()) {
+                    return None;
+                }
+                c.ranges().len() + 1
+            }
+            HirKind::Repetition(r) => {
+                if r.min > 1 || r.max.is_some_and(|max| max > 1) {
+                    return None;
+                }
+                return Some(states(&r.sub)? + 2);
+            }
+            HirKind::Capture(c) => return Some(states(&c.sub)? + 2),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+                let mut total = subs.len() + 1;
+                for sub in subs {
+                    total += states(sub)?;
+                }
+                total
+            }
+        };
+        Some(own)
+    }
+    // The unanchored prefix, the start and match states, and the NFA's fixed tables.
+    Some((states(hir)? + 16).saturating_mul(STATE_BOUND) + 4096)
+}
 
 /// One compiled keyword.
 #[derive(Debug)]
@@ -217,19 +412,26 @@ struct Keyword {
     topic: Ix,
     /// The pattern as written in the policy.
     source: Box<str>,
-    /// The pattern as matched: its literals folded.
-    folded: Box<str>,
-    /// The folded pattern alone, to locate its first match once the set says it matches;
-    /// compiled on the first match (`None`: it does not compile alone, which cannot happen
-    /// once the set it belongs to compiled under the same limit).
+    /// The pattern as matched, its literals folded, when that differs from `source`.
+    folded: Option<Box<str>>,
+    /// The pattern is one literal, its anchor: where the anchor first occurs is its match.
+    literal: bool,
+    /// The folded pattern alone, to find its first match once its anchor occurs (or the set
+    /// of the keywords without an anchor says it matches); compiled on the first such text
+    /// (`None`: it does not compile alone, which cannot happen once the compiler accepted it
+    /// under the same limit).
     regex: OnceLock<Option<regex::Regex>>,
 }
 
 impl Keyword {
+    fn folded(&self) -> &str {
+        self.folded.as_deref().unwrap_or(&self.source)
+    }
+
     fn regex(&self, size_limit: usize) -> Option<&regex::Regex> {
         self.regex
             .get_or_init(|| {
-                regex::RegexBuilder::new(&self.folded)
+                regex::RegexBuilder::new(self.folded())
                     .size_limit(size_limit)
                     .dfa_size_limit(size_limit)
                     .build()
@@ -239,12 +441,70 @@ impl Keyword {
     }
 }
 
-/// The keywords of one locale: one set for the scan, and each keyword alone to locate it.
+/// The keywords of one locale.
+///
+/// Every match of a keyword contains one of its *anchors*, literals chosen from its pattern
+/// (`word` for `\bword\b`; `factura` or `recibo` for `(factura|recibo)s?`). One Aho-Corasick
+/// automaton finds every anchor of the locale in one pass over the text, in time linear in
+/// its length; only the keywords whose anchors occur are then run, each alone. The few
+/// keywords with no literal to anchor them (`\d{5}`) are scanned together by one
+/// multi-pattern regex.
 #[derive(Debug)]
 struct LocaleKeywords {
-    /// Every keyword of the locale as one multi-pattern regex (`None`: no keywords).
+    /// The anchors of every keyword that has them (`None`: none has).
+    anchors: Option<AhoCorasick>,
+    /// The keywords of anchor `a`: `anchor_keywords[anchor_start[a]..anchor_start[a + 1]]`.
+    anchor_start: Box<[u32]>,
+    anchor_keywords: Box<[u32]>,
+    /// The keywords without anchors as one multi-pattern regex; its pattern `i` is keyword
+    /// `unanchored[i]`.
     set: Option<meta::Regex>,
+    unanchored: Box<[u32]>,
     keywords: Box<[Keyword]>,
+}
+
+impl LocaleKeywords {
+    fn anchored(&self, anchor: usize) -> &[u32] {
+        let range = self
+            .anchor_start
+            .get(anchor)
+            .zip(self.anchor_start.get(anchor + 1));
+        range
+            .and_then(|(&from, &to)| self.anchor_keywords.get(from as usize..to as usize))
+            .unwrap_or(&[])
+    }
+}
+
+/// Chooses each keyword's anchors among its sets of required literals: the set whose
+/// literals the fewest other keywords also require (so that `(no puedo )?configurar el
+/// correo` is anchored on `correo`, not on a verb many topics share), and of those the
+/// longest. Sets of literals shorter than three bytes come last. `None`: no required literal.
+fn choose_anchors(pending: &[Pending]) -> Vec<Option<usize>> {
+    let mut sharing: HashMap<&[u8], u32> = HashMap::new();
+    let mut mine: Vec<&[u8]> = Vec::new();
+    for p in pending {
+        mine.clear();
+        mine.extend(p.options.iter().flatten().map(Vec::as_slice));
+        mine.sort_unstable();
+        mine.dedup();
+        for &lit in &mine {
+            *sharing.entry(lit).or_default() += 1;
+        }
+    }
+    pending
+        .iter()
+        .map(|p| {
+            let cost = |set: &Literals| {
+                let short = shortest(set).unwrap_or(0);
+                let shared: u64 = set
+                    .iter()
+                    .map(|l| u64::from(sharing.get(l.as_slice()).copied().unwrap_or(0)))
+                    .sum();
+                (short < 3, shared, std::cmp::Reverse(short))
+            };
+            (0..p.options.len()).min_by_key(|&i| p.options.get(i).map(cost))
+        })
+        .collect()
 }
 
 /// Keyword matchers per locale, compiled once per engine.
@@ -286,14 +546,19 @@ struct Score {
     hits: Vec<Hit>,
 }
 
+/// A keyword of a locale being compiled: the keyword, its parsed pattern, its required
+/// literals.
+struct Pending {
+    keyword: Keyword,
+    hir: Hir,
+    options: Vec<Literals>,
+}
+
 impl Triage {
     /// Compiles the keywords of every topic of `doc` (topic `i` of the document is topic `i`
-    /// of the engine) into one set per locale, and validates `[triage]`.
-    ///
-    /// Keywords the compiler rejected (not valid regular expressions, too big alone, or in an
-    /// undeclared locale) have already been reported and are skipped here.
+    /// of the engine) into matchers per locale, and validates them and `[triage]`. Keywords
+    /// of an undeclared locale are skipped: the compiler has reported them.
     pub(crate) fn build(
-        topics: &[Topic],
         locales: &[Box<str>],
         doc: &PolicyDocument,
         size_limit: usize,
@@ -316,123 +581,20 @@ impl Triage {
         }
         let tpath = DocPath::root().key("topics");
         let mut built = Vec::with_capacity(locales.len());
-        for (li, locale) in locales.iter().enumerate() {
-            let mut keywords = Vec::new();
-            // The parsed keywords, built into the set without parsing them again.
-            let mut hirs = Vec::new();
+        for locale in locales {
+            let mut pending = Vec::new();
             for (ti, (id, topic)) in doc.topics.iter().enumerate() {
                 let Some(patterns) = topic.keywords.get(locale) else {
                     continue;
                 };
-                // The keywords the compiler accepted (valid, and under the size limit alone).
-                let accepted = topics
-                    .get(ti)
-                    .and_then(|t| t.keywords.get(li))
-                    .map_or(&[][..], |k| &k[..]);
                 for (i, pattern) in patterns.iter().enumerate() {
-                    if !accepted.iter().any(|k| **k == **pattern) {
-                        continue;
-                    }
                     let path = || tpath.key(id).key("keywords").key(&**locale).index(i);
-                    let folded = match fold_pattern(pattern) {
-                        FoldedPattern::Folded(f) => f,
-                        FoldedPattern::Invalid => continue,
-                        FoldedPattern::Unfoldable(c) => {
-                            diags.push(Diagnostic::error(
-                                "unfoldable-keyword",
-                                path(),
-                                format!(
-                                    "keyword `{pattern}` has `{c}` in a character class, and `{c}` without its accents is not a single character"
-                                ),
-                                "write the character class without accents: triage matches text with accents removed",
-                            ));
-                            continue;
-                        }
-                    };
-                    let hir = match regex_syntax::Parser::new().parse(&folded) {
-                        Ok(hir) => hir,
-                        Err(e) => {
-                            // Reported by the compiler when the pattern as written fails too.
-                            if folded != *pattern {
-                                let detail =
-                                    e.to_string().lines().last().unwrap_or("").trim().to_owned();
-                                diags.push(Diagnostic::error(
-                                    "bad-keyword",
-                                    path(),
-                                    format!(
-                                        "keyword `{pattern}` is no longer a valid regular expression once folded to `{folded}`: {detail}"
-                                    ),
-                                    "write the keyword in lowercase without accents, as triage reads the text",
-                                ));
-                            }
-                            continue;
-                        }
-                    };
-                    if hir.properties().minimum_len() == Some(0) {
-                        diags.push(Diagnostic::error(
-                            "keyword-matches-empty",
-                            path(),
-                            format!(
-                                "keyword `{pattern}` can match empty text, so it would match every inquiry"
-                            ),
-                            "make it require at least one character, e.g. `colou?r` instead of `(colou?r)?`",
-                        ));
-                        continue;
+                    if let Some(p) = Self::keyword(ti as Ix, pattern, size_limit, path, diags) {
+                        pending.push(p);
                     }
-                    keywords.push(Keyword {
-                        topic: ti as Ix,
-                        source: pattern.as_str().into(),
-                        folded: folded.as_str().into(),
-                        regex: OnceLock::new(),
-                    });
-                    hirs.push(hir);
                 }
             }
-            // Each keyword is held to the size limit alone; the set, their union, to the sum
-            // of those limits. One limit for the whole set rejected every policy of about a
-            // thousand topics with two keywords each, and a lazy-DFA cache of one keyword's
-            // limit made the set fall back to the PikeVM: 5.7 ms to triage 64 bytes against
-            // 1,000 topics (benches/scale.rs).
-            let set_limit = size_limit.saturating_mul(hirs.len().max(1));
-            let config = meta::Config::new()
-                .match_kind(MatchKind::All)
-                .utf8_empty(true)
-                .which_captures(WhichCaptures::None)
-                .nfa_size_limit(Some(set_limit))
-                .hybrid_cache_capacity(set_limit)
-                // Extracting a prefilter's literals is quadratic in the number of keywords, and
-                // over a few thousand keywords the prefilter is given up anyway: above that,
-                // compiling a 10,000-topic policy spent half its time there.
-                .auto_prefilter(hirs.len() <= PREFILTER_MAX_KEYWORDS);
-            let set = if hirs.is_empty() {
-                Ok(None)
-            } else {
-                meta::Builder::new()
-                    .configure(config)
-                    .build_many_from_hir(&hirs)
-                    .map(Some)
-            };
-            let set = match set {
-                Ok(set) => set,
-                Err(e) => {
-                    let detail = match e.size_limit() {
-                        Some(limit) => format!("compile to more than {limit} bytes"),
-                        None => e.to_string().lines().last().unwrap_or("").to_owned(),
-                    };
-                    diags.push(Diagnostic::error(
-                        "keywords-too-big",
-                        tpath.clone(),
-                        format!("the keywords of locale `{locale}` together {detail}"),
-                        "simplify the keywords (prefer literal words to large classes such as `\\w{50}`), or raise the engine's regex size limit",
-                    ));
-                    keywords.clear();
-                    None
-                }
-            };
-            built.push(LocaleKeywords {
-                set,
-                keywords: keywords.into(),
-            });
+            built.push(Self::locale(pending, size_limit, locale, &tpath, diags));
         }
         Triage {
             threshold,
@@ -441,34 +603,327 @@ impl Triage {
         }
     }
 
+    /// Checks one keyword — syntax, size limit, folding — and parses it for matching.
+    ///
+    /// Each keyword is parsed once (twice when folding rewrites it), and only its Thompson
+    /// NFA is built to hold it to the size limit: parsing is most of the cost of compiling a
+    /// policy with many keywords, and a whole `regex::Regex` per keyword also extracts
+    /// literal prefilters, which for a case-insensitive keyword costs 10 to 40 times more
+    /// (`benches/compile.rs`).
+    fn keyword(
+        topic: Ix,
+        pattern: &str,
+        size_limit: usize,
+        path: impl Fn() -> DocPath,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Pending> {
+        let bad_regex = |e: &dyn fmt::Display, diags: &mut Vec<Diagnostic>| {
+            let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+            diags.push(Diagnostic::error(
+                "bad-regex",
+                path(),
+                format!("`{pattern}` is not a valid regular expression: {detail}"),
+                "fix the pattern; escape literal characters such as `(` or `.` with `\\`",
+            ));
+        };
+        let ast = match ast::parse::Parser::new().parse(pattern) {
+            Ok(ast) => ast,
+            Err(e) => {
+                bad_regex(&e, diags);
+                return None;
+            }
+        };
+        let as_written = regex_syntax::hir::translate::Translator::new().translate(pattern, &ast);
+        let folded = fold_ast(pattern, &ast);
+        let hir = match (as_written, &folded) {
+            (Err(e), _) => {
+                bad_regex(&e, diags);
+                return None;
+            }
+            (Ok(hir), Ok(None)) => hir,
+            (Ok(_), Ok(Some(folded))) => match regex_syntax::Parser::new().parse(folded) {
+                Ok(hir) => hir,
+                Err(e) => {
+                    let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+                    diags.push(Diagnostic::error(
+                            "bad-keyword",
+                            path(),
+                            format!(
+                                "keyword `{pattern}` is no longer a valid regular expression once folded to `{folded}`: {detail}"
+                            ),
+                            "write the keyword in lowercase without accents, as triage reads the text",
+                        ));
+                    return None;
+                }
+            },
+            (Ok(_), Err(c)) => {
+                diags.push(Diagnostic::error(
+                    "unfoldable-keyword",
+                    path(),
+                    format!(
+                        "keyword `{pattern}` has `{c}` in a character class, and `{c}` without its accents is not a single character"
+                    ),
+                    "write the character class without accents: triage matches text with accents removed",
+                ));
+                return None;
+            }
+        };
+        let fits = nfa_bound(&hir).is_some_and(|bound| bound <= size_limit);
+        let nfa = if fits {
+            Ok(())
+        } else {
+            thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .nfa_size_limit(Some(size_limit))
+                        .shrink(false)
+                        .which_captures(WhichCaptures::None),
+                )
+                .build_from_hir(&hir)
+                .map(drop)
+        };
+        if let Err(e) = nfa {
+            match e.size_limit() {
+                Some(limit) => diags.push(Diagnostic::error(
+                    "regex-too-big",
+                    path(),
+                    format!("the regular expression `{pattern}` compiles to more than {limit} bytes"),
+                    "simplify it (avoid large counted repetitions such as `{1000}`), or raise the engine's regex size limit",
+                )),
+                None => bad_regex(&e, diags),
+            }
+            return None;
+        }
+        if hir.properties().minimum_len() == Some(0) {
+            diags.push(Diagnostic::error(
+                "keyword-matches-empty",
+                path(),
+                format!(
+                    "keyword `{pattern}` can match empty text, so it would match every inquiry"
+                ),
+                "make it require at least one character, e.g. `colou?r` instead of `(colou?r)?`",
+            ));
+            return None;
+        }
+        let mut options = Vec::new();
+        required(&hir, &mut options);
+        let literal = matches!(exact(&hir).as_deref(), Some([one]) if !one.is_empty());
+        Some(Pending {
+            keyword: Keyword {
+                topic,
+                folded: folded.ok().flatten().map(Into::into),
+                source: pattern.into(),
+                literal,
+                regex: OnceLock::new(),
+            },
+            hir,
+            options,
+        })
+    }
+
+    /// Builds the matchers of one locale's keywords.
+    fn locale(
+        pending: Vec<Pending>,
+        size_limit: usize,
+        locale: &str,
+        tpath: &DocPath,
+        diags: &mut Vec<Diagnostic>,
+    ) -> LocaleKeywords {
+        let chosen = choose_anchors(&pending);
+        // Anchors, each once, and the keywords each one stands for.
+        let mut anchor_index: HashMap<Vec<u8>, u32> = HashMap::new();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut unanchored = Vec::new();
+        let mut hirs = Vec::new();
+        let mut keywords = Vec::with_capacity(pending.len());
+        for (k, (mut p, set)) in pending.into_iter().zip(chosen).enumerate() {
+            match set.and_then(|i| p.options.get_mut(i)) {
+                Some(set) => {
+                    for lit in std::mem::take(set) {
+                        let next = anchor_index.len() as u32;
+                        let a = *anchor_index.entry(lit).or_insert(next);
+                        pairs.push((a, k as u32));
+                    }
+                }
+                None => {
+                    unanchored.push(k as u32);
+                    hirs.push(p.hir);
+                }
+            }
+            keywords.push(p.keyword);
+        }
+        let mut anchors: Vec<(Vec<u8>, u32)> = anchor_index.into_iter().collect();
+        anchors.sort_unstable_by_key(|&(_, a)| a);
+        pairs.sort_unstable();
+        pairs.dedup();
+        // `pairs` sorted by anchor: anchor `a`'s keywords start where the first pair of `a`
+        // does.
+        let mut anchor_start = Vec::with_capacity(anchors.len() + 1);
+        let mut at = 0;
+        for a in 0..anchors.len() as u32 {
+            anchor_start.push(at as u32);
+            while pairs.get(at).is_some_and(|&(x, _)| x == a) {
+                at += 1;
+            }
+        }
+        anchor_start.push(at as u32);
+        let anchors: Vec<Vec<u8>> = anchors.into_iter().map(|(lit, _)| lit).collect();
+        let anchor_keywords: Box<[u32]> = pairs.iter().map(|&(_, k)| k).collect();
+        let automaton = if anchors.is_empty() {
+            None
+        } else {
+            let built = AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .build(&anchors);
+            match built {
+                Ok(automaton) => Some(automaton),
+                Err(e) => {
+                    Self::too_big(locale, tpath, &e.to_string(), diags);
+                    None
+                }
+            }
+        };
+        let set = Self::unanchored_set(&hirs, size_limit, locale, tpath, diags);
+        let unanchored = if set.is_some() {
+            unanchored.into()
+        } else {
+            Box::default()
+        };
+        LocaleKeywords {
+            anchors: automaton,
+            anchor_start: anchor_start.into(),
+            anchor_keywords,
+            set,
+            unanchored,
+            keywords: keywords.into(),
+        }
+    }
+
+    /// One multi-pattern regex for the keywords without anchors (`None`: there are none, or
+    /// together they are too big, which is reported).
+    fn unanchored_set(
+        hirs: &[Hir],
+        size_limit: usize,
+        locale: &str,
+        tpath: &DocPath,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<meta::Regex> {
+        if hirs.is_empty() {
+            return None;
+        }
+        // Each keyword is held to the size limit alone; the set, their union, to the sum of
+        // those limits. One limit for the whole set rejected every policy of about a thousand
+        // topics with two keywords each, and a lazy-DFA cache of one keyword's limit made the
+        // set fall back to the PikeVM: 5.7 ms to triage 64 bytes against 1,000 topics
+        // (benches/scale.rs).
+        let set_limit = size_limit.saturating_mul(hirs.len());
+        let config = meta::Config::new()
+            .match_kind(MatchKind::All)
+            .utf8_empty(true)
+            .which_captures(WhichCaptures::None)
+            .nfa_size_limit(Some(set_limit))
+            .hybrid_cache_capacity(set_limit)
+            // Extracting a prefilter's literals is quadratic in the number of keywords, and
+            // over a few thousand keywords the prefilter is given up anyway.
+            .auto_prefilter(hirs.len() <= PREFILTER_MAX_KEYWORDS);
+        match meta::Builder::new()
+            .configure(config)
+            .build_many_from_hir(hirs)
+        {
+            Ok(set) => Some(set),
+            Err(e) => {
+                let detail = match e.size_limit() {
+                    Some(limit) => format!("compile to more than {limit} bytes"),
+                    None => e.to_string().lines().last().unwrap_or("").to_owned(),
+                };
+                Self::too_big(locale, tpath, &detail, diags);
+                None
+            }
+        }
+    }
+
+    /// Reports that the keywords of `locale` could not be compiled together.
+    fn too_big(locale: &str, tpath: &DocPath, detail: &str, diags: &mut Vec<Diagnostic>) {
+        diags.push(Diagnostic::error(
+            "keywords-too-big",
+            tpath.clone(),
+            format!("the keywords of locale `{locale}` together {detail}"),
+            "simplify the keywords (prefer literal words to large classes such as `\\w{50}`), or raise the engine's regex size limit",
+        ));
+    }
+
     /// The evidence for each topic with a matching keyword, best first; `folded` is the text
     /// as matched.
     fn scores(&self, folded: &str, locale: Ix) -> Vec<Score> {
         let Some(lk) = self.locales.get(locale as usize) else {
             return Vec::new();
         };
+        // The keywords that may match, with the match of the literal ones.
+        let mut maybe: Vec<(u32, Option<(usize, usize)>)> = Vec::new();
+        if let Some(automaton) = &lk.anchors {
+            let count = automaton.patterns_len();
+            let mut seen = vec![0u64; count.div_ceil(64)];
+            let mut left = count;
+            for m in automaton.find_overlapping_iter(folded) {
+                let a = m.pattern().as_usize();
+                let Some(word) = seen.get_mut(a / 64) else {
+                    continue;
+                };
+                let bit = 1u64 << (a % 64);
+                if *word & bit != 0 {
+                    continue;
+                }
+                *word |= bit;
+                // The first occurrence of an anchor is its leftmost: they all have its length.
+                maybe.extend(
+                    lk.anchored(a)
+                        .iter()
+                        .map(|&k| (k, Some((m.start(), m.end())))),
+                );
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        if let Some(set) = &lk.set {
+            let mut which = PatternSet::new(set.pattern_len());
+            set.which_overlapping_matches(&Input::new(folded), &mut which);
+            maybe.extend(
+                which
+                    .iter()
+                    .filter_map(|p| lk.unanchored.get(p.as_usize()))
+                    .map(|&k| (k, None)),
+            );
+        }
+        maybe.sort_unstable_by_key(|&(k, _)| k);
+        maybe.dedup_by_key(|&mut (k, _)| k);
         let mut scores: Vec<Score> = Vec::new();
-        let Some(set) = &lk.set else {
-            return Vec::new();
-        };
-        let mut which = PatternSet::new(set.pattern_len());
-        set.which_overlapping_matches(&Input::new(folded), &mut which);
-        for k in which.iter().map(|p| p.as_usize()) {
+        for (k, anchor) in maybe {
+            let k = k as usize;
             let Some(keyword) = lk.keywords.get(k) else {
                 continue;
             };
-            let Some(m) = keyword.regex(self.size_limit).and_then(|r| r.find(folded)) else {
+            let found = match anchor {
+                Some(span) if keyword.literal => Some(span),
+                _ => keyword
+                    .regex(self.size_limit)
+                    .and_then(|r| r.find(folded))
+                    .map(|m| (m.start(), m.end())),
+            };
+            let Some((start, end)) = found else {
                 continue;
             };
-            let words = m
-                .as_str()
+            let words = folded
+                .get(start..end)
+                .unwrap_or("")
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .count();
             let hit = Hit {
                 keyword: k,
-                start: m.start(),
-                end: m.end(),
+                start,
+                end,
                 weight: weight_of(words.max(1)),
             };
             match scores.iter_mut().find(|s| s.topic == keyword.topic) {
@@ -772,11 +1227,130 @@ mod tests {
         assert_eq!(original_span(text, &map, 0, 4), (0, 6));
     }
 
+    /// `nfa_bound` is above the NFA the size limit is checked against, for simple patterns
+    /// of every shape it accepts, and gives up on the others.
+    #[test]
+    fn nfa_bound_is_an_upper_bound() {
+        let simple = [
+            r"\bfactura\b",
+            "(no puedo |quiero )?configurar (el |la |mi )?correo",
+            "a",
+            "(?i)contrase[nñ]a",
+            "[a-z]+ing|[0-9]*x?",
+            "((((a|b|c|d)?e)*f)+g)",
+            r"^\s?\w*$",
+            "señal|configuración|問題",
+            "(?s).+",
+            "(a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r|s|t|u|v|w|x|y|z)+",
+        ];
+        let mut bounded = 0;
+        for pattern in simple {
+            let ascii = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(pattern)
+                .ok();
+            let hir = ascii.or_else(|| regex_syntax::Parser::new().parse(pattern).ok());
+            let Some(hir) = hir else {
+                panic!("{pattern} does not parse");
+            };
+            let Some(bound) = nfa_bound(&hir) else {
+                continue;
+            };
+            // The limit `Triage::keyword` would otherwise check, set to the bound.
+            let nfa = thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .nfa_size_limit(Some(bound))
+                        .shrink(false)
+                        .which_captures(WhichCaptures::None),
+                )
+                .build_from_hir(&hir);
+            assert!(
+                nfa.is_ok(),
+                "{pattern}: the NFA is above the bound {bound}: {nfa:?}"
+            );
+            bounded += 1;
+        }
+        assert!(bounded >= 8, "only {bounded} patterns were bounded");
+        let plain = |p: &str| regex_syntax::Parser::new().parse(p).ok();
+        for complex in [r"\w+", "a{2,5}", "[à-ü]", r"\p{L}"] {
+            let hir = plain(complex);
+            assert!(hir.is_some_and(|h| nfa_bound(&h).is_none()), "{complex}");
+        }
+        let hir = plain(r"\bfactura\b");
+        assert!(hir.is_some_and(|h| nfa_bound(&h).is_some()));
+    }
+
+    /// The literals every match of a keyword contains, from which its anchors are chosen.
+    #[test]
+    fn required_literals_of_keyword_shapes() {
+        let required_of = |p: &str| {
+            let hir = regex_syntax::Parser::new().parse(p).unwrap();
+            let mut sets = Vec::new();
+            required(&hir, &mut sets);
+            sets.into_iter()
+                .map(|set| {
+                    set.into_iter()
+                        .map(|l| String::from_utf8(l).unwrap())
+                        .collect()
+                })
+                .collect::<Vec<Vec<String>>>()
+        };
+        assert_eq!(required_of(r"\bfactura\b"), [["factura"]]);
+        assert_eq!(required_of("[Cc]olor"), [["Color", "color"]]);
+        assert_eq!(required_of("(factura|recibo)s?"), [["factura", "recibo"]]);
+        assert_eq!(required_of("colou?r"), [["colo"], ["r"]]);
+        assert_eq!(
+            required_of("(no puedo |quiero )?pagar (la )?factura"),
+            [["pagar "], ["factura"]]
+        );
+        assert!(required_of(r"\d{3}").is_empty());
+        assert!(required_of(r"[a-z]+").is_empty());
+        assert!(
+            required_of("a|[0-9]+").is_empty(),
+            "every branch must have one"
+        );
+    }
+
+    /// A keyword is anchored on the literal the fewest other keywords share: the topic's
+    /// noun, not a verb many topics use.
+    #[test]
+    fn anchors_are_the_least_shared_required_literals() {
+        let mut diags = Vec::new();
+        let pending: Vec<Pending> = [
+            "(no puedo )?configurar (el )?correo",
+            "(no puedo )?configurar (el )?dns",
+            "(no puedo )?configurar (la )?web",
+            r"\bcorreo\b",
+        ]
+        .iter()
+        .filter_map(|p| Triage::keyword(0, p, 1 << 20, DocPath::root, &mut diags))
+        .collect();
+        assert!(diags.is_empty(), "{diags:?}");
+        let chosen = choose_anchors(&pending);
+        let anchor = |k: usize| {
+            let set = chosen[k].and_then(|i| pending[k].options.get(i)).unwrap();
+            set.iter()
+                .map(|l| String::from_utf8(l.clone()).unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(anchor(0), ["correo"]);
+        assert_eq!(anchor(1), ["dns"]);
+        assert_eq!(anchor(2), ["web"]);
+        assert_eq!(anchor(3), ["correo"]);
+    }
+
     #[test]
     fn patterns_fold_literals_only() {
-        let f = |p: &str| match fold_pattern(p) {
-            FoldedPattern::Folded(f) => f,
-            other => panic!("{p}: {other:?}"),
+        let fold = |p: &str| {
+            let parsed = ast::parse::Parser::new().parse(p).map_err(|_| None)?;
+            fold_ast(p, &parsed).map_err(Some)
+        };
+        let f = |p: &str| match fold(p) {
+            Ok(f) => f.unwrap_or_else(|| p.to_owned()),
+            Err(e) => panic!("{p}: {e:?}"),
         };
         assert_eq!(f("configuración"), "configuracion");
         assert_eq!(f("contrase[nñ]a"), "contrase[nn]a");
@@ -786,7 +1360,8 @@ mod tests {
         assert_eq!(f("Outlook|[A-Z]+"), "outlook|[a-z]+");
         assert_eq!(f("SEÑAL"), "senal");
         assert_eq!(f("한+"), "(?:\u{1112}\u{1161}\u{11ab})+");
-        assert_eq!(fold_pattern("[한]"), FoldedPattern::Unfoldable('한'));
-        assert_eq!(fold_pattern("(unclosed"), FoldedPattern::Invalid);
+        assert_eq!(fold("[한]"), Err(Some('한')));
+        assert_eq!(fold("(unclosed"), Err(None));
+        assert_eq!(fold("plain words"), Ok(None));
     }
 }

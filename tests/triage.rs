@@ -361,3 +361,70 @@ fn engine() -> &'static Engine {
     static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
     ENGINE.get_or_init(|| Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap())
 }
+
+/// Words the keywords and texts of `r1_4_triage_finds_what_each_keyword_finds_alone` are
+/// made of: some share prefixes (`pago`, `pagos`), some are inside others (`web`, `webmail`).
+const VOCABULARY: [&str; 10] = [
+    "factura", "pago", "pagos", "web", "webmail", "correo", "no", "dns", "error", "404",
+];
+
+/// A keyword of one of the shapes policies use, over [`VOCABULARY`]: a literal, a whole
+/// word, alternatives, an optional part, a small class, a counted class, a repetition. None
+/// can match empty text.
+fn keyword() -> impl Strategy<Value = String> {
+    let word = || prop::sample::select(VOCABULARY.to_vec());
+    prop_oneof![
+        word().prop_map(str::to_owned),
+        word().prop_map(|w| format!(r"\b{w}\b")),
+        (word(), word()).prop_map(|(a, b)| format!("({a}|{b})s?")),
+        (word(), word()).prop_map(|(a, b)| format!("(no |quiero )?{a} (el |mi )?{b}")),
+        word().prop_map(|w| format!("[{}x]{}", &w[..1], &w[1..])),
+        Just(r"\d{3}".to_owned()),
+        Just(r"[a-z]+mail".to_owned()),
+        (word(), word()).prop_map(|(a, b)| format!(r"{a}\W+{b}")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// R1.4: triage finds a keyword exactly where the keyword's own regex finds it in the
+    /// folded text — the literal anchors that select which keywords to run never lose a
+    /// match, and report the same span (the leftmost-first match).
+    #[test]
+    fn r1_4_triage_finds_what_each_keyword_finds_alone(
+        keywords in prop::collection::vec(prop::collection::vec(keyword(), 1..4), 1..5),
+        words in prop::collection::vec(
+            prop::sample::select([VOCABULARY.to_vec(), vec!["el", "mi", "quiero", "xactura", "gmail", "s", ",", "!"]].concat()),
+            0..14,
+        ),
+    ) {
+        let text = words.join(" ");
+        let mut doc = example();
+        for (_, t) in &mut doc.topics.0 {
+            t.keywords = IdMap::default();
+        }
+        let topics: Vec<String> = doc.topics.0.iter().map(|(id, _)| id.clone()).take(keywords.len()).collect();
+        for ((_, t), ks) in doc.topics.0.iter_mut().zip(&keywords) {
+            t.keywords = [("es", ks.clone())].into_iter().collect::<IdMap<_>>();
+        }
+        let engine = Engine::compile(&doc).unwrap();
+        let mut expected = Vec::new();
+        for (topic, ks) in topics.iter().zip(&keywords) {
+            for k in ks {
+                if let Some(m) = regex::Regex::new(k).unwrap().find(&text) {
+                    expected.push((topic.clone(), k.clone(), m.start(), m.end()));
+                }
+            }
+        }
+        let mut found: Vec<_> = engine
+            .triage(&text, "es")
+            .candidates
+            .iter()
+            .flat_map(|c| c.matches.iter().map(|m| (c.topic.clone(), m.pattern.clone(), m.start, m.end)))
+            .collect();
+        expected.sort();
+        found.sort();
+        prop_assert_eq!(found, expected, "text {:?}", text);
+    }
+}
