@@ -46,15 +46,23 @@ impl Builtin {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A part of a template, as a byte range of its source (so that the text is kept once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Part {
-    Literal(Box<str>),
+    /// Literal text: `source[start..end]`. A doubled brace `{{` is the range of its first
+    /// brace, so literal text around it is split into parts.
+    Literal(u32, u32),
     Builtin(Builtin),
-    /// A host-supplied value, by name.
-    Value(Box<str>),
+    /// A host-supplied value, by name: `source[start..end]`.
+    Value(u32, u32),
 }
 
 /// A parsed message text.
+///
+/// The source is kept once; the parts are ranges of it. A text with no placeholder and no
+/// doubled brace has no parts at all: it renders as its source. (Texts are most of a
+/// compiled policy: keeping each one twice, as the source and as literal parts, cost a
+/// fifth of the engine's memory, `benches/memory.rs`.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Template {
     source: Box<str>,
@@ -64,10 +72,22 @@ pub(crate) struct Template {
 /// Why a text could not be parsed as a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TemplateError {
-    Unclosed { at: usize },
-    StrayClose { at: usize },
-    BadName { name: String },
-    Unknown { name: String },
+    Unclosed {
+        at: usize,
+    },
+    StrayClose {
+        at: usize,
+    },
+    BadName {
+        name: String,
+    },
+    Unknown {
+        name: String,
+    },
+    /// Longer than the 4 GiB a part can address.
+    TooLong {
+        len: usize,
+    },
 }
 
 impl TemplateError {
@@ -93,6 +113,10 @@ impl TemplateError {
                     Builtin::ALL.map(|b| format!("`{{{}}}`", b.name())).join(", ")
                 ),
             ),
+            TemplateError::TooLong { len } => (
+                format!("the text is {len} bytes long, more than a message can be (4 GiB)"),
+                "shorten it: a message is read to a customer".to_owned(),
+            ),
         }
     }
 }
@@ -101,18 +125,27 @@ impl Template {
     /// Parses `text`; `{{` and `}}` are literal braces. `host` lists the placeholder names the
     /// host supplies.
     pub(crate) fn parse(text: &str, host: &[Box<str>]) -> Result<Template, TemplateError> {
+        if u32::try_from(text.len()).is_err() {
+            // Not reachable through a policy document (the parsers refuse such a string
+            // first); a part could not address it.
+            return Err(TemplateError::TooLong { len: text.len() });
+        }
         let mut parts = Vec::new();
-        let mut literal = String::new();
+        // The literal text since the last part: `from..at`.
+        let mut from = 0;
         let mut chars = text.char_indices().peekable();
+        let literal = |parts: &mut Vec<Part>, start: usize, end: usize| {
+            if start < end {
+                parts.push(Part::Literal(start as u32, end as u32));
+            }
+        };
         while let Some((i, c)) = chars.next() {
             match c {
-                '{' if chars.peek().map(|&(_, c)| c) == Some('{') => {
+                '{' | '}' if chars.peek().map(|&(_, d)| d) == Some(c) => {
+                    // The literal up to and including the first brace; the second is skipped.
                     chars.next();
-                    literal.push('{');
-                }
-                '}' if chars.peek().map(|&(_, c)| c) == Some('}') => {
-                    chars.next();
-                    literal.push('}');
+                    literal(&mut parts, from, i + 1);
+                    from = i + 2;
                 }
                 '}' => return Err(TemplateError::StrayClose { at: i }),
                 '{' => {
@@ -133,30 +166,39 @@ impl Template {
                     let part = if let Some(b) = Builtin::from_name(name) {
                         Part::Builtin(b)
                     } else if host.iter().any(|h| &**h == name) {
-                        Part::Value(name.into())
+                        Part::Value((i + 1) as u32, (i + 1 + end) as u32)
                     } else {
                         return Err(TemplateError::Unknown {
                             name: name.to_owned(),
                         });
                     };
-                    if !literal.is_empty() {
-                        parts.push(Part::Literal(std::mem::take(&mut literal).into()));
-                    }
+                    literal(&mut parts, from, i);
                     parts.push(part);
                     for _ in 0..=name.len() {
                         chars.next();
                     }
+                    from = i + 2 + end;
                 }
-                c => literal.push(c),
+                _ => {}
             }
         }
-        if !literal.is_empty() {
-            parts.push(Part::Literal(literal.into()));
+        if parts.is_empty() {
+            // Plain text: it renders as its source.
+            return Ok(Template {
+                source: text.into(),
+                parts: Box::new([]),
+            });
         }
+        literal(&mut parts, from, text.len());
         Ok(Template {
             source: text.into(),
             parts: parts.into(),
         })
+    }
+
+    /// The text of `start..end` of the source.
+    fn slice(&self, start: u32, end: u32) -> &str {
+        self.source.get(start as usize..end as usize).unwrap_or("")
     }
 
     /// The empty text.
@@ -188,17 +230,21 @@ impl Template {
         builtin: &dyn Fn(Builtin, &mut String),
         values: &dyn Values,
     ) -> Result<(), MissingValue> {
+        if self.parts.is_empty() {
+            out.push_str(&self.source);
+            return Ok(());
+        }
         let mut missing = None;
         for part in self.parts.iter() {
-            match part {
-                Part::Literal(s) => out.push_str(s),
-                Part::Builtin(b) => builtin(*b, out),
-                Part::Value(name) => match values.value(name) {
+            match *part {
+                Part::Literal(start, end) => out.push_str(self.slice(start, end)),
+                Part::Builtin(b) => builtin(b, out),
+                Part::Value(start, end) => match values.value(self.slice(start, end)) {
                     Some(v) => out.push_str(v),
                     None => {
                         if missing.is_none() {
                             missing = Some(MissingValue {
-                                placeholder: name.to_string(),
+                                placeholder: self.slice(start, end).to_owned(),
                             });
                         }
                     }
@@ -283,23 +329,44 @@ mod tests {
         assert_eq!(
             parts,
             vec![
-                Part::Literal("Hola ".into()),
-                Part::Value("name".into()),
-                Part::Literal(", vea ".into()),
+                Part::Literal(0, 5),
+                Part::Value(6, 10),
+                Part::Literal(11, 17),
                 Part::Builtin(Builtin::Where),
-                Part::Literal(".".into()),
+                Part::Literal(24, 25),
             ]
         );
     }
 
     #[test]
     fn doubled_braces_are_literal() {
-        let t = parse("a {{b}} c").ok();
+        for (text, rendered) in [
+            ("a {{b}} c", "a {b} c"),
+            ("{{", "{"),
+            ("}}{{}}", "}{}"),
+            ("{{{where}}}", "{W}"),
+            ("x{{{{y", "x{{y"),
+            ("ñ{{é}}", "ñ{é}"),
+        ] {
+            let mut out = String::new();
+            let t = parse(text).ok();
+            if let Some(t) = &t {
+                let _ = t.render(&mut out, &|_, out| out.push('W'), &NoValues);
+            }
+            assert_eq!(out, rendered, "{text}");
+        }
+    }
+
+    /// A text without placeholders or doubled braces is kept once, with no parts.
+    #[test]
+    fn plain_text_has_no_parts() {
+        let t = parse("Sin marcadores: ñandú.").ok();
+        assert_eq!(t.as_ref().map(|t| t.parts.len()), Some(0));
         let mut out = String::new();
-        if let Some(t) = t {
+        if let Some(t) = &t {
             let _ = t.render(&mut out, &|_, _| {}, &NoValues);
         }
-        assert_eq!(out, "a {b} c");
+        assert_eq!(out, "Sin marcadores: ñandú.");
     }
 
     #[test]
