@@ -2,6 +2,7 @@
 //!
 //! - `triage_1000/{bytes}`: `Engine::triage` of a customer text of 64 B and 0.5, 1, 2 and
 //!   4 KB against the 1,000-topic policy (target: 2 KB ≤ 50 µs; linear in length).
+//! - `triage_10000/2048`: the same 2 KB against the 10,000-topic policy (40,000 keywords).
 //! - `decide_via_triage/{short,2048}`: `decide` on a contact with text and no topic, which
 //!   triages then decides (1,000-topic policy).
 //! - `decide_pinned/{new,same}`: `decide_pinned` with `MemoryPinStore`, for a customer seen
@@ -45,6 +46,21 @@ fn triage(c: &mut Criterion) {
             b.iter(|| engine.triage(black_box(text), "es"));
         });
     }
+    group.finish();
+
+    let big = Engine::compile(&generate::policy(10_000)).unwrap();
+    let mut group = c.benchmark_group("triage_10000");
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    let text = generate::customer_text(4_170, 2048, "es", 3);
+    assert_eq!(
+        big.triage(&text, "es").topic,
+        generate::topic_id(4_170, 10_000)
+    );
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_with_input(BenchmarkId::from_parameter(2048), &text, |b, text| {
+        b.iter(|| big.triage(black_box(text), "es"));
+    });
     group.finish();
 
     let mut group = c.benchmark_group("decide_via_triage");

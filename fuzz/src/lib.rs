@@ -84,6 +84,47 @@ pub fn example() -> &'static Engine {
     )
 }
 
+/// A keyword of the example policy, already folded as written, with its own regex: what
+/// triage must find.
+pub struct ExampleKeyword {
+    topic: String,
+    locale: String,
+    pattern: String,
+    regex: regex::Regex,
+}
+
+/// The example policy's keywords that are written folded (lowercase, no accents), so that
+/// they can be run alone on the folded text without folding the pattern.
+pub fn example_keywords() -> &'static [ExampleKeyword] {
+    static KEYWORDS: OnceLock<Vec<ExampleKeyword>> = OnceLock::new();
+    KEYWORDS.get_or_init(|| {
+        let Ok(doc) = unified_message::document::PolicyDocument::from_toml_str(
+            unified_message::EXAMPLE_POLICY,
+        ) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (topic, t) in doc.topics.iter() {
+            for (locale, patterns) in t.keywords.iter() {
+                for pattern in patterns {
+                    let plain = pattern
+                        .chars()
+                        .all(|c| c.is_ascii() && !c.is_ascii_uppercase());
+                    if let (true, Ok(regex)) = (plain, regex::Regex::new(pattern)) {
+                        out.push(ExampleKeyword {
+                            topic: topic.to_owned(),
+                            locale: locale.to_owned(),
+                            pattern: pattern.clone(),
+                            regex,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    })
+}
+
 /// `decide` on an arbitrary contact (JSON) against the example policy, for every responder.
 pub fn decide_contact(data: &[u8]) {
     let Ok(contact) = serde_json::from_slice::<Contact>(data) else {
@@ -298,4 +339,25 @@ pub fn triage_text(data: &[u8]) {
     let decision = engine.decide(&contact, &Responder::system("self-diagnosis"));
     assert_eq!(decision.topic(), result.topic);
     assert_eq!(decision.flags().fallback_topic, result.is_fallback());
+    // In the locale triage used (the decision's), every keyword the anchors select agrees
+    // with the keyword run alone on the folded text.
+    let folded = unified_message::fold_text(&text);
+    let mut found: Vec<(&str, &str)> = result
+        .candidates
+        .iter()
+        .flat_map(|c| {
+            c.matches
+                .iter()
+                .map(|m| (c.topic.as_str(), m.pattern.as_str()))
+        })
+        .collect();
+    let mut expected: Vec<(&str, &str)> = example_keywords()
+        .iter()
+        .filter(|k| k.locale == decision.locale() && k.regex.is_match(&folded))
+        .map(|k| (k.topic.as_str(), k.pattern.as_str()))
+        .collect();
+    found.retain(|(_, p)| example_keywords().iter().any(|k| k.pattern == *p));
+    found.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(found, expected, "keywords of {folded:?}");
 }
