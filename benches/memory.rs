@@ -2,7 +2,9 @@
 //! the heap bytes that stay allocated once each generated policy is compiled, per topic,
 //! with and without triage keywords. Target: ≤ 4 KB per topic for 10,000 topics.
 //!
-//! `cargo bench --bench memory` prints one line per policy and whether the target is met.
+//! `cargo bench --bench memory` prints one line per policy and whether the target is met,
+//! then what triage adds once every keyword has been run: a keyword's NFA is built the first
+//! time one of its anchors occurs in a text (`memory/warmed`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -49,4 +51,20 @@ fn main() {
             println!("memory/compiled/10000: target ≤ 4096 B/topic {verdict}");
         }
     }
+    // Every keyword of the 10,000-topic policy run at least once: a text about each topic in
+    // each locale (its phrase matches both of the topic's keywords).
+    let n = 10_000;
+    let engine = Engine::compile(&generate::policy(n)).unwrap();
+    let before = dhat::HeapStats::get().curr_bytes;
+    for topic in 1..n {
+        for locale in generate::LOCALES {
+            let text = generate::customer_text(topic, 64, locale, 7);
+            std::hint::black_box(engine.triage(&text, locale));
+        }
+    }
+    let grown = dhat::HeapStats::get().curr_bytes - before;
+    println!(
+        "memory/warmed/{n:<7} {grown:>11} B  {:>6} B/topic more once every keyword has been run",
+        grown / n
+    );
 }

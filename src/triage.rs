@@ -5,12 +5,12 @@
 //! `(no puedo )?configurar (el )?correo`, chosen as the literal the fewest other keywords
 //! share); one Aho-Corasick automaton per locale finds every anchor in one pass over the text,
 //! in time linear in its length whatever the number of keywords. Only the keywords whose
-//! anchors occur are then run, each alone (one linear search, compiled on first use), to
-//! confirm them and report where they matched; a keyword that is its anchor needs no run at
-//! all. The rare keywords without a literal to anchor them (`\d{5}`) are scanned together by
-//! one multi-pattern regex. A single regex set over all keywords, the first design, took
-//! 1.5 s and 6 KB of memory per topic to compile a 10,000-topic policy (`benches/compile.rs`,
-//! `benches/memory.rs`).
+//! anchors occur are then run, each alone and only over short windows around its anchors (its
+//! NFA, built on first use), to confirm them and report where they matched; a keyword that is
+//! its anchor needs no run at all. The rare keywords without a literal to anchor them
+//! (`\d{5}`) are scanned together by one multi-pattern regex. A single regex set over all
+//! keywords, the first design, took 1.5 s and 6 KB of memory per topic to compile a
+//! 10,000-topic policy (`benches/compile.rs`, `benches/memory.rs`).
 //!
 //! Case and accents never matter. The customer's text is *folded* — canonical decomposition
 //! (NFD, with the `unicode-normalization` crate), combining marks dropped, lowercased — so
@@ -23,7 +23,8 @@
 
 use aho_corasick::AhoCorasick;
 use regex_automata::meta;
-use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::nfa::thompson::pikevm::PikeVM;
+use regex_automata::nfa::thompson::{self, NFA, WhichCaptures};
 use regex_automata::{Input, MatchKind, PatternSet};
 use std::fmt;
 use std::sync::OnceLock;
@@ -416,11 +417,14 @@ struct Keyword {
     folded: Option<Box<str>>,
     /// The pattern is one literal, its anchor: where the anchor first occurs is its match.
     literal: bool,
-    /// The folded pattern alone, to find its first match once its anchor occurs (or the set
-    /// of the keywords without an anchor says it matches); compiled on the first such text
-    /// (`None`: it does not compile alone, which cannot happen once the compiler accepted it
-    /// under the same limit).
-    regex: OnceLock<Option<regex::Regex>>,
+    /// The longest text the pattern can match, in bytes (`None`: no bound, as in `\w+`).
+    max_len: Option<u32>,
+    /// The folded pattern's Thompson NFA, built the first time the keyword may match a text,
+    /// to confirm and locate its match (`None`: it does not build, which cannot happen once
+    /// the compiler accepted the keyword under the same limit). An NFA takes one or two KB; a
+    /// whole `regex::Regex` per keyword, with its lazy DFA's cache, took 15 to 50 KB, which an
+    /// engine that had seen every keyword of a 10,000-topic policy would have held for good.
+    nfa: OnceLock<Option<NFA>>,
 }
 
 impl Keyword {
@@ -428,16 +432,18 @@ impl Keyword {
         self.folded.as_deref().unwrap_or(&self.source)
     }
 
-    fn regex(&self, size_limit: usize) -> Option<&regex::Regex> {
-        self.regex
-            .get_or_init(|| {
-                regex::RegexBuilder::new(self.folded())
-                    .size_limit(size_limit)
-                    .dfa_size_limit(size_limit)
-                    .build()
-                    .ok()
-            })
-            .as_ref()
+    fn pikevm(&self, size_limit: usize) -> Option<PikeVM> {
+        let nfa = self.nfa.get_or_init(|| {
+            thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .nfa_size_limit(Some(size_limit))
+                        .which_captures(WhichCaptures::Implicit),
+                )
+                .build(self.folded())
+                .ok()
+        });
+        PikeVM::new_from_nfa(nfa.clone()?).ok()
     }
 }
 
@@ -714,7 +720,11 @@ impl Triage {
                 folded: folded.ok().flatten().map(Into::into),
                 source: pattern.into(),
                 literal,
-                regex: OnceLock::new(),
+                max_len: hir
+                    .properties()
+                    .maximum_len()
+                    .and_then(|n| u32::try_from(n).ok()),
+                nfa: OnceLock::new(),
             },
             hir,
             options,
@@ -852,6 +862,60 @@ impl Triage {
         ));
     }
 
+    /// The first match of keyword `k` in `folded` — the one its regex alone would find — given
+    /// the occurrence of its anchors that ends first (`None`: it has no anchors).
+    ///
+    /// Every match of a keyword of at most `L` bytes that contains an anchor occurrence `o`
+    /// lies within `o.end - L .. o.start + L`, its *window*. Merged where they overlap, the
+    /// windows of the keyword's anchor occurrences, in text order, hold every match, and each
+    /// match lies whole in one merged window: the first merged window where the keyword's NFA
+    /// finds a match holds its first match. So the keyword is run over a few short stretches
+    /// around its anchors instead of the whole text, and no more than once over any byte.
+    fn locate(
+        &self,
+        lk: &LocaleKeywords,
+        k: usize,
+        folded: &str,
+        first: Option<(usize, usize)>,
+    ) -> Option<(usize, usize)> {
+        let keyword = lk.keywords.get(k)?;
+        let vm = keyword.pikevm(self.size_limit)?;
+        let mut cache = vm.create_cache();
+        let mut find = |from: usize, to: usize| {
+            let input = Input::new(folded).range(from..to);
+            vm.find(&mut cache, input).map(|m| (m.start(), m.end()))
+        };
+        let n = folded.len();
+        let (Some(first), Some(max), Some(automaton)) = (first, keyword.max_len, &lk.anchors)
+        else {
+            return find(0, n);
+        };
+        let max = max as usize;
+        let window = |(start, end): (usize, usize)| (end.saturating_sub(max), (start + max).min(n));
+        let mut current = window(first);
+        let k = k as u32;
+        let rest = aho_corasick::Input::new(folded).range(first.0..n);
+        for m in automaton.find_overlapping_iter(rest) {
+            if lk
+                .anchored(m.pattern().as_usize())
+                .binary_search(&k)
+                .is_err()
+            {
+                continue;
+            }
+            let (lo, hi) = window((m.start(), m.end()));
+            if lo <= current.1 {
+                current.1 = current.1.max(hi);
+                continue;
+            }
+            if let Some(found) = find(current.0, current.1) {
+                return Some(found);
+            }
+            current = (lo, hi);
+        }
+        find(current.0, current.1)
+    }
+
     /// The evidence for each topic with a matching keyword, best first; `folded` is the text
     /// as matched.
     fn scores(&self, folded: &str, locale: Ix) -> Vec<Score> {
@@ -896,7 +960,8 @@ impl Triage {
                     .map(|&k| (k, None)),
             );
         }
-        maybe.sort_unstable_by_key(|&(k, _)| k);
+        // Stable: a keyword keeps the occurrence of its anchors that ends first.
+        maybe.sort_by_key(|&(k, _)| k);
         maybe.dedup_by_key(|&mut (k, _)| k);
         let mut scores: Vec<Score> = Vec::new();
         for (k, anchor) in maybe {
@@ -905,11 +970,8 @@ impl Triage {
                 continue;
             };
             let found = match anchor {
-                Some(span) if keyword.literal => Some(span),
-                _ => keyword
-                    .regex(self.size_limit)
-                    .and_then(|r| r.find(folded))
-                    .map(|m| (m.start(), m.end())),
+                Some(first) if keyword.literal => Some(first),
+                _ => self.locate(lk, k, folded, anchor),
             };
             let Some((start, end)) = found else {
                 continue;

@@ -396,7 +396,7 @@ proptest! {
         keywords in prop::collection::vec(prop::collection::vec(keyword(), 1..4), 1..5),
         words in prop::collection::vec(
             prop::sample::select([VOCABULARY.to_vec(), vec!["el", "mi", "quiero", "xactura", "gmail", "s", ",", "!"]].concat()),
-            0..14,
+            0..40,
         ),
     ) {
         let text = words.join(" ");
