@@ -121,6 +121,13 @@ impl TemplateError {
     }
 }
 
+/// The number of characters of `text` before byte `byte`: where an error is, as the
+/// message says it ("at character N", counted from 1 by `describe`).
+fn char_at(text: &str, byte: usize) -> usize {
+    text.get(..byte)
+        .map_or(byte, |before| before.chars().count())
+}
+
 impl Template {
     /// Parses `text`; `{{` and `}}` are literal braces. `host` lists the placeholder names the
     /// host supplies.
@@ -147,11 +154,17 @@ impl Template {
                     literal(&mut parts, from, i + 1);
                     from = i + 2;
                 }
-                '}' => return Err(TemplateError::StrayClose { at: i }),
+                '}' => {
+                    return Err(TemplateError::StrayClose {
+                        at: char_at(text, i),
+                    });
+                }
                 '{' => {
                     let rest = text.get(i + 1..).unwrap_or("");
                     let Some(end) = rest.find('}') else {
-                        return Err(TemplateError::Unclosed { at: i });
+                        return Err(TemplateError::Unclosed {
+                            at: char_at(text, i),
+                        });
                     };
                     let name = rest.get(..end).unwrap_or("");
                     let valid = !name.is_empty()
@@ -373,6 +386,9 @@ mod tests {
     fn errors_say_what_is_wrong() {
         assert_eq!(parse("a {b"), Err(TemplateError::Unclosed { at: 2 }));
         assert_eq!(parse("a } b"), Err(TemplateError::StrayClose { at: 2 }));
+        // Characters, not bytes: `ñ` and `é` take two bytes each.
+        assert_eq!(parse("ñé {b"), Err(TemplateError::Unclosed { at: 3 }));
+        assert_eq!(parse("ñé } b"), Err(TemplateError::StrayClose { at: 3 }));
         assert!(matches!(
             parse("{Bad Name}"),
             Err(TemplateError::BadName { .. })
