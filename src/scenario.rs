@@ -197,9 +197,10 @@ impl Expectation {
 
 /// Flags a scenario expects set or clear; `None` is not checked.
 ///
-/// `unknown_responder` and (for a contact that names a topic) `fallback_topic` are expected
-/// clear unless said otherwise, so that a misspelt role or topic fails the scenario instead of
-/// silently testing the fallback.
+/// `unknown_responder`, and `fallback_topic` and `locale_fallback` for a contact that names a
+/// topic or a locale, are expected clear unless said otherwise, so that a misspelt role, topic
+/// or locale fails the scenario instead of silently testing the fallback. (A channel or a fact
+/// the policy does not know fails it too.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -486,9 +487,51 @@ fn compare_flag(out: &mut Vec<Mismatch>, field: &str, expected: Option<bool>, ac
     }
 }
 
-fn mismatches(scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
+/// What the scenario's contact names that the policy does not know: a channel it neither
+/// declares nor has as a standard one, a fact no rule reads. Either would silently test
+/// something else (a rule that never fires, the default `where`), as a misspelt topic would.
+fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) {
+    let contact = &scenario.contact;
+    if engine.channel_ix(&contact.channel) == crate::engine::NONE {
+        out.push(Mismatch {
+            field: "contact.channel".to_owned(),
+            expected: format!(
+                "a channel of the policy ({})",
+                engine
+                    .channels
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            actual: format!("`{}`", contact.channel),
+        });
+    }
+    for key in contact.facts.keys() {
+        if !engine.fact_keys.iter().any(|k| **k == **key) {
+            let known = if engine.fact_keys.is_empty() {
+                "none".to_owned()
+            } else {
+                engine
+                    .fact_keys
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            out.push(Mismatch {
+                field: format!("contact.facts.{key}"),
+                expected: format!("a fact the policy's rules read ({known})"),
+                actual: format!("`{key}`"),
+            });
+        }
+    }
+}
+
+fn mismatches(engine: &Engine, scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
     let e = &scenario.expect;
     let mut out = Vec::new();
+    unknown_names(engine, scenario, &mut out);
     if let Some(o) = e.outcome {
         if o != d.outcome {
             out.push(Mismatch {
@@ -560,10 +603,14 @@ fn mismatches(scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
         .fallback_topic
         .or(scenario.contact.topic.as_ref().map(|_| false));
     compare_flag(&mut out, "fallback_topic", fallback, f.fallback_topic);
+    // Likewise a misspelt locale must not silently test the default locale.
+    let locale_fallback = ef
+        .locale_fallback
+        .or(scenario.contact.locale.as_ref().map(|_| false));
     compare_flag(
         &mut out,
         "locale_fallback",
-        ef.locale_fallback,
+        locale_fallback,
         f.locale_fallback,
     );
     compare_flag(
@@ -616,7 +663,7 @@ impl Engine {
             .map(|s| {
                 let explanation = self.explain(&s.contact, &s.responder);
                 let decision = explanation.decision.to_record();
-                let mismatches = mismatches(s, &decision);
+                let mismatches = mismatches(self, s, &decision);
                 let passed = mismatches.is_empty();
                 ScenarioResult {
                     name: s.name.clone(),

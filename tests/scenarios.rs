@@ -84,6 +84,52 @@ fn misspelt_ids_fail_the_scenario() {
     assert_eq!(topic.mismatches[0].field, "flags.fallback_topic");
 }
 
+/// A misspelt locale, channel or fact fails the scenario instead of silently testing the
+/// default locale, the default `where` or a rule that never fires; the same names spelt
+/// right pass.
+#[test]
+fn misspelt_locale_channel_and_fact_fail_the_scenario() {
+    let scenario = |contact: &str| {
+        format!(
+            "[[scenario]]\nname = \"x\"\ncontact = {{ {contact} }}\nresponder = {{ system = \"self-diagnosis\" }}\nexpect = {{ outcome = \"answer\" }}\n"
+        )
+    };
+    let fields = |contact: &str| -> Vec<(String, String)> {
+        let report = run(&scenario(contact));
+        report.results[0]
+            .mismatches
+            .iter()
+            .map(|m| (m.field.clone(), m.actual.clone()))
+            .collect()
+    };
+    let ok = r#"channel = "sms", topic = "email.setup", locale = "en", facts = { accessibility = "false" }"#;
+    assert_eq!(fields(ok), []);
+    assert_eq!(
+        fields(r#"channel = "web", topic = "email.setup", locale = "eng""#),
+        [("flags.locale_fallback".to_owned(), "true".to_owned())]
+    );
+    assert_eq!(
+        fields(r#"channel = "smss", topic = "email.setup""#),
+        [("contact.channel".to_owned(), "`smss`".to_owned())]
+    );
+    let report = run(&scenario(
+        r#"channel = "web", topic = "email.setup", facts = { outgae = "email" }"#,
+    ));
+    let m = &report.results[0].mismatches;
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].field, "contact.facts.outgae");
+    assert!(m[0].expected.contains("`outage`"), "{}", m[0].expected);
+    // A scenario may still expect the fallback on purpose.
+    let on_purpose = run(r#"
+[[scenario]]
+name = "French falls back to Spanish"
+contact = { channel = "web", topic = "email.setup", locale = "fr" }
+responder = { system = "self-diagnosis" }
+expect = { outcome = "answer", locale = "es", flags = { locale_fallback = true } }
+"#);
+    assert!(on_purpose.is_success(), "{on_purpose}");
+}
+
 /// Version, rule (expected present, absent in fact) and flags are compared too.
 #[test]
 fn version_rule_and_flags_are_compared() {
