@@ -305,6 +305,17 @@ pub fn diff(old: &Engine, new: &Engine) -> PolicyDiff {
     topics(old, new, &mut out);
     messages(old, new, &mut out);
     decisions(old, new, &mut out);
+    if !out.is_empty() && old.revision() == new.revision() {
+        out.diagnostics.push(Diagnostic::error(
+            "revision-unchanged",
+            DocPath::root().key("policy").key("revision"),
+            format!(
+                "both policies are revision `{}`, but what customers hear differs: decisions and pins name the revision, so records of the two could not be told apart",
+                new.revision()
+            ),
+            "give the new policy its own `revision`, e.g. the date of the change",
+        ));
+    }
     out
 }
 

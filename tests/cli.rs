@@ -497,13 +497,23 @@ fn diff_exit_codes_and_formats() {
     );
     assert_eq!(json["messages"][0]["id"], "backup-guide");
 
-    // Billing agents may now grant every refund: decisions change, no error.
+    // Billing agents may now grant every refund: decisions change, no error once the
+    // revision says so.
+    let granted_policy = unified_message::EXAMPLE_POLICY.replace(
+        r#"authority = { "billing.invoice" = "own", "general" = "own" }"#,
+        r#"authority = { "billing.*" = "own", "general" = "own" }"#,
+    );
+    let same_revision = scratch("same-revision.toml", &granted_policy);
+    let o = run(&["diff", &example(), same_revision.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("error[revision-unchanged]: policy.revision"),
+        "{}",
+        stdout(&o)
+    );
     let granted = scratch(
         "granted.toml",
-        &unified_message::EXAMPLE_POLICY.replace(
-            r#"authority = { "billing.invoice" = "own", "general" = "own" }"#,
-            r#"authority = { "billing.*" = "own", "general" = "own" }"#,
-        ),
+        &granted_policy.replace(r#"revision = "2026-11-27""#, r#"revision = "2026-11-28""#),
     );
     let o = run(&["diff", &example(), granted.to_str().unwrap()]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));

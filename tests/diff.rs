@@ -15,12 +15,23 @@ fn example() -> Engine {
     Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()
 }
 
+/// The example policy with `from` replaced by `to`, as the next revision.
 fn edited(from: &str, to: &str) -> Engine {
     let policy = unified_message::EXAMPLE_POLICY.replacen(from, to, 1);
     assert_ne!(
         policy,
         unified_message::EXAMPLE_POLICY,
         "`{from}` is not in the policy"
+    );
+    next_revision(&policy)
+}
+
+/// `policy` compiled as the revision after the example's.
+fn next_revision(policy: &str) -> Engine {
+    let policy = policy.replacen(
+        r#"revision = "2026-11-27""#,
+        r#"revision = "2026-11-28""#,
+        1,
     );
     Engine::from_toml_str(&policy).unwrap()
 }
@@ -76,7 +87,7 @@ fn versioned(change: &str) -> Engine {
         start..end,
         NEW_VERSION_TEMPLATE.replace("CHANGE", change).trim_end(),
     );
-    Engine::from_toml_str(&policy).unwrap()
+    next_revision(&policy)
 }
 
 #[test]
@@ -213,4 +224,33 @@ fn diffs_serialize_and_display() {
         text.contains("message `backup-answer`: text changed without a new version"),
         "{text}"
     );
+}
+
+/// R0.7: two different policies under one `revision` label are an error — decisions and pins
+/// name the revision, so their records could not be told apart; a new label clears it, and
+/// an identical policy under the same label is fine.
+#[test]
+fn r0_7_a_changed_policy_needs_its_own_revision() {
+    let granted = |revision: &str| {
+        let policy = unified_message::EXAMPLE_POLICY
+            .replace(
+                r#"authority = { "billing.invoice" = "own", "general" = "own" }"#,
+                r#"authority = { "billing.*" = "own", "general" = "own" }"#,
+            )
+            .replace(
+                r#"revision = "2026-11-27""#,
+                &format!("revision = \"{revision}\""),
+            );
+        Engine::from_toml_str(&policy).unwrap()
+    };
+    let d = diff(&example(), &granted("2026-11-27"));
+    assert!(!d.decisions.is_empty());
+    let codes: Vec<&str> = d.errors().map(|e| e.code.as_str()).collect();
+    assert_eq!(codes, ["revision-unchanged"]);
+    assert_eq!(
+        d.errors().next().unwrap().path.to_string(),
+        "policy.revision"
+    );
+    assert!(diff(&example(), &granted("2026-11-28")).is_clean());
+    assert!(diff(&example(), &example()).is_clean());
 }
