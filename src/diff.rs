@@ -274,9 +274,9 @@ impl fmt::Display for PolicyDiff {
 /// [`Engine::circumstances`], over the topics and responders both policies have, the
 /// channels and rule facts of either) whose outcome or message changes, and every message
 /// whose text changed. A text changed without a new version is a
-/// `text-changed-without-version` error; a new substantive version is a `substantive-change`
-/// warning (customers pinned to the old one get a change notice); editorial versions are
-/// listed.
+/// `text-changed-without-version` error, and so is a changed policy that kept its `revision`
+/// label (`revision-unchanged`); a new substantive version is a `substantive-change` warning
+/// (customers pinned to the old one get a change notice); editorial versions are listed.
 ///
 /// # Examples
 ///
@@ -284,11 +284,15 @@ impl fmt::Display for PolicyDiff {
 /// use unified_message::{diff, Engine, Outcome};
 ///
 /// let old = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
-/// // Billing agents may now grant every refund themselves.
-/// let new = Engine::from_toml_str(&unified_message::EXAMPLE_POLICY.replace(
-///     r#"authority = { "billing.invoice" = "own", "general" = "own" }"#,
-///     r#"authority = { "billing.*" = "own", "general" = "own" }"#,
-/// ))?;
+/// // Billing agents may now grant every refund themselves, from the next revision.
+/// let new = Engine::from_toml_str(
+///     &unified_message::EXAMPLE_POLICY
+///         .replace(
+///             r#"authority = { "billing.invoice" = "own", "general" = "own" }"#,
+///             r#"authority = { "billing.*" = "own", "general" = "own" }"#,
+///         )
+///         .replace(r#"revision = "2026-11-27""#, r#"revision = "2026-11-28""#),
+/// )?;
 /// let d = diff(&old, &new);
 /// assert!(d.is_clean());
 /// let change = d.decisions.iter().find(|c| c.contact.topic.as_deref() == Some("billing.refund")).unwrap();
