@@ -542,6 +542,10 @@ pub enum PinStatus {
     /// The outcome delivers a handover text, which is never pinned; no pin was read or
     /// written for it.
     Unpinned,
+    /// The contact names no customer (an empty or blank id): there is no one to keep the
+    /// first message for, so no pin was read or written. Anonymous contacts must not share
+    /// one customer's pins.
+    Anonymous,
     /// The first decision for this key: the delivered message is now pinned.
     New,
     /// A pin was in force and holds: the pinned version is delivered (older than the current
@@ -557,6 +561,7 @@ impl PinStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PinStatus::Unpinned => "unpinned",
+            PinStatus::Anonymous => "anonymous",
             PinStatus::New => "new",
             PinStatus::Kept => "kept",
             PinStatus::Moved => "moved",
@@ -903,6 +908,8 @@ impl Engine {
     ///
     /// Handover texts are not pinned ([`PinStatus::Unpinned`]); `route`, `authorize`,
     /// `escalate` and `review` carry a [`Handoff`] with what the customer was already told.
+    /// A contact without a customer id (empty or blank) is decided without touching the
+    /// store ([`PinStatus::Anonymous`], and a handoff that lists nothing told).
     ///
     /// # Errors
     ///
@@ -949,6 +956,21 @@ impl Engine {
         now: Timestamp,
     ) -> Result<PinnedDecision<'_>, PinError> {
         let mut decision = self.decide(contact, responder);
+        if contact.customer.trim().is_empty() {
+            let handoff = match decision.outcome() {
+                Outcome::Route | Outcome::Authorize | Outcome::Escalate | Outcome::Review => {
+                    Some(self.handoff_told(contact, &decision, Vec::new()))
+                }
+                _ => None,
+            };
+            return Ok(PinnedDecision {
+                decision,
+                status: PinStatus::Anonymous,
+                pin: None,
+                replaced: None,
+                handoff,
+            });
+        }
         let handoff = match decision.outcome() {
             Outcome::Route | Outcome::Authorize | Outcome::Escalate | Outcome::Review => {
                 Some(self.handoff(contact, &decision, store)?)
@@ -1136,7 +1158,12 @@ impl Engine {
                 })
             })
             .collect();
-        Ok(Handoff {
+        Ok(self.handoff_told(contact, decision, told))
+    }
+
+    /// The handoff of `decision`, with what the customer was `told`.
+    fn handoff_told(&self, contact: &Contact, decision: &Decision<'_>, told: Vec<Told>) -> Handoff {
+        Handoff {
             customer: contact.customer.clone(),
             topic: decision.topic().to_owned(),
             outcome: decision.outcome(),
@@ -1149,7 +1176,7 @@ impl Engine {
             words: contact.text.clone(),
             asks_for_superior: contact.asks_for_superior,
             told,
-        })
+        }
     }
 
     /// The pinned version's text, rendered as the slot's responder would have said it.

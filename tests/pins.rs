@@ -248,6 +248,45 @@ fn handovers_are_not_pinned<S: Inspect>(store: &S) {
     assert!(store.pins_of("c-handover").is_empty());
 }
 
+/// R0.3: a contact without a customer id (empty or blank) keeps no pin: anonymous contacts
+/// must not hear each other's first message. The store is not even read (every access fails
+/// here), and a handoff lists nothing told.
+fn anonymous_contacts_share_no_pin<S: Inspect>(store: &S) {
+    let failing = Failing {
+        inner: store,
+        faults: Faults::default(),
+    };
+    for f in [
+        &failing.faults.reads,
+        &failing.faults.inserts,
+        &failing.faults.replaces,
+    ] {
+        f.store(true, Ordering::SeqCst);
+    }
+    for customer in ["", "  "] {
+        let d = R1
+            .decide_pinned(&contact(customer, Channel::Chat), &bot(), &failing, t(0))
+            .unwrap();
+        assert_eq!(d.status(), PinStatus::Anonymous);
+        assert_eq!(d.pin(), None);
+        assert_eq!(d.decision().message_id(), GUIDE);
+        let routed = R1
+            .decide_pinned(
+                &contact(customer, Channel::Phone).with_progress(unified_message::Progress::Served),
+                &Responder::staff("sales-agent"),
+                &failing,
+                t(1),
+            )
+            .unwrap();
+        assert_eq!(routed.status(), PinStatus::Anonymous);
+        assert!(routed.handoff().is_some_and(|h| h.told.is_empty()));
+        assert!(store.pins_of(customer).is_empty());
+    }
+    // A named customer is pinned as usual.
+    let named = R1.decide_pinned(&contact("c-named", Channel::Chat), &bot(), store, t(2));
+    assert_eq!(named.unwrap().status(), PinStatus::New);
+}
+
 /// `get_many` answers in the order of the keys, `None` where there is no pin, whatever the
 /// customers and topics.
 fn get_many_in_key_order<S: Inspect>(store: &S) {
@@ -604,6 +643,7 @@ pin_suite!(memory:
     vanished_version,
     rule_answer_has_its_own_slot,
     handovers_are_not_pinned,
+    anonymous_contacts_share_no_pin,
     get_many_in_key_order,
     handoff_lists_the_customers_pins,
     concurrent_first_contact,
@@ -621,6 +661,7 @@ pin_suite!(sqlite:
     vanished_version,
     rule_answer_has_its_own_slot,
     handovers_are_not_pinned,
+    anonymous_contacts_share_no_pin,
     get_many_in_key_order,
     handoff_lists_the_customers_pins,
     concurrent_first_contact,
