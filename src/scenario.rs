@@ -488,7 +488,7 @@ fn compare_flag(out: &mut Vec<Mismatch>, field: &str, expected: Option<bool>, ac
 }
 
 /// What the scenario's contact names that the policy does not know: a channel it neither
-/// declares nor has as a standard one, a fact no rule reads. Either would silently test
+/// declares nor has as a standard one, a fact neither a rule nor an urgency weight reads. Either would silently test
 /// something else (a rule that never fires, the default `where`), as a misspelt topic would.
 fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) {
     let contact = &scenario.contact;
@@ -507,21 +507,27 @@ fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) 
             actual: format!("`{}`", contact.channel),
         });
     }
+    let mut read: Vec<&str> = engine
+        .fact_keys
+        .iter()
+        .map(|k| &**k)
+        .chain(engine.urgency.fact_names())
+        .collect();
+    read.sort_unstable();
+    read.dedup();
     for key in contact.facts.keys() {
-        if !engine.fact_keys.iter().any(|k| **k == **key) {
-            let known = if engine.fact_keys.is_empty() {
+        if !read.contains(&key.as_str()) {
+            let known = if read.is_empty() {
                 "none".to_owned()
             } else {
-                engine
-                    .fact_keys
-                    .iter()
+                read.iter()
                     .map(|k| format!("`{k}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
             };
             out.push(Mismatch {
                 field: format!("contact.facts.{key}"),
-                expected: format!("a fact the policy's rules read ({known})"),
+                expected: format!("a fact the policy reads ({known})"),
                 actual: format!("`{key}`"),
             });
         }

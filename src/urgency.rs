@@ -35,6 +35,16 @@ pub(crate) struct Weights {
     severity: f64,
 }
 
+impl Weights {
+    /// Every fact the weights read.
+    pub(crate) fn fact_names(&self) -> impl Iterator<Item = &str> {
+        self.facts
+            .iter()
+            .map(|w| &*w.fact)
+            .chain(self.counts.iter().map(|w| &*w.fact))
+    }
+}
+
 impl Default for Weights {
     fn default() -> Self {
         Weights {

@@ -102,7 +102,8 @@ fn misspelt_locale_channel_and_fact_fail_the_scenario() {
             .map(|m| (m.field.clone(), m.actual.clone()))
             .collect()
     };
-    let ok = r#"channel = "sms", topic = "email.setup", locale = "en", facts = { accessibility = "false" }"#;
+    // `accessibility` is read by a rule, `plan` and `recent_contacts` by urgency weights.
+    let ok = r#"channel = "sms", topic = "email.setup", locale = "en", facts = { accessibility = "false", plan = "premium", recent_contacts = "2" }"#;
     assert_eq!(fields(ok), []);
     assert_eq!(
         fields(r#"channel = "web", topic = "email.setup", locale = "eng""#),

@@ -250,6 +250,34 @@ fn r1_4_compile_reports_bad_keywords_once_with_their_path() {
     );
 }
 
+/// R1.4: the keywords of an undeclared locale are checked all the same, so that declaring
+/// the locale brings no new error.
+#[test]
+fn r1_4_keywords_of_an_undeclared_locale_are_checked_too() {
+    let doc = with_keywords("ssl.certificate", &[("fr", &["ok", "(sin cerrar"])]);
+    let err = errors(Engine::compile(&doc));
+    let mut codes: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.code.as_str(), d.path.to_string()))
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            (
+                "bad-regex",
+                r#"topics."ssl.certificate".keywords.fr[1]"#.to_owned()
+            ),
+            (
+                "unknown-locale",
+                r#"topics."ssl.certificate".keywords.fr"#.to_owned()
+            ),
+        ]
+    );
+}
+
 #[test]
 fn r1_4_compile_rejects_keywords_that_cannot_be_folded() {
     let doc = with_keywords("ssl.certificate", &[("es", &["[한]"])]);
