@@ -68,7 +68,8 @@ review.en = "within {within}"
     s
 }
 
-/// R1.4: a 10 MB customer text is triaged (the regex crate's linear-time matching) and decided.
+/// R1.4: a 10 MB customer text is triaged (automata: an Aho-Corasick pass, then each candidate
+/// keyword's NFA over the windows around its anchors) and decided.
 #[test]
 fn r1_4_ten_megabyte_text_is_triaged_and_decided() {
     let engine = example();
