@@ -221,34 +221,19 @@ const MAX_CLASS_CHARS: usize = 4;
 /// A set of texts.
 type Literals = Vec<Vec<u8>>;
 
-/// The texts of a small character class, each a literal (`None`: too many).
+/// The texts of a small character class, each a literal (`None`: more than
+/// [`MAX_CLASS_CHARS`]; a large class is never enumerated past that).
 fn class_literals(class: &Class) -> Option<Literals> {
-    match class {
-        Class::Unicode(c) => {
-            let mut out = Vec::new();
-            for range in c.iter() {
-                for ch in range.start()..=range.end() {
-                    if out.len() == MAX_CLASS_CHARS {
-                        return None;
-                    }
-                    out.push(ch.to_string().into_bytes());
-                }
-            }
-            Some(out)
-        }
-        Class::Bytes(c) => {
-            let mut out = Vec::new();
-            for range in c.iter() {
-                for b in range.start()..=range.end() {
-                    if out.len() == MAX_CLASS_CHARS {
-                        return None;
-                    }
-                    out.push(vec![b]);
-                }
-            }
-            Some(out)
-        }
-    }
+    let mut members: Box<dyn Iterator<Item = Vec<u8>> + '_> = match class {
+        Class::Unicode(c) => Box::new(
+            c.iter()
+                .flat_map(|r| r.start()..=r.end())
+                .map(|ch| ch.to_string().into_bytes()),
+        ),
+        Class::Bytes(c) => Box::new(c.iter().flat_map(|r| r.start()..=r.end()).map(|b| vec![b])),
+    };
+    let out: Literals = members.by_ref().take(MAX_CLASS_CHARS).collect();
+    members.next().is_none().then_some(out)
 }
 
 /// Every text `a` followed by a text of `b`, if there are at most [`MAX_ANCHORS`].
