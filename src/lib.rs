@@ -13,6 +13,8 @@ mod manual;
 mod model;
 mod pins;
 mod queue;
+#[cfg(feature = "reports")]
+pub mod report;
 mod scenario;
 #[cfg(feature = "toml")]
 mod source;

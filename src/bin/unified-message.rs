@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use unified_message::{Contact, Engine, PolicyError, Report, Responder, Scenarios};
+use unified_message::{Contact, Engine, PolicyError, Report, Responder, Scenarios, report};
 
 /// One voice for every channel: check, test and run a unified-message policy.
 #[derive(Debug, Parser)]
@@ -26,8 +26,8 @@ enum Command {
     Check {
         /// The policy file (.toml, .json, .yaml or .yml).
         policy: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
+        format: FindingsFormat,
     },
     /// Run scenario tests against a policy. Exit 1 when a scenario fails.
     Test {
@@ -35,8 +35,8 @@ enum Command {
         policy: PathBuf,
         /// The scenario file (TOML, `[[scenario]]` entries).
         scenarios: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = TestFormat::Text)]
+        format: TestFormat,
     },
     /// Decide JSON lines from standard input: each line `{"contact": {…}, "responder": {…}}`;
     /// one decision (or `{"error": …, "line": N}`) per line out.
@@ -81,8 +81,8 @@ enum Command {
         old: PathBuf,
         /// The new policy file.
         new: PathBuf,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
+        format: FindingsFormat,
     },
 }
 
@@ -90,6 +90,28 @@ enum Command {
 enum Format {
     Text,
     Json,
+}
+
+/// How `check` and `diff` print their findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FindingsFormat {
+    Text,
+    Json,
+    /// GitHub Actions workflow commands: annotations on the policy's lines.
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// A GitLab Code Quality report.
+    Gitlab,
+}
+
+/// How `test` prints its results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TestFormat {
+    Text,
+    Json,
+    /// JUnit XML, one test case per scenario.
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -236,7 +258,7 @@ fn exit(failed: bool) -> ExitCode {
     }
 }
 
-fn check(path: &Path, format: Format) -> Outcome {
+fn check(path: &Path, format: FindingsFormat) -> Outcome {
     let file = path.display().to_string();
     let compile = loader(path)?;
     let source = read(path)?;
@@ -251,7 +273,7 @@ fn check(path: &Path, format: Format) -> Outcome {
         Ok(engine) => engine.check(),
     };
     match format {
-        Format::Text => {
+        FindingsFormat::Text => {
             let mut text = String::new();
             for d in &report.diagnostics {
                 text.push_str(&format!("{}\n", d.in_file(&file)));
@@ -265,12 +287,15 @@ fn check(path: &Path, format: Format) -> Outcome {
             ));
             out(&text)?;
         }
-        Format::Json => out(&json(&report)?)?,
+        FindingsFormat::Json => out(&json(&report)?)?,
+        FindingsFormat::Github => put(&report::github(&report.diagnostics, &file))?,
+        FindingsFormat::Sarif => out(&report::sarif(&report.diagnostics, &file))?,
+        FindingsFormat::Gitlab => out(&report::gitlab(&report.diagnostics, &file))?,
     }
     Ok(exit(!report.is_clean()))
 }
 
-fn test(policy: &Path, scenarios: &Path, format: Format) -> Outcome {
+fn test(policy: &Path, scenarios: &Path, format: TestFormat) -> Outcome {
     let engine = load(policy)?;
     let parsed = Scenarios::from_toml_str(&read(scenarios)?).map_err(|e| {
         let at = e
@@ -281,8 +306,9 @@ fn test(policy: &Path, scenarios: &Path, format: Format) -> Outcome {
     })?;
     let report = engine.run_scenarios(&parsed);
     match format {
-        Format::Text => out(&report.to_string())?,
-        Format::Json => out(&json(&report)?)?,
+        TestFormat::Text => out(&report.to_string())?,
+        TestFormat::Json => out(&json(&report)?)?,
+        TestFormat::Junit => put(&report::junit(&report, &scenarios.display().to_string()))?,
     }
     Ok(exit(!report.is_success()))
 }
@@ -343,7 +369,7 @@ fn manual(policy: &Path, department: Option<&str>, locale: &str) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-fn diff(old: &Path, new: &Path, format: Format) -> Outcome {
+fn diff(old: &Path, new: &Path, format: FindingsFormat) -> Outcome {
     let mut changes = unified_message::diff(&load(old)?, &load(new)?);
     // Findings are about the new revision: locate them in its TOML source.
     if is_toml(new) {
@@ -351,9 +377,9 @@ fn diff(old: &Path, new: &Path, format: Format) -> Outcome {
         located.diagnostics = std::mem::take(&mut changes.diagnostics);
         changes.diagnostics = located.located_in_toml(&read(new)?).diagnostics;
     }
+    let file = new.display().to_string();
     match format {
-        Format::Text => {
-            let file = new.display().to_string();
+        FindingsFormat::Text => {
             let findings = std::mem::take(&mut changes.diagnostics);
             let mut text = changes.to_string();
             for d in &findings {
@@ -362,7 +388,10 @@ fn diff(old: &Path, new: &Path, format: Format) -> Outcome {
             changes.diagnostics = findings;
             out(&text)?;
         }
-        Format::Json => out(&json(&changes)?)?,
+        FindingsFormat::Json => out(&json(&changes)?)?,
+        FindingsFormat::Github => put(&report::github(&changes.diagnostics, &file))?,
+        FindingsFormat::Sarif => out(&report::sarif(&changes.diagnostics, &file))?,
+        FindingsFormat::Gitlab => out(&report::gitlab(&changes.diagnostics, &file))?,
     }
     Ok(exit(!changes.is_clean()))
 }
