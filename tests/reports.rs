@@ -166,6 +166,20 @@ fn check_sarif_validates_against_the_schema_with_unchanged_exit_codes() {
             Some(c) => assert!(results.iter().any(|r| r["ruleId"] == c), "{path}: {log}"),
             None => assert!(results.is_empty(), "{path}: {log}"),
         }
+        if path.ends_with(".json") {
+            // No line is known: the file, line 1 (GitHub needs one), and the document path.
+            for r in results {
+                let location = &r["locations"][0];
+                assert_eq!(
+                    location["physicalLocation"]["region"],
+                    serde_json::json!({"startLine": 1})
+                );
+                assert!(
+                    location["logicalLocations"][0]["fullyQualifiedName"].is_string(),
+                    "{r}"
+                );
+            }
+        }
     }
 }
 
