@@ -13,6 +13,7 @@ mod manual;
 mod model;
 mod pins;
 mod queue;
+mod render;
 mod scenario;
 #[cfg(feature = "toml")]
 mod source;
@@ -46,6 +47,7 @@ pub use crate::pins::{
     PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
 };
 pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
+pub use crate::render::{RenderStyle, SourceFile};
 pub use crate::scenario::{
     Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
     Scenarios,

@@ -5,12 +5,14 @@
 //! `match` to the library, where the logic lives and is tested. Exit codes: 0 clean, 1
 //! violations, failed scenarios, bad request lines or diff errors, 2 usage or unreadable input.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use unified_message::{Contact, Engine, PolicyError, Report, Responder, Scenarios};
+use unified_message::{
+    Contact, Diagnostic, Engine, PolicyError, RenderStyle, Report, Responder, Scenarios, SourceFile,
+};
 
 /// One voice for every channel: check, test and run a unified-message policy.
 #[derive(Debug, Parser)]
@@ -181,19 +183,46 @@ fn loader(path: &Path) -> Result<Loader, Fatal> {
     })
 }
 
-fn print_errors(path: &Path, err: &PolicyError) {
-    let file = path.display().to_string();
-    for d in err.diagnostics() {
-        eprintln!("{}", d.in_file(&file));
+/// How diagnostics are drawn on a stream: coloured on a terminal, plain otherwise; `NO_COLOR`
+/// (set and not empty) always turns colour off, `CLICOLOR_FORCE` (not `0`) turns it on
+/// elsewhere (<https://no-color.org>, <https://bixense.com/clicolors/>).
+fn style_for(stream: &impl IsTerminal) -> RenderStyle {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        RenderStyle::Plain
+    } else if set("CLICOLOR_FORCE") || stream.is_terminal() {
+        RenderStyle::Colored
+    } else {
+        RenderStyle::Plain
     }
+}
+
+/// Diagnostics with their source lines, each followed by a blank line.
+fn render(source: &SourceFile<'_>, diagnostics: &[Diagnostic], style: RenderStyle) -> String {
+    let mut text = String::new();
+    for d in diagnostics {
+        text.push_str(&source.render(d, style));
+        text.push_str("\n\n");
+    }
+    text
+}
+
+fn print_errors(path: &Path, source: &str, err: &PolicyError) {
+    let file = path.display().to_string();
+    let source = SourceFile::new(source, &file);
+    eprint!(
+        "{}",
+        render(&source, err.diagnostics(), style_for(&io::stderr()))
+    );
 }
 
 /// A policy that must compile for the command to run: its errors end the command (exit 2).
 fn load(path: &Path) -> Result<Engine, Fatal> {
     // The extension first: an unknown one is a usage error even for a missing file.
     let compile = loader(path)?;
-    compile(&read(path)?).map_err(|err| {
-        print_errors(path, &err);
+    let source = read(path)?;
+    compile(&source).map_err(|err| {
+        print_errors(path, &source, &err);
         fatal(format!(
             "`{}` does not compile; run `unified-message check {}` for details",
             path.display(),
@@ -252,10 +281,8 @@ fn check(path: &Path, format: Format) -> Outcome {
     };
     match format {
         Format::Text => {
-            let mut text = String::new();
-            for d in &report.diagnostics {
-                text.push_str(&format!("{}\n", d.in_file(&file)));
-            }
+            let shown = SourceFile::new(&source, &file);
+            let mut text = render(&shown, &report.diagnostics, style_for(&io::stdout()));
             let (errors, warnings) = (report.errors().count(), report.warnings().count());
             text.push_str(&format!(
                 "{file}: {errors} error{}, {warnings} warning{} ({} circumstances checked)",
@@ -345,19 +372,22 @@ fn manual(policy: &Path, department: Option<&str>, locale: &str) -> Outcome {
 
 fn diff(old: &Path, new: &Path, format: Format) -> Outcome {
     let mut changes = unified_message::diff(&load(old)?, &load(new)?);
+    let new_source = read(new)?;
     // Findings are about the new revision: locate them in its TOML source.
     if is_toml(new) {
         let mut located = Report::default();
         located.diagnostics = std::mem::take(&mut changes.diagnostics);
-        changes.diagnostics = located.located_in_toml(&read(new)?).diagnostics;
+        changes.diagnostics = located.located_in_toml(&new_source).diagnostics;
     }
     match format {
         Format::Text => {
             let file = new.display().to_string();
             let findings = std::mem::take(&mut changes.diagnostics);
             let mut text = changes.to_string();
-            for d in &findings {
-                text.push_str(&format!("\n{}", d.in_file(&file)));
+            if !findings.is_empty() {
+                let shown = SourceFile::new(&new_source, &file);
+                text.push_str("\n\n");
+                text.push_str(render(&shown, &findings, style_for(&io::stdout())).trim_end());
             }
             changes.diagnostics = findings;
             out(&text)?;
