@@ -15,6 +15,8 @@ mod pins;
 mod queue;
 mod render;
 mod scenario;
+#[cfg(feature = "schema")]
+mod schema;
 #[cfg(feature = "toml")]
 mod source;
 mod table;

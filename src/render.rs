@@ -156,6 +156,7 @@ impl<'a> SourceFile<'a> {
     }
 
     /// The lines that `span` touches: their byte range and the first line's number.
+    #[cfg(feature = "render")]
     fn lines_of(&self, span: &Range<usize>) -> Option<(Range<usize>, usize)> {
         let first = self.line_starts.partition_point(|&s| s <= span.start);
         let last = self
