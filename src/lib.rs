@@ -12,6 +12,7 @@ mod lines;
 mod manual;
 mod model;
 mod pins;
+mod progress;
 mod queue;
 mod render;
 mod scenario;
@@ -38,7 +39,7 @@ pub use crate::diagnostic::{
     Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity,
 };
 pub use crate::diff::{
-    DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff,
+    DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::lines::DecideRequest;
@@ -48,6 +49,7 @@ pub use crate::pins::{
     Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
     PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
 };
+pub use crate::progress::WorkProgress;
 pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
 pub use crate::render::{RenderStyle, SourceFile};
 pub use crate::scenario::{

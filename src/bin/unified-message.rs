@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use unified_message::{
-    Contact, Diagnostic, Engine, PolicyError, RenderStyle, Report, Responder, Scenarios, SourceFile,
+    Contact, Diagnostic, Engine, PolicyError, RenderStyle, Report, Responder, Scenarios,
+    SourceFile, WorkProgress,
 };
 
 /// One voice for every channel: check, test and run a unified-message policy.
@@ -197,6 +199,26 @@ fn style_for(stream: &impl IsTerminal) -> RenderStyle {
     }
 }
 
+/// Runs `work` with a progress bar of topics on standard error when it is a terminal; nothing
+/// in pipes, files or CI. The bar is cleared when the work is done.
+fn with_progress<T>(what: &str, work: impl FnOnce(&mut dyn FnMut(WorkProgress)) -> T) -> T {
+    if !io::stderr().is_terminal() {
+        return work(&mut |_| {});
+    }
+    let bar = ProgressBar::new(0).with_message(what.to_owned());
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} topics ({elapsed})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let result = work(&mut |p| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    });
+    bar.finish_and_clear();
+    result
+}
+
 /// Diagnostics with their source lines, each followed by a blank line.
 fn render(source: &SourceFile<'_>, diagnostics: &[Diagnostic], style: RenderStyle) -> String {
     let mut text = String::new();
@@ -276,8 +298,14 @@ fn check(path: &Path, format: Format) -> Outcome {
             report.diagnostics = err.diagnostics().to_vec();
             report
         }
-        Ok(engine) if is_toml(path) => engine.check().located_in_toml(&source),
-        Ok(engine) => engine.check(),
+        Ok(engine) => {
+            let report = with_progress("checking", |p| engine.check_with(p));
+            if is_toml(path) {
+                report.located_in_toml(&source)
+            } else {
+                report
+            }
+        }
     };
     match format {
         Format::Text => {
@@ -353,7 +381,8 @@ fn explain(policy: &Path, contact: &str, responder: &str, format: Format) -> Out
 }
 
 fn table(policy: &Path, format: TableFormat) -> Outcome {
-    let table = load(policy)?.decision_table();
+    let engine = load(policy)?;
+    let table = with_progress("deciding", |p| engine.decision_table_with(p));
     match format {
         TableFormat::Csv => put(&table.to_csv())?,
         TableFormat::Markdown => put(&table.to_markdown())?,
@@ -371,7 +400,10 @@ fn manual(policy: &Path, department: Option<&str>, locale: &str) -> Outcome {
 }
 
 fn diff(old: &Path, new: &Path, format: Format) -> Outcome {
-    let mut changes = unified_message::diff(&load(old)?, &load(new)?);
+    let (old_engine, new_engine) = (load(old)?, load(new)?);
+    let mut changes = with_progress("comparing", |p| {
+        unified_message::diff_with(&old_engine, &new_engine, p)
+    });
     let new_source = read(new)?;
     // Findings are about the new revision: locate them in its TOML source.
     if is_toml(new) {
