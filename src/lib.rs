@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod document;
+pub mod guide;
 
 mod check;
 mod compile;
