@@ -301,6 +301,30 @@ impl fmt::Display for PolicyDiff {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn diff(old: &Engine, new: &Engine) -> PolicyDiff {
+    diff_with(old, new, &mut |_| {})
+}
+
+/// [`diff`], telling `progress` how far it has got (topics of the old policy compared of
+/// all), for a host that shows progress on a large policy.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::Engine;
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let mut last = None;
+/// let changes = unified_message::diff_with(&engine, &engine, &mut |p| last = Some((p.done, p.total)));
+/// assert!(changes.is_clean());
+/// let topics = engine.topics().count() as u64;
+/// assert_eq!(last, Some((topics, topics)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn diff_with(
+    old: &Engine,
+    new: &Engine,
+    progress: &mut dyn FnMut(crate::WorkProgress),
+) -> PolicyDiff {
     let mut out = PolicyDiff {
         old_revision: old.revision().to_owned(),
         new_revision: new.revision().to_owned(),
@@ -308,7 +332,8 @@ pub fn diff(old: &Engine, new: &Engine) -> PolicyDiff {
     };
     topics(old, new, &mut out);
     messages(old, new, &mut out);
-    decisions(old, new, &mut out);
+    decisions(old, new, &mut out, progress);
+    crate::progress::report(progress, old.topics.len(), old.topics.len());
     if !out.is_empty() && old.revision() == new.revision() {
         out.diagnostics.push(Diagnostic::error(
             "revision-unchanged",
@@ -543,7 +568,12 @@ fn union_facts(old: &Engine, new: &Engine, topic: &str) -> Vec<(String, Vec<Stri
     keys.into_iter().collect()
 }
 
-fn decisions(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
+fn decisions(
+    old: &Engine,
+    new: &Engine,
+    out: &mut PolicyDiff,
+    progress: &mut dyn FnMut(crate::WorkProgress),
+) {
     let mut channels: Vec<&str> = old.channels.iter().map(|c| &**c).collect();
     for c in new.channels.iter() {
         if !channels.contains(&&**c) {
@@ -565,7 +595,11 @@ fn decisions(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
         .map(|r| (old.responder_key(r), new.responder_key(r)))
         .collect();
     let mut current: Vec<Option<usize>> = vec![None; responders.len()];
-    for topic in old.topics().filter(|t| new.topic_index.contains_key(*t)) {
+    for (done, topic) in old.topics().enumerate() {
+        crate::progress::report(progress, done, old.topics.len());
+        if !new.topic_index.contains_key(topic) {
+            continue;
+        }
         let facts = union_facts(old, new, topic);
         let combinations = facts
             .iter()

@@ -13,6 +13,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{Authority, Progress, Tier};
 
+#[cfg(feature = "schema")]
+pub use crate::schema::policy_schema;
+
 /// A table of named entries that keeps document order and keeps duplicates, so that a
 /// duplicate id is reported by [`crate::Engine::compile`] with every other error instead of
 /// being silently overwritten (JSON allows repeated keys).
@@ -188,6 +191,7 @@ pub type LocaleText = IdMap<String>;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PolicyDocument {
@@ -231,6 +235,7 @@ pub struct PolicyDocument {
 
 /// `[policy]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PolicyHeader {
@@ -254,6 +259,7 @@ pub struct PolicyHeader {
 
 /// `[departments.ID]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct DepartmentDoc {
@@ -264,6 +270,7 @@ pub struct DepartmentDoc {
 
 /// `[systems.ID]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SystemDoc {
@@ -280,6 +287,7 @@ pub struct SystemDoc {
 
 /// A topic's system tier: which system, and which message it gives.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TierRefDoc {
@@ -291,6 +299,7 @@ pub struct TierRefDoc {
 
 /// `[topics."dotted.id"]`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TopicDoc {
@@ -322,6 +331,7 @@ pub struct TopicDoc {
 
 /// One version of a message.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct VersionDoc {
@@ -338,6 +348,7 @@ pub struct VersionDoc {
 
 /// `[messages.ID]`: a single text, or a list of versions.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct MessageDoc {
@@ -354,6 +365,7 @@ pub struct MessageDoc {
 
 /// What a new version of a message changes (R0.3, R0.7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Same instructions, better words: customers keep hearing the version they first got.
@@ -364,6 +376,7 @@ pub enum Change {
 
 /// `[roles.ID]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RoleDoc {
@@ -380,6 +393,7 @@ pub struct RoleDoc {
 
 /// `[ranks]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RanksDoc {
@@ -393,6 +407,7 @@ pub struct RanksDoc {
 
 /// `[handover]`: what a person says when handing the customer on, per outcome and locale.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct HandoverDoc {
@@ -422,6 +437,7 @@ pub struct HandoverDoc {
 
 /// `[style]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct StyleDoc {
@@ -432,6 +448,7 @@ pub struct StyleDoc {
 
 /// A forbidden phrase: a regular expression and why it is forbidden.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ForbiddenDoc {
@@ -444,6 +461,7 @@ pub struct ForbiddenDoc {
 
 /// `[[rules]]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct RuleDoc {
@@ -463,6 +481,7 @@ pub struct RuleDoc {
 
 /// A rule's conditions. Each list matches any of its values; absent conditions match all.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct WhenDoc {
@@ -491,6 +510,7 @@ pub struct WhenDoc {
 
 /// A rule's effects.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ThenDoc {
@@ -510,6 +530,7 @@ pub struct ThenDoc {
 
 /// `[triage]`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TriageDoc {
@@ -520,6 +541,7 @@ pub struct TriageDoc {
 
 /// `[urgency]`: the weights of the urgency score (R1.4).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct UrgencyDoc {
@@ -536,6 +558,7 @@ pub struct UrgencyDoc {
 
 /// Points when a fact has a given value.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct FactWeightDoc {
@@ -549,6 +572,7 @@ pub struct FactWeightDoc {
 
 /// Points per unit of a numeric fact, up to a cap.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CountWeightDoc {

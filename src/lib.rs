@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod document;
+pub mod guide;
 
 mod check;
 mod compile;
@@ -12,10 +13,14 @@ mod lines;
 mod manual;
 mod model;
 mod pins;
+mod progress;
 mod queue;
 #[cfg(feature = "reports")]
 pub mod report;
+mod render;
 mod scenario;
+#[cfg(feature = "schema")]
+mod schema;
 #[cfg(feature = "toml")]
 mod source;
 mod table;
@@ -37,7 +42,7 @@ pub use crate::diagnostic::{
     Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity,
 };
 pub use crate::diff::{
-    DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff,
+    DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::lines::DecideRequest;
@@ -47,7 +52,9 @@ pub use crate::pins::{
     Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
     PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
 };
+pub use crate::progress::WorkProgress;
 pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
+pub use crate::render::{RenderStyle, SourceFile};
 pub use crate::scenario::{
     Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
     Scenarios,

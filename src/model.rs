@@ -140,6 +140,7 @@ impl<'de> Deserialize<'de> for Channel {
 /// assert!(Tier::Explains < Tier::Serves && Tier::Serves < Tier::Person);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// A system that explains: self-diagnosis, an IVR that explains, tutorials, a chatbot.
@@ -172,6 +173,7 @@ impl fmt::Display for Tier {
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Progress {
     /// Nothing yet: the first contact must be an explaining system (R0.4).
@@ -228,6 +230,7 @@ impl fmt::Display for Progress {
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Authority {
     /// Level 1: the responder answers now with a solution of their own.

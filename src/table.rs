@@ -362,8 +362,40 @@ impl Engine {
     /// The whole decision table (see [`DecisionTable`]): [`Engine::circumstances`], decided
     /// and collapsed.
     pub fn decision_table(&self) -> DecisionTable {
+        self.decision_table_with(&mut |_| {})
+    }
+
+    /// [`Engine::decision_table`], telling `progress` how far it has got (topics decided of
+    /// all), for a host that shows progress on a large policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let mut last = None;
+    /// let table = engine.decision_table_with(&mut |p| last = Some((p.done, p.total)));
+    /// assert!(!table.rows.is_empty());
+    /// let topics = engine.topics().count() as u64;
+    /// assert_eq!(last, Some((topics, topics)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decision_table_with(
+        &self,
+        progress: &mut dyn FnMut(crate::WorkProgress),
+    ) -> DecisionTable {
         let mut cells: Vec<Cell<'_>> = Vec::new();
+        let mut topics_seen = 0;
         for c in self.circumstances() {
+            // A new topic: the circumstances come topic by topic.
+            if cells
+                .last()
+                .is_none_or(|cell| cell.circumstance.contact.topic != c.contact.topic)
+            {
+                crate::progress::report(progress, topics_seen, self.topics.len());
+                topics_seen += 1;
+            }
             let d = self.decide(&c.contact, &c.responder);
             match cells.last_mut() {
                 Some(cell) if same_cell(&cell.circumstance, &c) => {
@@ -471,6 +503,7 @@ impl Engine {
             .for_each(|row| rows.push((order, row)));
         }
         rows.sort_by_key(|(order, _)| *order);
+        crate::progress::report(progress, self.topics.len(), self.topics.len());
         DecisionTable {
             policy: self.name().to_owned(),
             revision: self.revision().to_owned(),

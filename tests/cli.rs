@@ -103,7 +103,7 @@ fn check_warnings_only_exits_0() {
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(stdout(&o).contains(&format!("{path}:")), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains(": warning[channel-specific-rule]: "),
+        stdout(&o).contains("warning[channel-specific-rule]: "),
         "{}",
         stdout(&o)
     );
@@ -116,12 +116,14 @@ fn check_violations_exit_1_with_counterexample() {
     let o = run(&["check", &path]);
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
-    let line = out
-        .lines()
-        .find(|l| l.contains("error[out-of-lane]"))
+    // Issue 18: `error[code]: message`, then `--> file:line:column` and the source.
+    let mut lines = out.lines();
+    lines
+        .find(|l| l.starts_with("error[out-of-lane]: "))
         .unwrap_or_else(|| panic!("{out}"));
-    assert!(line.starts_with(&format!("{path}:")), "{line}");
-    let (_, rest) = line.split_at(path.len() + 1);
+    let line = lines.next().unwrap().trim_start();
+    assert!(line.starts_with(&format!("--> {path}:")), "{line}");
+    let (_, rest) = line.split_at(path.len() + 5);
     let mut parts = rest.splitn(3, ':');
     let line_no: usize = parts.next().unwrap().parse().unwrap();
     let _column: usize = parts.next().unwrap().parse().unwrap();
@@ -136,7 +138,7 @@ fn check_violations_exit_1_with_counterexample() {
     );
     assert!(out.contains("  = hint: "), "{out}");
     assert!(
-        out.contains("  counterexample: topic `billing.invoice`"),
+        out.contains("  = counterexample: topic `billing.invoice`"),
         "{out}"
     );
 
@@ -144,7 +146,7 @@ fn check_violations_exit_1_with_counterexample() {
     let o = run(&["check", &forbidden]);
     assert_eq!(code(&o), 1);
     assert!(
-        stdout(&o).contains("  matched: `it is not our concern`"),
+        stdout(&o).contains("  = matched: `it is not our concern`"),
         "{}",
         stdout(&o)
     );
@@ -157,11 +159,16 @@ fn check_broken_policy_exits_1_with_file_line_column() {
     let o = run(&["check", path.to_str().unwrap()]);
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
+    // Issue 18: the message, where, the line with the span underlined and the path.
     let expected = format!(
-        "{}:{line}:{column}: error[unknown-system]: topics.\"email.setup\".explains.system: unknown system `self-diagnosys`",
+        "error[unknown-system]: unknown system `self-diagnosys`\n   --> {}:{line}:{column}\n",
         path.display()
     );
     assert!(out.contains(&expected), "{out}\nexpected: {expected}");
+    assert!(
+        out.contains(r#"^^^^^^^^^^^^^^^^^^^^^^^^^ topics."email.setup".explains.system"#),
+        "{out}"
+    );
     assert!(
         out.contains("= hint:") && out.contains("`self-diagnosis`"),
         "{out}"
@@ -310,7 +317,8 @@ fn test_broken_policy_exits_2() {
     let o = run(&["test", path.to_str().unwrap(), &example_scenarios()]);
     assert_eq!(code(&o), 2);
     assert!(
-        stderr(&o).contains(&format!(":{line}:{column}: error[unknown-system]")),
+        stderr(&o).contains("error[unknown-system]: ")
+            && stderr(&o).contains(&format!(":{line}:{column}\n")),
         "{}",
         stderr(&o)
     );
@@ -475,9 +483,10 @@ fn diff_exit_codes_and_formats() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let out = stdout(&o);
     // Located in the new revision: `[messages.backup-guide]`, at the key.
-    let expected = format!(
-        "{}:{line}:11: error[text-changed-without-version]: messages.backup-guide: ",
-        changed.display()
+    let expected = format!("--> {}:{line}:11\n", changed.display());
+    assert!(
+        out.contains("error[text-changed-without-version]: "),
+        "{out}"
     );
     assert!(out.contains(&expected), "{out}\nexpected: {expected}");
     assert!(out.contains("  = hint: keep the old text"), "{out}");
@@ -507,7 +516,8 @@ fn diff_exit_codes_and_formats() {
     let o = run(&["diff", &example(), same_revision.to_str().unwrap()]);
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("error[revision-unchanged]: policy.revision"),
+        stdout(&o).contains("error[revision-unchanged]: ")
+            && stdout(&o).contains(" policy.revision\n"),
         "{}",
         stdout(&o)
     );

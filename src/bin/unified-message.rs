@@ -5,12 +5,16 @@
 //! `match` to the library, where the logic lives and is tested. Exit codes: 0 clean, 1
 //! violations, failed scenarios, bad request lines or diff errors, 2 usage or unreadable input.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use unified_message::{Contact, Engine, PolicyError, Report, Responder, Scenarios, report};
+use indicatif::{ProgressBar, ProgressStyle};
+use unified_message::{
+    Contact, Diagnostic, Engine, PolicyError, RenderStyle, Report, Responder, Scenarios,
+    SourceFile, WorkProgress, report,
+};
 
 /// One voice for every channel: check, test and run a unified-message policy.
 #[derive(Debug, Parser)]
@@ -203,19 +207,66 @@ fn loader(path: &Path) -> Result<Loader, Fatal> {
     })
 }
 
-fn print_errors(path: &Path, err: &PolicyError) {
-    let file = path.display().to_string();
-    for d in err.diagnostics() {
-        eprintln!("{}", d.in_file(&file));
+/// How diagnostics are drawn on a stream: coloured on a terminal, plain otherwise; `NO_COLOR`
+/// (set and not empty) always turns colour off, `CLICOLOR_FORCE` (not `0`) turns it on
+/// elsewhere (<https://no-color.org>, <https://bixense.com/clicolors/>).
+fn style_for(stream: &impl IsTerminal) -> RenderStyle {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        RenderStyle::Plain
+    } else if set("CLICOLOR_FORCE") || stream.is_terminal() {
+        RenderStyle::Colored
+    } else {
+        RenderStyle::Plain
     }
+}
+
+/// Runs `work` with a progress bar of topics on standard error when it is a terminal; nothing
+/// in pipes, files or CI. The bar is cleared when the work is done.
+fn with_progress<T>(what: &str, work: impl FnOnce(&mut dyn FnMut(WorkProgress)) -> T) -> T {
+    if !io::stderr().is_terminal() {
+        return work(&mut |_| {});
+    }
+    let bar = ProgressBar::new(0).with_message(what.to_owned());
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} topics ({elapsed})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let result = work(&mut |p| {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    });
+    bar.finish_and_clear();
+    result
+}
+
+/// Diagnostics with their source lines, each followed by a blank line.
+fn render(source: &SourceFile<'_>, diagnostics: &[Diagnostic], style: RenderStyle) -> String {
+    let mut text = String::new();
+    for d in diagnostics {
+        text.push_str(&source.render(d, style));
+        text.push_str("\n\n");
+    }
+    text
+}
+
+fn print_errors(path: &Path, source: &str, err: &PolicyError) {
+    let file = path.display().to_string();
+    let source = SourceFile::new(source, &file);
+    eprint!(
+        "{}",
+        render(&source, err.diagnostics(), style_for(&io::stderr()))
+    );
 }
 
 /// A policy that must compile for the command to run: its errors end the command (exit 2).
 fn load(path: &Path) -> Result<Engine, Fatal> {
     // The extension first: an unknown one is a usage error even for a missing file.
     let compile = loader(path)?;
-    compile(&read(path)?).map_err(|err| {
-        print_errors(path, &err);
+    let source = read(path)?;
+    compile(&source).map_err(|err| {
+        print_errors(path, &source, &err);
         fatal(format!(
             "`{}` does not compile; run `unified-message check {}` for details",
             path.display(),
@@ -269,15 +320,19 @@ fn check(path: &Path, format: FindingsFormat) -> Outcome {
             report.diagnostics = err.diagnostics().to_vec();
             report
         }
-        Ok(engine) if is_toml(path) => engine.check().located_in_toml(&source),
-        Ok(engine) => engine.check(),
+        Ok(engine) => {
+            let report = with_progress("checking", |p| engine.check_with(p));
+            if is_toml(path) {
+                report.located_in_toml(&source)
+            } else {
+                report
+            }
+        }
     };
     match format {
         FindingsFormat::Text => {
-            let mut text = String::new();
-            for d in &report.diagnostics {
-                text.push_str(&format!("{}\n", d.in_file(&file)));
-            }
+            let shown = SourceFile::new(&source, &file);
+            let mut text = render(&shown, &report.diagnostics, style_for(&io::stdout()));
             let (errors, warnings) = (report.errors().count(), report.warnings().count());
             text.push_str(&format!(
                 "{file}: {errors} error{}, {warnings} warning{} ({} circumstances checked)",
@@ -352,7 +407,8 @@ fn explain(policy: &Path, contact: &str, responder: &str, format: Format) -> Out
 }
 
 fn table(policy: &Path, format: TableFormat) -> Outcome {
-    let table = load(policy)?.decision_table();
+    let engine = load(policy)?;
+    let table = with_progress("deciding", |p| engine.decision_table_with(p));
     match format {
         TableFormat::Csv => put(&table.to_csv())?,
         TableFormat::Markdown => put(&table.to_markdown())?,
@@ -370,20 +426,26 @@ fn manual(policy: &Path, department: Option<&str>, locale: &str) -> Outcome {
 }
 
 fn diff(old: &Path, new: &Path, format: FindingsFormat) -> Outcome {
-    let mut changes = unified_message::diff(&load(old)?, &load(new)?);
+    let (old_engine, new_engine) = (load(old)?, load(new)?);
+    let mut changes = with_progress("comparing", |p| {
+        unified_message::diff_with(&old_engine, &new_engine, p)
+    });
+    let new_source = read(new)?;
     // Findings are about the new revision: locate them in its TOML source.
     if is_toml(new) {
         let mut located = Report::default();
         located.diagnostics = std::mem::take(&mut changes.diagnostics);
-        changes.diagnostics = located.located_in_toml(&read(new)?).diagnostics;
+        changes.diagnostics = located.located_in_toml(&new_source).diagnostics;
     }
     let file = new.display().to_string();
     match format {
         FindingsFormat::Text => {
             let findings = std::mem::take(&mut changes.diagnostics);
             let mut text = changes.to_string();
-            for d in &findings {
-                text.push_str(&format!("\n{}", d.in_file(&file)));
+            if !findings.is_empty() {
+                let shown = SourceFile::new(&new_source, &file);
+                text.push_str("\n\n");
+                text.push_str(render(&shown, &findings, style_for(&io::stdout())).trim_end());
             }
             changes.diagnostics = findings;
             out(&text)?;

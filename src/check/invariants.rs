@@ -87,7 +87,11 @@ struct Ctx<'e> {
     routes: Vec<(usize, Ix)>,
 }
 
-pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) -> Coverage {
+pub(super) fn check(
+    engine: &Engine,
+    diags: &mut Vec<Diagnostic>,
+    progress: &mut dyn FnMut(crate::WorkProgress),
+) -> Coverage {
     let responders = responders(engine);
     let mut cx = Ctx {
         engine,
@@ -105,6 +109,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) -> Coverage {
     };
     let mut values = vec![NONE; engine.fact_keys.len()];
     for (t, topic) in engine.topics.iter().enumerate() {
+        crate::progress::report(progress, t, engine.topics.len());
         let t = t as Ix;
         let space = TopicFacts::new(engine, t);
         let channel_rule = engine.rules_for(t).iter().any(|&r| {

@@ -257,10 +257,32 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check(&self) -> Report {
+        self.check_with(&mut |_| {})
+    }
+
+    /// [`Engine::check`], telling `progress` how far it has got (topics proven of all), for
+    /// a host that shows progress on a large policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let mut seen = Vec::new();
+    /// let report = engine.check_with(&mut |p| seen.push((p.done, p.total)));
+    /// assert!(report.is_clean());
+    /// let topics = engine.topics().count() as u64;
+    /// assert_eq!(seen.first(), Some(&(0, topics)));
+    /// assert_eq!(seen.last(), Some(&(topics, topics)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_with(&self, progress: &mut dyn FnMut(crate::WorkProgress)) -> Report {
         let mut diagnostics = self.warnings.to_vec();
         style::check(self, &mut diagnostics);
         rules::check(self, &mut diagnostics);
-        let coverage = invariants::check(self, &mut diagnostics);
+        let coverage = invariants::check(self, &mut diagnostics, progress);
+        crate::progress::report(progress, self.topics.len(), self.topics.len());
         usage::check(self, &coverage, &mut diagnostics);
         Report {
             diagnostics,

@@ -43,12 +43,6 @@ use crate::diagnostic::{Diagnostic, Severity};
 
 pub use codes::code_help;
 
-/// The guide chapter `docs/ci.md`, compiled as doctests: an unlabelled code block in it would
-/// be compiled as Rust, a `rust` block must compile.
-#[cfg(doctest)]
-#[doc = include_str!("../../docs/ci.md")]
-#[derive(Debug)]
-pub struct CiGuide;
 pub use junit::junit;
 pub use sarif::sarif;
 

@@ -1,0 +1,85 @@
+//! The JSON Schema of the policy format (feature `schema`): derived from the document types,
+//! every field's doc comment as its description, with the schemas of the two shapes the
+//! derive cannot see written by hand: [`IdMap`] (a table of named entries) and [`OneOrMany`]
+//! (a value or a list of values).
+
+use std::borrow::Cow;
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+use crate::document::{IdMap, OneOrMany, PolicyDocument};
+
+/// The JSON Schema (draft 7, which editors' TOML and YAML language servers read) of a policy
+/// document, as committed in `schema/policy.schema.json`.
+///
+/// Point an editor at the committed file for completion and validation as you type: a
+/// `#:schema ./schema/policy.schema.json` first line in a TOML policy (Taplo, Even Better
+/// TOML), `# yaml-language-server: $schema=./schema/policy.schema.json` in a YAML one. The
+/// schema checks the shape (sections, field names and types, enumerations);
+/// [`crate::Engine::compile`] still checks what a schema cannot (references, tiers, locales,
+/// placeholders, regular expressions).
+///
+/// # Examples
+///
+/// ```
+/// let schema = unified_message::document::policy_schema();
+/// assert_eq!(schema["title"], "PolicyDocument");
+/// assert_eq!(schema["additionalProperties"], false);
+/// assert!(schema["properties"]["topics"].is_object());
+/// ```
+pub fn policy_schema() -> serde_json::Value {
+    let generator = SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<PolicyDocument>();
+    schema.insert(
+        "$comment".to_owned(),
+        "Generated from the document types of the unified-message crate (src/document.rs): \
+         `cargo run --example write_schema` writes it again."
+            .into(),
+    );
+    schema.to_value()
+}
+
+/// A table of named entries: any key, each value of `V`'s schema. Duplicate keys, which JSON
+/// allows, are reported by the compiler, not by the schema.
+impl<V: JsonSchema> JsonSchema for IdMap<V> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        format!("IdMap_of_{}", V::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "additionalProperties": generator.subschema_for::<V>(),
+        })
+    }
+}
+
+/// One value or a list of values. A single string value may also be written as a boolean or
+/// an integer (`accessibility = true` reads as the fact value `"true"`); list items may not.
+impl<T: JsonSchema> JsonSchema for OneOrMany<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        format!("OneOrMany_of_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let one = generator.subschema_for::<T>();
+        let is_string = one.get("type").and_then(|t| t.as_str()) == Some("string");
+        let many = json_schema!({ "type": "array", "items": one.clone() });
+        if is_string {
+            json_schema!({
+                "anyOf": [one, { "type": "boolean" }, { "type": "integer" }, many],
+            })
+        } else {
+            json_schema!({ "anyOf": [one, many] })
+        }
+    }
+}
