@@ -189,11 +189,14 @@ fn check_sarif_validates_against_the_schema_with_unchanged_exit_codes() {
 fn check_sarif_results_locate_and_explain_the_finding() {
     let path = data("check/out-of-lane.toml");
     let text = stdout(&run(&["check", &path]));
-    let at = text
-        .lines()
-        .find(|l| l.contains("error[out-of-lane]"))
+    // The text format draws the finding; its `--> FILE:LINE:COL` line locates it.
+    let mut lines = text.lines();
+    lines.find(|l| l.contains("error[out-of-lane]")).unwrap();
+    let at = lines
+        .next()
         .unwrap()
-        .strip_prefix(&format!("{path}:"))
+        .trim_start()
+        .strip_prefix(&format!("--> {path}:"))
         .unwrap()
         .split(':')
         .take(2)
