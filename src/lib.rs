@@ -39,6 +39,8 @@ pub use crate::diff::{
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::lines::DecideRequest;
+#[cfg(feature = "json")]
+pub use crate::lines::DecideStream;
 pub use crate::manual::ManualError;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::pins::{
