@@ -89,6 +89,24 @@ pub(crate) fn cut_quoted(message: &str, max: usize) -> String {
     out
 }
 
+/// The longest error message of a request line, in characters, once its quoted values are
+/// cut: a value quoted otherwise than in backticks (serde's `string "…"`) is cut here.
+#[cfg(feature = "json")]
+const MESSAGE: usize = 1_000;
+
+/// `message`, or its beginning and its end (where serde says the line and column and the
+/// message says what a request looks like) around a count of what was left out.
+#[cfg(feature = "json")]
+fn cut_middle(message: &str, max: usize) -> String {
+    let count = message.chars().count();
+    if count <= max {
+        return message.to_owned();
+    }
+    let head: String = message.chars().take(max / 2).collect();
+    let tail: String = message.chars().skip(count - max / 2).collect();
+    format!("{head}… ({} characters cut) …{tail}", count - 2 * (max / 2))
+}
+
 /// `value`, or its first `max` characters and how many more there were.
 pub(crate) fn cut(value: &str, max: usize) -> std::borrow::Cow<'_, str> {
     match value.char_indices().nth(max) {
@@ -146,7 +164,12 @@ impl Engine {
             return None;
         }
         let result = serde_json::from_str::<DecideRequest>(line)
-            .map_err(|e| cut_quoted(&format!("invalid request: {e}; {SHAPE}"), QUOTED))
+            .map_err(|e| {
+                cut_middle(
+                    &cut_quoted(&format!("invalid request: {e}; {SHAPE}"), QUOTED),
+                    MESSAGE,
+                )
+            })
             .and_then(|r| {
                 serde_json::to_string(
                     &self

@@ -560,41 +560,26 @@ fn compare_flag(out: &mut Vec<Mismatch>, field: &str, expected: Option<bool>, ac
 /// What the scenario's contact names that the policy does not know: a channel it neither
 /// declares nor has as a standard one, a fact neither a rule nor an urgency weight reads. Either would silently test
 /// something else (a rule that never fires, the default `where`), as a misspelt topic would.
-fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) {
+fn unknown_names(engine: &Engine, read: &[&str], scenario: &Scenario, out: &mut Vec<Mismatch>) {
     let contact = &scenario.contact;
     if engine.channel_ix(&contact.channel) == crate::engine::NONE {
         out.push(Mismatch {
             field: "contact.channel".to_owned(),
             expected: format!(
                 "a channel of the policy ({})",
-                engine
-                    .channels
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                listed(engine.channels.iter().map(|c| &**c), engine.channels.len())
             ),
-            actual: format!("`{}`", contact.channel),
+            actual: format!("`{}`", crate::lines::cut(contact.channel.as_str(), 100)),
         });
     }
-    let mut read: Vec<&str> = engine
-        .fact_keys
-        .iter()
-        .map(|k| &**k)
-        .chain(engine.urgency.fact_names())
-        .collect();
-    read.sort_unstable();
-    read.dedup();
     for key in contact.facts.keys() {
-        if !read.contains(&key.as_str()) {
+        if read.binary_search(&key.as_str()).is_err() {
             let known = if read.is_empty() {
                 "none".to_owned()
             } else {
-                read.iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                listed(read.iter().copied(), read.len())
             };
+            let key = crate::lines::cut(key, 100);
             out.push(Mismatch {
                 field: format!("contact.facts.{key}"),
                 expected: format!("a fact the policy reads ({known})"),
@@ -604,10 +589,43 @@ fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) 
     }
 }
 
-fn mismatches(engine: &Engine, scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
+/// The facts a policy reads (its rules' and its urgency weights'), sorted, once per run.
+fn facts_read(engine: &Engine) -> Vec<&str> {
+    let mut read: Vec<&str> = engine
+        .fact_keys
+        .iter()
+        .map(|k| &**k)
+        .chain(engine.urgency.fact_names())
+        .collect();
+    read.sort_unstable();
+    read.dedup();
+    read
+}
+
+/// At most the first 20 of `count` names, in backticks, and how many more: a mismatch must
+/// not repeat a large policy's whole vocabulary for each misspelt name.
+fn listed<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
+    const SHOWN: usize = 20;
+    let mut text = names
+        .take(SHOWN)
+        .map(|n| format!("`{}`", crate::lines::cut(n, 100)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if count > SHOWN {
+        text.push_str(&format!(" and {} more", count - SHOWN));
+    }
+    text
+}
+
+fn mismatches(
+    engine: &Engine,
+    read: &[&str],
+    scenario: &Scenario,
+    d: &DecisionRecord,
+) -> Vec<Mismatch> {
     let e = &scenario.expect;
     let mut out = Vec::new();
-    unknown_names(engine, scenario, &mut out);
+    unknown_names(engine, read, scenario, &mut out);
     if let Some(o) = e.outcome {
         if o != d.outcome {
             out.push(Mismatch {
@@ -733,13 +751,14 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run_scenarios(&self, scenarios: &Scenarios) -> ScenarioReport {
+        let read = facts_read(self);
         let results: Vec<ScenarioResult> = scenarios
             .scenarios
             .iter()
             .map(|s| {
                 let explanation = self.explain(&s.contact, &s.responder);
                 let decision = explanation.decision.to_record();
-                let mismatches = mismatches(self, s, &decision);
+                let mismatches = mismatches(self, &read, s, &decision);
                 let passed = mismatches.is_empty();
                 ScenarioResult {
                     name: s.name.clone(),

@@ -282,3 +282,38 @@ fn inline_scenarios_are_located_by_column() {
             .all(|s| s.location.unwrap().line == 2)
     );
 }
+
+/// Issue 19 (output that repeats its input): a misspelt fact names at most 20 of the facts
+/// the policy reads, and how many more — 1,000 unknown facts against a policy reading 100
+/// facts do not print the policy's vocabulary 1,000 times whole.
+#[test]
+fn issue_19_unknown_facts_list_a_bounded_part_of_the_vocabulary() {
+    let mut policy = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/minimal.toml"
+    ))
+    .unwrap();
+    for i in 0..100 {
+        policy.push_str(&format!(
+            "\n[[rules]]\nid = \"r{i}\"\nwhen = {{ topic = \"email.setup\", facts = {{ f{i:03} = \"x\" }} }}\nthen = {{ skip_ladder = true }}\n"
+        ));
+    }
+    let engine = Engine::from_toml_str(&policy).unwrap();
+    let facts: Vec<String> = (0..1000).map(|i| format!("u{i} = \"1\"")).collect();
+    let source = format!(
+        "[[scenario]]\nname = \"x\"\ncontact = {{ channel = \"web\", topic = \"email.setup\", facts = {{ {} }} }}\nresponder = {{ system = \"help\" }}\nexpect = {{ outcome = \"answer\" }}\n",
+        facts.join(", ")
+    );
+    let report = engine.run_scenarios(&Scenarios::from_toml_str(&source).unwrap());
+    let m = &report.results[0].mismatches;
+    assert_eq!(m.len(), 1000);
+    // `minimal.toml` reads `accessibility` too: 101 facts, 20 shown.
+    assert!(
+        m[0].expected.contains("`f000`") && m[0].expected.contains("and 81 more"),
+        "{}",
+        m[0].expected
+    );
+    assert!(!m[0].expected.contains("`f019`"), "{}", m[0].expected);
+    let text = report.to_string();
+    assert!(text.len() < 1000 * 400, "{} bytes", text.len());
+}

@@ -173,6 +173,40 @@ fn issue_19_8_an_over_long_line_is_skipped_within_bounded_memory() {
     );
 }
 
+/// An error line never repeats a huge value of its request whole (a 1 MB misspelt
+/// progress, a 1 MB string where an object goes): it stays under 2 KB, and says where.
+#[test]
+fn issue_19_8_error_lines_cut_the_values_they_quote() {
+    let big = "x".repeat(1 << 20);
+    let o = run(&["decide", &example()], None, |w| {
+        let lines = [
+            format!(
+                r#"{{"contact": {{"customer": "c", "channel": "web", "progress": "{big}"}}, "responder": {{"system": "ivr"}}}}"#
+            ),
+            format!(r#"{{"contact": "{big}", "responder": {{"system": "ivr"}}}}"#),
+            format!(
+                r#"{{"contact": {{"customer": "c", "channel": "web"}}, "responder": {{"{big}": "ivr"}}}}"#
+            ),
+        ];
+        for l in lines {
+            w.write_all(l.as_bytes()).unwrap();
+            w.write_all(b"\n").unwrap();
+        }
+    });
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 3, "{}", &out[..out.len().min(3000)]);
+    for (i, line) in out.lines().enumerate() {
+        assert!(line.len() < 2048, "line {}: {} bytes", i + 1, line.len());
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["line"], i + 1);
+        assert!(
+            v["error"].as_str().unwrap().contains("invalid request"),
+            "{v}"
+        );
+    }
+}
+
 /// A byte-order mark on the first line of the stream is accepted.
 #[test]
 fn issue_19_8_a_bom_starts_the_stream() {
