@@ -323,10 +323,19 @@ impl<'e> DecideStream<'e> {
                 ),
                 None => (bytes, &[][..], false),
             };
-            self.take(part);
             bytes = rest;
-            if complete {
-                self.end_line(&mut out)?;
+            if complete
+                && self.buf.is_empty()
+                && self.over == 0
+                && part.len() <= self.max_line_bytes
+            {
+                // A whole line within the chunk: decided in place, not copied.
+                self.end_line(Some(part), &mut out)?;
+            } else {
+                self.take(part);
+                if complete {
+                    self.end_line(None, &mut out)?;
+                }
             }
         }
         Ok(())
@@ -341,7 +350,7 @@ impl<'e> DecideStream<'e> {
         if self.buf.is_empty() && self.over == 0 {
             return Ok(());
         }
-        self.end_line(&mut out)
+        self.end_line(None, &mut out)
     }
 
     /// How many lines got an error line so far.
@@ -366,7 +375,12 @@ impl<'e> DecideStream<'e> {
         }
     }
 
-    fn end_line<E>(&mut self, out: &mut impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
+    /// Ends the current line: `line` when it was whole in one chunk, else the buffer.
+    fn end_line<E>(
+        &mut self,
+        line: Option<&[u8]>,
+        out: &mut impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
         let number = self.line;
         self.line = self.line.saturating_add(1);
         let reply = if self.over > 0 {
@@ -380,7 +394,8 @@ impl<'e> DecideStream<'e> {
             self.over = 0;
             reply
         } else {
-            let line = self.buf.strip_suffix(b"\r").unwrap_or(&self.buf);
+            let line = line.unwrap_or(&self.buf);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
             let reply = self.engine.decide_json_bytes(number, line);
             self.buf.clear();
             reply

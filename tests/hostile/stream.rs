@@ -479,3 +479,97 @@ fn issue_19_manual_with_an_undeclared_locale_exits_2() {
     let o = run(&["manual", &example(), "--locale", "en-GB"], None, no_input);
     assert_eq!(code(&o), 0);
 }
+
+/// The library's `DecideStream` gives the same lines however the input is cut into chunks,
+/// and exactly one output line per non-blank input line — decided, or an error line with its
+/// number (over-long lines included) — holding at most the line limit.
+mod chunks {
+    use proptest::prelude::*;
+    use unified_message::Engine;
+
+    const LIMIT: usize = 300;
+
+    fn engine() -> &'static Engine {
+        static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        ENGINE.get_or_init(|| Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap())
+    }
+
+    fn line(kind: u8) -> Vec<u8> {
+        match kind % 7 {
+            0 => super::GOOD.as_bytes().to_vec(),
+            1 => b"not json".to_vec(),
+            2 => b"{\"contact\": \"\xff\"}".to_vec(),
+            3 => vec![b'x'; LIMIT + 1 + usize::from(kind)],
+            4 => Vec::new(),
+            5 => format!("{}\r", super::GOOD).into_bytes(),
+            _ => b"   ".to_vec(),
+        }
+    }
+
+    fn run(input: &[u8], cuts: &[usize]) -> (Vec<String>, usize, usize) {
+        let mut stream = engine().decide_stream().max_line_bytes(LIMIT);
+        let mut out = Vec::new();
+        let mut at = 0;
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+        points.sort_unstable();
+        points.push(input.len());
+        for p in points {
+            stream
+                .push(&input[at..p], |l| {
+                    out.push(l.to_owned());
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+            at = p;
+        }
+        stream
+            .finish(|l| {
+                out.push(l.to_owned());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        (out, stream.decided(), stream.errors())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn issue_19_8_chunking_never_changes_the_stream(
+            kinds in prop::collection::vec(any::<u8>(), 0..12),
+            bom in any::<bool>(),
+            last_break in any::<bool>(),
+            cuts in prop::collection::vec(any::<usize>(), 0..20),
+        ) {
+            let mut input = Vec::new();
+            if bom {
+                input.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            for (i, k) in kinds.iter().enumerate() {
+                input.extend(line(*k));
+                if i + 1 < kinds.len() || last_break {
+                    input.push(b'\n');
+                }
+            }
+            let whole = run(&input, &[]);
+            prop_assert_eq!(&run(&input, &cuts), &whole);
+            // One output per non-blank line, numbered as the input.
+            let expected: Vec<(usize, bool)> = kinds
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| !matches!(*k % 7, 4 | 6))
+                .map(|(i, k)| (i + 1, matches!(k % 7, 0 | 5)))
+                .collect();
+            prop_assert_eq!(whole.0.len(), expected.len());
+            for (out, (number, good)) in whole.0.iter().zip(&expected) {
+                let v: serde_json::Value = serde_json::from_str(out).unwrap();
+                if *good {
+                    prop_assert_eq!(&v["outcome"], "answer");
+                } else {
+                    prop_assert_eq!(v["line"].as_u64(), Some(*number as u64));
+                }
+            }
+            let good = expected.iter().filter(|(_, g)| *g).count();
+            prop_assert_eq!((whole.1, whole.2), (good, expected.len() - good));
+        }
+    }
+}
