@@ -6,7 +6,7 @@
 //!
 //! Memory is checked by size, never by time: the boundedness tests run the binary under
 //! `ulimit -v` (virtual memory), with an input several times larger than the cap, so reading
-//! it whole would abort the process instead of giving the expected error.
+//! it whole would abort the process instead of giving the expected error (Linux only).
 #![cfg(feature = "cli")]
 #![allow(
     clippy::unwrap_used,
@@ -130,6 +130,7 @@ fn issue_19_8_invalid_utf8_line_then_the_stream_goes_on() {
 /// the limit, and the stream goes on; the line is counted, never kept — a 256 MiB line
 /// passes under a 128 MiB memory cap with the default limit (16 MiB).
 #[test]
+#[cfg(target_os = "linux")] // `ulimit -v`, `/dev/zero`, `mkfifo`
 fn issue_19_8_an_over_long_line_is_skipped_within_bounded_memory() {
     const LINE: usize = 256 << 20;
     let o = run(&["decide", &example()], Some(128 << 10), |w| {
@@ -250,6 +251,7 @@ fn issue_19_8_each_line_is_answered_before_the_input_ends() {
 /// error naming the limit and the flag, within a 512 MiB memory cap (reading it whole would
 /// exhaust the cap and abort); `--format json` prints the error as JSON too.
 #[test]
+#[cfg(target_os = "linux")] // `ulimit -v`, `/dev/zero`, `mkfifo`
 fn issue_19_dev_zero_as_a_policy_stops_at_the_input_limit() {
     let zero = scratch_dir().join("zero.toml");
     let _ = std::fs::remove_file(&zero);
@@ -297,6 +299,7 @@ fn issue_19_dev_zero_as_a_policy_stops_at_the_input_limit() {
 
 /// A pipe that never ends (a FIFO fed forever) stops at the limit too.
 #[test]
+#[cfg(target_os = "linux")] // `ulimit -v`, `/dev/zero`, `mkfifo`
 fn issue_19_a_fifo_that_never_ends_stops_at_the_input_limit() {
     let fifo = scratch_dir().join("endless.toml");
     let _ = std::fs::remove_file(&fifo);
