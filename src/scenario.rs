@@ -514,6 +514,10 @@ impl fmt::Display for ScenarioReport {
                 writeln!(f, "        {}. {step}", i + 1)?;
             }
         }
+        if self.results.is_empty() {
+            return f
+                .write_str("0 scenarios: nothing was tested, which proves nothing (a failure)");
+        }
         write!(
             f,
             "{} scenario{}: {} passed, {} failed",

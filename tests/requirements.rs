@@ -1014,6 +1014,9 @@ fn r4_3_the_most_specific_grant_wins_whatever_its_position() {
 // Rules: fixed answers for everyone, document order, conditions.
 // ---------------------------------------------------------------------------------------------
 
+/// A rule's fixed answer is given by every responder (the contacts here do not ask for a
+/// superior: a person asked for one hands over first, see
+/// `r3_3_a_superior_is_always_honoured_even_when_a_rule_fixes_the_answer`).
 #[test]
 fn rules_a_fixed_answer_is_given_by_every_responder() {
     let mut responders: Vec<Responder> = engine().systems().map(Responder::system).collect();

@@ -210,6 +210,7 @@ fn issue_19_10_an_empty_scenario_file_fails() {
     let report = engine().run_scenarios(&Scenarios::default());
     assert_eq!((report.passed, report.failed), (0, 0));
     assert!(!report.is_success());
+    assert!(report.to_string().contains("proves nothing"), "{report}");
 }
 
 /// Issue 19: a scenario file read as bytes — invalid UTF-8 is located, a byte-order mark is
