@@ -22,7 +22,7 @@
 //! cargo run --example chatbot -- --locale en
 //! ```
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 
 use regex::Regex;
 use unified_message::{
@@ -248,11 +248,46 @@ fn say(
     writeln!(out, "]")
 }
 
+/// The longest customer message read, in bytes: the rest of a longer line is skipped, so a
+/// line that never ends cannot exhaust memory.
+const MAX_MESSAGE: usize = 64 << 10;
+
+/// The next line of `input` (without its line break), at most [`MAX_MESSAGE`] bytes of it;
+/// text that is not UTF-8 is read with U+FFFD in place of the bad bytes, never an error that
+/// would end the conversation. `None` at the end of the input.
+fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Option<String>> {
+    buf.clear();
+    let limit = u64::try_from(MAX_MESSAGE).unwrap_or(u64::MAX);
+    if input.by_ref().take(limit).read_until(b'\n', buf)? == 0 {
+        return Ok(None);
+    }
+    if buf.last() != Some(&b'\n') {
+        // Over the limit (or the last line): skip to the end of the line, keeping nothing.
+        loop {
+            let chunk = input.fill_buf()?;
+            if chunk.is_empty() {
+                break;
+            }
+            match chunk.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    input.consume(i + 1);
+                    break;
+                }
+                None => {
+                    let n = chunk.len();
+                    input.consume(n);
+                }
+            }
+        }
+    }
+    Ok(Some(String::from_utf8_lossy(buf).into_owned()))
+}
+
 /// The conversation loop: one reply per non-empty line of `input`.
 fn chat(
     engine: &Engine,
     locale: &str,
-    input: impl BufRead,
+    mut input: impl BufRead,
     out: &mut impl Write,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut conversation = Conversation {
@@ -262,8 +297,8 @@ fn chat(
         topic: None,
         progress: Progress::Fresh,
     };
-    for line in input.lines() {
-        let line = line?;
+    let mut buf = Vec::new();
+    while let Some(line) = next_line(&mut input, &mut buf)? {
         let line = line.trim();
         if line.is_empty() {
             continue;

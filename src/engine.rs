@@ -867,14 +867,26 @@ impl Engine {
         let mut d = Decision::new(self, c);
         let fx = self.rule_effects(c, facts, responder, trace);
         if let Some((m, r)) = fx.answer {
+            let staff = matches!(responder, ResponderIx::Staff(_) | ResponderIx::UnknownStaff);
+            if !(staff && c.asks_for_superior) {
+                trace.step(|| {
+                    format!(
+                        "rule `{}` gives every responder the fixed answer `{}`",
+                        self.rule_id(r),
+                        self.message_id(m)
+                    )
+                });
+                return d.answer(m, r);
+            }
+            // R3.3: a request for a superior is always honoured by a person; the superior
+            // then gives the same fixed answer.
             trace.step(|| {
                 format!(
-                    "rule `{}` gives every responder the fixed answer `{}`",
+                    "rule `{}` fixes the answer `{}`, but the customer asks for a superior: a person always hands over, and the superior gives that answer (R3.3)",
                     self.rule_id(r),
                     self.message_id(m)
                 )
             });
-            return d.answer(m, r);
         }
         let Some(topic) = self.topics.get(c.topic as usize) else {
             return d;

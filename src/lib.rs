@@ -15,9 +15,9 @@ mod model;
 mod pins;
 mod progress;
 mod queue;
+mod render;
 #[cfg(feature = "reports")]
 pub mod report;
-mod render;
 mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
@@ -46,6 +46,8 @@ pub use crate::diff::{
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::lines::DecideRequest;
+#[cfg(feature = "json")]
+pub use crate::lines::DecideStream;
 pub use crate::manual::ManualError;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::pins::{

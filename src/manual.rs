@@ -13,7 +13,8 @@ use crate::model::{Authority, Channel, Contact, Progress, Responder, Tier};
 use crate::table::{md_cell, md_code, slug};
 use crate::template::Builtin;
 
-/// Why a service manual could not be written.
+/// Why a service manual could not be written: a department or a locale the policy does not
+/// declare (the error names the declared ones).
 ///
 /// # Examples
 ///
@@ -23,27 +24,53 @@ use crate::template::Builtin;
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let err = engine.manual(Some("suport"), "es").unwrap_err();
 /// assert!(err.to_string().contains("`support`"));
+/// assert_eq!(err.department(), Some("suport"));
+///
+/// let err = engine.manual(None, "fr").unwrap_err();
+/// assert_eq!(err.locale(), Some("fr"));
+/// assert!(err.to_string().contains("`es`, `en`"), "{err}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManualError {
-    department: String,
+    kind: ManualErrorKind,
     known: Vec<String>,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ManualErrorKind {
+    Department(String),
+    Locale(String),
+}
+
 impl ManualError {
-    /// The department asked for.
-    pub fn department(&self) -> &str {
-        &self.department
+    /// The department asked for, when it is the department that is unknown.
+    pub fn department(&self) -> Option<&str> {
+        match &self.kind {
+            ManualErrorKind::Department(d) => Some(d),
+            ManualErrorKind::Locale(_) => None,
+        }
+    }
+
+    /// The locale asked for, when it is the locale that the policy does not declare.
+    pub fn locale(&self) -> Option<&str> {
+        match &self.kind {
+            ManualErrorKind::Locale(l) => Some(l),
+            ManualErrorKind::Department(_) => None,
+        }
     }
 }
 
 impl fmt::Display for ManualError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, asked, plural) = match &self.kind {
+            ManualErrorKind::Department(d) => ("department", d, "departments"),
+            ManualErrorKind::Locale(l) => ("locale", l, "locales"),
+        };
         write!(
             f,
-            "unknown department `{}`; the policy's departments are {}",
-            self.department,
+            "unknown {what} `{}`; the policy's {plural} are {}",
+            crate::lines::cut(asked, 100),
             self.known
                 .iter()
                 .map(|d| format!("`{d}`"))
@@ -58,8 +85,8 @@ impl std::error::Error for ManualError {}
 impl Engine {
     /// The service manual (R2.2, R2.6) in Markdown, for one department (its own topics in
     /// full, then what its staff do with other departments' topics) or, with `None`, for the
-    /// whole company. The policy's texts are in `locale` (the default locale when it is not
-    /// declared); the manual's own wording is Spanish for a Spanish locale, else English.
+    /// whole company. The policy's texts are in `locale` (an empty `locale`: the policy's
+    /// default one); the manual's own wording is Spanish for a Spanish locale, else English.
     ///
     /// Per topic: the ladder and what each tier says (system, where, the message text), who
     /// may answer and with what authority, the rank chain up to the review, and the rules
@@ -68,7 +95,9 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// [`ManualError`] when `department` is not in the policy.
+    /// [`ManualError`] when `department` is not in the policy, or `locale` is neither empty
+    /// (the default locale) nor a declared locale (matched as a contact's locale is: case
+    /// aside, and `es-MX` finds `es`).
     ///
     /// # Examples
     ///
@@ -93,14 +122,24 @@ impl Engine {
                 Some(&i) => Some(i),
                 None => {
                     return Err(ManualError {
-                        department: d.to_owned(),
+                        kind: ManualErrorKind::Department(d.to_owned()),
                         known: self.departments().map(str::to_owned).collect(),
                     });
                 }
             },
         };
-        let (locale, _) =
-            self.locale_of(&Contact::new("manual", Channel::Phone).with_locale(locale));
+        let (locale_ix, undeclared) = if locale.is_empty() {
+            (0, false)
+        } else {
+            self.locale_ix(Some(locale))
+        };
+        if undeclared {
+            return Err(ManualError {
+                kind: ManualErrorKind::Locale(locale.to_owned()),
+                known: self.locales().map(str::to_owned).collect(),
+            });
+        }
+        let locale = locale_ix;
         let language = self.locale_id(locale);
         let words =
             if language == "es" || language.starts_with("es-") || language.starts_with("es_") {
@@ -265,7 +304,7 @@ const EN: Words = Words {
     progress: "progress {0}",
     fact: "fact `{0}` is {1}",
     always: "always",
-    fixed_answer: "every responder gives the fixed answer `{0}`",
+    fixed_answer: "every responder gives the fixed answer `{0}` (a person asked for a superior hands over first, and the superior gives it)",
     skips_ladder: "a person answers without the systems first",
     authority_is: "the authority is `{0}`",
     owner_is: "the owner is {0}",
@@ -347,7 +386,7 @@ const ES: Words = Words {
     progress: "progreso {0}",
     fact: "el dato `{0}` es {1}",
     always: "siempre",
-    fixed_answer: "todos dan la respuesta fija `{0}`",
+    fixed_answer: "todos dan la respuesta fija `{0}` (si el cliente pide un superior, quien atiende lo pasa primero con él, y el superior la da)",
     skips_ladder: "una persona responde sin pasar antes por los sistemas",
     authority_is: "la atribución es `{0}`",
     owner_is: "el responsable es {0}",

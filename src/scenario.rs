@@ -276,43 +276,98 @@ impl Scenarios {
     /// # Errors
     ///
     /// A [`ScenarioError`] with line and column: TOML syntax, an unknown or missing field, a
-    /// scenario with an empty `expect` (it could never fail), or two scenarios with one name.
+    /// scenario with an empty `expect` (it could never fail), two scenarios with one name, or
+    /// no scenario at all (an empty or comment-only file proves nothing).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Scenarios;
+    ///
+    /// let err = Scenarios::from_toml_str("# to do\n").unwrap_err();
+    /// assert!(err.message().contains("no `[[scenario]]`"), "{err}");
+    /// ```
     #[cfg(feature = "toml")]
     pub fn from_toml_str(source: &str) -> Result<Scenarios, ScenarioError> {
         let mut scenarios: Scenarios = toml::from_str(source).map_err(|e| ScenarioError {
-            message: format!(
-                "{}; the scenario fields are `name`, `contact`, `responder` and `expect`",
-                e.message().trim()
+            message: crate::lines::cut_quoted(
+                &format!(
+                    "{}; the scenario fields are `name`, `contact`, `responder` and `expect`",
+                    e.message().trim()
+                ),
+                100,
             ),
             location: e.span().map(|s| Location::of_offset(source, s.start)),
         })?;
+        if scenarios.scenarios.is_empty() {
+            return Err(ScenarioError {
+                message: "the file has no `[[scenario]]` entry, so it proves nothing; add at least one scenario (`name`, `contact`, `responder`, `expect`)".to_owned(),
+                location: None,
+            });
+        }
         let starts = scenario_starts(source);
         for (i, s) in scenarios.scenarios.iter_mut().enumerate() {
             s.location = starts.get(i).copied();
         }
-        let mut seen: Vec<&str> = Vec::new();
+        // A set, not a list: a file of 100,000 scenarios must not be quadratic to load.
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for s in &scenarios.scenarios {
             if s.expect.is_empty() {
                 return Err(ScenarioError {
                     message: format!(
                         "scenario `{}` expects nothing, so it could never fail; add at least one field to its `expect`, such as `outcome`",
-                        s.name
+                        crate::lines::cut(&s.name, 100)
                     ),
                     location: s.location,
                 });
             }
-            if seen.contains(&s.name.as_str()) {
+            if !seen.insert(s.name.as_str()) {
                 return Err(ScenarioError {
                     message: format!(
                         "two scenarios are named `{}`; give each a name of its own so that a failure says which one",
-                        s.name
+                        crate::lines::cut(&s.name, 100)
                     ),
                     location: s.location,
                 });
             }
-            seen.push(&s.name);
         }
         Ok(scenarios)
+    }
+
+    /// [`Scenarios::from_toml_str`] for a file read as bytes: bytes that are not UTF-8 are an
+    /// error at the line and column of the first bad one; a byte-order mark is skipped.
+    ///
+    /// # Errors
+    ///
+    /// A [`ScenarioError`], as for [`Scenarios::from_toml_str`], or text that is not UTF-8.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Scenarios;
+    ///
+    /// let err = Scenarios::from_toml_slice(b"[[scenario]]\nname = \"caf\xe9\"\n").unwrap_err();
+    /// assert_eq!(err.location().map(|l| (l.line, l.column)), Some((2, 12)));
+    /// ```
+    #[cfg(feature = "toml")]
+    pub fn from_toml_slice(source: &[u8]) -> Result<Scenarios, ScenarioError> {
+        let source = source.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(source);
+        match std::str::from_utf8(source) {
+            Ok(text) => Scenarios::from_toml_str(text),
+            Err(e) => {
+                let valid = source
+                    .get(..e.valid_up_to())
+                    .and_then(|b| std::str::from_utf8(b).ok())
+                    .unwrap_or("");
+                Err(ScenarioError {
+                    message: format!(
+                        "the scenario file is not valid UTF-8: byte {} cannot start or continue a character; save the file as UTF-8",
+                        e.valid_up_to() + 1
+                    ),
+                    location: Some(Location::of_offset(valid, valid.len())),
+                })
+            }
+        }
     }
 
     /// The number of scenarios.
@@ -344,10 +399,24 @@ fn scenario_starts(source: &str) -> Vec<Location> {
     else {
         return Vec::new();
     };
-    array
-        .iter()
-        .map(|item| Location::of_offset(source, item.span().start))
-        .collect()
+    // One pass over the text for every start (they come in order): locating each from the
+    // beginning of the file made 20,000 scenarios quadratic.
+    let mut locations = Vec::with_capacity(array.len());
+    let (mut at, mut line, mut column) = (0, 1, 1);
+    for item in array.iter() {
+        let offset = item.span().start.clamp(at, source.len());
+        let between = source.get(at..offset).unwrap_or("");
+        match between.rfind('\n') {
+            Some(last) => {
+                line += between.matches('\n').count();
+                column = between.get(last + 1..).map_or(0, |s| s.chars().count()) + 1;
+            }
+            None => column += between.chars().count(),
+        }
+        at = offset;
+        locations.push(Location { line, column });
+    }
+    locations
 }
 
 /// One expected field that the decision did not have.
@@ -403,9 +472,10 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
-    /// Whether every scenario passed (a report of no scenarios is a success).
+    /// Whether every scenario passed, and there was at least one: a report of no scenarios
+    /// proves nothing, so it is not a success.
     pub fn is_success(&self) -> bool {
-        self.failed == 0
+        self.failed == 0 && !self.results.is_empty()
     }
 
     /// The failed scenarios.
@@ -443,6 +513,10 @@ impl fmt::Display for ScenarioReport {
             for (i, step) in r.explanation.iter().enumerate() {
                 writeln!(f, "        {}. {step}", i + 1)?;
             }
+        }
+        if self.results.is_empty() {
+            return f
+                .write_str("0 scenarios: nothing was tested, which proves nothing (a failure)");
         }
         write!(
             f,
@@ -490,41 +564,26 @@ fn compare_flag(out: &mut Vec<Mismatch>, field: &str, expected: Option<bool>, ac
 /// What the scenario's contact names that the policy does not know: a channel it neither
 /// declares nor has as a standard one, a fact neither a rule nor an urgency weight reads. Either would silently test
 /// something else (a rule that never fires, the default `where`), as a misspelt topic would.
-fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) {
+fn unknown_names(engine: &Engine, read: &[&str], scenario: &Scenario, out: &mut Vec<Mismatch>) {
     let contact = &scenario.contact;
     if engine.channel_ix(&contact.channel) == crate::engine::NONE {
         out.push(Mismatch {
             field: "contact.channel".to_owned(),
             expected: format!(
                 "a channel of the policy ({})",
-                engine
-                    .channels
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                listed(engine.channels.iter().map(|c| &**c), engine.channels.len())
             ),
-            actual: format!("`{}`", contact.channel),
+            actual: format!("`{}`", crate::lines::cut(contact.channel.as_str(), 100)),
         });
     }
-    let mut read: Vec<&str> = engine
-        .fact_keys
-        .iter()
-        .map(|k| &**k)
-        .chain(engine.urgency.fact_names())
-        .collect();
-    read.sort_unstable();
-    read.dedup();
     for key in contact.facts.keys() {
-        if !read.contains(&key.as_str()) {
+        if read.binary_search(&key.as_str()).is_err() {
             let known = if read.is_empty() {
                 "none".to_owned()
             } else {
-                read.iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                listed(read.iter().copied(), read.len())
             };
+            let key = crate::lines::cut(key, 100);
             out.push(Mismatch {
                 field: format!("contact.facts.{key}"),
                 expected: format!("a fact the policy reads ({known})"),
@@ -534,10 +593,43 @@ fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) 
     }
 }
 
-fn mismatches(engine: &Engine, scenario: &Scenario, d: &DecisionRecord) -> Vec<Mismatch> {
+/// The facts a policy reads (its rules' and its urgency weights'), sorted, once per run.
+fn facts_read(engine: &Engine) -> Vec<&str> {
+    let mut read: Vec<&str> = engine
+        .fact_keys
+        .iter()
+        .map(|k| &**k)
+        .chain(engine.urgency.fact_names())
+        .collect();
+    read.sort_unstable();
+    read.dedup();
+    read
+}
+
+/// At most the first 20 of `count` names, in backticks, and how many more: a mismatch must
+/// not repeat a large policy's whole vocabulary for each misspelt name.
+fn listed<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
+    const SHOWN: usize = 20;
+    let mut text = names
+        .take(SHOWN)
+        .map(|n| format!("`{}`", crate::lines::cut(n, 100)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if count > SHOWN {
+        text.push_str(&format!(" and {} more", count - SHOWN));
+    }
+    text
+}
+
+fn mismatches(
+    engine: &Engine,
+    read: &[&str],
+    scenario: &Scenario,
+    d: &DecisionRecord,
+) -> Vec<Mismatch> {
     let e = &scenario.expect;
     let mut out = Vec::new();
-    unknown_names(engine, scenario, &mut out);
+    unknown_names(engine, read, scenario, &mut out);
     if let Some(o) = e.outcome {
         if o != d.outcome {
             out.push(Mismatch {
@@ -663,13 +755,14 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn run_scenarios(&self, scenarios: &Scenarios) -> ScenarioReport {
+        let read = facts_read(self);
         let results: Vec<ScenarioResult> = scenarios
             .scenarios
             .iter()
             .map(|s| {
                 let explanation = self.explain(&s.contact, &s.responder);
                 let decision = explanation.decision.to_record();
-                let mismatches = mismatches(self, s, &decision);
+                let mismatches = mismatches(self, &read, s, &decision);
                 let passed = mismatches.is_empty();
                 ScenarioResult {
                     name: s.name.clone(),

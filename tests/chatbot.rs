@@ -72,6 +72,10 @@ impl Reply {
 }
 
 fn converse(args: &[&str], lines: &str) -> Vec<Reply> {
+    converse_bytes(args, lines.as_bytes())
+}
+
+fn converse_bytes(args: &[&str], lines: &[u8]) -> Vec<Reply> {
     let mut child = Command::new(chatbot())
         .args(args)
         .stdin(Stdio::piped())
@@ -79,12 +83,7 @@ fn converse(args: &[&str], lines: &str) -> Vec<Reply> {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(lines).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(
         output.status.success(),
@@ -200,4 +199,21 @@ fn r1_4_chatbot_ci_conversation_and_fallback() {
     let replies = converse(&[], "hola, buenas\n");
     assert_eq!(replies.len(), 1);
     assert_eq!(replies[0].field("topic"), Some(engine.fallback_topic()));
+}
+
+/// Issue 19 (the class of item 8, in the example hosts copy): a line of invalid UTF-8 and a
+/// 4 MB line do not end the conversation (`lines()` stopped it with an error) — the bad bytes
+/// read as U+FFFD, the long line up to its first 64 KiB — and the next line is answered in
+/// the same conversation.
+#[test]
+fn issue_19_chatbot_goes_on_past_invalid_utf8_and_an_endless_line() {
+    let mut input = b"no puedo configurar el correo\n\xff\xfe caf\xe9\n".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 4 << 20));
+    input.extend_from_slice(b"\nno me ha funcionado\n");
+    let replies = converse_bytes(&[], &input);
+    // The two unplaceable lines are small talk: the conversation keeps its topic, silently.
+    assert_eq!(replies.len(), 2, "{replies:#?}");
+    assert_eq!(replies[0].field("topic"), Some("email.setup"));
+    assert_eq!(replies[1].field("topic"), Some("email.setup"));
+    assert_eq!(replies[1].field("progress"), Some("served"));
 }

@@ -174,9 +174,23 @@ fn manual_is_deterministic_and_localized() {
     );
     let en = engine.manual(Some("billing"), "en").unwrap();
     assert!(en.contains("> You have 30 days from purchase"));
+    // The empty locale is the default one; a regional variant finds its language.
     assert_eq!(
-        engine.manual(Some("billing"), "fr").unwrap(),
+        engine.manual(Some("billing"), "").unwrap(),
         engine.manual(Some("billing"), "es").unwrap()
+    );
+    assert_eq!(
+        engine.manual(Some("billing"), "EN-gb").unwrap(),
+        engine.manual(Some("billing"), "en").unwrap()
+    );
+    // Issue 19 decision: an undeclared locale is an error naming the declared ones, like an
+    // unknown department — never a silent fallback.
+    let err = engine.manual(Some("billing"), "fr").unwrap_err();
+    assert_eq!(err.locale(), Some("fr"));
+    assert_eq!(err.department(), None);
+    assert_eq!(
+        err.to_string(),
+        "unknown locale `fr`; the policy's locales are `es`, `en`"
     );
     let err = engine.manual(Some("suport"), "es").unwrap_err();
     assert_eq!(

@@ -136,7 +136,8 @@ proptest! {
 
     /// I4 no dead ends: every decision has a message with a non-empty text in every declared
     /// locale; a route names a department; a superior asked for is the next rank, and above
-    /// the top rank a review with its window.
+    /// the top rank a review with its window — for every person asked, even where a rule
+    /// fixes the answer (R3.3).
     #[test]
     fn r3_3_i4_no_dead_ends(policy in generate::choices(16..160), contacts in generate::choices(0..120)) {
         let (doc, engine, contacts) = setup(&policy, &contacts);
@@ -145,6 +146,12 @@ proptest! {
             for r in generate::responders(&doc) {
                 for locale in &doc.policy.locales {
                     let d = engine.decide(&contact.clone().with_locale(locale.as_str()), &r);
+                    // R3.3, always honoured (issue 19): a person asked for a superior hands
+                    // over, whatever the rules fix.
+                    if contact.asks_for_superior && matches!(r, Responder::Staff(_)) {
+                        prop_assert!(matches!(d.outcome(), Outcome::Escalate | Outcome::Review),
+                            "{:?} for {} on {:?}", d, r, contact);
+                    }
                     prop_assert!(!d.message_id().is_empty());
                     prop_assert!(!d.text().is_empty(), "{:?}", d);
                     prop_assert_eq!(d.locale(), locale.as_str());

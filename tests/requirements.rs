@@ -609,6 +609,71 @@ fn r3_3_a_superior_at_every_rank_and_a_review_at_the_top() {
     }
 }
 
+/// R3.3 (issue 19 decision): a request for a superior is always honoured by a person, even
+/// when a rule fixes the answer — the person hands over (escalate, or review at the top), and
+/// the superior, not asked again, gives that same fixed answer. Systems ignore the request.
+#[test]
+fn r3_3_a_superior_is_always_honoured_even_when_a_rule_fixes_the_answer() {
+    let outage = |progress| contact("email.setup", progress).with_fact("outage", "email");
+    for progress in Progress::ALL {
+        // The chain: agent → supervisor → manager → review, each asked for a superior.
+        let steps: Vec<(Outcome, Option<&str>)> =
+            ["support-agent", "support-supervisor", "support-manager"]
+                .iter()
+                .map(|r| {
+                    let d = engine().decide(&outage(progress).asking_for_superior(), &staff(r));
+                    assert_ne!(d.message_id(), "email-outage-notice", "{r}");
+                    (d.outcome(), d.rank())
+                })
+                .collect();
+        assert_eq!(
+            steps,
+            [
+                (Outcome::Escalate, Some("supervisor")),
+                (Outcome::Escalate, Some("manager")),
+                (Outcome::Review, None),
+            ],
+            "{progress}"
+        );
+        // The superior, reached, gives the fixed answer.
+        for r in ["support-supervisor", "support-manager", "sales-agent"] {
+            let d = engine().decide(&outage(progress), &staff(r));
+            assert_eq!(
+                (d.outcome(), d.message_id(), d.rule()),
+                (Outcome::Answer, "email-outage-notice", Some("email-outage")),
+                "{r}"
+            );
+        }
+        // An unknown role is a person too: it hands over.
+        let d = engine().decide(
+            &outage(progress).asking_for_superior(),
+            &staff("night-shift"),
+        );
+        assert_eq!(d.outcome(), Outcome::Escalate);
+        // A system ignores the request: the fixed answer.
+        let d = engine().decide(
+            &outage(progress).asking_for_superior(),
+            &Responder::system("self-diagnosis"),
+        );
+        assert_eq!(
+            (d.outcome(), d.message_id()),
+            (Outcome::Answer, "email-outage-notice")
+        );
+    }
+    // `explain` says why the fixed answer was not given.
+    let steps = engine()
+        .explain(
+            &outage(Progress::Served).asking_for_superior(),
+            &staff("support-agent"),
+        )
+        .steps
+        .join("\n");
+    assert!(
+        steps.contains("asks for a superior") && steps.contains("(R3.3)"),
+        "{steps}"
+    );
+}
+
 #[test]
 fn r3_3_the_support_chain_goes_agent_supervisor_manager_review() {
     let c = contact("email.setup", Progress::Served).asking_for_superior();
@@ -949,6 +1014,9 @@ fn r4_3_the_most_specific_grant_wins_whatever_its_position() {
 // Rules: fixed answers for everyone, document order, conditions.
 // ---------------------------------------------------------------------------------------------
 
+/// A rule's fixed answer is given by every responder (the contacts here do not ask for a
+/// superior: a person asked for one hands over first, see
+/// `r3_3_a_superior_is_always_honoured_even_when_a_rule_fixes_the_answer`).
 #[test]
 fn rules_a_fixed_answer_is_given_by_every_responder() {
     let mut responders: Vec<Responder> = engine().systems().map(Responder::system).collect();

@@ -189,3 +189,132 @@ fn duplicate_names_are_rejected() {
     );
     assert_eq!(err.location().map(|l| l.line), Some(7));
 }
+
+/// Issue 19, item 10: an empty or comment-only scenario file proves nothing, so it fails — in
+/// the library (loading, and a report of no scenarios is not a success), so hosts get it too.
+#[test]
+fn issue_19_10_an_empty_scenario_file_fails() {
+    for source in [
+        "",
+        "\n\n",
+        "# scenarios to come\n# none yet\n",
+        "scenario = []\n",
+    ] {
+        let err = Scenarios::from_toml_str(source).unwrap_err();
+        assert!(
+            err.message().contains("no `[[scenario]]` entry")
+                && err.message().contains("proves nothing"),
+            "{source:?}: {err}"
+        );
+    }
+    let report = engine().run_scenarios(&Scenarios::default());
+    assert_eq!((report.passed, report.failed), (0, 0));
+    assert!(!report.is_success());
+    assert!(report.to_string().contains("proves nothing"), "{report}");
+}
+
+/// Issue 19: a scenario file read as bytes — invalid UTF-8 is located, a byte-order mark is
+/// accepted; errors cut the values they repeat.
+#[test]
+fn issue_19_scenario_bytes_utf8_bom_and_long_values() {
+    let err = Scenarios::from_toml_slice(b"# ok\n[[scenario]]\nname = \"ca\xff\"\n").unwrap_err();
+    let at = err.location().unwrap();
+    assert_eq!((at.line, at.column), (3, 11), "{err}");
+    assert!(err.message().contains("not valid UTF-8"), "{err}");
+
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(EXAMPLE_SCENARIOS.as_bytes());
+    assert_eq!(
+        Scenarios::from_toml_slice(&bom).unwrap(),
+        Scenarios::from_toml_str(EXAMPLE_SCENARIOS).unwrap()
+    );
+
+    let long = "x".repeat(1_000_000);
+    let source = format!(
+        "[[scenario]]\nname = \"a\"\ncontact = {{ channel = \"phone\", {long} = 1 }}\nresponder = {{ staff = \"r\" }}\nexpect = {{ outcome = \"answer\" }}\n"
+    );
+    let err = Scenarios::from_toml_str(&source).unwrap_err();
+    assert!(err.message().len() < 2_000, "{} bytes", err.message().len());
+    let source = format!(
+        "[[scenario]]\nname = \"{long}\"\ncontact = {{ channel = \"phone\" }}\nresponder = {{ staff = \"r\" }}\nexpect = {{}}\n"
+    );
+    let err = Scenarios::from_toml_str(&source).unwrap_err();
+    assert!(err.message().len() < 2_000, "{} bytes", err.message().len());
+}
+
+/// Issue 19 (class of item 4): duplicate names are found with a set — 20,000 scenarios load.
+#[test]
+fn issue_19_many_scenarios_load_and_the_duplicate_is_named() {
+    let mut source = String::new();
+    for i in 0..20_000 {
+        source.push_str(&format!(
+            "[[scenario]]\nname = \"s{i}\"\ncontact = {{ channel = \"phone\" }}\nresponder = {{ staff = \"support-agent\" }}\nexpect = {{ outcome = \"redirect\" }}\n"
+        ));
+    }
+    assert_eq!(Scenarios::from_toml_str(&source).unwrap().len(), 20_000);
+    source.push_str("[[scenario]]\nname = \"s7\"\ncontact = { channel = \"phone\" }\nresponder = { staff = \"x\" }\nexpect = { outcome = \"answer\" }\n");
+    let err = Scenarios::from_toml_str(&source).unwrap_err();
+    assert!(err.message().contains("`s7`"), "{err}");
+    assert_eq!(err.location().unwrap().line, 100_001);
+}
+
+/// Scenarios written inline on one line are located too, each at its own column.
+#[test]
+fn inline_scenarios_are_located_by_column() {
+    let one = r#"{ name = "NAME", contact = { channel = "phone" }, responder = { staff = "support-agent" }, expect = { outcome = "redirect" } }"#;
+    let source = format!(
+        "# two\nscenario = [{}, {}]\n",
+        one.replace("NAME", "a"),
+        one.replace("NAME", "b")
+    );
+    let scenarios = Scenarios::from_toml_str(&source).unwrap();
+    let columns: Vec<usize> = scenarios
+        .scenarios
+        .iter()
+        .map(|s| s.location.unwrap().column)
+        .collect();
+    let line = source.lines().nth(1).unwrap();
+    let expected: Vec<usize> = line.match_indices("{ name").map(|(i, _)| i + 1).collect();
+    assert_eq!(columns, expected);
+    assert!(
+        scenarios
+            .scenarios
+            .iter()
+            .all(|s| s.location.unwrap().line == 2)
+    );
+}
+
+/// Issue 19 (output that repeats its input): a misspelt fact names at most 20 of the facts
+/// the policy reads, and how many more — 1,000 unknown facts against a policy reading 100
+/// facts do not print the policy's vocabulary 1,000 times whole.
+#[test]
+fn issue_19_unknown_facts_list_a_bounded_part_of_the_vocabulary() {
+    let mut policy = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/minimal.toml"
+    ))
+    .unwrap();
+    for i in 0..100 {
+        policy.push_str(&format!(
+            "\n[[rules]]\nid = \"r{i}\"\nwhen = {{ topic = \"email.setup\", facts = {{ f{i:03} = \"x\" }} }}\nthen = {{ skip_ladder = true }}\n"
+        ));
+    }
+    let engine = Engine::from_toml_str(&policy).unwrap();
+    let facts: Vec<String> = (0..1000).map(|i| format!("u{i} = \"1\"")).collect();
+    let source = format!(
+        "[[scenario]]\nname = \"x\"\ncontact = {{ channel = \"web\", topic = \"email.setup\", facts = {{ {} }} }}\nresponder = {{ system = \"help\" }}\nexpect = {{ outcome = \"answer\" }}\n",
+        facts.join(", ")
+    );
+    let report = engine.run_scenarios(&Scenarios::from_toml_str(&source).unwrap());
+    let m = &report.results[0].mismatches;
+    assert_eq!(m.len(), 1000);
+    // `minimal.toml` reads `accessibility` too: 101 facts, 20 shown.
+    assert!(
+        m[0].expected.contains("`f000`") && m[0].expected.contains("and 81 more"),
+        "{}",
+        m[0].expected
+    );
+    assert!(!m[0].expected.contains("`f019`"), "{}", m[0].expected);
+    let text = report.to_string();
+    assert!(text.len() < 1000 * 400, "{} bytes", text.len());
+}

@@ -245,11 +245,15 @@ impl<'a> Ctx<'a> {
 
     fn run(&mut self, responder: &Responder) {
         let fx = self.effects(responder);
-        // A rule's fixed answer, for every responder.
+        // A rule's fixed answer, for every responder — except a person asked for a superior,
+        // who always hands over (R3.3); the superior then gives the fixed answer.
+        let person = matches!(responder, Responder::Staff(_));
         if let Some((m, rule)) = fx.answer {
-            self.d.rule = Some(rule.to_owned());
-            self.set_message(Outcome::Answer, m);
-            return;
+            if !(person && self.contact.asks_for_superior) {
+                self.d.rule = Some(rule.to_owned());
+                self.set_message(Outcome::Answer, m);
+                return;
+            }
         }
         let topic = self.doc.topics.get(&self.topic).unwrap();
         match responder {
