@@ -397,7 +397,8 @@ fn issue_19_invalid_utf8_in_a_policy_is_located() {
     assert_eq!(json["diagnostics"][0]["location"]["line"], 2);
     assert_eq!(json["diagnostics"][0]["location"]["column"], 12);
     assert!(
-        stderr(&o).contains(&format!("{path}:2:12: error[invalid-utf8]")),
+        stderr(&o).contains("error[invalid-utf8]")
+            && stderr(&o).contains(&format!("--> {path}:2:12")),
         "{}",
         stderr(&o)
     );
