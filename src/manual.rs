@@ -40,15 +40,22 @@ impl ManualError {
 
 impl fmt::Display for ManualError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bounded whatever the policy and the request (issue 19): the name asked for is cut,
+        // at most a few departments are listed, and the suggestion's work has a budget.
+        let closest = crate::bounded::Suggester::new(crate::compile::DEFAULT_MAX_SUGGESTION_WORK)
+            .closest(self.known.iter().map(String::as_str), &self.department);
         write!(
             f,
-            "unknown department `{}`; the policy's departments are {}",
-            self.department,
-            self.known
-                .iter()
-                .map(|d| format!("`{d}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "unknown department `{}`",
+            crate::bounded::cut(&self.department)
+        )?;
+        if let Some(k) = closest {
+            write!(f, " (did you mean `{}`?)", crate::bounded::cut(k))?;
+        }
+        write!(
+            f,
+            "; the policy's departments are {}",
+            crate::bounded::list(self.known.iter().map(String::as_str))
         )
     }
 }

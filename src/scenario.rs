@@ -497,14 +497,9 @@ fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) 
             field: "contact.channel".to_owned(),
             expected: format!(
                 "a channel of the policy ({})",
-                engine
-                    .channels
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::bounded::list(engine.channels.iter().map(|c| &**c))
             ),
-            actual: format!("`{}`", contact.channel),
+            actual: format!("`{}`", crate::bounded::cut(contact.channel.as_str())),
         });
     }
     let mut read: Vec<&str> = engine
@@ -515,20 +510,25 @@ fn unknown_names(engine: &Engine, scenario: &Scenario, out: &mut Vec<Mismatch>) 
         .collect();
     read.sort_unstable();
     read.dedup();
+    // Bounded (issue 19): a binary search, not a scan; at most a few known facts listed, a
+    // suggestion under a budget of work, long names cut.
+    let mut suggester = crate::bounded::Suggester::new(crate::compile::DEFAULT_MAX_SUGGESTION_WORK);
     for key in contact.facts.keys() {
-        if !read.contains(&key.as_str()) {
+        if read.binary_search(&key.as_str()).is_err() {
             let known = if read.is_empty() {
                 "none".to_owned()
             } else {
-                read.iter()
-                    .map(|k| format!("`{k}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::bounded::list(read.iter().copied())
             };
+            let closest = suggester
+                .closest(read.iter().copied(), key)
+                .map_or(String::new(), |k| {
+                    format!("; did you mean `{}`?", crate::bounded::cut(k))
+                });
             out.push(Mismatch {
-                field: format!("contact.facts.{key}"),
-                expected: format!("a fact the policy reads ({known})"),
-                actual: format!("`{key}`"),
+                field: format!("contact.facts.{}", crate::bounded::cut(key)),
+                expected: format!("a fact the policy reads ({known}){closest}"),
+                actual: format!("`{}`", crate::bounded::cut(key)),
             });
         }
     }
