@@ -213,6 +213,7 @@ impl EngineBuilder {
     /// A [`PolicyError`]: the TOML syntax or shape error, or every compile error.
     #[cfg(feature = "toml")]
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
+        let source = without_bom(source);
         let doc = PolicyDocument::parse_toml(source, &self.limits)?;
         match self.compile(&doc) {
             Ok(mut engine) => {
@@ -230,7 +231,8 @@ impl EngineBuilder {
     }
 
     /// Parses and compiles a TOML policy read as bytes (a file's contents): bytes that are
-    /// not UTF-8 are an `invalid-utf8` error at the line and column of the first bad byte.
+    /// not UTF-8 are an `invalid-utf8` error at the line and column of the first bad byte. A
+    /// byte-order mark at the start (as some editors write) is skipped, in every format.
     ///
     /// # Errors
     ///
@@ -1908,6 +1910,7 @@ impl PolicyDocument {
         source: &str,
         limits: &ParseLimits,
     ) -> Result<PolicyDocument, PolicyError> {
+        let source = without_bom(source);
         check_size(source, limits)?;
         toml::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
@@ -1941,6 +1944,7 @@ impl PolicyDocument {
         source: &str,
         limits: &ParseLimits,
     ) -> Result<PolicyDocument, PolicyError> {
+        let source = without_bom(source);
         check_size(source, limits)?;
         check_not_empty(
             source,
@@ -1980,6 +1984,7 @@ impl PolicyDocument {
         source: &str,
         limits: &ParseLimits,
     ) -> Result<PolicyDocument, PolicyError> {
+        let source = without_bom(source);
         check_size(source, limits)?;
         check_not_empty(
             source,
@@ -2010,6 +2015,13 @@ impl PolicyDocument {
             PolicyError::new(vec![d])
         })
     }
+}
+
+/// `source` without a leading byte-order mark: a file saved "with BOM" reads as the same
+/// policy, and lines and columns count from after it, as editors show them.
+#[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
+fn without_bom(source: &str) -> &str {
+    source.strip_prefix('\u{feff}').unwrap_or(source)
 }
 
 /// The limits of the pre-scan of YAML and JSON text.

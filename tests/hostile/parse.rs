@@ -503,3 +503,20 @@ fn i19_policy_text_size_is_limited() {
     }
     assert_eq!(unified_message::DEFAULT_MAX_POLICY_BYTES, 32 << 20);
 }
+
+/// Smaller: a byte-order mark at the start of a policy file (as some editors save it) is
+/// skipped by every loader, and lines and columns count from after it.
+#[test]
+fn i19_byte_order_mark_is_skipped() {
+    let example = unified_message::EXAMPLE_POLICY;
+    let with_bom = format!("\u{feff}{example}");
+    Engine::from_toml_str(&with_bom).unwrap();
+    Engine::from_toml_slice(with_bom.as_bytes()).unwrap();
+    let doc = PolicyDocument::from_toml_str(example).unwrap();
+    let json = format!("\u{feff}{}", serde_json::to_string(&doc).unwrap());
+    Engine::from_json_slice(json.as_bytes()).unwrap();
+    let yaml = format!("\u{feff}{}", serde_norway::to_string(&doc).unwrap());
+    Engine::from_yaml_slice(yaml.as_bytes()).unwrap();
+    let err = Engine::from_toml_str("\u{feff}[policy]\nname = 1\n").unwrap_err();
+    assert_eq!(only(&err).1, Some((2, 8)), "{err}");
+}
