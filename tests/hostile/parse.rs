@@ -5,6 +5,10 @@
 
 #[path = "../support/generate.rs"]
 mod generate;
+#[path = "../reference/mod.rs"]
+mod reference;
+
+use proptest::prelude::*;
 
 use unified_message::document::PolicyDocument;
 use unified_message::{Channel, Contact, DecideRequest, Engine, Responder};
@@ -519,4 +523,28 @@ fn i19_byte_order_mark_is_skipped() {
     Engine::from_yaml_slice(yaml.as_bytes()).unwrap();
     let err = Engine::from_toml_str("\u{feff}[policy]\nname = 1\n").unwrap_err();
     assert_eq!(only(&err).1, Some((2, 8)), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Item 1 and 2, no false alarm: random valid policies, and documents whose strings hold
+    /// any characters (brackets, quotes, `#`, `&`, `*`, `|`, `-`, line breaks…), written by
+    /// serde's YAML and JSON writers, pass the pre-scan and read back unchanged.
+    #[test]
+    fn i19_1_prescan_accepts_what_the_writers_write(
+        stream in reference::generate::choices(200..400),
+        texts in proptest::collection::vec("[\\[\\]{}#&*|>:,'\"!%@` \n\ta-z-]{0,40}", 1..8),
+    ) {
+        let mut doc = reference::generate::policy(&stream);
+        doc.policy.name = Some(texts.join(""));
+        doc.policy.placeholders = texts.clone();
+        if let Some((_, topic)) = doc.topics.0.first_mut() {
+            topic.keywords.insert("en", texts.clone());
+        }
+        let yaml = serde_norway::to_string(&doc).unwrap();
+        prop_assert_eq!(&PolicyDocument::from_yaml_str(&yaml).unwrap(), &doc, "{}", yaml);
+        let json = serde_json::to_string_pretty(&doc).unwrap();
+        prop_assert_eq!(&PolicyDocument::from_json_str(&json).unwrap(), &doc);
+    }
 }
