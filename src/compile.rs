@@ -138,8 +138,8 @@ impl EngineBuilder {
     /// The deepest nesting of lists and tables a YAML or JSON policy text may have, checked
     /// by a linear scan before parsing (the YAML parser takes time quadratic in the depth);
     /// deeper is a `too-deep` error at the line and column where the limit is passed. A policy
-    /// needs about 8 levels; 64 by default. (The TOML parser and the parsers' own recursion
-    /// limits, 128 levels, stop deeper documents too.)
+    /// needs about 8 levels; 64 by default. (TOML is not scanned: its parser refuses deep
+    /// nesting by itself, with a `parse-error`.)
     ///
     /// # Examples
     ///
@@ -215,10 +215,16 @@ impl EngineBuilder {
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
         let source = without_bom(source);
         let doc = PolicyDocument::parse_toml(source, &self.limits)?;
-        match self.compile(&doc) {
+        let compiled = self.compile(&doc);
+        // The document goes before the text is parsed again to locate diagnostics: the two
+        // trees are never in memory together.
+        drop(doc);
+        match compiled {
             Ok(mut engine) => {
-                let warnings = std::mem::take(&mut engine.warnings).into_vec();
-                engine.warnings = crate::source::locate_toml(source, warnings).into();
+                if !engine.warnings.is_empty() {
+                    let warnings = std::mem::take(&mut engine.warnings).into_vec();
+                    engine.warnings = crate::source::locate_toml(source, warnings).into();
+                }
                 Ok(engine)
             }
             Err(e) => {
@@ -2005,9 +2011,11 @@ impl PolicyDocument {
             });
             // The YAML reader reports some errors (a control character such as NUL) at 1:1
             // with the byte's offset in the message; locate them at that character.
-            if d.location == Some(crate::diagnostic::Location { line: 1, column: 1 }) {
-                if let Some(at) =
-                    source.find(|c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            if d.location == Some(crate::diagnostic::Location { line: 1, column: 1 })
+                && d.message.contains("control characters")
+            {
+                if let Some(at) = source
+                    .find(|c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{85}'))
                 {
                     d.location = Some(crate::diagnostic::Location::of_offset(source, at));
                 }

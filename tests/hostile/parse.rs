@@ -323,6 +323,42 @@ fn i19_4_long_lists_are_interned_by_hash() {
     assert!(err.has_code("rule-matches-no-topic"), "{err}");
 }
 
+/// Item 4, locating: thousands of errors on one long line (a policy written as inline
+/// tables) are located in one sweep of the text, not by recounting the line for each; and
+/// no more than `max_errors` are reported.
+#[test]
+fn i19_4_many_errors_on_one_long_line_are_located_in_one_sweep() {
+    let topics: Vec<String> = (0..20_000)
+        .map(|i| format!("\"t{i}\" = {{ owner = \"nobody{i}\" }}"))
+        .collect();
+    let source = format!(
+        "policy = {{ name = \"x\", revision = \"1\", locales = [\"en\"], fallback = \"t0\" }}\nranks = {{ order = [\"agent\"] }}\ntopics = {{ {} }}\n",
+        topics.join(", ")
+    );
+    let err = Engine::builder()
+        .max_errors(5_000)
+        .from_toml_str(&source)
+        .unwrap_err();
+    assert_eq!(err.diagnostics().len(), 5_001);
+    assert!(err.has_code("too-many-errors"));
+    let on_line_3 = err
+        .diagnostics()
+        .iter()
+        .filter(|d| d.location.is_some_and(|l| l.line == 3))
+        .count();
+    assert!(on_line_3 >= 4_000, "{on_line_3}");
+    // Columns counted right in the one sweep: the first topic's `owner`, then the second's,
+    // `"t0" = { owner = "nobody0" }, ` (30 characters) further.
+    let owners: Vec<(usize, usize)> = err
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "unknown-department")
+        .filter_map(|d| d.location.map(|l| (l.line, l.column)))
+        .collect();
+    assert_eq!(owners[0], (3, 21));
+    assert_eq!(owners[1], (3, 21 + 30));
+}
+
 /// Item 9: a number fact beyond 64 bits keeps its exact digits where the parser gives them
 /// (YAML), and is refused with the fact's name where it would change (JSON reads it as a
 /// float); never the silent `123456789012345680000000000000`.
