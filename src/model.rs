@@ -309,7 +309,9 @@ pub struct Contact {
     #[serde(default)]
     pub progress: Progress,
     /// Facts supplied by the host. In JSON, numbers and booleans are read as their text
-    /// (`"recent_contacts": 7` is the fact `"7"`).
+    /// (`"recent_contacts": 7` is the fact `"7"`); a number too long to keep exactly (an
+    /// integer beyond 2^53 that the parser reads as a float, a fraction of more than 15
+    /// significant digits) is an error that asks to quote it, and `null` is an error.
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
