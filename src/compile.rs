@@ -33,8 +33,8 @@ use crate::template::{Builtin, Template};
 pub struct EngineBuilder {
     regex_size_limit: usize,
     max_table_size: usize,
-    // Limits on parsing (issue 19): the policy text, its nesting, its YAML aliases, the work
-    // spent on suggestions.
+    // Limits on reading a policy (issue 19): the text's size (aliases expanded), its nesting,
+    // the work spent on suggestions, the errors reported.
     limits: ParseLimits,
 }
 
