@@ -1,7 +1,7 @@
 //! The one explicit step from document to engine: resolve every reference, intern every id,
 //! parse every text, and report every error at once with its document path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, DocPath, PolicyError};
@@ -33,13 +33,46 @@ use crate::template::{Builtin, Template};
 pub struct EngineBuilder {
     regex_size_limit: usize,
     max_table_size: usize,
+    // Limits on reading a policy (issue 19): the text's size (aliases expanded), its nesting,
+    // the work spent on suggestions, the errors reported.
+    limits: ParseLimits,
 }
+
+/// The limits of [`EngineBuilder`] that bound reading a policy (issue 19).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ParseLimits {
+    pub(crate) max_policy_bytes: usize,
+    pub(crate) max_nesting_depth: usize,
+    pub(crate) max_suggestion_work: u64,
+    pub(crate) max_errors: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_policy_bytes: DEFAULT_MAX_POLICY_BYTES,
+            max_nesting_depth: DEFAULT_MAX_NESTING_DEPTH,
+            max_suggestion_work: DEFAULT_MAX_SUGGESTION_WORK,
+            max_errors: DEFAULT_MAX_ERRORS,
+        }
+    }
+}
+
+/// The default of [`EngineBuilder::max_policy_bytes`]: 32 MiB.
+pub const DEFAULT_MAX_POLICY_BYTES: usize = 32 << 20;
+/// The default of [`EngineBuilder::max_nesting_depth`]: 64 levels.
+pub const DEFAULT_MAX_NESTING_DEPTH: usize = 64;
+/// The default of [`EngineBuilder::max_suggestion_work`]: 10 million cells.
+pub const DEFAULT_MAX_SUGGESTION_WORK: u64 = 10_000_000;
+/// The default of [`EngineBuilder::max_errors`]: 10,000 errors.
+pub const DEFAULT_MAX_ERRORS: usize = 10_000;
 
 impl Default for EngineBuilder {
     fn default() -> Self {
         EngineBuilder {
             regex_size_limit: 1 << 20,
             max_table_size: 1 << 24,
+            limits: ParseLimits::default(),
         }
     }
 }
@@ -77,6 +110,85 @@ impl EngineBuilder {
         self
     }
 
+    /// The largest policy text, in bytes, that `from_*_str` and `from_*_slice` read; in YAML
+    /// and JSON, the text with every YAML alias expanded (an alias repeats its anchor's node;
+    /// the size of each is bounded from above by a linear scan before parsing). A larger one is
+    /// a `policy-too-large` error before parsing. Loading TOML takes about 15 times the text's
+    /// size in heap (the TOML parser's tree of spanned values; up to 45 times in resident
+    /// memory), JSON 3 to 6 times: the default, 32 MiB, keeps one load under about 1.5 GiB.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let err = Engine::builder()
+    ///     .max_policy_bytes(1024)
+    ///     .from_toml_str(unified_message::EXAMPLE_POLICY)
+    ///     .unwrap_err();
+    /// assert!(err.has_code("policy-too-large"));
+    /// assert!(err.to_string().contains("max_policy_bytes"));
+    /// ```
+    #[must_use]
+    pub fn max_policy_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_policy_bytes = bytes;
+        self
+    }
+
+    /// The deepest nesting of lists and tables a YAML or JSON policy text may have, checked
+    /// by a linear scan before parsing (the YAML parser takes time quadratic in the depth);
+    /// deeper is a `too-deep` error at the line and column where the limit is passed. A policy
+    /// needs about 8 levels; 64 by default. (TOML is not scanned: its parser refuses deep
+    /// nesting by itself, with a `parse-error`.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "yaml")] {
+    /// use unified_message::Engine;
+    ///
+    /// let yaml = format!("policy: {}1{}", "[".repeat(100), "]".repeat(100));
+    /// let err = Engine::from_yaml_str(&yaml).unwrap_err();
+    /// assert!(err.has_code("too-deep"));
+    /// assert!(err.to_string().contains("line 1, column 72"), "{err}");
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn max_nesting_depth(mut self, levels: usize) -> Self {
+        self.limits.max_nesting_depth = levels;
+        self
+    }
+
+    /// The most work, in cells of edit distance, spent on "did you mean" suggestions for
+    /// unknown ids over one compilation (an id longer than 128 characters is never compared);
+    /// past it, errors come without a suggestion. 10 million cells by default (milliseconds).
+    #[must_use]
+    pub fn max_suggestion_work(mut self, cells: u64) -> Self {
+        self.limits.max_suggestion_work = cells;
+        self
+    }
+
+    /// The most errors one compilation reports. Errors can outnumber the lines of a policy (a
+    /// text missing in each of 100,000 declared locales, for each message); past the limit,
+    /// one `too-many-errors` error closes the list and the checks that would find more are
+    /// skipped. 10,000 by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let policy = unified_message::EXAMPLE_POLICY.replace("owner = \"", "owner = \"x");
+    /// let err = Engine::builder().max_errors(2).from_toml_str(&policy).unwrap_err();
+    /// assert_eq!(err.diagnostics().len(), 3);
+    /// assert!(err.has_code("too-many-errors"));
+    /// ```
+    #[must_use]
+    pub fn max_errors(mut self, errors: usize) -> Self {
+        self.limits.max_errors = errors;
+        self
+    }
+
     /// Compiles a policy document.
     ///
     /// # Errors
@@ -101,11 +213,18 @@ impl EngineBuilder {
     /// A [`PolicyError`]: the TOML syntax or shape error, or every compile error.
     #[cfg(feature = "toml")]
     pub fn from_toml_str(&self, source: &str) -> Result<Engine, PolicyError> {
-        let doc = PolicyDocument::from_toml_str(source)?;
-        match self.compile(&doc) {
+        let source = without_bom(source);
+        let doc = PolicyDocument::parse_toml(source, &self.limits)?;
+        let compiled = self.compile(&doc);
+        // The document goes before the text is parsed again to locate diagnostics: the two
+        // trees are never in memory together.
+        drop(doc);
+        match compiled {
             Ok(mut engine) => {
-                let warnings = std::mem::take(&mut engine.warnings).into_vec();
-                engine.warnings = crate::source::locate_toml(source, warnings).into();
+                if !engine.warnings.is_empty() {
+                    let warnings = std::mem::take(&mut engine.warnings).into_vec();
+                    engine.warnings = crate::source::locate_toml(source, warnings).into();
+                }
                 Ok(engine)
             }
             Err(e) => {
@@ -118,7 +237,8 @@ impl EngineBuilder {
     }
 
     /// Parses and compiles a TOML policy read as bytes (a file's contents): bytes that are
-    /// not UTF-8 are an `invalid-utf8` error at the line and column of the first bad byte.
+    /// not UTF-8 are an `invalid-utf8` error at the line and column of the first bad byte. A
+    /// byte-order mark at the start (as some editors write) is skipped, in every format.
     ///
     /// # Errors
     ///
@@ -145,7 +265,7 @@ impl EngineBuilder {
     /// A [`PolicyError`]: the JSON syntax or shape error, or every compile error.
     #[cfg(feature = "json")]
     pub fn from_json_str(&self, source: &str) -> Result<Engine, PolicyError> {
-        self.compile(&PolicyDocument::from_json_str(source)?)
+        self.compile(&PolicyDocument::parse_json(source, &self.limits)?)
     }
 
     /// Parses and compiles a YAML policy.
@@ -155,7 +275,17 @@ impl EngineBuilder {
     /// A [`PolicyError`]: the YAML syntax or shape error, or every compile error.
     #[cfg(feature = "yaml")]
     pub fn from_yaml_str(&self, source: &str) -> Result<Engine, PolicyError> {
-        self.compile(&PolicyDocument::from_yaml_str(source)?)
+        self.compile(&PolicyDocument::parse_yaml(source, &self.limits)?)
+    }
+
+    /// Parses and compiles a YAML policy read as bytes; see [`EngineBuilder::from_toml_slice`].
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`], as for [`EngineBuilder::from_yaml_str`], or `invalid-utf8`.
+    #[cfg(feature = "yaml")]
+    pub fn from_yaml_slice(&self, source: &[u8]) -> Result<Engine, PolicyError> {
+        self.from_yaml_str(utf8(source)?)
     }
 }
 
@@ -245,10 +375,20 @@ impl Engine {
     pub fn from_yaml_str(source: &str) -> Result<Engine, PolicyError> {
         EngineBuilder::default().from_yaml_str(source)
     }
+
+    /// Parses and compiles a YAML policy read as bytes, with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`]; bytes that are not UTF-8 are an `invalid-utf8` error.
+    #[cfg(feature = "yaml")]
+    pub fn from_yaml_slice(source: &[u8]) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().from_yaml_slice(source)
+    }
 }
 
 /// `source` as text, or an `invalid-utf8` error at the first byte that is not UTF-8.
-#[cfg(any(feature = "toml", feature = "json"))]
+#[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
 fn utf8(source: &[u8]) -> Result<&str, PolicyError> {
     std::str::from_utf8(source).map_err(|e| {
         let valid = source
@@ -321,6 +461,107 @@ pub(crate) fn pattern_specificity(pattern: &str, id: &str) -> Option<usize> {
     (pattern == id).then_some(usize::MAX)
 }
 
+/// Topic patterns looked up by a topic id: a short list is scanned, a long one is looked up
+/// per prefix of the id, so a role with 100,000 grants or a rule naming 100,000 topics costs a
+/// few lookups per topic, not a scan of every pattern.
+struct PatternSet<'p> {
+    /// The patterns, in order.
+    list: Vec<&'p str>,
+    /// For a long list: exact ids, prefixes (without `.*`) and `*`, each with its first index.
+    exact: HashMap<&'p str, usize>,
+    prefix: HashMap<&'p str, usize>,
+    star: Option<usize>,
+}
+
+impl<'p> PatternSet<'p> {
+    /// The longest list that is scanned.
+    const SCAN: usize = 8;
+
+    fn new(patterns: impl IntoIterator<Item = &'p str>) -> Self {
+        let list: Vec<&str> = patterns.into_iter().collect();
+        let mut set = PatternSet {
+            list,
+            exact: HashMap::new(),
+            prefix: HashMap::new(),
+            star: None,
+        };
+        if set.list.len() > Self::SCAN {
+            for (i, &p) in set.list.iter().enumerate() {
+                if p == "*" {
+                    set.star.get_or_insert(i);
+                } else if let Some(prefix) = p.strip_suffix(".*") {
+                    set.prefix.entry(prefix).or_insert(i);
+                } else {
+                    set.exact.entry(p).or_insert(i);
+                }
+            }
+        }
+        set
+    }
+
+    /// The most specific pattern that matches `id` (as [`pattern_specificity`] ranks them;
+    /// among equals, the last), by index.
+    fn best(&self, id: &str) -> Option<usize> {
+        if self.list.len() <= Self::SCAN {
+            return self
+                .list
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| pattern_specificity(p, id).map(|s| (s, i)))
+                .max_by_key(|(s, _)| *s)
+                .map(|(_, i)| i);
+        }
+        if let Some(&i) = self.exact.get(id) {
+            return Some(i);
+        }
+        // The longest prefix first: `a.b.*` beats `a.*`.
+        let mut end = id.len();
+        while let Some(dot) = id.get(..end).and_then(|s| s.rfind('.')) {
+            if let Some(&i) = id.get(..dot).and_then(|p| self.prefix.get(p)) {
+                return Some(i);
+            }
+            end = dot;
+        }
+        self.star
+    }
+}
+
+/// Every topic id and every prefix of one (`email` and `email.setup` for `email.setup.imap`):
+/// whether a pattern matches some topic is one lookup.
+struct TopicIds<'d> {
+    ids: HashSet<&'d str>,
+    prefixes: HashSet<&'d str>,
+}
+
+impl<'d> TopicIds<'d> {
+    fn new(ids: impl Iterator<Item = &'d str>) -> Self {
+        let mut t = TopicIds {
+            ids: HashSet::new(),
+            prefixes: HashSet::new(),
+        };
+        for id in ids {
+            t.ids.insert(id);
+            for (dot, _) in id.match_indices('.') {
+                if let Some(prefix) = id.get(..dot) {
+                    t.prefixes.insert(prefix);
+                }
+            }
+        }
+        t
+    }
+
+    /// Whether `pattern` matches at least one topic.
+    fn any_match(&self, pattern: &str) -> bool {
+        if pattern == "*" {
+            return !self.ids.is_empty();
+        }
+        match pattern.strip_suffix(".*") {
+            Some(prefix) => self.prefixes.contains(prefix),
+            None => self.ids.contains(pattern),
+        }
+    }
+}
+
 fn valid_pattern(pattern: &str) -> bool {
     let body = pattern.strip_suffix(".*").unwrap_or(pattern);
     pattern == "*" || (!body.is_empty() && valid_topic_id(body))
@@ -373,9 +614,16 @@ struct Compiler<'d> {
     max_table_size: usize,
     /// How many more unknown references get a "did you mean" (each costs a scan of the ids).
     suggestions_left: usize,
+    /// The suggestions, under the builder's budget of edit-distance cells.
+    suggester: crate::bounded::Suggester,
+    /// The errors found so far, and the most that are reported.
+    errors: usize,
+    max_errors: usize,
     diags: Vec<Diagnostic>,
     locales: Vec<Box<str>>,
-    placeholders: Vec<Box<str>>,
+    /// The declared locales, for lookups by name.
+    locale_set: HashSet<Box<str>>,
+    placeholders: HashSet<Box<str>>,
     channels: Vec<Box<str>>,
     channel_index: HashMap<Box<str>, Ix>,
 }
@@ -400,16 +648,40 @@ impl<'d> Compiler<'d> {
             regex_size_limit: builder.regex_size_limit,
             max_table_size: builder.max_table_size,
             suggestions_left: 100,
+            suggester: crate::bounded::Suggester::new(builder.limits.max_suggestion_work),
+            errors: 0,
+            max_errors: builder.limits.max_errors,
             diags: Vec::new(),
             locales: Vec::new(),
-            placeholders: Vec::new(),
+            locale_set: HashSet::new(),
+            placeholders: HashSet::new(),
             channels,
             channel_index,
         }
     }
 
     fn error(&mut self, code: &str, path: DocPath, message: String, hint: &str) {
-        err(&mut self.diags, code, path, message, hint);
+        self.errors = self.errors.saturating_add(1);
+        if self.errors <= self.max_errors {
+            err(&mut self.diags, code, path, message, hint);
+        } else if self.errors == self.max_errors + 1 {
+            err(
+                &mut self.diags,
+                "too-many-errors",
+                DocPath::root(),
+                format!(
+                    "the policy has more than {} errors; the rest are not reported",
+                    self.max_errors
+                ),
+                "fix these first, or raise the engine's `max_errors`",
+            );
+        }
+    }
+
+    /// Whether no more errors are reported: checks whose work grows with the errors they find
+    /// stop.
+    fn errors_full(&self) -> bool {
+        self.errors > self.max_errors
     }
 
     fn channel(&mut self, name: &str) -> Ix {
@@ -464,7 +736,7 @@ impl<'d> Compiler<'d> {
                 self.error(
                     &format!("unknown-{what}"),
                     path,
-                    format!("unknown {what} `{id}`"),
+                    format!("unknown {what} `{}`", crate::bounded::cut(id)),
                     &format!("define it under `[{section}]`{known}"),
                 );
                 NONE
@@ -479,7 +751,7 @@ impl<'d> Compiler<'d> {
             return String::new();
         }
         self.suggestions_left -= 1;
-        suggest(known, wanted)
+        self.suggester.did_you_mean(known, wanted)
     }
 
     /// Whether a derived table of `rows` × `columns` entries fits the limit; reports
@@ -539,9 +811,13 @@ impl<'d> Compiler<'d> {
     /// Reports keys written twice in a nested table (JSON and YAML allow them; TOML does not):
     /// the second would otherwise be ignored or silently win.
     fn duplicate_keys<V>(&mut self, map: &IdMap<V>, path: &DocPath, what: &str) {
-        for (i, (key, _)) in map.0.iter().enumerate() {
-            let earlier = map.0.get(..i).unwrap_or(&[]);
-            if earlier.iter().any(|(k, _)| k == key) {
+        if map.0.len() < 2 {
+            return;
+        }
+        // A set, not a scan of the earlier keys: a table of 100,000 keys costs 100,000 lookups.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(map.0.len());
+        for (key, _) in &map.0 {
+            if !seen.insert(key.as_str()) {
                 self.error(
                     "duplicate-key",
                     path.key(key.as_str()),
@@ -554,9 +830,14 @@ impl<'d> Compiler<'d> {
 
     /// One text per declared locale, parsed.
     fn locale_texts(&mut self, text: &LocaleText, path: &DocPath, usage: Usage) -> Box<[Template]> {
+        if self.errors_full() {
+            // The engine will not be built; each text missing in each locale would cost
+            // texts × locales.
+            return Box::new([]);
+        }
         self.duplicate_keys(text, path, "locale");
         for (locale, _) in text.iter() {
-            if !self.locales.iter().any(|l| **l == *locale) {
+            if !self.locale_set.contains(locale) {
                 self.error(
                     "unknown-locale",
                     path.key(locale),
@@ -565,9 +846,18 @@ impl<'d> Compiler<'d> {
                 );
             }
         }
+        // The text's entries by locale (the first of a duplicate, as `IdMap::get`): a lookup
+        // per declared locale, not a scan of the entries.
+        // (A short text, the usual one or two locales, is scanned.)
+        let by_locale: Option<HashMap<&str, &String>> =
+            (text.len() > 8).then(|| text.0.iter().rev().map(|(k, v)| (k.as_str(), v)).collect());
         let mut out = Vec::with_capacity(self.locales.len());
         for locale in self.locales.clone() {
-            let Some(source) = text.get(&locale) else {
+            let found = match &by_locale {
+                Some(map) => map.get(&*locale).copied(),
+                None => text.get(&locale),
+            };
+            let Some(source) = found else {
                 self.error(
                     "missing-locale",
                     path.clone(),
@@ -748,7 +1038,7 @@ impl<'d> Compiler<'d> {
                     "a locale is empty".to_owned(),
                     "use a language tag such as `es` or `en-GB`",
                 );
-            } else if self.locales.iter().any(|x| **x == **l) {
+            } else if !self.locale_set.insert(l.as_str().into()) {
                 self.error(
                     "duplicate-locale",
                     hp.key("locales").index(i),
@@ -778,7 +1068,7 @@ impl<'d> Compiler<'d> {
                     "remove it from `placeholders`: the engine fills it",
                 );
             } else {
-                self.placeholders.push(p.as_str().into());
+                self.placeholders.insert(p.as_str().into());
             }
         }
 
@@ -815,8 +1105,9 @@ impl<'d> Compiler<'d> {
                         "list the ranks from the lowest to the highest, e.g. `[\"agent\", \"supervisor\", \"manager\"]`",
                     );
                 }
+                let mut seen: HashSet<&str> = HashSet::with_capacity(r.order.len());
                 for (i, rank) in r.order.iter().enumerate() {
-                    if ranks.iter().any(|x| **x == **rank) {
+                    if !seen.insert(rank.as_str()) {
                         self.error(
                             "duplicate-id",
                             rpath.key("order").index(i),
@@ -1027,7 +1318,7 @@ impl<'d> Compiler<'d> {
             // Keywords are validated and compiled by triage, which parses each once.
             self.duplicate_keys(&t.keywords, &p.key("keywords"), "locale");
             for (locale, _) in t.keywords.iter() {
-                if !self.locales.iter().any(|l| **l == *locale) {
+                if !self.locale_set.contains(locale) {
                     self.error(
                         "unknown-locale",
                         p.key("keywords").key(locale),
@@ -1078,6 +1369,8 @@ impl<'d> Compiler<'d> {
             }
         };
 
+        let topic_ids = TopicIds::new(doc.topics.keys());
+
         // [roles]
         let ropath = root.key("roles");
         let role_index = self.intern(&doc.roles, &ropath, "role");
@@ -1116,7 +1409,13 @@ impl<'d> Compiler<'d> {
             };
             self.duplicate_keys(&r.authority, &p.key("authority"), "topic pattern");
             for (pattern, _) in r.authority.iter() {
-                self.topic_pattern(pattern, p.key("authority").key(pattern), &topics, "grant");
+                self.topic_pattern(
+                    pattern,
+                    p.key("authority").key(pattern),
+                    &topics,
+                    &topic_ids,
+                    "grant",
+                );
             }
             roles.push(Role {
                 id: id.into(),
@@ -1136,15 +1435,13 @@ impl<'d> Compiler<'d> {
         }
         let mut grants = vec![0u8; roles.len().saturating_mul(topics.len())];
         for (ri, role) in roles.iter().enumerate() {
+            let patterns = PatternSet::new(role.grants.iter().map(|(p, _)| &**p));
             for (ti, topic) in topics.iter().enumerate() {
-                let best = role
-                    .grants
-                    .iter()
-                    .filter_map(|(pattern, a)| {
-                        pattern_specificity(pattern, &topic.id).map(|s| (s, *a))
-                    })
-                    .max_by_key(|(s, _)| *s);
-                if let (Some((_, a)), Some(slot)) = (best, grants.get_mut(ri * topics.len() + ti)) {
+                let best = patterns
+                    .best(&topic.id)
+                    .and_then(|i| role.grants.get(i))
+                    .map(|(_, a)| *a);
+                if let (Some(a), Some(slot)) = (best, grants.get_mut(ri * topics.len() + ti)) {
                     *slot = a as u8 + 1;
                 }
             }
@@ -1248,6 +1545,7 @@ impl<'d> Compiler<'d> {
         // [[rules]]
         let (rules, fact_keys, fact_values) = self.rules(
             &topics,
+            &topic_ids,
             &department_index,
             &role_index,
             &rank_index,
@@ -1256,19 +1554,30 @@ impl<'d> Compiler<'d> {
         );
         for (m, list) in usages.iter().enumerate() {
             let Some(msg) = messages.get(m) else { continue };
+            if list.is_empty() {
+                continue;
+            }
+            // The built-ins the message's texts use, in order of first use, gathered once:
+            // a message of many texts used many times costs texts + usages, not their product.
+            let mut used: Vec<Builtin> = Vec::new();
+            for b in msg
+                .versions
+                .iter()
+                .flat_map(|v| {
+                    v.texts
+                        .iter()
+                        .chain(v.variants.iter().flat_map(|(_, t)| t.iter()))
+                })
+                .flat_map(Template::builtins)
+            {
+                if !used.contains(&b) {
+                    used.push(b);
+                }
+            }
             // Answers (a topic's or a rule's) have no system to name; a tier message names only
             // its system. Each usage is reported once, with the first placeholder it cannot fill.
             for (usage, path) in list {
-                let unavailable = msg
-                    .versions
-                    .iter()
-                    .flat_map(|v| {
-                        v.texts
-                            .iter()
-                            .chain(v.variants.iter().flat_map(|(_, t)| t.iter()))
-                    })
-                    .flat_map(Template::builtins)
-                    .find(|b| !usage.allows(*b));
+                let unavailable = used.iter().copied().find(|b| !usage.allows(*b));
                 if let Some(b) = unavailable {
                     self.error(
                         "placeholder-not-available",
@@ -1286,13 +1595,20 @@ impl<'d> Compiler<'d> {
         }
         let mut topic_rule_start = Vec::with_capacity(topics.len() + 1);
         let mut topic_rules = Vec::new();
+        let rule_patterns: Vec<Option<PatternSet<'_>>> = rules
+            .iter()
+            .map(|r| {
+                r.topics
+                    .as_ref()
+                    .map(|ps| PatternSet::new(ps.iter().map(|p| &**p)))
+            })
+            .collect();
         for topic in &topics {
             topic_rule_start.push(topic_rules.len() as Ix);
-            for (ri, rule) in rules.iter().enumerate() {
-                let applies = rule.topics.as_ref().is_none_or(|ps| {
-                    ps.iter()
-                        .any(|p| pattern_specificity(p, &topic.id).is_some())
-                });
+            for (ri, patterns) in rule_patterns.iter().enumerate() {
+                let applies = patterns
+                    .as_ref()
+                    .is_none_or(|ps| ps.best(&topic.id).is_some());
                 if applies {
                     topic_rules.push(ri as Ix);
                 }
@@ -1356,7 +1672,14 @@ impl<'d> Compiler<'d> {
     }
 
     /// Checks a topic pattern: valid, and matching at least one topic.
-    fn topic_pattern(&mut self, pattern: &str, path: DocPath, topics: &[Topic], what: &str) {
+    fn topic_pattern(
+        &mut self,
+        pattern: &str,
+        path: DocPath,
+        topics: &[Topic],
+        ids: &TopicIds<'_>,
+        what: &str,
+    ) {
         if !valid_pattern(pattern) {
             self.error(
                 "bad-pattern",
@@ -1364,10 +1687,7 @@ impl<'d> Compiler<'d> {
                 format!("`{pattern}` is not a topic pattern"),
                 "use a topic id (`email.setup`), a prefix (`email.*`) or `*`",
             );
-        } else if !topics
-            .iter()
-            .any(|t| pattern_specificity(pattern, &t.id).is_some())
-        {
+        } else if !ids.any_match(pattern) {
             let known = self.suggest(topics.iter().map(|t| &*t.id), pattern);
             self.error(
                 &format!("{what}-matches-no-topic"),
@@ -1378,9 +1698,14 @@ impl<'d> Compiler<'d> {
         }
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the compiler's tables, passed once"
+    )]
     fn rules(
         &mut self,
         topics: &[Topic],
+        topic_ids: &TopicIds<'_>,
         departments: &HashMap<Box<str>, Ix>,
         roles: &HashMap<Box<str>, Ix>,
         ranks: &HashMap<Box<str>, Ix>,
@@ -1391,8 +1716,8 @@ impl<'d> Compiler<'d> {
         let rpath = DocPath::root().key("rules");
         let mut rules = Vec::with_capacity(doc.rules.len());
         let mut ids: HashMap<&str, usize> = HashMap::new();
-        let mut fact_keys: Vec<Box<str>> = Vec::new();
-        let mut fact_values: Vec<Box<str>> = Vec::new();
+        let mut fact_keys = Interner::default();
+        let mut fact_values = Interner::default();
         for (i, r) in doc.rules.iter().enumerate() {
             let p = rpath.index(i);
             let id = match &r.id {
@@ -1439,7 +1764,7 @@ impl<'d> Compiler<'d> {
                     } else {
                         wp.key("topic").index(k)
                     };
-                    self.topic_pattern(pattern, path, topics, "rule");
+                    self.topic_pattern(pattern, path, topics, topic_ids, "rule");
                 }
                 list.0
                     .iter()
@@ -1487,12 +1812,8 @@ impl<'d> Compiler<'d> {
             self.duplicate_keys(&w.facts, &wp.key("facts"), "fact");
             let mut facts = Vec::new();
             for (key, values) in w.facts.iter() {
-                let k = intern_str(&mut fact_keys, key);
-                let vs: Box<[Ix]> = values
-                    .0
-                    .iter()
-                    .map(|v| intern_str(&mut fact_values, v))
-                    .collect();
+                let k = fact_keys.intern(key);
+                let vs: Box<[Ix]> = values.0.iter().map(|v| fact_values.intern(v)).collect();
                 if vs.is_empty() {
                     self.error(
                         "empty-condition",
@@ -1531,7 +1852,7 @@ impl<'d> Compiler<'d> {
                 route,
             });
         }
-        (rules, fact_keys, fact_values)
+        (rules, fact_keys.list, fact_values.list)
     }
 }
 
@@ -1557,59 +1878,46 @@ fn stamp_of(engine: &Engine) -> u64 {
     h.finish()
 }
 
-fn intern_str(list: &mut Vec<Box<str>>, s: &str) -> Ix {
-    match list.iter().position(|x| **x == *s) {
-        Some(i) => i as Ix,
-        None => {
-            list.push(s.into());
-            (list.len() - 1) as Ix
-        }
-    }
+/// Strings interned in order of first appearance: the list and its index (a hash map, so
+/// 100,000 values of one fact condition cost 100,000 lookups, not a scan each).
+#[derive(Default)]
+struct Interner {
+    list: Vec<Box<str>>,
+    index: HashMap<Box<str>, Ix>,
 }
 
-/// ", did you mean `x`?" for the closest known id, or "".
-fn suggest<'a>(known: impl Iterator<Item = &'a str>, wanted: &str) -> String {
-    let best = known
-        .map(|k| (edit_distance(k, wanted), k))
-        .filter(|(d, k)| *d <= (k.len().max(wanted.len()) / 3).max(1))
-        .min();
-    best.map_or(String::new(), |(_, k)| format!(", or did you mean `{k}`?"))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row.first().copied().unwrap_or(0);
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
+impl Interner {
+    fn intern(&mut self, s: &str) -> Ix {
+        if let Some(&i) = self.index.get(s) {
+            return i;
         }
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let del = row
-                .get(j + 1)
-                .copied()
-                .unwrap_or(usize::MAX)
-                .saturating_add(1);
-            let ins = row.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let sub = prev.saturating_add(cost);
-            prev = row.get(j + 1).copied().unwrap_or(0);
-            if let Some(slot) = row.get_mut(j + 1) {
-                *slot = del.min(ins).min(sub);
-            }
-        }
+        let i = self.list.len() as Ix;
+        self.list.push(s.into());
+        self.index.insert(s.into(), i);
+        i
     }
-    row.last().copied().unwrap_or(0)
 }
 
 impl PolicyDocument {
-    /// Parses a TOML policy document (shape only; compile it to check references).
+    /// Parses a TOML policy document (shape only; compile it to check references), with the
+    /// default limits of [`EngineBuilder`].
     ///
     /// # Errors
     ///
-    /// A [`PolicyError`] with one `parse-error` diagnostic carrying line and column.
+    /// A [`PolicyError`] with one `parse-error` (or `policy-too-large`) diagnostic carrying
+    /// line and column.
     #[cfg(feature = "toml")]
     pub fn from_toml_str(source: &str) -> Result<PolicyDocument, PolicyError> {
+        Self::parse_toml(source, &ParseLimits::default())
+    }
+
+    #[cfg(feature = "toml")]
+    pub(crate) fn parse_toml(
+        source: &str,
+        limits: &ParseLimits,
+    ) -> Result<PolicyDocument, PolicyError> {
+        let source = without_bom(source);
+        check_size(source, limits)?;
         toml::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 "parse-error",
@@ -1617,20 +1925,39 @@ impl PolicyDocument {
                 e.message().trim().to_owned(),
                 "fix the TOML at that line and column; field names are listed in the README's policy format reference",
             );
-            d.location = e
-                .span()
-                .map(|s| crate::diagnostic::Location::of_offset(source, s.start));
+            // An error without a span (a key nested too deeply) is located at the first line
+            // that is not blank or a comment: where the document's trouble starts.
+            let at = e.span().map_or_else(|| first_content(source), |s| s.start);
+            d.location = Some(crate::diagnostic::Location::of_offset(source, at));
             PolicyError::new(vec![d])
         })
     }
 
-    /// Parses a JSON policy document (shape only).
+    /// Parses a JSON policy document (shape only), with the default limits of
+    /// [`EngineBuilder`].
     ///
     /// # Errors
     ///
-    /// A [`PolicyError`] with one `parse-error` diagnostic carrying line and column.
+    /// A [`PolicyError`] with one `parse-error` (or `too-deep`, `policy-too-large`,
+    /// `empty-policy`) diagnostic carrying line and column.
     #[cfg(feature = "json")]
     pub fn from_json_str(source: &str) -> Result<PolicyDocument, PolicyError> {
+        Self::parse_json(source, &ParseLimits::default())
+    }
+
+    #[cfg(feature = "json")]
+    pub(crate) fn parse_json(
+        source: &str,
+        limits: &ParseLimits,
+    ) -> Result<PolicyDocument, PolicyError> {
+        let source = without_bom(source);
+        check_size(source, limits)?;
+        check_not_empty(
+            source,
+            false,
+            "a JSON policy is one object: `{\"policy\": {…}, …}`",
+        )?;
+        crate::prescan::scan_yaml(source, scan_limits(limits))?;
         serde_json::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 "parse-error",
@@ -1639,20 +1966,38 @@ impl PolicyDocument {
                 "fix the JSON at that line and column",
             );
             d.location = Some(crate::diagnostic::Location {
-                line: e.line(),
-                column: e.column(),
+                line: e.line().max(1),
+                column: e.column().max(1),
             });
             PolicyError::new(vec![d])
         })
     }
 
-    /// Parses a YAML policy document (shape only).
+    /// Parses a YAML policy document (shape only), with the default limits of
+    /// [`EngineBuilder`]: nesting and aliases are bounded before parsing.
     ///
     /// # Errors
     ///
-    /// A [`PolicyError`] with one `parse-error` diagnostic.
+    /// A [`PolicyError`] with one `parse-error` (or `too-deep`, `policy-too-large`,
+    /// `empty-policy`) diagnostic carrying line and column.
     #[cfg(feature = "yaml")]
     pub fn from_yaml_str(source: &str) -> Result<PolicyDocument, PolicyError> {
+        Self::parse_yaml(source, &ParseLimits::default())
+    }
+
+    #[cfg(feature = "yaml")]
+    pub(crate) fn parse_yaml(
+        source: &str,
+        limits: &ParseLimits,
+    ) -> Result<PolicyDocument, PolicyError> {
+        let source = without_bom(source);
+        check_size(source, limits)?;
+        check_not_empty(
+            source,
+            true,
+            "a YAML policy is a mapping: `policy:`, `topics:`, …",
+        )?;
+        crate::prescan::scan_yaml(source, scan_limits(limits))?;
         serde_norway::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 "parse-error",
@@ -1661,12 +2006,91 @@ impl PolicyDocument {
                 "fix the YAML at that line and column",
             );
             d.location = e.location().map(|l| crate::diagnostic::Location {
-                line: l.line(),
-                column: l.column(),
+                line: l.line().max(1),
+                column: l.column().max(1),
             });
+            // The YAML reader reports some errors (a control character such as NUL) at 1:1
+            // with the byte's offset in the message; locate them at that character.
+            if d.location == Some(crate::diagnostic::Location { line: 1, column: 1 })
+                && d.message.contains("control characters")
+            {
+                if let Some(at) = source
+                    .find(|c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{85}'))
+                {
+                    d.location = Some(crate::diagnostic::Location::of_offset(source, at));
+                }
+            }
             PolicyError::new(vec![d])
         })
     }
+}
+
+/// `source` without a leading byte-order mark: a file saved "with BOM" reads as the same
+/// policy, and lines and columns count from after it, as editors show them.
+#[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
+fn without_bom(source: &str) -> &str {
+    source.strip_prefix('\u{feff}').unwrap_or(source)
+}
+
+/// The limits of the pre-scan of YAML and JSON text.
+#[cfg(any(feature = "yaml", feature = "json"))]
+fn scan_limits(limits: &ParseLimits) -> crate::prescan::ScanLimits {
+    crate::prescan::ScanLimits {
+        max_depth: limits.max_nesting_depth,
+        max_bytes: limits.max_policy_bytes,
+    }
+}
+
+/// A `policy-too-large` error for a text longer than [`EngineBuilder::max_policy_bytes`].
+#[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
+fn check_size(source: &str, limits: &ParseLimits) -> Result<(), PolicyError> {
+    if source.len() <= limits.max_policy_bytes {
+        return Ok(());
+    }
+    Err(PolicyError::new(vec![Diagnostic::error(
+        "policy-too-large",
+        DocPath::root(),
+        format!(
+            "the policy text is {} bytes long, more than the limit of {} bytes",
+            source.len(),
+            limits.max_policy_bytes
+        ),
+        "split the policy, or raise the engine's `max_policy_bytes`",
+    )]))
+}
+
+/// An `empty-policy` error for a text that is blank (or, in YAML, only comments), whose
+/// parser would say "EOF while parsing" at column 0.
+#[cfg(any(feature = "json", feature = "yaml"))]
+fn check_not_empty(source: &str, comments: bool, shape: &str) -> Result<(), PolicyError> {
+    let blank = source
+        .lines()
+        .all(|l| l.trim().is_empty() || (comments && l.trim_start().starts_with('#')));
+    if !blank {
+        return Ok(());
+    }
+    let mut d = Diagnostic::error(
+        "empty-policy",
+        DocPath::root(),
+        "the policy is empty",
+        format!("write the policy: {shape}"),
+    );
+    d.location = Some(crate::diagnostic::Location { line: 1, column: 1 });
+    Err(PolicyError::new(vec![d]))
+}
+
+/// The byte offset of the first line that is not blank or a comment (0 when there is none).
+#[cfg(feature = "toml")]
+fn first_content(source: &str) -> usize {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let t = line.trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            return offset + (line.len() - line.trim_start().len());
+        }
+        offset += line.len();
+    }
+    0
 }
 
 #[cfg(test)]
@@ -1695,14 +2119,5 @@ mod tests {
         );
         assert_eq!(pattern_specificity("email.*", "emailx.setup"), None);
         assert_eq!(pattern_specificity("email.*", "email"), None);
-    }
-
-    #[test]
-    fn suggestions_name_the_closest_id() {
-        assert_eq!(
-            suggest(["support", "sales"].into_iter(), "suport"),
-            ", or did you mean `support`?"
-        );
-        assert_eq!(suggest(["support"].into_iter(), "zzz"), "");
     }
 }

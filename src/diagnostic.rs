@@ -69,11 +69,13 @@ impl fmt::Display for DocPath {
                     if i > 0 {
                         f.write_str(".")?;
                     }
+                    // A long key (a 100 KB topic id) is cut: a path stays a line long.
+                    let k = crate::bounded::cut(k);
                     let bare = !k.is_empty()
                         && k.chars()
                             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                     if bare {
-                        f.write_str(k)?;
+                        f.write_str(&k)?;
                     } else {
                         write!(f, "{k:?}")?;
                     }
@@ -142,7 +144,9 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error.
+    /// An error. Values quoted in the message and the hint (between backticks or double
+    /// quotes) longer than 120 characters are cut to their first 80, an ellipsis and their
+    /// length: a diagnostic never repeats a whole long value.
     pub fn error(
         code: &str,
         path: DocPath,
@@ -154,14 +158,14 @@ impl Diagnostic {
             severity: Severity::Error,
             path,
             location: None,
-            message: message.into(),
-            hint: hint.into(),
+            message: crate::bounded::cut_quoted(message.into()),
+            hint: crate::bounded::cut_quoted(hint.into()),
             counterexample: None,
             matched: None,
         }
     }
 
-    /// A warning.
+    /// A warning; quoted values are cut as for [`Diagnostic::error`].
     pub fn warning(
         code: &str,
         path: DocPath,

@@ -159,6 +159,20 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
                 self.visit_str(&v.to_string())
             }
+            // Numbers are kept as the digits written (issue 19): 128-bit integers exactly, a
+            // double only when its text is certainly the one written.
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_u128<E: de::Error>(self, v: u128) -> Result<Self::Value, E> {
+                self.visit_str(&v.to_string())
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                match crate::model::exact_float_text(v) {
+                    Ok(text) => self.visit_str(&text),
+                    Err(why) => Err(E::custom(format_args!("the value {why}"))),
+                }
+            }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut items = Vec::new();
                 while let Some(item) = seq.next_element::<T>()? {

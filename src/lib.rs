@@ -3,6 +3,7 @@
 pub mod document;
 pub mod guide;
 
+mod bounded;
 mod check;
 mod compile;
 mod decision;
@@ -13,6 +14,8 @@ mod lines;
 mod manual;
 mod model;
 mod pins;
+#[cfg(any(feature = "yaml", feature = "json"))]
+mod prescan;
 mod progress;
 mod queue;
 mod render;
@@ -33,7 +36,9 @@ mod urgency;
 pub use crate::check::{
     Circumstance, Circumstances, Counterexample, Report, Response, ScreenMatch,
 };
-pub use crate::compile::EngineBuilder;
+pub use crate::compile::{
+    DEFAULT_MAX_NESTING_DEPTH, DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, EngineBuilder,
+};
 pub use crate::decision::{
     Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
     SystemRef,

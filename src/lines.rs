@@ -67,28 +67,6 @@ fn error_line(line_number: usize, error: &str) -> String {
     .unwrap_or_else(|_| format!("{{\"error\":\"invalid request\",\"line\":{line_number}}}"))
 }
 
-/// The longest part of a value an error message repeats between backticks.
-#[cfg(feature = "json")]
-const QUOTED: usize = 100;
-
-/// `message` with every backticked value longer than `max` characters cut to its first `max`
-/// characters and a count of the rest, so an error never repeats a huge input whole.
-#[cfg(any(feature = "json", feature = "toml"))]
-pub(crate) fn cut_quoted(message: &str, max: usize) -> String {
-    let mut out = String::with_capacity(message.len().min(4 * max + 256));
-    for (i, part) in message.split('`').enumerate() {
-        if i > 0 {
-            out.push('`');
-        }
-        if i % 2 == 1 {
-            out.push_str(&cut(part, max));
-        } else {
-            out.push_str(part);
-        }
-    }
-    out
-}
-
 /// The longest error message of a request line, in characters, once its quoted values are
 /// cut: a value quoted otherwise than in backticks (serde's `string "…"`) is cut here.
 #[cfg(feature = "json")]
@@ -105,20 +83,6 @@ fn cut_middle(message: &str, max: usize) -> String {
     let head: String = message.chars().take(max / 2).collect();
     let tail: String = message.chars().skip(count - max / 2).collect();
     format!("{head}… ({} characters cut) …{tail}", count - 2 * (max / 2))
-}
-
-/// `value`, or its first `max` characters and how many more there were.
-pub(crate) fn cut(value: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match value.char_indices().nth(max) {
-        None => std::borrow::Cow::Borrowed(value),
-        Some((at, _)) => {
-            let rest = value.get(at..).map_or(0, |r| r.chars().count());
-            std::borrow::Cow::Owned(format!(
-                "{}… ({rest} more characters)",
-                value.get(..at).unwrap_or("")
-            ))
-        }
-    }
 }
 
 #[cfg(feature = "json")]
@@ -166,7 +130,7 @@ impl Engine {
         let result = serde_json::from_str::<DecideRequest>(line)
             .map_err(|e| {
                 cut_middle(
-                    &cut_quoted(&format!("invalid request: {e}; {SHAPE}"), QUOTED),
+                    &crate::bounded::cut_quoted(format!("invalid request: {e}; {SHAPE}")),
                     MESSAGE,
                 )
             })

@@ -63,19 +63,22 @@ impl ManualError {
 
 impl fmt::Display for ManualError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bounded whatever the policy and the request (issue 19): the name asked for is cut,
+        // at most a few names are listed, and the suggestion's work has a budget.
         let (what, asked, plural) = match &self.kind {
             ManualErrorKind::Department(d) => ("department", d, "departments"),
             ManualErrorKind::Locale(l) => ("locale", l, "locales"),
         };
+        let closest = crate::bounded::Suggester::new(crate::compile::DEFAULT_MAX_SUGGESTION_WORK)
+            .closest(self.known.iter().map(String::as_str), asked);
+        write!(f, "unknown {what} `{}`", crate::bounded::cut(asked))?;
+        if let Some(k) = closest {
+            write!(f, " (did you mean `{}`?)", crate::bounded::cut(k))?;
+        }
         write!(
             f,
-            "unknown {what} `{}`; the policy's {plural} are {}",
-            crate::lines::cut(asked, 100),
-            self.known
-                .iter()
-                .map(|d| format!("`{d}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "; the policy's {plural} are {}",
+            crate::bounded::list(self.known.iter().map(String::as_str))
         )
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// How a contact arrives. The channel never changes *what* is said (R0.1), only how it may
@@ -311,7 +312,9 @@ pub struct Contact {
     #[serde(default)]
     pub progress: Progress,
     /// Facts supplied by the host. In JSON, numbers and booleans are read as their text
-    /// (`"recent_contacts": 7` is the fact `"7"`).
+    /// (`"recent_contacts": 7` is the fact `"7"`); a number too long to keep exactly (an
+    /// integer beyond 2^53 that the parser reads as a float, a fraction of more than 15
+    /// significant digits) is an error that asks to quote it, and `null` is an error.
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
@@ -324,30 +327,120 @@ pub struct Contact {
 }
 
 /// Reads facts whose values are strings, numbers or booleans, keeping each as text.
+///
+/// An integer is kept exactly (`123456789012345678901234567890` in YAML stays those digits). A
+/// number that arrives as a double-precision float is kept only when its text is exact: an
+/// integer beyond 2^53 (such as a JSON integer beyond the 64-bit range, which JSON parsers read
+/// as a float) or a fraction with more than 15 significant digits is an error that says to
+/// quote it, never a silently different value. `null` is an error in words.
 fn facts_from_scalars<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Facts, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Scalar {
-        Text(String),
-        Bool(bool),
-        Integer(i64),
-        Unsigned(u64),
-        Float(f64),
+    struct FactsVisitor;
+    impl<'de> Visitor<'de> for FactsVisitor {
+        type Value = Facts;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a table of facts, such as {\"plan\": \"premium\"}")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Facts, A::Error> {
+            let mut facts = Facts::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = map.next_value_seed(FactValue(&key))?;
+                facts.insert(key, value);
+            }
+            Ok(facts)
+        }
     }
-    let raw = BTreeMap::<String, Scalar>::deserialize(deserializer)?;
-    Ok(raw
-        .into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Scalar::Text(s) => s,
-                Scalar::Bool(b) => b.to_string(),
-                Scalar::Integer(i) => i.to_string(),
-                Scalar::Unsigned(u) => u.to_string(),
-                Scalar::Float(f) => f.to_string(),
-            };
-            (k, text)
-        })
-        .collect())
+    deserializer.deserialize_map(FactsVisitor)
+}
+
+/// One fact's value, as text; `.0` is the fact's key, for the error messages.
+struct FactValue<'k>(&'k str);
+
+impl<'de> DeserializeSeed<'de> for FactValue<'_> {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// The text of a number that a parser read as a double (`1.5`; a JSON integer beyond the
+/// 64-bit range), when that text is certainly the number written: an integer below 2^53 or a
+/// fraction of at most 15 significant digits. Otherwise why not, to follow the fact's name or
+/// "value": the number is too long to keep exactly, and should be written in quotes.
+pub(crate) fn exact_float_text(v: f64) -> Result<String, String> {
+    if !v.is_finite() {
+        return Err("is not a finite number; write it as a string, in quotes".to_owned());
+    }
+    let text = v.to_string();
+    let significant = text
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .len();
+    let inexact = if v.fract() == 0.0 {
+        v.abs() >= EXACT_FLOAT_INTEGER
+    } else {
+        significant > EXACT_FLOAT_DIGITS
+    };
+    if inexact {
+        return Err(format!(
+            "is a number too long to keep exactly (it would read as {}); write it as a string, in quotes",
+            crate::bounded::cut(&text)
+        ));
+    }
+    Ok(text)
+}
+
+/// Integers of a double below this magnitude are exact.
+const EXACT_FLOAT_INTEGER: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// The most significant digits of a fraction that a double keeps exactly.
+const EXACT_FLOAT_DIGITS: usize = 15;
+
+impl<'de> Visitor<'de> for FactValue<'_> {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "fact `{}` to be a string, a number or a boolean",
+            crate::bounded::cut(self.0)
+        )
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        exact_float_text(v)
+            .map_err(|why| E::custom(format_args!("fact `{}` {why}", crate::bounded::cut(self.0))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Err(E::custom(format_args!(
+            "fact `{}` is null; leave out a fact that has no value, or give it one such as \"unknown\"",
+            crate::bounded::cut(self.0)
+        )))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        self.visit_unit()
+    }
 }
 
 impl Contact {
@@ -427,7 +520,7 @@ impl Contact {
 /// assert_eq!(r, Responder::staff("sales-agent"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Responder {
@@ -446,6 +539,47 @@ impl Responder {
     /// A staff member of `role` responding.
     pub fn staff(role: impl Into<String>) -> Self {
         Responder::Staff(role.into())
+    }
+}
+
+/// `{"system": "ID"}` or `{"staff": "ROLE"}`: exactly one key, with a clear error for none,
+/// both, or another key.
+impl<'de> Deserialize<'de> for Responder {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ResponderVisitor;
+        const SHAPE: &str = r#"a responder is `{"system": "SYSTEM"}` or `{"staff": "ROLE"}`"#;
+        impl<'de> Visitor<'de> for ResponderVisitor {
+            type Value = Responder;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(SHAPE)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Responder, A::Error> {
+                let mut found: Option<Responder> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    let id: String = map.next_value()?;
+                    let responder = match key.as_str() {
+                        "system" => Responder::System(id),
+                        "staff" => Responder::Staff(id),
+                        other => {
+                            return Err(de::Error::custom(format_args!(
+                                "unknown responder kind `{}`: {SHAPE}",
+                                crate::bounded::cut(other)
+                            )));
+                        }
+                    };
+                    if found.is_some() {
+                        return Err(de::Error::custom(format_args!(
+                            "a responder is a system or a staff role, not both: keep one of `system` and `staff`"
+                        )));
+                    }
+                    found = Some(responder);
+                }
+                found.ok_or_else(|| {
+                    de::Error::custom(format_args!("the responder is empty: {SHAPE}"))
+                })
+            }
+        }
+        deserializer.deserialize_map(ResponderVisitor)
     }
 }
 

@@ -290,13 +290,10 @@ impl Scenarios {
     #[cfg(feature = "toml")]
     pub fn from_toml_str(source: &str) -> Result<Scenarios, ScenarioError> {
         let mut scenarios: Scenarios = toml::from_str(source).map_err(|e| ScenarioError {
-            message: crate::lines::cut_quoted(
-                &format!(
-                    "{}; the scenario fields are `name`, `contact`, `responder` and `expect`",
-                    e.message().trim()
-                ),
-                100,
-            ),
+            message: crate::bounded::cut_quoted(format!(
+                "{}; the scenario fields are `name`, `contact`, `responder` and `expect`",
+                e.message().trim()
+            )),
             location: e.span().map(|s| Location::of_offset(source, s.start)),
         })?;
         if scenarios.scenarios.is_empty() {
@@ -316,7 +313,7 @@ impl Scenarios {
                 return Err(ScenarioError {
                     message: format!(
                         "scenario `{}` expects nothing, so it could never fail; add at least one field to its `expect`, such as `outcome`",
-                        crate::lines::cut(&s.name, 100)
+                        crate::bounded::cut(&s.name)
                     ),
                     location: s.location,
                 });
@@ -325,7 +322,7 @@ impl Scenarios {
                 return Err(ScenarioError {
                     message: format!(
                         "two scenarios are named `{}`; give each a name of its own so that a failure says which one",
-                        crate::lines::cut(&s.name, 100)
+                        crate::bounded::cut(&s.name)
                     ),
                     location: s.location,
                 });
@@ -571,23 +568,30 @@ fn unknown_names(engine: &Engine, read: &[&str], scenario: &Scenario, out: &mut 
             field: "contact.channel".to_owned(),
             expected: format!(
                 "a channel of the policy ({})",
-                listed(engine.channels.iter().map(|c| &**c), engine.channels.len())
+                crate::bounded::list(engine.channels.iter().map(|c| &**c))
             ),
-            actual: format!("`{}`", crate::lines::cut(contact.channel.as_str(), 100)),
+            actual: format!("`{}`", crate::bounded::cut(contact.channel.as_str())),
         });
     }
+    // Bounded (issue 19): a binary search in `read` (sorted once per run), not a scan; at most
+    // a few known facts listed, a suggestion under a budget of work, long names cut.
+    let mut suggester = crate::bounded::Suggester::new(crate::compile::DEFAULT_MAX_SUGGESTION_WORK);
     for key in contact.facts.keys() {
         if read.binary_search(&key.as_str()).is_err() {
             let known = if read.is_empty() {
                 "none".to_owned()
             } else {
-                listed(read.iter().copied(), read.len())
+                crate::bounded::list(read.iter().copied())
             };
-            let key = crate::lines::cut(key, 100);
+            let closest = suggester
+                .closest(read.iter().copied(), key)
+                .map_or(String::new(), |k| {
+                    format!("; did you mean `{}`?", crate::bounded::cut(k))
+                });
             out.push(Mismatch {
-                field: format!("contact.facts.{key}"),
-                expected: format!("a fact the policy reads ({known})"),
-                actual: format!("`{key}`"),
+                field: format!("contact.facts.{}", crate::bounded::cut(key)),
+                expected: format!("a fact the policy reads ({known}){closest}"),
+                actual: format!("`{}`", crate::bounded::cut(key)),
             });
         }
     }
@@ -604,21 +608,6 @@ fn facts_read(engine: &Engine) -> Vec<&str> {
     read.sort_unstable();
     read.dedup();
     read
-}
-
-/// At most the first 20 of `count` names, in backticks, and how many more: a mismatch must
-/// not repeat a large policy's whole vocabulary for each misspelt name.
-fn listed<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> String {
-    const SHOWN: usize = 20;
-    let mut text = names
-        .take(SHOWN)
-        .map(|n| format!("`{}`", crate::lines::cut(n, 100)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if count > SHOWN {
-        text.push_str(&format!(" and {} more", count - SHOWN));
-    }
-    text
 }
 
 fn mismatches(

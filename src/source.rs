@@ -11,19 +11,9 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
     let Ok(root) = DeTable::parse(source) else {
         return diagnostics;
     };
-    // Where each line starts, so that locating thousands of diagnostics in a large policy
-    // does not rescan the text from the start for each one.
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(source.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let locate = |offset: usize| {
-        let offset = offset.min(source.len());
-        let line = line_starts.partition_point(|&start| start <= offset).max(1);
-        let start = line_starts.get(line - 1).copied().unwrap_or(0);
-        let column = source.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
-        Location { line, column }
-    };
-    for d in &mut diagnostics {
+    // The byte offset where each diagnostic is, with its index.
+    let mut offsets: Vec<(usize, usize)> = Vec::new();
+    for (i, d) in diagnostics.iter().enumerate() {
         if d.location.is_some() {
             continue;
         }
@@ -47,7 +37,27 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
             value = Some(v.get_ref());
             table = v.get_ref().as_table();
         }
-        d.location = Some(locate(span.start));
+        offsets.push((span.start.min(source.len()), i));
+    }
+    // Line and column of every offset in one sweep of the text, in order of offset: thousands
+    // of diagnostics on one long line cost the line once, not once each.
+    offsets.sort_unstable();
+    let (mut line, mut column, mut at) = (1, 1, 0);
+    for (offset, i) in offsets {
+        if let Some(passed) = source.get(at..offset) {
+            for c in passed.chars() {
+                if c == '\n' {
+                    line += 1;
+                    column = 1;
+                } else {
+                    column += 1;
+                }
+            }
+            at = offset;
+        }
+        if let Some(d) = diagnostics.get_mut(i) {
+            d.location = Some(Location { line, column });
+        }
     }
     diagnostics
 }

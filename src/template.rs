@@ -129,9 +129,13 @@ fn char_at(text: &str, byte: usize) -> usize {
 }
 
 impl Template {
-    /// Parses `text`; `{{` and `}}` are literal braces. `host` lists the placeholder names the
-    /// host supplies.
-    pub(crate) fn parse(text: &str, host: &[Box<str>]) -> Result<Template, TemplateError> {
+    /// Parses `text`; `{{` and `}}` are literal braces. `host` holds the placeholder names the
+    /// host supplies (a set: a text of many placeholders among many declared names costs a
+    /// lookup each, not a scan).
+    pub(crate) fn parse(
+        text: &str,
+        host: &std::collections::HashSet<Box<str>>,
+    ) -> Result<Template, TemplateError> {
         if u32::try_from(text.len()).is_err() {
             // Not reachable through a policy document (the parsers refuse such a string
             // first); a part could not address it.
@@ -178,7 +182,7 @@ impl Template {
                     }
                     let part = if let Some(b) = Builtin::from_name(name) {
                         Part::Builtin(b)
-                    } else if host.iter().any(|h| &**h == name) {
+                    } else if host.contains(name) {
                         Part::Value((i + 1) as u32, (i + 1 + end) as u32)
                     } else {
                         return Err(TemplateError::Unknown {
@@ -332,7 +336,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Template, TemplateError> {
-        Template::parse(text, &["name".into()])
+        Template::parse(text, &["name".into()].into_iter().collect())
     }
 
     #[test]

@@ -210,3 +210,22 @@ pub fn assert_consistent(engine: &Engine) {
         }
     }
 }
+
+/// Work counted for tests of the crate's bounds (issue 19): the number of edit-distance cells
+/// computed on this thread for "did you mean" suggestions since it started. Compare it before
+/// and after a compilation to show that the work stays within
+/// [`crate::EngineBuilder::max_suggestion_work`] however long the unknown ids are.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{testing, Engine};
+///
+/// let policy = unified_message::EXAMPLE_POLICY.replacen("owner = \"support\"", &format!("owner = \"{}\"", "x".repeat(100_000)), 1);
+/// let before = testing::suggestion_cells();
+/// assert!(Engine::from_toml_str(&policy).is_err());
+/// assert!(testing::suggestion_cells() - before < 1_000);
+/// ```
+pub fn suggestion_cells() -> u64 {
+    crate::bounded::cells_computed()
+}

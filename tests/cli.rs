@@ -563,9 +563,3 @@ fn closed_output_stops_quietly() {
     assert_eq!(stderr(&o), "");
     assert!(String::from_utf8_lossy(&first).starts_with("# Decision table"));
 }
-
-// Issue 19: the hostile streams and files of `tests/hostile/stream.rs`, run here until
-// `tests/hostile/` becomes a test crate of its own (`tests/hostile/main.rs` then declares
-// `mod stream;` and this include goes).
-#[path = "hostile/stream.rs"]
-mod hostile_stream;

@@ -195,7 +195,7 @@ fn manual_is_deterministic_and_localized() {
     let err = engine.manual(Some("suport"), "es").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unknown department `suport`; the policy's departments are `support`, `sales`, `projects`, `billing`"
+        "unknown department `suport` (did you mean `support`?); the policy's departments are `support`, `sales`, `projects`, `billing`"
     );
 }
 
