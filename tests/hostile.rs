@@ -285,3 +285,8 @@ fn r0_1_oversized_derived_tables_are_refused() {
     assert!(err.has_code("policy-too-large"), "{err}");
     assert!(err.to_string().contains("max_table_size"), "{err}");
 }
+
+// Issue 19, item 7 (triage linear in the text). When tests/hostile.rs becomes the folder
+// crate tests/hostile/main.rs, this is `mod triage;` there.
+#[path = "hostile/triage.rs"]
+mod triage;
