@@ -3,14 +3,21 @@
 //! The keywords of every topic are compiled once per engine. Every match of a keyword
 //! contains one of a few literals of its pattern, its *anchors* (`correo` for
 //! `(no puedo )?configurar (el )?correo`, chosen as the literal the fewest other keywords
-//! share); one Aho-Corasick automaton per locale finds every anchor in one pass over the text,
-//! in time linear in its length whatever the number of keywords. Only the keywords whose
-//! anchors occur are then run, each alone and only over short windows around its anchors (its
-//! NFA, built on first use), to confirm them and report where they matched; a keyword that is
-//! its anchor needs no run at all. The rare keywords without a literal to anchor them
-//! (`\d{5}`) are scanned together by one multi-pattern regex. A single regex set over all
-//! keywords, the first design, took 1.5 s and 6 KB of memory per topic to compile a
-//! 10,000-topic policy (`benches/compile.rs`, `benches/memory.rs`).
+//! share); one Aho-Corasick automaton per locale finds every anchor in one pass over the text.
+//! Each occurrence is handed, during that pass, to the keywords it anchors: only those are
+//! run, each alone and only over short windows around its anchors, merged and searched once
+//! the pass is past them (its NFA, built on first use), to confirm them and report where they
+//! matched; a keyword that is its anchor needs no run at all. The keywords without a literal
+//! to anchor them (`\d{5}`) or of no bounded length (`lent[a-z]*`) are scanned together by one
+//! multi-pattern regex, and only those it finds are run, over the whole text. A work budget per
+//! byte of text bounds all of it, so triage is linear in the text whatever the number of
+//! keywords (`Triage::found`). A single regex set over all keywords, the first design, took
+//! 1.5 s and 6 KB of memory per topic to compile a 10,000-topic policy (`benches/compile.rs`,
+//! `benches/memory.rs`).
+//!
+//! Topics are ranked by score (more and longer matched keywords), then by specificity (how
+//! much of the matched words the keywords spell out); a tie that remains is reported as
+//! ambiguous, never settled silently by the order of the policy.
 //!
 //! Case and accents never matter. The customer's text is *folded* — canonical decomposition
 //! (NFD, with the `unicode-normalization` crate), combining marks dropped, lowercased — so
@@ -537,9 +544,9 @@ impl Keyword {
 /// Every match of a keyword contains one of its *anchors*, literals chosen from its pattern
 /// (`word` for `\bword\b`; `factura` or `recibo` for `(factura|recibo)s?`). One Aho-Corasick
 /// automaton finds every anchor of the locale in one pass over the text, in time linear in
-/// its length; only the keywords whose anchors occur are then run, each alone. The few
-/// keywords with no literal to anchor them (`\d{5}`) are scanned together by one
-/// multi-pattern regex.
+/// its length; only the keywords whose anchors occur are then run, each alone. The keywords
+/// with no literal to anchor them (`\d{5}`) or of no bounded length (`lent[a-z]*`) are
+/// scanned together by one multi-pattern regex.
 #[derive(Debug)]
 struct LocaleKeywords {
     /// The anchors of every keyword that has them (`None`: none has).
@@ -547,7 +554,8 @@ struct LocaleKeywords {
     /// The keywords of anchor `a`: `anchor_keywords[anchor_start[a]..anchor_start[a + 1]]`.
     anchor_start: Box<[u32]>,
     anchor_keywords: Box<[u32]>,
-    /// The keywords without anchors as one multi-pattern regex; its pattern `i` is keyword
+    /// The keywords without anchors, and those of no bounded length (or longer than
+    /// [`MAX_WINDOW`]), as one multi-pattern regex; its pattern `i` is keyword
     /// `unanchored[i]`.
     set: Option<meta::Regex>,
     unanchored: Box<[u32]>,
@@ -637,8 +645,9 @@ struct Hit {
 struct Score {
     topic: Ix,
     score: f64,
-    /// The sum over the stretches of text its keywords matched of the best share of the
-    /// stretch a keyword spells out, in thousandths (an integer, so that ties are exact).
+    /// Over the stretches of text keywords of several topics matched, the best share of the
+    /// stretch one of its keywords spells out, summed, in thousandths (an integer, so that
+    /// ties are exact). See [`contest`].
     specificity: u64,
     /// Where its earliest keyword match starts, in the folded text.
     first: usize,
@@ -852,7 +861,11 @@ impl Triage {
         let mut hirs = Vec::new();
         let mut keywords = Vec::with_capacity(pending.len());
         for (k, (mut p, set)) in pending.into_iter().zip(chosen).enumerate() {
-            match set.and_then(|i| p.options.get_mut(i)) {
+            // A keyword of no bounded length (`\brebot[a-z]*`), or longer than a window, joins
+            // the set: one pass over the text tells which of them match, where searching each
+            // whose anchor occurs would take a pass of its own, matching or not.
+            let long = !p.keyword.literal && p.keyword.window().is_none();
+            match set.and_then(|i| p.options.get_mut(i)).filter(|_| !long) {
                 Some(set) => {
                     for lit in std::mem::take(set) {
                         let next = anchor_index.len() as u32;
@@ -914,8 +927,8 @@ impl Triage {
         }
     }
 
-    /// One multi-pattern regex for the keywords without anchors (`None`: there are none, or
-    /// together they are too big, which is reported).
+    /// One multi-pattern regex for the keywords without anchors or of no bounded length
+    /// (`None`: there are none, or together they are too big, which is reported).
     fn unanchored_set(
         hirs: &[Hir],
         size_limit: usize,
@@ -1005,8 +1018,9 @@ impl Triage {
     ///   match, each whole in one merged window; a merged window is searched with the
     ///   keyword's NFA as soon as the pass is past it, so the first merged window with a match
     ///   holds the first match, and no byte is searched twice for one keyword;
-    /// - a longer keyword, or one without bound (`\w+ing`), is searched over the whole text
-    ///   once the pass is over, as are the keywords without anchors that their set finds.
+    /// - a longer keyword, or one without bound (`\w+ing`), is not anchored: it is in the
+    ///   locale's keyword set with the keywords without anchors; one pass of the set tells
+    ///   which of them match, and only those are searched, each over the whole text.
     ///
     /// An anchor whose keywords are all done is skipped from then on, and the pass stops when
     /// every anchor is. Each keyword handed an occurrence and each byte searched by an NFA
@@ -1174,8 +1188,9 @@ impl Triage {
         }
         for s in &mut scores {
             s.first = s.hits.iter().map(|h| h.start).min().unwrap_or(0);
-            (s.score, s.specificity) = stretch_score(&s.hits);
+            s.score = stretch_score(&s.hits);
         }
+        contest(&mut scores);
         scores.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -1325,35 +1340,65 @@ pub(crate) struct Best {
     pub(crate) tied: usize,
 }
 
-/// A topic's score and specificity: each stretch of text counts once, so keywords of the
-/// topic whose matches overlap add only the heaviest of their weights, and the best of their
-/// coverages.
-fn stretch_score(hits: &[Hit]) -> (f64, u64) {
-    let mut spans: Vec<(usize, usize, f64, u64)> = hits
-        .iter()
-        .map(|h| (h.start, h.end, h.weight, h.coverage))
-        .collect();
-    spans.sort_by_key(|&(start, end, _, _)| (start, end));
-    let (mut total, mut specificity) = (0.0, 0);
-    let mut cluster: Option<(usize, f64, u64)> = None;
-    for (start, end, weight, coverage) in spans {
+/// A topic's score: each stretch of text counts once, so keywords of the topic whose matches
+/// overlap add only the heaviest of their weights.
+fn stretch_score(hits: &[Hit]) -> f64 {
+    let mut spans: Vec<(usize, usize, f64)> =
+        hits.iter().map(|h| (h.start, h.end, h.weight)).collect();
+    spans.sort_by_key(|&(start, end, _)| (start, end));
+    let mut total = 0.0;
+    let mut cluster: Option<(usize, f64)> = None;
+    for (start, end, weight) in spans {
         cluster = match cluster {
-            Some((cluster_end, best, most)) if start < cluster_end => {
-                Some((cluster_end.max(end), best.max(weight), most.max(coverage)))
+            Some((cluster_end, best)) if start < cluster_end => {
+                Some((cluster_end.max(end), best.max(weight)))
             }
-            Some((_, best, most)) => {
+            Some((_, best)) => {
                 total += best;
-                specificity += most;
-                Some((end, weight, coverage))
+                Some((end, weight))
             }
-            None => Some((end, weight, coverage)),
+            None => Some((end, weight)),
         };
     }
-    if let Some((_, best, most)) = cluster {
-        total += best;
-        specificity += most;
+    total + cluster.map_or(0.0, |(_, best)| best)
+}
+
+/// Sets each topic's specificity: over the *contested* stretches of text — overlapping
+/// matches of keywords of several topics, as `ERR_CERT_DATE_INVALID` is matched by
+/// `err_cert[a-z_]*` and `err_[a-z_]+` — the best coverage of the stretch by one of its
+/// keywords, summed. Words only one topic matched settle nothing: two topics each with words
+/// of its own are a real ambiguity. Sorting makes it `O(h log h)` in the `h` matches.
+fn contest(scores: &mut [Score]) {
+    let mut all: Vec<(usize, usize, usize, u64)> = scores
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.hits.iter().map(move |h| (h.start, h.end, i, h.coverage)))
+        .collect();
+    all.sort_unstable();
+    // The stretch being grown: its end, and the best coverage of each topic in it.
+    let mut end = 0;
+    let mut stretch: Vec<(usize, u64)> = Vec::new();
+    let settle = |stretch: &mut Vec<(usize, u64)>, scores: &mut [Score]| {
+        if stretch.len() > 1 {
+            for &(i, coverage) in stretch.iter() {
+                if let Some(s) = scores.get_mut(i) {
+                    s.specificity += coverage;
+                }
+            }
+        }
+        stretch.clear();
+    };
+    for (start, stop, i, coverage) in all {
+        if start >= end {
+            settle(&mut stretch, scores);
+        }
+        end = end.max(stop);
+        match stretch.iter_mut().find(|(t, _)| *t == i) {
+            Some((_, best)) => *best = (*best).max(coverage),
+            None => stretch.push((i, coverage)),
+        }
     }
-    (total, specificity)
+    settle(&mut stretch, scores);
 }
 
 /// The span in the original text of folded bytes `start..end`: from the start of the first
@@ -1430,10 +1475,11 @@ pub struct TriageCandidate {
     pub score: f64,
     /// Its score over the sum of every candidate's score.
     pub share: f64,
-    /// How specific its evidence is, what settles candidates of equal score: for each
-    /// stretch of text its keywords matched, the share of it a keyword spells out literally
-    /// (1 for a plain word, 0.38 for `err_cert[a-z_]*` on `err_cert_date_invalid`, 0.19 for
-    /// `err_[a-z_]+` on it), summed.
+    /// How specific its evidence is where it competes with other topics, what settles
+    /// candidates of equal score: for each stretch of text keywords of several topics matched,
+    /// the share of it one of this topic's keywords spells out literally (0.38 for
+    /// `err_cert[a-z_]*` on `err_cert_date_invalid`, 0.19 for `err_[a-z_]+` on it, 1 for a
+    /// plain word), summed. 0 when no other topic matched the same words.
     #[serde(default)]
     pub specificity: f64,
     /// Its keywords that matched, each once, in the order of the policy.
@@ -1508,10 +1554,11 @@ impl Engine {
     /// Below the policy's `[triage] threshold` (0.3 by default) the result is the fallback
     /// topic, and [`TriageResult::reason`] says so.
     ///
-    /// Between topics of equal score the more specific evidence wins: the one whose keywords
-    /// spell out more of the words they matched ([`TriageCandidate::specificity`]; for
-    /// "ERR_CERT_DATE_INVALID", `err_cert[a-z_]*` of `ssl.certificate` over `err_[a-z_]+` of
-    /// `dns.ping`). Topics still tied are a real ambiguity: [`TriageResult::ambiguous`] lists
+    /// Between topics of equal score the more specific evidence wins: where keywords of
+    /// several topics matched the same words, the one that spells out more of them
+    /// ([`TriageCandidate::specificity`]; for "ERR_CERT_DATE_INVALID", `err_cert[a-z_]*` of
+    /// `ssl.certificate` over `err_[a-z_]+` of `dns.ping`). Topics still tied — each with
+    /// evidence of its own, as "my padlock, and a refund" — are a real ambiguity: [`TriageResult::ambiguous`] lists
     /// them, and the result is the one the text mentions first (then the one the policy lists
     /// first), so that it is deterministic; `decide` sets [`Flags::ambiguous_topic`](crate::Flags::ambiguous_topic).
     ///
