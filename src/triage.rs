@@ -1579,6 +1579,17 @@ impl Engine {
     /// let vague = engine.triage("hola, buenas tardes", "es");
     /// assert_eq!(vague.topic, engine.fallback_topic());
     /// assert_eq!(vague.reason, TriageReason::NoMatch);
+    ///
+    /// // Two topics, each with words of its own: a real tie, reported so that a chatbot can
+    /// // ask which one the customer means; the topic is the one mentioned first.
+    /// let tie = engine.triage("padlock, and also a refund", "en");
+    /// assert_eq!(tie.ambiguous, ["ssl.certificate", "billing.refund"]);
+    /// assert_eq!(tie.topic, "ssl.certificate");
+    ///
+    /// // The same words matched by two topics' keywords: the more specific one wins.
+    /// let cert = engine.triage("NET::ERR_CERT_DATE_INVALID", "en");
+    /// assert_eq!(cert.topic, "ssl.certificate");
+    /// assert!(!cert.is_ambiguous());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn triage(&self, text: &str, locale: &str) -> TriageResult {
