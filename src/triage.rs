@@ -30,7 +30,7 @@
 
 use aho_corasick::AhoCorasick;
 use regex_automata::meta;
-use regex_automata::nfa::thompson::pikevm::PikeVM;
+use regex_automata::nfa::thompson::pikevm::{Cache as PikeCache, PikeVM};
 use regex_automata::nfa::thompson::{self, NFA, WhichCaptures};
 use regex_automata::{Input, MatchKind, PatternSet};
 use std::fmt;
@@ -269,6 +269,9 @@ impl TriageWork {
         self.scanned + self.occurrences + self.visits + self.searched
     }
 }
+
+/// A keyword's PikeVM and its cache, made on its first search of a triage (`None`: not yet).
+type Vm = Option<(PikeVM, PikeCache)>;
 
 /// The budget and counters of one triage.
 struct Work {
@@ -983,10 +986,14 @@ impl Triage {
     /// Searches `folded[from..to]` with keyword `k`'s NFA, within the work budget: the
     /// leftmost-first match there (`None`: no match, or the budget is spent, which marks the
     /// triage truncated).
+    ///
+    /// `vm` keeps the keyword's PikeVM and its cache between the searches of its windows
+    /// (`None`: not made yet).
     fn search(
         &self,
         lk: &LocaleKeywords,
         k: u32,
+        vm: &mut Vm,
         folded: &str,
         (from, to): (usize, usize),
         work: &mut Work,
@@ -998,10 +1005,14 @@ impl Triage {
         }
         work.budget -= cost;
         work.counted.searched += cost;
-        let vm = lk.keywords.get(k as usize)?.pikevm(self.size_limit)?;
-        let mut cache = vm.create_cache();
+        if vm.is_none() {
+            let made = lk.keywords.get(k as usize)?.pikevm(self.size_limit)?;
+            let cache = made.create_cache();
+            *vm = Some((made, cache));
+        }
+        let (vm, cache) = vm.as_mut()?;
         let input = Input::new(folded).range(from..to);
-        vm.find(&mut cache, input).map(|m| (m.start(), m.end()))
+        vm.find(cache, input).map(|m| (m.start(), m.end()))
     }
 
     /// Every keyword of locale `lk` that matches `folded`, with its first match — the one its
@@ -1039,6 +1050,8 @@ impl Triage {
             done: bool,
             /// The merged window being grown (bounded keywords).
             window: Option<(usize, usize)>,
+            /// The keyword's PikeVM and cache, once it has searched a window.
+            vm: Vm,
         }
         let n = folded.len();
         let mut found = Vec::new();
@@ -1092,7 +1105,9 @@ impl Triage {
                             // it can be searched.
                             if let Some(window) = track.window.filter(|&(_, to)| lo > to) {
                                 track.window = None;
-                                if let Some((s, e)) = self.search(lk, k, folded, window, work) {
+                                let found_here =
+                                    self.search(lk, k, &mut track.vm, folded, window, work);
+                                if let Some((s, e)) = found_here {
                                     found.push((k, s, e));
                                     track.done = true;
                                     continue;
@@ -1115,14 +1130,14 @@ impl Triage {
                 }
             }
             // The windows still open, in keyword order (the budget is spent deterministically).
-            let mut open: Vec<(u32, (usize, usize))> = tracks
-                .iter()
+            let mut open: Vec<(u32, (usize, usize), Vm)> = tracks
+                .into_iter()
                 .filter(|(_, t)| !t.done)
-                .filter_map(|(&k, t)| Some((k, t.window?)))
+                .filter_map(|(k, t)| Some((k, t.window?, t.vm)))
                 .collect();
-            open.sort_unstable();
-            for (k, window) in open {
-                if let Some((s, e)) = self.search(lk, k, folded, window, work) {
+            open.sort_unstable_by_key(|&(k, _, _)| k);
+            for (k, window, mut vm) in open {
+                if let Some((s, e)) = self.search(lk, k, &mut vm, folded, window, work) {
                     found.push((k, s, e));
                 }
             }
@@ -1141,7 +1156,7 @@ impl Triage {
         long.sort_unstable();
         long.dedup();
         for k in long {
-            if let Some((s, e)) = self.search(lk, k, folded, (0, n), work) {
+            if let Some((s, e)) = self.search(lk, k, &mut None, folded, (0, n), work) {
                 found.push((k, s, e));
             }
         }
