@@ -36,6 +36,8 @@ pub struct EngineBuilder {
     // Limits on reading a policy (issue 19): the text's size (aliases expanded), its nesting,
     // the work spent on suggestions, the errors reported.
     limits: ParseLimits,
+    // Triage limits (issue 19, item 7).
+    max_triage_bytes: usize,
 }
 
 /// The limits of [`EngineBuilder`] that bound reading a policy (issue 19).
@@ -73,6 +75,7 @@ impl Default for EngineBuilder {
             regex_size_limit: 1 << 20,
             max_table_size: 1 << 24,
             limits: ParseLimits::default(),
+            max_triage_bytes: crate::triage::DEFAULT_MAX_TRIAGE_BYTES,
         }
     }
 }
@@ -189,6 +192,34 @@ impl EngineBuilder {
         self
     }
 
+    /// How many bytes of a customer's text triage reads ([`Engine::triage`], and `decide` on
+    /// a contact with text but no topic): the rest is not read, and
+    /// [`TriageResult::truncated`](crate::TriageResult::truncated) says so. 64 KiB by default
+    /// ([`DEFAULT_MAX_TRIAGE_BYTES`](crate::DEFAULT_MAX_TRIAGE_BYTES)), some thirty pages:
+    /// the words that say what a message is about come first. The work of a triage is linear
+    /// in the bytes read whatever the number of keywords; this bounds it for a host that
+    /// passes whatever it receives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let engine = Engine::builder()
+    ///     .max_triage_bytes(16)
+    ///     .from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// // "refund" lies past the 16 bytes read.
+    /// let result = engine.triage("hello, good morning, I want a refund", "en");
+    /// assert!(result.truncated);
+    /// assert!(result.candidates.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn max_triage_bytes(mut self, bytes: usize) -> Self {
+        self.max_triage_bytes = bytes;
+        self
+    }
+
     /// Compiles a policy document.
     ///
     /// # Errors
@@ -200,6 +231,7 @@ impl EngineBuilder {
             Some(mut engine) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 // Kept so that `check` reports them.
                 engine.warnings = diagnostics.into();
+                engine.triage.set_max_text(self.max_triage_bytes);
                 Ok(engine)
             }
             _ => Err(PolicyError::new(diagnostics)),

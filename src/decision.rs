@@ -81,6 +81,12 @@ pub struct Flags {
     /// was decided as the fallback topic, or the responder as unknown. Prepare keys again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale_key: bool,
+    /// Triage placed the customer's words on several topics with evidence just as good
+    /// ([`TriageResult::ambiguous`](crate::TriageResult::ambiguous)): the decision is about
+    /// the one mentioned first in the text (or the fallback topic, below the threshold). A
+    /// chatbot can ask which one the customer means.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ambiguous_topic: bool,
 }
 
 /// A system a decision points to or speaks about.

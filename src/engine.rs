@@ -622,13 +622,28 @@ impl Engine {
                 }
             },
             (None, Some(text)) => {
-                let (t, confidence) = self.triage.best(text, self.locale_of(contact).0);
+                let crate::triage::Best {
+                    topic: t,
+                    confidence,
+                    tied,
+                } = self.triage.best(text, self.locale_of(contact).0);
+                // A tie is decided as the topic mentioned first, and flagged (Engine::triage).
+                flags.ambiguous_topic = tied > 1;
+                // Written only when the steps are traced (`explain`).
+                let ambiguous = || {
+                    if tied > 1 {
+                        format!("; ambiguous: {tied} topics have evidence just as good")
+                    } else {
+                        String::new()
+                    }
+                };
                 match t {
                     Some(t) => {
                         trace.step(|| {
                             format!(
-                                "triage placed the customer's words on topic `{}` (confidence {confidence:.2})",
-                                self.topic_id(t)
+                                "triage placed the customer's words on topic `{}` (confidence {confidence:.2}{})",
+                                self.topic_id(t),
+                                ambiguous()
                             )
                         });
                         t
@@ -637,8 +652,9 @@ impl Engine {
                         flags.fallback_topic = true;
                         trace.step(|| {
                             format!(
-                                "triage could not place the customer's words (confidence {confidence:.2}, threshold {}): the fallback topic `{}` applies",
+                                "triage could not place the customer's words (confidence {confidence:.2}, threshold {}{}): the fallback topic `{}` applies",
                                 self.triage_threshold(),
+                                ambiguous(),
                                 self.fallback_topic()
                             )
                         });

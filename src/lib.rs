@@ -69,7 +69,8 @@ pub use crate::scenario::{
 pub use crate::table::{DecisionTable, TABLE_COLUMNS, TableRow};
 pub use crate::template::{MissingValue, NoValues, Values};
 pub use crate::triage::{
-    DEFAULT_THRESHOLD, KeywordMatch, TriageCandidate, TriageReason, TriageResult, fold_text,
+    DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD, KeywordMatch, TriageCandidate, TriageReason,
+    TriageResult, TriageWork, fold_text,
 };
 pub use crate::urgency::{Contribution, ContributionKind, Urgency};
 

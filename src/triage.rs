@@ -3,14 +3,21 @@
 //! The keywords of every topic are compiled once per engine. Every match of a keyword
 //! contains one of a few literals of its pattern, its *anchors* (`correo` for
 //! `(no puedo )?configurar (el )?correo`, chosen as the literal the fewest other keywords
-//! share); one Aho-Corasick automaton per locale finds every anchor in one pass over the text,
-//! in time linear in its length whatever the number of keywords. Only the keywords whose
-//! anchors occur are then run, each alone and only over short windows around its anchors (its
-//! NFA, built on first use), to confirm them and report where they matched; a keyword that is
-//! its anchor needs no run at all. The rare keywords without a literal to anchor them
-//! (`\d{5}`) are scanned together by one multi-pattern regex. A single regex set over all
-//! keywords, the first design, took 1.5 s and 6 KB of memory per topic to compile a
-//! 10,000-topic policy (`benches/compile.rs`, `benches/memory.rs`).
+//! share); one Aho-Corasick automaton per locale finds every anchor in one pass over the text.
+//! Each occurrence is handed, during that pass, to the keywords it anchors: only those are
+//! run, each alone and only over short windows around its anchors, merged and searched once
+//! the pass is past them (its NFA, built on first use), to confirm them and report where they
+//! matched; a keyword that is its anchor needs no run at all. The keywords without a literal
+//! to anchor them (`\d{5}`) or of no bounded length (`lent[a-z]*`) are scanned together by one
+//! multi-pattern regex, and only those it finds are run, over the whole text. A work budget per
+//! byte of text bounds all of it, so triage is linear in the text whatever the number of
+//! keywords (`Triage::found`). A single regex set over all keywords, the first design, took
+//! 1.5 s and 6 KB of memory per topic to compile a 10,000-topic policy (`benches/compile.rs`,
+//! `benches/memory.rs`).
+//!
+//! Topics are ranked by score (more and longer matched keywords), then by specificity (how
+//! much of the matched words the keywords spell out); a tie that remains is reported as
+//! ambiguous, never settled silently by the order of the policy.
 //!
 //! Case and accents never matter. The customer's text is *folded* — canonical decomposition
 //! (NFD, with the `unicode-normalization` crate), combining marks dropped, lowercased — so
@@ -23,7 +30,7 @@
 
 use aho_corasick::AhoCorasick;
 use regex_automata::meta;
-use regex_automata::nfa::thompson::pikevm::PikeVM;
+use regex_automata::nfa::thompson::pikevm::{Cache as PikeCache, PikeVM};
 use regex_automata::nfa::thompson::{self, NFA, WhichCaptures};
 use regex_automata::{Input, MatchKind, PatternSet};
 use std::fmt;
@@ -217,6 +224,89 @@ const MAX_ANCHORS: usize = 32;
 
 /// A character class of at most this many characters is expanded into literals.
 const MAX_CLASS_CHARS: usize = 4;
+
+/// How many bytes of a customer's text triage reads unless the engine is built with
+/// another [`EngineBuilder::max_triage_bytes`](crate::EngineBuilder::max_triage_bytes):
+/// 64 KiB, some thirty pages. The rest is not read, and [`TriageResult::truncated`] says so.
+pub const DEFAULT_MAX_TRIAGE_BYTES: usize = 64 * 1024;
+
+/// A keyword that can match more than this many bytes is searched over the whole text rather
+/// than in windows around its anchors.
+const MAX_WINDOW: usize = 512;
+
+/// The work a triage may do beyond its one pass over the text, in units — a byte searched by a
+/// keyword's NFA, or a keyword handed an occurrence of its anchor: this many per byte of
+/// (folded) text, plus [`WORK_BASE`]. Ordinary text uses a fraction of it; what it cannot pay
+/// for is not done, and the result is marked truncated.
+const WORK_PER_BYTE: usize = 16;
+
+/// See [`WORK_PER_BYTE`]: what any text may use, however short.
+const WORK_BASE: usize = 256 * 1024;
+
+/// The work of one triage, counted (`Engine::triage_work`): it is linear in the text's length
+/// whatever the number of keywords — what `tests/hostile/triage.rs` holds it to.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TriageWork {
+    /// The bytes of the folded text triage read.
+    pub text: usize,
+    /// The bytes scanned by a locale's anchor automaton and keyword set (one pass each).
+    pub scanned: usize,
+    /// The anchor occurrences the automaton reported.
+    pub occurrences: usize,
+    /// The keywords those occurrences were handed to.
+    pub visits: usize,
+    /// The bytes given to keywords' NFAs (windows and whole-text searches).
+    pub searched: usize,
+    /// Whether triage stopped at a limit (see [`TriageResult::truncated`]).
+    pub truncated: bool,
+}
+
+impl TriageWork {
+    /// Every unit of work counted.
+    pub fn total(&self) -> usize {
+        self.scanned + self.occurrences + self.visits + self.searched
+    }
+}
+
+/// A keyword's PikeVM and its cache, made on its first search of a triage (`None`: not yet).
+type Vm = Option<(PikeVM, PikeCache)>;
+
+/// The budget and counters of one triage.
+struct Work {
+    /// The bytes NFAs may still search.
+    budget: usize,
+    truncated: bool,
+    counted: TriageWork,
+}
+
+impl Work {
+    fn new(folded_len: usize, cut: bool) -> Work {
+        Work {
+            budget: folded_len
+                .saturating_mul(WORK_PER_BYTE)
+                .saturating_add(WORK_BASE),
+            truncated: cut,
+            counted: TriageWork {
+                text: folded_len,
+                ..TriageWork::default()
+            },
+        }
+    }
+}
+
+/// `text` cut to at most `max` bytes at a character boundary, and whether it was cut.
+fn cut(text: &str, max: usize) -> (&str, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (text.get(..end).unwrap_or(""), true)
+}
 
 /// A set of texts.
 type Literals = Vec<Vec<u8>>;
@@ -416,6 +506,10 @@ struct Keyword {
     literal: bool,
     /// The longest text the pattern can match, in bytes (`None`: no bound, as in `\w+`).
     max_len: Option<u32>,
+    /// How many bytes of any match the pattern spells out: the sum of the shortest literal of
+    /// each set of required literals (8 for `err_cert[a-z_]*`, 4 for `err_[a-z_]+`). Over
+    /// the match's length, it is how specific the match is (see `Engine::triage`).
+    literal_bytes: u32,
     /// The folded pattern's Thompson NFA, built the first time the keyword may match a text,
     /// to confirm and locate its match (`None`: it does not build, which cannot happen once
     /// the compiler accepted the keyword under the same limit). An NFA takes one or two KB; a
@@ -427,6 +521,14 @@ struct Keyword {
 impl Keyword {
     fn folded(&self) -> &str {
         self.folded.as_deref().unwrap_or(&self.source)
+    }
+
+    /// The keyword's window around an anchor occurrence, its longest match in bytes
+    /// (`None`: no bound, or above [`MAX_WINDOW`]: it is searched over the whole text).
+    fn window(&self) -> Option<usize> {
+        self.max_len
+            .map(|max| max as usize)
+            .filter(|&max| max <= MAX_WINDOW && !self.literal)
     }
 
     fn pikevm(&self, size_limit: usize) -> Option<PikeVM> {
@@ -445,9 +547,9 @@ impl Keyword {
 /// Every match of a keyword contains one of its *anchors*, literals chosen from its pattern
 /// (`word` for `\bword\b`; `factura` or `recibo` for `(factura|recibo)s?`). One Aho-Corasick
 /// automaton finds every anchor of the locale in one pass over the text, in time linear in
-/// its length; only the keywords whose anchors occur are then run, each alone. The few
-/// keywords with no literal to anchor them (`\d{5}`) are scanned together by one
-/// multi-pattern regex.
+/// its length; only the keywords whose anchors occur are then run, each alone. The keywords
+/// with no literal to anchor them (`\d{5}`) or of no bounded length (`lent[a-z]*`) are
+/// scanned together by one multi-pattern regex.
 #[derive(Debug)]
 struct LocaleKeywords {
     /// The anchors of every keyword that has them (`None`: none has).
@@ -455,7 +557,8 @@ struct LocaleKeywords {
     /// The keywords of anchor `a`: `anchor_keywords[anchor_start[a]..anchor_start[a + 1]]`.
     anchor_start: Box<[u32]>,
     anchor_keywords: Box<[u32]>,
-    /// The keywords without anchors as one multi-pattern regex; its pattern `i` is keyword
+    /// The keywords without anchors, and those of no bounded length (or longer than
+    /// [`MAX_WINDOW`]), as one multi-pattern regex; its pattern `i` is keyword
     /// `unanchored[i]`.
     set: Option<meta::Regex>,
     unanchored: Box<[u32]>,
@@ -512,6 +615,8 @@ pub(crate) struct Triage {
     threshold: f64,
     /// The engine's regex size limit, for the keywords compiled on their first match.
     size_limit: usize,
+    /// How many bytes of a text triage reads.
+    max_text: usize,
     /// By locale index.
     locales: Box<[LocaleKeywords]>,
 }
@@ -521,6 +626,7 @@ impl Default for Triage {
         Triage {
             threshold: DEFAULT_THRESHOLD,
             size_limit: 1 << 20,
+            max_text: DEFAULT_MAX_TRIAGE_BYTES,
             locales: Box::new([]),
         }
     }
@@ -533,6 +639,8 @@ struct Hit {
     start: usize,
     end: usize,
     weight: f64,
+    /// The share of the match its keyword spells out, in thousandths.
+    coverage: u64,
 }
 
 /// A topic's evidence.
@@ -540,6 +648,10 @@ struct Hit {
 struct Score {
     topic: Ix,
     score: f64,
+    /// Over the stretches of text keywords of several topics matched, the best share of the
+    /// stretch one of its keywords spells out, summed, in thousandths (an integer, so that
+    /// ties are exact). See [`contest`].
+    specificity: u64,
     /// Where its earliest keyword match starts, in the folded text.
     first: usize,
     hits: Vec<Hit>,
@@ -612,6 +724,7 @@ impl Triage {
         Triage {
             threshold,
             size_limit,
+            max_text: DEFAULT_MAX_TRIAGE_BYTES,
             locales: built.into(),
         }
     }
@@ -715,6 +828,7 @@ impl Triage {
         }
         let mut options = Vec::new();
         required(&hir, &mut options);
+        let literal_bytes = options.iter().filter_map(shortest).sum::<usize>();
         let literal = matches!(exact(&hir).as_deref(), Some([one]) if !one.is_empty());
         Some(Pending {
             keyword: Keyword {
@@ -726,6 +840,7 @@ impl Triage {
                     .properties()
                     .maximum_len()
                     .and_then(|n| u32::try_from(n).ok()),
+                literal_bytes: u32::try_from(literal_bytes).unwrap_or(u32::MAX),
                 nfa: OnceLock::new(),
             },
             hir,
@@ -749,7 +864,11 @@ impl Triage {
         let mut hirs = Vec::new();
         let mut keywords = Vec::with_capacity(pending.len());
         for (k, (mut p, set)) in pending.into_iter().zip(chosen).enumerate() {
-            match set.and_then(|i| p.options.get_mut(i)) {
+            // A keyword of no bounded length (`\brebot[a-z]*`), or longer than a window, joins
+            // the set: one pass over the text tells which of them match, where searching each
+            // whose anchor occurs would take a pass of its own, matching or not.
+            let long = !p.keyword.literal && p.keyword.window().is_none();
+            match set.and_then(|i| p.options.get_mut(i)).filter(|_| !long) {
                 Some(set) => {
                     for lit in std::mem::take(set) {
                         let next = anchor_index.len() as u32;
@@ -811,8 +930,8 @@ impl Triage {
         }
     }
 
-    /// One multi-pattern regex for the keywords without anchors (`None`: there are none, or
-    /// together they are too big, which is reported).
+    /// One multi-pattern regex for the keywords without anchors or of no bounded length
+    /// (`None`: there are none, or together they are too big, which is reported).
     fn unanchored_set(
         hirs: &[Hir],
         size_limit: usize,
@@ -864,124 +983,196 @@ impl Triage {
         ));
     }
 
-    /// The first match of keyword `k` in `folded` — the one its regex alone would find — given
-    /// the occurrence of its anchors that ends first (`None`: it has no anchors).
+    /// Searches `folded[from..to]` with keyword `k`'s NFA, within the work budget: the
+    /// leftmost-first match there (`None`: no match, or the budget is spent, which marks the
+    /// triage truncated).
     ///
-    /// Every match of a keyword of at most `L` bytes that contains an anchor occurrence `o`
-    /// lies within `o.end - L .. o.start + L`, its *window*. Merged where they overlap, the
-    /// windows of the keyword's anchor occurrences, in text order, hold every match, and each
-    /// match lies whole in one merged window: the first merged window where the keyword's NFA
-    /// finds a match holds its first match. So the keyword is run over a few short stretches
-    /// around its anchors instead of the whole text, and no more than once over any byte.
-    fn locate(
+    /// `vm` keeps the keyword's PikeVM and its cache between the searches of its windows
+    /// (`None`: not made yet).
+    fn search(
         &self,
         lk: &LocaleKeywords,
-        k: usize,
+        k: u32,
+        vm: &mut Vm,
         folded: &str,
-        first: Option<(usize, usize)>,
+        (from, to): (usize, usize),
+        work: &mut Work,
     ) -> Option<(usize, usize)> {
-        let keyword = lk.keywords.get(k)?;
-        let vm = keyword.pikevm(self.size_limit)?;
-        let mut cache = vm.create_cache();
-        let mut find = |from: usize, to: usize| {
-            let input = Input::new(folded).range(from..to);
-            vm.find(&mut cache, input).map(|m| (m.start(), m.end()))
-        };
-        let n = folded.len();
-        let (Some(first), Some(max), Some(automaton)) = (first, keyword.max_len, &lk.anchors)
-        else {
-            return find(0, n);
-        };
-        let max = max as usize;
-        let window = |(start, end): (usize, usize)| (end.saturating_sub(max), (start + max).min(n));
-        // The merged window being grown (`None`: searched, no match yet).
-        let mut current = Some(window(first));
-        let k = k as u32;
-        let rest = aho_corasick::Input::new(folded).range(first.0..n);
-        for m in automaton.find_overlapping_iter(rest) {
-            // Occurrences come by their end, so every later window of this keyword starts at
-            // or after `lo`, whichever anchor this one is: once past the current window, it
-            // can be searched without waiting for the keyword's next occurrence.
-            let (lo, hi) = window((m.start(), m.end()));
-            if let Some((from, to)) = current.filter(|&(_, to)| lo > to) {
-                if let Some(found) = find(from, to) {
-                    return Some(found);
-                }
-                current = None;
-            }
-            if lk
-                .anchored(m.pattern().as_usize())
-                .binary_search(&k)
-                .is_err()
-            {
-                continue;
-            }
-            current = Some(match current {
-                Some((from, to)) => (from, to.max(hi)),
-                None => (lo, hi),
-            });
+        let cost = to.saturating_sub(from);
+        if cost > work.budget {
+            work.truncated = true;
+            return None;
         }
-        current.and_then(|(from, to)| find(from, to))
+        work.budget -= cost;
+        work.counted.searched += cost;
+        if vm.is_none() {
+            let made = lk.keywords.get(k as usize)?.pikevm(self.size_limit)?;
+            let cache = made.create_cache();
+            *vm = Some((made, cache));
+        }
+        let (vm, cache) = vm.as_mut()?;
+        let input = Input::new(folded).range(from..to);
+        vm.find(cache, input).map(|m| (m.start(), m.end()))
     }
 
-    /// The evidence for each topic with a matching keyword, best first; `folded` is the text
-    /// as matched.
-    fn scores(&self, folded: &str, locale: Ix) -> Vec<Score> {
-        let Some(lk) = self.locales.get(locale as usize) else {
-            return Vec::new();
-        };
-        // The keywords that may match, with the match of the literal ones.
-        let mut maybe: Vec<(u32, Option<(usize, usize)>)> = Vec::new();
+    /// Every keyword of locale `lk` that matches `folded`, with its first match — the one its
+    /// regex alone would find — as `(keyword, start, end)`.
+    ///
+    /// One overlapping Aho-Corasick pass over the text reports every occurrence of every
+    /// anchor, in the order of their ends; each occurrence is handed to the keywords it
+    /// anchors that are not done with yet:
+    ///
+    /// - a keyword that is its anchor matches where the anchor first occurs;
+    /// - a keyword of at most `L` bytes ([`MAX_WINDOW`] at most) has its every match that
+    ///   contains an anchor occurrence `o` within `o.end - L .. o.start + L`, its *window*.
+    ///   Merged where they overlap, the windows of its occurrences, in text order, hold every
+    ///   match, each whole in one merged window; a merged window is searched with the
+    ///   keyword's NFA as soon as the pass is past it, so the first merged window with a match
+    ///   holds the first match, and no byte is searched twice for one keyword;
+    /// - a longer keyword, or one without bound (`\w+ing`), is not anchored: it is in the
+    ///   locale's keyword set with the keywords without anchors; one pass of the set tells
+    ///   which of them match, and only those are searched, each over the whole text.
+    ///
+    /// An anchor whose keywords are all done is skipped from then on, and the pass stops when
+    /// every anchor is. Each keyword handed an occurrence and each byte searched by an NFA
+    /// costs a unit of the work budget ([`WORK_PER_BYTE`] units a byte of text): what it
+    /// cannot pay for is not done, and the triage is marked truncated. So the work is linear
+    /// in the text whatever the number of keywords (`Engine::triage_work` counts it).
+    fn found(
+        &self,
+        lk: &LocaleKeywords,
+        folded: &str,
+        work: &mut Work,
+    ) -> Vec<(u32, usize, usize)> {
+        /// What is known of a keyword whose anchors occurred.
+        #[derive(Default)]
+        struct Track {
+            done: bool,
+            /// The merged window being grown (bounded keywords).
+            window: Option<(usize, usize)>,
+            /// The keyword's PikeVM and cache, once it has searched a window.
+            vm: Vm,
+        }
+        let n = folded.len();
+        let mut found = Vec::new();
+        // Searched over the whole text once the pass is over.
+        let mut long = Vec::new();
         if let Some(automaton) = &lk.anchors {
             let count = automaton.patterns_len();
-            let mut seen = vec![0u64; count.div_ceil(64)];
+            let mut skipped = vec![0u64; count.div_ceil(64)];
             let mut left = count;
-            for m in automaton.find_overlapping_iter(folded) {
+            let mut tracks: HashMap<u32, Track> = HashMap::new();
+            work.counted.scanned += n;
+            'pass: for m in automaton.find_overlapping_iter(folded) {
+                work.counted.occurrences += 1;
                 let a = m.pattern().as_usize();
-                let Some(word) = seen.get_mut(a / 64) else {
+                let Some(bits) = skipped.get_mut(a / 64) else {
                     continue;
                 };
                 let bit = 1u64 << (a % 64);
-                if *word & bit != 0 {
+                if *bits & bit != 0 {
                     continue;
                 }
-                *word |= bit;
-                // The first occurrence of an anchor is its leftmost: they all have its length.
-                maybe.extend(
-                    lk.anchored(a)
-                        .iter()
-                        .map(|&k| (k, Some((m.start(), m.end())))),
-                );
-                left -= 1;
-                if left == 0 {
-                    break;
+                let mut active = false;
+                for &k in lk.anchored(a) {
+                    let Some(keyword) = lk.keywords.get(k as usize) else {
+                        continue;
+                    };
+                    let track = tracks.entry(k).or_default();
+                    if track.done {
+                        continue;
+                    }
+                    if work.budget == 0 {
+                        work.truncated = true;
+                        break 'pass;
+                    }
+                    work.budget -= 1;
+                    work.counted.visits += 1;
+                    match keyword.window() {
+                        None if keyword.literal => {
+                            found.push((k, m.start(), m.end()));
+                            track.done = true;
+                        }
+                        None => {
+                            long.push(k);
+                            track.done = true;
+                        }
+                        Some(max) => {
+                            let lo = m.end().saturating_sub(max);
+                            let hi = m.start().saturating_add(max).min(n);
+                            // Occurrences come by their end, so every later window of this
+                            // keyword starts at or after `lo`: once past the merged window,
+                            // it can be searched.
+                            if let Some(window) = track.window.filter(|&(_, to)| lo > to) {
+                                track.window = None;
+                                let found_here =
+                                    self.search(lk, k, &mut track.vm, folded, window, work);
+                                if let Some((s, e)) = found_here {
+                                    found.push((k, s, e));
+                                    track.done = true;
+                                    continue;
+                                }
+                            }
+                            track.window = Some(match track.window {
+                                Some((from, to)) => (from, to.max(hi)),
+                                None => (lo, hi),
+                            });
+                            active = true;
+                        }
+                    }
+                }
+                if !active {
+                    *bits |= bit;
+                    left -= 1;
+                    if left == 0 {
+                        break;
+                    }
+                }
+            }
+            // The windows still open, in keyword order (the budget is spent deterministically).
+            let mut open: Vec<(u32, (usize, usize), Vm)> = tracks
+                .into_iter()
+                .filter(|(_, t)| !t.done)
+                .filter_map(|(k, t)| Some((k, t.window?, t.vm)))
+                .collect();
+            open.sort_unstable_by_key(|&(k, _, _)| k);
+            for (k, window, mut vm) in open {
+                if let Some((s, e)) = self.search(lk, k, &mut vm, folded, window, work) {
+                    found.push((k, s, e));
                 }
             }
         }
         if let Some(set) = &lk.set {
             let mut which = PatternSet::new(set.pattern_len());
+            work.counted.scanned += n;
             set.which_overlapping_matches(&Input::new(folded), &mut which);
-            maybe.extend(
+            long.extend(
                 which
                     .iter()
                     .filter_map(|p| lk.unanchored.get(p.as_usize()))
-                    .map(|&k| (k, None)),
+                    .copied(),
             );
         }
-        // Stable: a keyword keeps the occurrence of its anchors that ends first.
-        maybe.sort_by_key(|&(k, _)| k);
-        maybe.dedup_by_key(|&mut (k, _)| k);
+        long.sort_unstable();
+        long.dedup();
+        for k in long {
+            if let Some((s, e)) = self.search(lk, k, &mut None, folded, (0, n), work) {
+                found.push((k, s, e));
+            }
+        }
+        found.sort_unstable();
+        found
+    }
+
+    /// The evidence for each topic with a matching keyword, best first (see
+    /// [`Engine::triage`] for the order); `folded` is the text as matched.
+    fn scores(&self, folded: &str, locale: Ix, work: &mut Work) -> Vec<Score> {
+        let Some(lk) = self.locales.get(locale as usize) else {
+            return Vec::new();
+        };
         let mut scores: Vec<Score> = Vec::new();
-        for (k, anchor) in maybe {
-            let k = k as usize;
-            let Some(keyword) = lk.keywords.get(k) else {
-                continue;
-            };
-            let found = match anchor {
-                Some(first) if keyword.literal => Some(first),
-                _ => self.locate(lk, k, folded, anchor),
-            };
-            let Some((start, end)) = found else {
+        for (k, start, end) in self.found(lk, folded, work) {
+            let Some(keyword) = lk.keywords.get(k as usize) else {
                 continue;
             };
             let words = folded
@@ -990,17 +1181,21 @@ impl Triage {
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .count();
+            let len = end.saturating_sub(start).max(1);
+            let literal = (keyword.literal_bytes as usize).min(len);
             let hit = Hit {
-                keyword: k,
+                keyword: k as usize,
                 start,
                 end,
                 weight: weight_of(words.max(1)),
+                coverage: (literal * 1000 / len) as u64,
             };
             match scores.iter_mut().find(|s| s.topic == keyword.topic) {
                 Some(s) => s.hits.push(hit),
                 None => scores.push(Score {
                     topic: keyword.topic,
                     score: 0.0,
+                    specificity: 0,
                     first: hit.start,
                     hits: vec![hit],
                 }),
@@ -1010,13 +1205,27 @@ impl Triage {
             s.first = s.hits.iter().map(|h| h.start).min().unwrap_or(0);
             s.score = stretch_score(&s.hits);
         }
+        contest(&mut scores);
         scores.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
+                .then(b.specificity.cmp(&a.specificity))
                 .then(a.first.cmp(&b.first))
                 .then(a.topic.cmp(&b.topic))
         });
         scores
+    }
+
+    /// How many of `scores` (sorted, best first) tie with the best: same score, same
+    /// specificity.
+    fn tied(scores: &[Score]) -> usize {
+        let Some(best) = scores.first() else {
+            return 0;
+        };
+        scores
+            .iter()
+            .take_while(|s| s.score == best.score && s.specificity == best.specificity)
+            .count()
     }
 
     /// The confidence in the best of `scores` (sorted, best first).
@@ -1031,22 +1240,50 @@ impl Triage {
         (best.score / total) * (best.score / (best.score + DOUBT))
     }
 
-    /// The topic for `text` if triage is confident enough (`None`: the fallback topic
-    /// applies), and the confidence. What `decide` uses.
-    pub(crate) fn best(&self, text: &str, locale: Ix) -> (Option<Ix>, f64) {
-        let scores = self.scores(&fold_text(text), locale);
+    /// Sets how many bytes of a text triage reads ([`DEFAULT_MAX_TRIAGE_BYTES`] by default).
+    pub(crate) fn set_max_text(&mut self, bytes: usize) {
+        self.max_text = bytes;
+    }
+
+    /// Folds the first [`Triage::max_text`] bytes of `text` and scores them.
+    fn evidence(&self, text: &str, locale: Ix) -> (Vec<Score>, Work) {
+        let (text, was_cut) = cut(text, self.max_text);
+        let folded = fold_text(text);
+        let mut work = Work::new(folded.len(), was_cut);
+        let scores = self.scores(&folded, locale, &mut work);
+        (scores, work)
+    }
+
+    /// What `decide` uses: the topic for `text` if triage is confident enough (`None`: the
+    /// fallback topic applies), the confidence, and whether other topics tie with the best.
+    pub(crate) fn best(&self, text: &str, locale: Ix) -> Best {
+        let (scores, _) = self.evidence(text, locale);
         let confidence = Self::confidence(&scores);
-        let topic = scores
-            .first()
-            .filter(|_| confidence >= self.threshold)
-            .map(|best| best.topic);
-        (topic, confidence)
+        Best {
+            topic: scores
+                .first()
+                .filter(|_| confidence >= self.threshold)
+                .map(|best| best.topic),
+            confidence,
+            tied: Self::tied(&scores),
+        }
+    }
+
+    /// The work triaging `text` takes, counted.
+    pub(crate) fn work(&self, text: &str, locale: Ix) -> TriageWork {
+        let (_, work) = self.evidence(text, locale);
+        TriageWork {
+            truncated: work.truncated,
+            ..work.counted
+        }
     }
 
     /// The full result, for [`Engine::triage`].
     fn run(&self, engine: &Engine, text: &str, locale: Ix) -> TriageResult {
+        let (text, was_cut) = cut(text, self.max_text);
         let (folded, map) = fold_with_map(text);
-        let scores = self.scores(&folded, locale);
+        let mut work = Work::new(folded.len(), was_cut);
+        let scores = self.scores(&folded, locale, &mut work);
         let confidence = Self::confidence(&scores);
         let total: f64 = scores.iter().map(|s| s.score).sum();
         let keywords = self.locales.get(locale as usize).map(|l| &l.keywords[..]);
@@ -1056,6 +1293,7 @@ impl Triage {
                 topic: engine.topic_id(s.topic).to_owned(),
                 score: s.score,
                 share: if total > 0.0 { s.score / total } else { 0.0 },
+                specificity: s.specificity as f64 / 1000.0,
                 matches: s
                     .hits
                     .iter()
@@ -1085,14 +1323,36 @@ impl Triage {
                 TriageReason::Keywords,
             ),
         };
+        let tied = Self::tied(&scores);
+        let ambiguous = if tied > 1 {
+            candidates
+                .iter()
+                .take(tied)
+                .map(|c| c.topic.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         TriageResult {
             topic,
             confidence,
             threshold: self.threshold,
             reason,
             candidates,
+            ambiguous,
+            truncated: work.truncated,
         }
     }
+}
+
+/// What `decide` needs of triage.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Best {
+    /// The topic, if triage is confident enough (`None`: the fallback topic applies).
+    pub(crate) topic: Option<Ix>,
+    pub(crate) confidence: f64,
+    /// How many topics share the best evidence (1: the best is the only one; 0: no match).
+    pub(crate) tied: usize,
 }
 
 /// A topic's score: each stretch of text counts once, so keywords of the topic whose matches
@@ -1116,6 +1376,44 @@ fn stretch_score(hits: &[Hit]) -> f64 {
         };
     }
     total + cluster.map_or(0.0, |(_, best)| best)
+}
+
+/// Sets each topic's specificity: over the *contested* stretches of text — overlapping
+/// matches of keywords of several topics, as `ERR_CERT_DATE_INVALID` is matched by
+/// `err_cert[a-z_]*` and `err_[a-z_]+` — the best coverage of the stretch by one of its
+/// keywords, summed. Words only one topic matched settle nothing: two topics each with words
+/// of its own are a real ambiguity. Sorting makes it `O(h log h)` in the `h` matches.
+fn contest(scores: &mut [Score]) {
+    let mut all: Vec<(usize, usize, usize, u64)> = scores
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.hits.iter().map(move |h| (h.start, h.end, i, h.coverage)))
+        .collect();
+    all.sort_unstable();
+    // The stretch being grown: its end, and the best coverage of each topic in it.
+    let mut end = 0;
+    let mut stretch: Vec<(usize, u64)> = Vec::new();
+    let settle = |stretch: &mut Vec<(usize, u64)>, scores: &mut [Score]| {
+        if stretch.len() > 1 {
+            for &(i, coverage) in stretch.iter() {
+                if let Some(s) = scores.get_mut(i) {
+                    s.specificity += coverage;
+                }
+            }
+        }
+        stretch.clear();
+    };
+    for (start, stop, i, coverage) in all {
+        if start >= end {
+            settle(&mut stretch, scores);
+        }
+        end = end.max(stop);
+        match stretch.iter_mut().find(|(t, _)| *t == i) {
+            Some((_, best)) => *best = (*best).max(coverage),
+            None => stretch.push((i, coverage)),
+        }
+    }
+    settle(&mut stretch, scores);
 }
 
 /// The span in the original text of folded bytes `start..end`: from the start of the first
@@ -1192,6 +1490,13 @@ pub struct TriageCandidate {
     pub score: f64,
     /// Its score over the sum of every candidate's score.
     pub share: f64,
+    /// How specific its evidence is where it competes with other topics, what settles
+    /// candidates of equal score: for each stretch of text keywords of several topics matched,
+    /// the share of it one of this topic's keywords spells out literally (0.38 for
+    /// `err_cert[a-z_]*` on `err_cert_date_invalid`, 0.19 for `err_[a-z_]+` on it, 1 for a
+    /// plain word), summed. 0 when no other topic matched the same words.
+    #[serde(default)]
+    pub specificity: f64,
     /// Its keywords that matched, each once, in the order of the policy.
     pub matches: Vec<KeywordMatch>,
 }
@@ -1225,12 +1530,30 @@ pub struct TriageResult {
     pub reason: TriageReason,
     /// Every topic with a matching keyword, best first.
     pub candidates: Vec<TriageCandidate>,
+    /// The topics tied for best — the same score and the same specificity — in the order of
+    /// `candidates` (first mentioned in the text first); empty when one topic has the best
+    /// evidence alone. A chatbot can ask the customer which one they mean; `topic` is the
+    /// first of them (or the fallback topic, below the threshold).
+    #[serde(default)]
+    pub ambiguous: Vec<String>,
+    /// Triage stopped at a limit: the text is longer than the engine's
+    /// [`max_triage_bytes`](crate::EngineBuilder::max_triage_bytes) (only its beginning was
+    /// read), or a keyword's anchors occur so often, or the keywords to confirm are so many,
+    /// that some were not looked for. Some evidence may be missing; never so for ordinary
+    /// messages.
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 impl TriageResult {
     /// Whether the fallback topic applies because triage could not place the text.
     pub fn is_fallback(&self) -> bool {
         !matches!(self.reason, TriageReason::Keywords)
+    }
+
+    /// Whether several topics tie for best (listed in [`TriageResult::ambiguous`]).
+    pub fn is_ambiguous(&self) -> bool {
+        !self.ambiguous.is_empty()
     }
 }
 
@@ -1243,9 +1566,21 @@ impl Engine {
     /// keywords of a topic whose matches overlap count once, at the heaviest weight). The
     /// confidence in the best topic is its share of all candidates' scores times `s / (s + ½)`
     /// of its own score `s`: one plain keyword alone gives ⅔, two topics tied give ⅓ at most.
-    /// Ties go to the topic mentioned first in the text. Below the policy's
-    /// `[triage] threshold` (0.3 by default) the result is the fallback topic, and
-    /// [`TriageResult::reason`] says so. Never fails; linear in the text's length.
+    /// Below the policy's `[triage] threshold` (0.3 by default) the result is the fallback
+    /// topic, and [`TriageResult::reason`] says so.
+    ///
+    /// Between topics of equal score the more specific evidence wins: where keywords of
+    /// several topics matched the same words, the one that spells out more of them
+    /// ([`TriageCandidate::specificity`]; for "ERR_CERT_DATE_INVALID", `err_cert[a-z_]*` of
+    /// `ssl.certificate` over `err_[a-z_]+` of `dns.ping`). Topics still tied — each with
+    /// evidence of its own, as "my padlock, and a refund" — are a real ambiguity: [`TriageResult::ambiguous`] lists
+    /// them, and the result is the one the text mentions first (then the one the policy lists
+    /// first), so that it is deterministic; `decide` sets [`Flags::ambiguous_topic`](crate::Flags::ambiguous_topic).
+    ///
+    /// Never fails; the work is linear in the text's length whatever the number of keywords.
+    /// Only the first [`max_triage_bytes`](crate::EngineBuilder::max_triage_bytes) of the text
+    /// are read (64 KiB by default), and [`TriageResult::truncated`] says when a limit cut the
+    /// work short.
     ///
     /// # Examples
     ///
@@ -1259,6 +1594,17 @@ impl Engine {
     /// let vague = engine.triage("hola, buenas tardes", "es");
     /// assert_eq!(vague.topic, engine.fallback_topic());
     /// assert_eq!(vague.reason, TriageReason::NoMatch);
+    ///
+    /// // Two topics, each with words of its own: a real tie, reported so that a chatbot can
+    /// // ask which one the customer means; the topic is the one mentioned first.
+    /// let tie = engine.triage("padlock, and also a refund", "en");
+    /// assert_eq!(tie.ambiguous, ["ssl.certificate", "billing.refund"]);
+    /// assert_eq!(tie.topic, "ssl.certificate");
+    ///
+    /// // The same words matched by two topics' keywords: the more specific one wins.
+    /// let cert = engine.triage("NET::ERR_CERT_DATE_INVALID", "en");
+    /// assert_eq!(cert.topic, "ssl.certificate");
+    /// assert!(!cert.is_ambiguous());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn triage(&self, text: &str, locale: &str) -> TriageResult {
@@ -1270,6 +1616,14 @@ impl Engine {
     /// `[triage] threshold`, or 0.3.
     pub fn triage_threshold(&self) -> f64 {
         self.triage.threshold
+    }
+
+    /// The work triaging `text` takes, counted rather than timed: for tests that hold triage
+    /// linear in the text (`tests/hostile/triage.rs`). Not a stable API.
+    #[doc(hidden)]
+    pub fn triage_work(&self, text: &str, locale: &str) -> TriageWork {
+        let (locale, _) = self.locale_ix(Some(locale));
+        self.triage.work(text, locale)
     }
 }
 

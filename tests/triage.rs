@@ -131,14 +131,110 @@ fn r1_4_overlapping_keywords_of_a_topic_count_once() {
     assert_eq!(invoice.score, 1.5);
 }
 
+/// Decision "Triage ties" (issue 19): a real tie — the same score, equally specific keywords
+/// — is reported ambiguous with the tied topics, for a chatbot to ask which one is meant; the
+/// topic is the one mentioned first, so the result stays deterministic, and `decide` flags it.
 #[test]
-fn r1_4_ties_go_to_the_topic_mentioned_first() {
+fn r1_4_a_real_tie_is_reported_ambiguous_with_both_topics() {
     let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
     let a = engine.triage("padlock, and also a refund", "en");
     let b = engine.triage("a refund, and also the padlock", "en");
     assert_eq!(a.candidates[0].score, a.candidates[1].score);
+    assert_eq!(a.candidates[0].specificity, a.candidates[1].specificity);
+    assert!(a.is_ambiguous() && b.is_ambiguous());
+    assert_eq!(a.ambiguous, ["ssl.certificate", "billing.refund"]);
+    assert_eq!(b.ambiguous, ["billing.refund", "ssl.certificate"]);
     assert_eq!(a.topic, "ssl.certificate");
     assert_eq!(b.topic, "billing.refund");
+    // Not settled by the order of the policy: listed the other way round, the same result.
+    let mut doc = example();
+    doc.topics.0.reverse();
+    let reversed = Engine::compile(&doc).unwrap();
+    assert_eq!(reversed.triage("padlock, and also a refund", "en"), a);
+
+    // `decide` answers about the topic mentioned first, and flags the ambiguity.
+    let bot = Responder::system("self-diagnosis");
+    let contact = Contact::new("c", Channel::Chat)
+        .with_text("padlock, and also a refund")
+        .with_locale("en");
+    let decision = engine.decide(&contact, &bot);
+    assert_eq!(decision.topic(), "ssl.certificate");
+    assert!(decision.flags().ambiguous_topic);
+    assert!(!decision.flags().fallback_topic);
+    let explanation = engine.explain(&contact, &bot);
+    assert!(explanation.steps[0].contains("ambiguous"), "{explanation}");
+    let json = serde_json::to_string(&decision.flags()).unwrap();
+    assert!(json.contains(r#""ambiguous_topic":true"#), "{json}");
+
+    // One topic with better evidence: not ambiguous, not flagged.
+    let clear = engine.triage("padlock and certificate, and also a refund", "en");
+    assert!(!clear.is_ambiguous(), "{clear:?}");
+    let contact = contact.with_text("padlock and certificate, and also a refund");
+    assert!(!engine.decide(&contact, &bot).flags().ambiguous_topic);
+}
+
+/// Decision "Triage ties" (issue 19): between topics of equal score, the more specific
+/// evidence wins. "ERR_CERT_DATE_INVALID" matches `err_cert[a-z_]*` of `ssl.certificate` and
+/// `err_[a-z_]+` of `dns.ping`, one word each; the first spells out more of it, so the
+/// certificate wins — it went to `dns.ping`, the topic listed first, before.
+#[test]
+fn r1_4_the_more_specific_evidence_wins() {
+    let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
+    for (text, locale) in [
+        ("NET::ERR_CERT_DATE_INVALID on my website", "en"),
+        ("me sale NET::ERR_CERT_AUTHORITY_INVALID en la tienda", "es"),
+    ] {
+        let result = engine.triage(text, locale);
+        assert_eq!(result.topic, "ssl.certificate", "{text}: {result:?}");
+        assert!(!result.is_ambiguous(), "{result:?}");
+        let [ssl, dns] = &result.candidates[..] else {
+            panic!("{result:?}");
+        };
+        assert_eq!(
+            (ssl.topic.as_str(), dns.topic.as_str()),
+            ("ssl.certificate", "dns.ping")
+        );
+        // Equal scores; the specificity settles it.
+        assert_eq!(ssl.score, dns.score);
+        assert!(ssl.specificity > dns.specificity, "{result:?}");
+        assert_eq!(result.reason, TriageReason::Keywords);
+    }
+    // Whatever order the policy lists its topics in.
+    let mut doc = example();
+    doc.topics.0.reverse();
+    let reversed = Engine::compile(&doc).unwrap();
+    let result = reversed.triage("NET::ERR_CERT_DATE_INVALID on my website", "en");
+    assert_eq!(result.topic, "ssl.certificate");
+    // And through `decide`, unflagged.
+    let contact = Contact::new("c", Channel::Chat)
+        .with_text("NET::ERR_CERT_DATE_INVALID on my website")
+        .with_locale("en");
+    let decision = engine.decide(&contact, &Responder::system("self-diagnosis"));
+    assert_eq!(decision.topic(), "ssl.certificate");
+    assert!(!decision.flags().ambiguous_topic);
+}
+
+/// A plain word is more specific evidence than a pattern that matches the same words by a
+/// class: with equal scores, the keyword that spells out the words wins.
+#[test]
+fn r1_4_specificity_prefers_keywords_that_spell_out_the_words() {
+    let mut doc = with_keywords("billing.invoice", &[("en", &["invoice"])]);
+    let (_, t) = doc
+        .topics
+        .0
+        .iter_mut()
+        .find(|(id, _)| id == "billing.refund")
+        .unwrap();
+    t.keywords = [("en", vec!["inv[a-z]+".to_owned()])]
+        .into_iter()
+        .collect::<IdMap<_>>();
+    let engine = Engine::compile(&doc).unwrap();
+    let result = engine.triage("my invoice", "en");
+    assert_eq!(result.topic, "billing.invoice");
+    assert_eq!(result.candidates[0].specificity, 1.0);
+    // `inv` of "invoice": 3 bytes of 7, in thousandths.
+    assert!((result.candidates[1].specificity - 0.428).abs() < 1e-9);
+    assert!(!result.is_ambiguous());
 }
 
 #[test]
@@ -347,6 +443,17 @@ fn r1_4_triage_results_serialize() {
     let result = engine.triage("No puedo entrar al webmail", "es");
     let json = serde_json::to_string(&result).unwrap();
     assert!(json.contains(r#""reason":"keywords""#), "{json}");
+    assert!(json.contains(r#""ambiguous":[]"#), "{json}");
+    assert!(json.contains(r#""truncated":false"#), "{json}");
+    assert!(json.contains(r#""specificity":"#), "{json}");
+    // A result written before these fields existed still reads.
+    let old: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut old = old.as_object().unwrap().clone();
+    old.remove("ambiguous");
+    old.remove("truncated");
+    let back: unified_message::TriageResult =
+        serde_json::from_value(serde_json::Value::Object(old)).unwrap();
+    assert!(!back.is_ambiguous() && !back.truncated);
     let back: unified_message::TriageResult = serde_json::from_str(&json).unwrap();
     assert_eq!(back, result);
 }

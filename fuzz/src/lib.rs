@@ -339,6 +339,9 @@ pub fn triage_text(data: &[u8]) {
     let decision = engine.decide(&contact, &Responder::system("self-diagnosis"));
     assert_eq!(decision.topic(), result.topic);
     assert_eq!(decision.flags().fallback_topic, result.is_fallback());
+    // A tie is flagged by `decide` as the result reports it (issue 19, "triage ties").
+    assert_eq!(decision.flags().ambiguous_topic, result.is_ambiguous());
+    assert!(result.ambiguous.len() != 1, "{:?}", result.ambiguous);
     // In the locale triage used (the decision's), every keyword the anchors select agrees
     // with the keyword run alone on the folded text.
     let folded = unified_message::fold_text(&text);
@@ -359,5 +362,10 @@ pub fn triage_text(data: &[u8]) {
     found.retain(|(_, p)| example_keywords().iter().any(|k| k.pattern == *p));
     found.sort_unstable();
     expected.sort_unstable();
-    assert_eq!(found, expected, "keywords of {folded:?}");
+    if result.truncated {
+        // A limit cut triage short (issue 19.7): what it found is right, some may be missing.
+        assert!(found.iter().all(|f| expected.contains(f)), "{folded:?}");
+    } else {
+        assert_eq!(found, expected, "keywords of {folded:?}");
+    }
 }
