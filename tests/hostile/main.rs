@@ -19,6 +19,9 @@
     clippy::indexing_slicing
 )]
 
+// The generator of large realistic policies, shared by the modules.
+#[path = "../support/generate.rs"]
+mod generate;
 mod parse;
 // Streams and files through the real command-line tool (item 8, item 10, every read of the CLI).
 #[cfg(feature = "cli")]

@@ -3,8 +3,7 @@
 //! refused at an explicit limit with a located error, or cost work linear in their size.
 //! Work is counted (cells of edit distance, bytes of messages), never timed.
 
-#[path = "../support/generate.rs"]
-mod generate;
+use crate::generate;
 #[path = "../reference/mod.rs"]
 mod reference;
 

@@ -13,8 +13,7 @@ use std::sync::OnceLock;
 use unified_message::document::{IdMap, PolicyDocument};
 use unified_message::{Engine, TriageWork, fold_text};
 
-#[path = "../support/generate.rs"]
-mod generate;
+use crate::generate;
 
 /// The work allowed per byte of text: the 16 units a byte of the triage budget (bytes searched
 /// by keywords' NFAs and keywords handed an anchor occurrence), one pass of the anchor
