@@ -240,7 +240,9 @@ fn i19_3_suggestion_work_is_bounded_and_linear() {
     let small = work(1_000, Engine::builder());
     let large = work(2_000, Engine::builder());
     assert!(small > 0);
-    assert!(large <= 2 * small + 10_000, "{small} {large}");
+    // Twice the ids, about twice the cells (not four times): the early exit depends on the
+    // order the ids are met in (hash order), so allow a quarter more.
+    assert!(large <= 2 * small + small / 4, "{small} {large}");
     assert!(large <= unified_message::DEFAULT_MAX_SUGGESTION_WORK);
     let capped = work(2_000, Engine::builder().max_suggestion_work(50_000));
     assert!(capped <= 50_000 + 1_000, "{capped}");
