@@ -8,6 +8,7 @@ mod decision;
 mod diagnostic;
 mod diff;
 mod engine;
+mod hot;
 mod lines;
 mod manual;
 mod model;

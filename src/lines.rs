@@ -91,11 +91,8 @@ impl Engine {
         let result = serde_json::from_str::<DecideRequest>(line)
             .map_err(|e| format!("invalid request: {e}; each line is {{\"contact\": {{…}}, \"responder\": {{\"staff\": \"ROLE\"}} or {{\"system\": \"SYSTEM\"}}}}"))
             .and_then(|r| {
-                serde_json::to_string(
-                    &self
-                        .decide(&r.contact, &r.responder)
-                        .to_record_with(&r.values),
-                )
+                self.decide(&r.contact, &r.responder)
+                    .json_line_with(&r.values)
                     .map_err(|e| format!("cannot write the decision: {e}"))
             });
         Some(result.map_err(|error| {

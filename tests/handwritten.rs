@@ -120,3 +120,30 @@ fn i16_handwritten_ids_are_the_policys() {
     let systems: Vec<&str> = handwritten::System::ALL.iter().map(|s| s.id()).collect();
     assert_eq!(systems, engine.systems().collect::<Vec<_>>());
 }
+
+/// Issue 16, point 3: `decide_json_line` writes its line straight from the decision (no owned
+/// `DecisionRecord` in between); the line is still exactly the record's JSON, on every
+/// circumstance, in every locale, with and without host values.
+#[cfg(feature = "json")]
+#[test]
+fn i16_decide_json_line_is_the_decision_records_json_on_every_circumstance() {
+    use unified_message::DecideRequest;
+    let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
+    let locales: Vec<&str> = engine.locales().collect();
+    for (n, circumstance) in engine.circumstances().enumerate() {
+        let locale = locales[n % locales.len()];
+        let contact = circumstance.contact.clone().with_locale(locale);
+        let mut request = DecideRequest::new(contact.clone(), circumstance.responder.clone());
+        if n % 3 == 0 {
+            request
+                .values
+                .insert("customer_name".to_owned(), "Ana \"la\" {x}".to_owned());
+        }
+        let line = serde_json::to_string(&request).unwrap();
+        let out = engine.decide_json_line(n + 1, &line).unwrap().unwrap();
+        let record = engine
+            .decide(&contact, &circumstance.responder)
+            .to_record_with(&request.values);
+        assert_eq!(out, serde_json::to_string(&record).unwrap(), "{line}");
+    }
+}
