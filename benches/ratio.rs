@@ -23,7 +23,8 @@
 //! `UM_PROFILE=handwritten|decide_prepared|decide|decide_json_line` (and optionally
 //! `UM_PROFILE_PASSES=N`, default 100) runs only that contender over the workload N times and
 //! exits, for `valgrind --tool=callgrind --toggle-collect='*profile_loop*'`: instructions per
-//! decision are the `Ir` total divided by `N × 4,096`.
+//! decision are the `Ir` total divided by `N × 4,096`. With `UM_PROFILE_TOPICS=10000` (any
+//! size), the engine contenders run on a generated policy and `generate::workload` instead.
 
 #![allow(
     clippy::unwrap_used,
@@ -260,8 +261,39 @@ fn main() {
             .ok()
             .and_then(|p| p.parse().ok())
             .unwrap_or(100);
-        let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
-        let work = workload(&engine);
+        // `UM_PROFILE_TOPICS=N`: a generated policy of N topics and `generate::workload`
+        // instead (not for `handwritten`), to compare instruction counts across sizes.
+        let topics: Option<usize> = std::env::var("UM_PROFILE_TOPICS")
+            .ok()
+            .and_then(|n| n.parse().ok());
+        let (engine, work) = match topics {
+            None => {
+                let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
+                let work = workload(&engine);
+                (engine, work)
+            }
+            Some(n) => {
+                assert_ne!(contender, Contender::Handwritten, "the example policy only");
+                let engine = Engine::compile(&generate::policy(n)).unwrap();
+                let pairs = generate::workload(&engine, WORKLOAD, 6);
+                let work = Work {
+                    hand: Vec::new(),
+                    prepared: pairs
+                        .iter()
+                        .map(|(c, r)| (engine.prepare(c), engine.responder_key(r)))
+                        .collect(),
+                    lines: pairs
+                        .iter()
+                        .map(|(c, r)| {
+                            serde_json::to_string(&DecideRequest::new(c.clone(), r.clone()))
+                                .unwrap()
+                        })
+                        .collect(),
+                    strings: pairs,
+                };
+                (engine, work)
+            }
+        };
         let sum = profile_loop(contender, &engine, &work, passes);
         println!(
             "{}: {} decisions (checksum {sum})",

@@ -335,7 +335,7 @@ impl FactSource for Facts {
             engine
                 .fact_values
                 .get(v as usize)
-                .is_some_and(|s| **s == **value)
+                .is_some_and(|s| crate::hot::same_bytes(s.as_bytes(), value.as_bytes()))
         })
     }
 }

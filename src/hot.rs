@@ -200,7 +200,7 @@ impl IdTable {
             if i == NONE {
                 return None;
             }
-            if t == tag && id_of(i) == Some(wanted) {
+            if t == tag && id_of(i).is_some_and(|id| same_bytes(id.as_bytes(), wanted.as_bytes())) {
                 return Some(i);
             }
             at = at.wrapping_add(1);
@@ -245,6 +245,22 @@ fn short_word(b: &[u8]) -> u64 {
             _ => byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16),
         }
     }
+}
+
+/// `a == b`, inline: short ids compared 8 bytes at a time rather than through a `memcmp` call.
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+    for (p, q) in (&mut x).zip(&mut y) {
+        if word(p) != word(q) {
+            return false;
+        }
+    }
+    short_word(x.remainder()) == short_word(y.remainder())
 }
 
 #[inline]
@@ -324,6 +340,33 @@ mod tests {
                 let mut b = a.clone();
                 b[i] = b'y';
                 assert_ne!(short_word(&a), short_word(&b), "{n} {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_bytes_is_equality() {
+        let words = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghi",
+            "abcdefghj",
+            "bbcdefghi",
+            "email.setup",
+            "email.setuq",
+            "email.webmail",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(
+                    same_bytes(a.as_bytes(), b.as_bytes()),
+                    a == b,
+                    "{a:?} {b:?}"
+                );
             }
         }
     }
