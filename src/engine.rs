@@ -817,17 +817,6 @@ impl Engine {
         self.topic_rules.get(start..end).unwrap_or(&[])
     }
 
-    /// The guards of the rules that can apply to topic `t`, parallel to [`Engine::rules_for`].
-    fn guards_for(&self, t: Ix) -> &[crate::hot::RuleGuard] {
-        let start = self.topic_rule_start.get(t as usize).copied().unwrap_or(0) as usize;
-        let end = self
-            .topic_rule_start
-            .get(t as usize + 1)
-            .copied()
-            .unwrap_or(0) as usize;
-        self.hot.guards.get(start..end).unwrap_or(&[])
-    }
-
     fn rule_matches<F: FactSource + ?Sized>(
         &self,
         rule: &Rule,
@@ -881,7 +870,10 @@ impl Engine {
         // a trace, rules that can add no wanted effect are skipped, and the walk stops once
         // every wanted effect is found: the effects are the same, each from the first rule
         // that has it.
-        for g in self.guards_for(c.topic) {
+        for &r in self.rules_for(c.topic) {
+            let Some(g) = self.hot.guards.get(r as usize) else {
+                continue;
+            };
             if (!T::ACTIVE && g.effects & wanted == 0)
                 || g.progress & progress == 0
                 || (g.key != NONE && !facts.is(self, g.key, g.value))
@@ -889,7 +881,6 @@ impl Engine {
             {
                 continue;
             }
-            let r = g.rule;
             if !g.complete
                 && !self
                     .rules

@@ -10,7 +10,7 @@
 //! - Locales lowercased and packed into a `u64` each (when every declared one has at most 7
 //!   bytes, as `es`, `en-GB`, `pt-BR` do): the locale of a contact is found by comparing
 //!   integers, not by a case-insensitive scan of strings.
-//! - [`RuleGuard`]s, parallel to `Engine::topic_rules`: per rule indexed for a topic, the
+//! - [`RuleGuard`]s, parallel to `Engine::rules`: per rule, the
 //!   necessary conditions that reject most contacts in a few instructions (its progress bits,
 //!   one single-valued fact condition, whether it needs a staff responder), and whether they
 //!   are the rule's whole condition. The full rule is read only when its guard passes.
@@ -28,7 +28,8 @@ pub(crate) struct HotPath {
     /// The declared locales, lowercased and packed by [`pack_locale`]; empty when one of
     /// them does not fit (the string scan then applies).
     pub(crate) locales: Box<[(u64, u8)]>,
-    /// Parallel to `Engine::topic_rules`.
+    /// Parallel to `Engine::rules`: one per rule, not per topic, so that the guards of a
+    /// large policy stay in cache whichever topic is decided.
     pub(crate) guards: Box<[RuleGuard]>,
 }
 
@@ -36,10 +37,8 @@ impl HotPath {
     pub(crate) fn new(engine: &Engine) -> Self {
         let locales: Option<Box<[(u64, u8)]>> =
             engine.locales.iter().map(|l| pack_locale(l)).collect();
-        let guards = engine
-            .topic_rules
-            .iter()
-            .map(|&r| RuleGuard::new(engine, r))
+        let guards = (0..engine.rules.len())
+            .map(|r| RuleGuard::new(engine, r as Ix))
             .collect();
         HotPath {
             topics: IdTable::new(engine.topics.iter().map(|t| &*t.id)),
@@ -55,8 +54,6 @@ impl HotPath {
 /// A rule's cheap necessary conditions, tested before the rule itself is read.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RuleGuard {
-    /// The rule's index in `Engine::rules`.
-    pub(crate) rule: Ix,
     /// A fact condition with a single value, `(key, value)`; `key == NONE` when there is none.
     pub(crate) key: Ix,
     pub(crate) value: Ix,
@@ -88,7 +85,6 @@ impl RuleGuard {
         let Some(rule) = engine.rules.get(r as usize) else {
             // Never happens (`topic_rules` holds rule indices); a guard that rejects.
             return RuleGuard {
-                rule: r,
                 key: NONE,
                 value: NONE,
                 progress: 0,
@@ -114,7 +110,6 @@ impl RuleGuard {
                 _ => false,
             };
         RuleGuard {
-            rule: r,
             key,
             value,
             progress: rule.progress,
