@@ -1666,7 +1666,6 @@ impl<'d> Compiler<'d> {
             revision: revision.into(),
             locales: self.locales.into(),
             channels: self.channels.into(),
-            channel_index: self.channel_index,
             departments: departments.into(),
             department_index,
             systems: systems.into(),
@@ -1695,9 +1694,11 @@ impl<'d> Compiler<'d> {
             urgency,
             warnings: Box::new([]),
             stamp: 0,
+            hot: crate::hot::HotPath::default(),
         };
         let engine = Engine {
             stamp: stamp_of(&engine),
+            hot: crate::hot::HotPath::new(&engine),
             ..engine
         };
         (Some(engine), self.diags)

@@ -508,6 +508,123 @@ impl<'e> Decision<'e> {
     }
 }
 
+/// The JSON of a [`DecisionRecord`], written from a [`Decision`] without building the record
+/// (its owned strings): what `decide_json_line` writes. The same fields, in the same order,
+/// omitted in the same cases as `DecisionRecord`'s derived `Serialize` — a test compares the
+/// two on every circumstance of the example policy.
+#[cfg(feature = "json")]
+mod json {
+    use serde::Serialize;
+
+    use super::{Decision, Flags, Outcome};
+    use crate::model::{Authority, Tier};
+    use crate::template::Values;
+
+    #[derive(Serialize)]
+    struct RecordRef<'a> {
+        outcome: Outcome,
+        topic: &'a str,
+        message: MessageRef<'a>,
+        revision: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        system: Option<SystemRef<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        department: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rank: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        review_within: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        authority: Option<Authority>,
+        flags: Flags,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous: Option<PreviousRef<'a>>,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        missing_values: &'a [String],
+    }
+
+    #[derive(Serialize)]
+    struct MessageRef<'a> {
+        id: &'a str,
+        version: u32,
+        locale: &'a str,
+        text: &'a str,
+    }
+
+    #[derive(Serialize)]
+    struct SystemRef<'a> {
+        id: &'a str,
+        tier: Tier,
+        name: &'a str,
+        #[serde(rename = "where")]
+        location: &'a str,
+    }
+
+    #[derive(Serialize)]
+    struct PreviousRef<'a> {
+        id: &'a str,
+        version: u32,
+        notice: &'a str,
+    }
+
+    impl Decision<'_> {
+        /// `serde_json::to_string(&self.to_record_with(values))`, with one allocation for the
+        /// text and one for the line.
+        pub(crate) fn json_line_with(&self, values: &dyn Values) -> serde_json::Result<String> {
+            let mut missing_values = Vec::new();
+            let mut text = String::with_capacity(256);
+            if let Err(e) = self.render_into(&mut text, values) {
+                missing_values.push(e.placeholder);
+            }
+            let notice = self.previous.map(|_| {
+                let mut n = String::new();
+                if let Err(e) = self.render_notice_into(&mut n, values) {
+                    if !missing_values.contains(&e.placeholder) {
+                        missing_values.push(e.placeholder);
+                    }
+                }
+                n
+            });
+            let record = RecordRef {
+                outcome: self.outcome,
+                topic: self.topic(),
+                message: MessageRef {
+                    id: self.message_id(),
+                    version: self.version,
+                    locale: self.locale(),
+                    text: &text,
+                },
+                revision: self.revision(),
+                rule: self.rule(),
+                system: self.system().map(|s| SystemRef {
+                    id: s.id,
+                    tier: s.tier,
+                    name: s.name,
+                    location: s.location,
+                }),
+                department: self.department(),
+                rank: self.rank(),
+                review_within: self.review_within(),
+                authority: self.authority,
+                flags: self.flags,
+                previous: self.previous().map(|(id, version)| PreviousRef {
+                    id,
+                    version,
+                    notice: notice.as_deref().unwrap_or_default(),
+                }),
+                missing_values: &missing_values,
+            };
+            // Sized once: the text and notice, escaped, plus the fields around them.
+            let size = text.len() + notice.as_ref().map_or(0, String::len) + 512;
+            let mut out = Vec::with_capacity(size.next_power_of_two());
+            serde_json::to_writer(&mut out, &record)?;
+            String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+        }
+    }
+}
+
 impl PartialEq for Decision<'_> {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self.engine, other.engine)

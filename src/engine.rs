@@ -224,7 +224,6 @@ pub struct Engine {
     pub(crate) locales: Box<[Box<str>]>,
     /// Standard channels first (in `Channel::STANDARD` order), then custom names.
     pub(crate) channels: Box<[Box<str>]>,
-    pub(crate) channel_index: HashMap<Box<str>, Ix>,
     pub(crate) departments: Box<[Department]>,
     pub(crate) department_index: HashMap<Box<str>, Ix>,
     pub(crate) systems: Box<[System]>,
@@ -261,6 +260,8 @@ pub struct Engine {
     /// A fingerprint of the ids behind every dense index, so that keys prepared by another
     /// engine are recognized (`decide_prepared`).
     pub(crate) stamp: u64,
+    /// The decision path's own indexes, derived from the fields above (`HotPath::new`).
+    pub(crate) hot: crate::hot::HotPath,
 }
 
 /// A contact resolved against one engine: topic, channel, locale and facts as dense indices.
@@ -315,6 +316,11 @@ pub(crate) struct Resolved {
 /// Where rule conditions read facts from.
 pub(crate) trait FactSource {
     fn has(&self, engine: &Engine, key: Ix, values: &[Ix]) -> bool;
+
+    /// Whether fact `key` has exactly `value` (a rule guard's test).
+    fn is(&self, engine: &Engine, key: Ix, value: Ix) -> bool {
+        self.has(engine, key, std::slice::from_ref(&value))
+    }
 }
 
 impl FactSource for Facts {
@@ -329,7 +335,7 @@ impl FactSource for Facts {
             engine
                 .fact_values
                 .get(v as usize)
-                .is_some_and(|s| **s == **value)
+                .is_some_and(|s| crate::hot::same_bytes(s.as_bytes(), value.as_bytes()))
         })
     }
 }
@@ -339,16 +345,26 @@ impl FactSource for [Ix] {
         self.get(key as usize)
             .is_some_and(|v| *v != NONE && values.contains(v))
     }
+
+    #[inline]
+    fn is(&self, _: &Engine, key: Ix, value: Ix) -> bool {
+        value != NONE && self.get(key as usize) == Some(&value)
+    }
 }
 
 /// Receives the steps of a decision, for [`Engine::explain`]; a no-op for `decide`.
 pub(crate) trait Trace {
+    /// Whether steps are recorded: without, the decision may skip work it would not see.
+    const ACTIVE: bool = true;
+
     fn step(&mut self, step: impl FnOnce() -> String);
 }
 
 pub(crate) struct NoTrace;
 
 impl Trace for NoTrace {
+    const ACTIVE: bool = false;
+
     #[inline(always)]
     fn step(&mut self, _: impl FnOnce() -> String) {}
 }
@@ -560,13 +576,15 @@ impl Engine {
     pub fn responder_key(&self, responder: &Responder) -> ResponderKey {
         let ix = match responder {
             Responder::System(id) => self
-                .system_index
-                .get(id.as_str())
-                .map_or(ResponderIx::UnknownSystem, |&i| ResponderIx::System(i)),
+                .hot
+                .systems
+                .get(id, |i| self.systems.get(i as usize).map(|s| &*s.id))
+                .map_or(ResponderIx::UnknownSystem, ResponderIx::System),
             Responder::Staff(id) => self
-                .role_index
-                .get(id.as_str())
-                .map_or(ResponderIx::UnknownStaff, |&i| ResponderIx::Staff(i)),
+                .hot
+                .roles
+                .get(id, |i| self.roles.get(i as usize).map(|r| &*r.id))
+                .map_or(ResponderIx::UnknownStaff, ResponderIx::Staff),
         };
         ResponderKey {
             ix,
@@ -605,8 +623,12 @@ impl Engine {
     fn resolve_traced(&self, contact: &Contact, trace: &mut impl Trace) -> Resolved {
         let mut flags = Flags::default();
         let topic = match (&contact.topic, &contact.text) {
-            (Some(topic), _) => match self.topic_index.get(topic.as_str()) {
-                Some(&t) => {
+            (Some(topic), _) => match self
+                .hot
+                .topics
+                .get(topic, |i| self.topics.get(i as usize).map(|t| &*t.id))
+            {
+                Some(t) => {
                     trace.step(|| format!("the contact is about topic `{topic}`"));
                     t
                 }
@@ -705,6 +727,12 @@ impl Engine {
         let Some(wanted) = wanted else {
             return (0, false);
         };
+        // The declared locales packed into integers: one comparison each (`hot.rs`).
+        if let Some(i) = crate::hot::pack_locale(wanted)
+            .and_then(|w| self.hot.locales.iter().position(|&l| l == w))
+        {
+            return (i as Ix, false);
+        }
         let find = |l: &str| {
             self.locales
                 .iter()
@@ -725,9 +753,11 @@ impl Engine {
         match channel.standard_index() {
             Some(i) => i as Ix,
             None => self
-                .channel_index
-                .get(channel.as_str())
-                .copied()
+                .hot
+                .channels
+                .get(channel.as_str(), |i| {
+                    self.channels.get(i as usize).map(|c| &**c)
+                })
                 .unwrap_or(NONE),
         }
     }
@@ -833,40 +863,71 @@ impl Engine {
     }
 
     /// The effects of every rule that matches, each from the first rule that has it.
-    pub(crate) fn rule_effects<F: FactSource + ?Sized>(
+    pub(crate) fn rule_effects<F: FactSource + ?Sized, T: Trace>(
         &self,
         c: &Resolved,
         facts: &F,
         responder: ResponderIx,
-        trace: &mut impl Trace,
+        trace: &mut T,
     ) -> RuleEffects {
+        use crate::hot::effect;
         let (staff, role_ix) = match responder {
             ResponderIx::Staff(r) => (self.roles.get(r as usize), r),
             _ => (None, NONE),
         };
+        // A system's decision reads only a fixed answer; a person's, every effect.
+        let mut wanted = match responder {
+            ResponderIx::System(_) | ResponderIx::UnknownSystem => effect::ANSWER,
+            ResponderIx::Staff(_) | ResponderIx::UnknownStaff => effect::ALL,
+        };
+        let progress = c.progress.bit();
         let mut fx = RuleEffects::default();
+        // Each rule's guard (`hot.rs`) rejects most contacts before the rule is read. Without
+        // a trace, rules that can add no wanted effect are skipped, and the walk stops once
+        // every wanted effect is found: the effects are the same, each from the first rule
+        // that has it.
         for &r in self.rules_for(c.topic) {
-            let Some(rule) = self.rules.get(r as usize) else {
+            let Some(g) = self.hot.guards.get(r as usize) else {
                 continue;
             };
-            if !self.rule_matches(rule, c, facts, staff, role_ix) {
+            if (!T::ACTIVE && g.effects & wanted == 0)
+                || g.progress & progress == 0
+                || (g.key != NONE && !facts.is(self, g.key, g.value))
+                || (g.staff_only && staff.is_none())
+            {
                 continue;
             }
-            trace.step(|| match &rule.why {
-                Some(why) => format!("rule `{}` matches: {why}", rule.id),
-                None => format!("rule `{}` matches", rule.id),
-            });
-            if let (None, Some(m)) = (fx.answer, rule.answer) {
-                fx.answer = Some((m, r));
+            if !g.complete
+                && !self
+                    .rules
+                    .get(r as usize)
+                    .is_some_and(|rule| self.rule_matches(rule, c, facts, staff, role_ix))
+            {
+                continue;
             }
-            if fx.skip_ladder.is_none() && rule.skip_ladder {
+            trace.step(|| match self.rules.get(r as usize) {
+                Some(Rule {
+                    id, why: Some(why), ..
+                }) => format!("rule `{id}` matches: {why}"),
+                Some(rule) => format!("rule `{}` matches", rule.id),
+                None => String::new(),
+            });
+            let new = g.effects & wanted;
+            if new & effect::ANSWER != 0 {
+                fx.answer = Some((g.answer, r));
+            }
+            if new & effect::SKIP_LADDER != 0 {
                 fx.skip_ladder = Some(r);
             }
-            if let (None, Some(a)) = (fx.authority, rule.authority) {
-                fx.authority = Some((a, r));
+            if new & effect::AUTHORITY != 0 {
+                fx.authority = g.authority.map(|a| (a, r));
             }
-            if let (None, Some(d)) = (fx.route, rule.route) {
-                fx.route = Some((d, r));
+            if new & effect::ROUTE != 0 {
+                fx.route = Some((g.route, r));
+            }
+            wanted &= !g.effects;
+            if wanted == 0 && !T::ACTIVE {
+                break;
             }
         }
         fx

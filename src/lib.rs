@@ -10,6 +10,7 @@ mod decision;
 mod diagnostic;
 mod diff;
 mod engine;
+mod hot;
 mod lines;
 mod manual;
 mod model;

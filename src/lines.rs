@@ -135,12 +135,9 @@ impl Engine {
                 )
             })
             .and_then(|r| {
-                serde_json::to_string(
-                    &self
-                        .decide(&r.contact, &r.responder)
-                        .to_record_with(&r.values),
-                )
-                .map_err(|e| format!("cannot write the decision: {e}"))
+                self.decide(&r.contact, &r.responder)
+                    .json_line_with(&r.values)
+                    .map_err(|e| format!("cannot write the decision: {e}"))
             });
         Some(result.map_err(|error| error_line(line_number, &error)))
     }
