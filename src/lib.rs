@@ -11,7 +11,7 @@ mod engine;
 mod lines;
 mod manual;
 mod model;
-mod pins;
+pub mod pins;
 mod queue;
 #[cfg(feature = "reports")]
 pub mod report;

@@ -1,0 +1,219 @@
+//! Where pins live: the [`PinStore`] trait the host implements, its forwarding impls for
+//! references and `Arc`s, and the in-memory [`MemoryPinStore`].
+
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
+
+use super::error::PinStoreError;
+use super::value::{Pin, PinKey};
+
+/// Where pins live: implemented by the host on its own database, shared by every channel and
+/// host that answers customers, so that they all see the same pins.
+///
+/// # The contract
+///
+/// An implementation on SQL or a key-value store must meet all of this; the semantics of
+/// [`Engine::decide_pinned`] (one story per customer, whatever races) rest on it.
+///
+/// - **One pin per key, compared as a value.** A key ([`PinKey`]: customer, topic, slot) holds
+///   at most one [`Pin`]. Pins are compared on all four fields (`message`, `version`,
+///   `revision`, `at`), exactly, so store them without loss (`at` as a 64-bit integer).
+/// - **Atomic per key.** [`insert_if_absent`](PinStore::insert_if_absent) and
+///   [`compare_and_replace`](PinStore::compare_and_replace) are each one atomic step on their
+///   key, linearizable with every other call on that key from any thread, process or host: in
+///   SQL, one transaction that writes and reads back (`BEGIN IMMEDIATE`, or `INSERT … ON
+///   CONFLICT DO NOTHING` then `SELECT`; `UPDATE … WHERE` every old column matches, then
+///   `SELECT`) on a primary key of `(customer, topic, slot)`; in a key-value store, its
+///   conditional put (put-if-absent, compare-and-swap on the serialized pin or on a version
+///   counter). Nothing needs to be atomic across keys.
+/// - **A lost race is not an error.** When another writer got there first, return the pin that
+///   is in force *after* the call — the winner's — with `Ok`. Return `Err` only when the store
+///   could not answer, and then the write must either have happened entirely or not at all.
+/// - **Reads see what is in force.** [`get`](PinStore::get) returns the last pin written
+///   (a read after a successful write, on any host, sees it or a later one). A replica that
+///   lags behind breaks the guarantee; read from the primary.
+/// - **Idempotent.** Repeating a call with the same arguments changes nothing more: inserting
+///   a pin equal to the one in force returns it; replacing with `expected == new` returns it.
+///   So a call whose reply was lost can be retried safely.
+/// - **Durable** as the host's data is: a pin written and acknowledged survives a restart.
+///
+/// The in-crate [`MemoryPinStore`] meets the contract for one process; the
+/// `examples/sqlite_pins` store meets it on SQLite, across processes sharing the file.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{MemoryPinStore, Pin, PinKey, PinStore, Slot, Timestamp};
+///
+/// let store = MemoryPinStore::new();
+/// let key = PinKey::new("c-1", "billing.refund", Slot::Explains);
+/// let first = Pin::new("refund-policy", 1, "r1", Timestamp::from_unix_seconds(10));
+/// let second = Pin::new("refund-policy", 2, "r2", Timestamp::from_unix_seconds(20));
+///
+/// assert_eq!(store.insert_if_absent(&key, first.clone())?, first);
+/// // Losing the race returns the winner.
+/// assert_eq!(store.insert_if_absent(&key, second.clone())?, first);
+/// // Replacing needs the pin in force.
+/// assert_eq!(store.compare_and_replace(&key, &second, first.clone())?, Some(first.clone()));
+/// assert_eq!(store.compare_and_replace(&key, &first, second.clone())?, Some(second.clone()));
+/// assert_eq!(store.get(&key)?, Some(second));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait PinStore {
+    /// The pin in force for `key`, if any.
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the store cannot be read.
+    fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError>;
+
+    /// Stores `pin` under `key` unless a pin is already there; returns the pin in force after
+    /// the call: `pin` if it was stored, else the one that was there (the race's winner).
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the store cannot be written or read; nothing, or everything,
+    /// was written.
+    fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError>;
+
+    /// Replaces the pin under `key` with `new` only if the pin in force equals `expected` (all
+    /// four fields); returns the pin in force after the call: `new` if it replaced, else the
+    /// one found — `None` when the key has no pin (the host erased it), in which case nothing
+    /// is written.
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the store cannot be written or read; nothing, or everything,
+    /// was written.
+    fn compare_and_replace(
+        &self,
+        key: &PinKey,
+        expected: &Pin,
+        new: Pin,
+    ) -> Result<Option<Pin>, PinStoreError>;
+
+    /// The pins in force for several keys, in the order of `keys`; used to build a
+    /// [`Handoff`]. The default calls [`get`](PinStore::get) for each key; a SQL store may
+    /// override it with one query. It need not be atomic across keys.
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the store cannot be read.
+    fn get_many(&self, keys: &[PinKey]) -> Result<Vec<Option<Pin>>, PinStoreError> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
+}
+
+/// Implements [`PinStore`] for each pointer type given, by forwarding every method to the
+/// store it points to: one definition for `&S` and `Arc<S>` (and `Box<S>`), so that a host
+/// passes its store however it holds it.
+macro_rules! forward_pin_store {
+    ($($pointer:ty),+ $(,)?) => {$(
+        impl<S: PinStore + ?Sized> PinStore for $pointer {
+            fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
+                (**self).get(key)
+            }
+
+            fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
+                (**self).insert_if_absent(key, pin)
+            }
+
+            fn compare_and_replace(
+                &self,
+                key: &PinKey,
+                expected: &Pin,
+                new: Pin,
+            ) -> Result<Option<Pin>, PinStoreError> {
+                (**self).compare_and_replace(key, expected, new)
+            }
+
+            fn get_many(&self, keys: &[PinKey]) -> Result<Vec<Option<Pin>>, PinStoreError> {
+                (**self).get_many(keys)
+            }
+        }
+    )+};
+}
+
+forward_pin_store!(&S, std::sync::Arc<S>, Box<S>);
+
+/// A thread-safe [`PinStore`] in memory: for tests, single-process hosts, and as the
+/// reference a database store is checked against. Pins are lost when it is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder, Timestamp};
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let store = Arc::new(MemoryPinStore::new());
+/// let contact = Contact::new("c-1", Channel::Web).with_topic("billing.refund");
+/// let now = Timestamp::from_unix_seconds(1_764_201_600);
+/// engine.decide_pinned(&contact, &Responder::system("self-diagnosis"), &store, now)?;
+/// assert_eq!(store.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryPinStore {
+    pins: RwLock<HashMap<PinKey, Pin>>,
+}
+
+impl MemoryPinStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        MemoryPinStore::default()
+    }
+
+    /// How many pins it holds.
+    pub fn len(&self) -> usize {
+        self.pins
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether it holds no pin.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every pin, ordered by key.
+    pub fn snapshot(&self) -> Vec<(PinKey, Pin)> {
+        let pins = self.pins.read().unwrap_or_else(PoisonError::into_inner);
+        let mut all: Vec<(PinKey, Pin)> =
+            pins.iter().map(|(k, p)| (k.clone(), p.clone())).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+}
+
+// A panic while the lock is held cannot leave the map half-written (each operation is one
+// `HashMap` call), so a poisoned lock is recovered rather than reported.
+impl PinStore for MemoryPinStore {
+    fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
+        let pins = self.pins.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(pins.get(key).cloned())
+    }
+
+    fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
+        let mut pins = self.pins.write().unwrap_or_else(PoisonError::into_inner);
+        Ok(pins.entry(key.clone()).or_insert(pin).clone())
+    }
+
+    fn compare_and_replace(
+        &self,
+        key: &PinKey,
+        expected: &Pin,
+        new: Pin,
+    ) -> Result<Option<Pin>, PinStoreError> {
+        let mut pins = self.pins.write().unwrap_or_else(PoisonError::into_inner);
+        Ok(match pins.get_mut(key) {
+            Some(current) if current == expected => {
+                *current = new;
+                Some(current.clone())
+            }
+            Some(current) => Some(current.clone()),
+            None => None,
+        })
+    }
+}
