@@ -44,8 +44,8 @@ pub use crate::lines::DecideRequest;
 pub use crate::manual::ManualError;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::pins::{
-    Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
-    PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
+    AsyncPinStore, Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey,
+    PinStatus, PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
 };
 pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
 pub use crate::scenario::{

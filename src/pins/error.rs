@@ -122,17 +122,6 @@ pub struct PinError {
 }
 
 impl PinError {
-    pub(super) fn store(
-        kind: PinErrorKind,
-        key: &PinKey,
-    ) -> impl FnOnce(PinStoreError) -> PinError + '_ {
-        move |source| PinError {
-            kind,
-            key: key.clone(),
-            source: Some(source),
-        }
-    }
-
     /// What failed.
     pub fn kind(&self) -> PinErrorKind {
         self.kind

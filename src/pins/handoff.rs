@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{PinError, PinErrorKind};
-use super::store::PinStore;
 use super::value::{Pin, PinKey, Slot};
 use crate::decision::{Decision, Outcome};
 use crate::engine::{Engine, Ix, NONE, TierRef};
@@ -93,14 +91,9 @@ pub struct Handoff {
 }
 
 impl Engine {
-    /// The handoff for a handover decision: the contact and every pin of this customer on
-    /// this topic, with the pinned texts.
-    pub(super) fn handoff<S: PinStore + ?Sized>(
-        &self,
-        contact: &Contact,
-        decision: &Decision<'_>,
-        store: &S,
-    ) -> Result<Handoff, PinError> {
+    /// The keys a handoff reads: every pin of this customer on the decision's topic, in ladder
+    /// order (explains, serves, answer, then the fixed answers of the topic's rules).
+    pub(super) fn handoff_keys(&self, contact: &Contact, decision: &Decision<'_>) -> Vec<PinKey> {
         let t = decision.topic_ix();
         let mut slots = vec![Slot::Explains, Slot::Serves, Slot::Answer];
         slots.extend(
@@ -110,20 +103,22 @@ impl Engine {
                 .filter(|r| r.answer.is_some())
                 .map(|r| Slot::Rule(r.id.to_string())),
         );
-        let keys: Vec<PinKey> = slots
+        slots
             .into_iter()
             .map(|slot| PinKey::new(contact.customer.as_str(), decision.topic(), slot))
-            .collect();
-        let pins = store.get_many(&keys).map_err(|e| {
-            let key = keys.first().cloned().unwrap_or_else(|| {
-                PinKey::new(contact.customer.as_str(), decision.topic(), Slot::Answer)
-            });
-            PinError {
-                kind: PinErrorKind::Read,
-                key,
-                source: Some(e),
-            }
-        })?;
+            .collect()
+    }
+
+    /// The handoff for a handover decision: the contact and the pins read for `keys` (from
+    /// [`Engine::handoff_keys`], in order), with the pinned texts.
+    pub(super) fn handoff_from(
+        &self,
+        contact: &Contact,
+        decision: &Decision<'_>,
+        keys: Vec<PinKey>,
+        pins: Vec<Option<Pin>>,
+    ) -> Handoff {
+        let t = decision.topic_ix();
         let told = keys
             .into_iter()
             .zip(pins)
@@ -137,7 +132,7 @@ impl Engine {
                 })
             })
             .collect();
-        Ok(self.handoff_told(contact, decision, told))
+        self.handoff_told(contact, decision, told)
     }
 
     /// The handoff of `decision`, with what the customer was `told`.

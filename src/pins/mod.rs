@@ -7,6 +7,7 @@
 //! message) took its place — moving the pin forward with an atomic compare-and-replace, so that
 //! two channels answering the same customer at the same instant cannot pin two stories.
 
+mod asynch;
 mod error;
 mod handoff;
 mod machine;
@@ -17,6 +18,7 @@ mod value;
 
 pub use self::error::{PinError, PinErrorKind, PinStoreError};
 pub use self::handoff::{Handoff, Told};
+pub use self::machine::{InsertPin, PinStep, ReadPin, ReadPins, ReplacePin};
 pub use self::outcome::{PinStatus, PinnedDecision, PinnedRecord};
-pub use self::store::{MemoryPinStore, PinStore};
+pub use self::store::{AsyncPinStore, MemoryPinStore, PinStore};
 pub use self::value::{ParseSlotError, Pin, PinKey, Slot, Timestamp};

@@ -1,7 +1,9 @@
-//! Where pins live: the [`PinStore`] trait the host implements, its forwarding impls for
-//! references and `Arc`s, and the in-memory [`MemoryPinStore`].
+//! Where pins live: the [`PinStore`] trait the host implements and its async counterpart
+//! [`AsyncPinStore`], their forwarding impls for references, `Arc`s and `Box`es, and the
+//! in-memory [`MemoryPinStore`] (both).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{PoisonError, RwLock};
 
 use super::error::PinStoreError;
@@ -104,9 +106,9 @@ pub trait PinStore {
     }
 }
 
-/// Implements [`PinStore`] for each pointer type given, by forwarding every method to the
-/// store it points to: one definition for `&S` and `Arc<S>` (and `Box<S>`), so that a host
-/// passes its store however it holds it.
+/// Implements [`PinStore`] and [`AsyncPinStore`] for each pointer type given, by forwarding
+/// every method to the store it points to: one definition for `&S`, `Arc<S>` and `Box<S>`,
+/// so that a host passes its store however it holds it.
 macro_rules! forward_pin_store {
     ($($pointer:ty),+ $(,)?) => {$(
         impl<S: PinStore + ?Sized> PinStore for $pointer {
@@ -131,10 +133,141 @@ macro_rules! forward_pin_store {
                 (**self).get_many(keys)
             }
         }
+
+        impl<S: AsyncPinStore + ?Sized> AsyncPinStore for $pointer
+        where
+            Self: Sync,
+        {
+            fn get(
+                &self,
+                key: &PinKey,
+            ) -> impl Future<Output = Result<Option<Pin>, PinStoreError>> + Send {
+                (**self).get(key)
+            }
+
+            fn insert_if_absent(
+                &self,
+                key: &PinKey,
+                pin: Pin,
+            ) -> impl Future<Output = Result<Pin, PinStoreError>> + Send {
+                (**self).insert_if_absent(key, pin)
+            }
+
+            fn compare_and_replace(
+                &self,
+                key: &PinKey,
+                expected: &Pin,
+                new: Pin,
+            ) -> impl Future<Output = Result<Option<Pin>, PinStoreError>> + Send {
+                (**self).compare_and_replace(key, expected, new)
+            }
+
+            fn get_many(
+                &self,
+                keys: &[PinKey],
+            ) -> impl Future<Output = Result<Vec<Option<Pin>>, PinStoreError>> + Send {
+                (**self).get_many(keys)
+            }
+        }
     )+};
 }
 
 forward_pin_store!(&S, std::sync::Arc<S>, Box<S>);
+
+/// The async counterpart of [`PinStore`], for hosts whose database client is async (tokio,
+/// async-std, or anything else: the library runs no runtime; the futures are the store's).
+/// [`Engine::decide_pinned_async`](crate::Engine::decide_pinned_async) awaits it.
+///
+/// The contract is [`PinStore`]'s, word for word: one pin per key compared on all four fields,
+/// each write one atomic step per key, a lost race answered with the winner's pin and `Ok`,
+/// reads of what is in force, idempotent calls, durable writes.
+///
+/// The futures are `Send` and the store is `Sync`, so that a pinned decision can run in a
+/// task of a multi-threaded runtime (`tokio::spawn` asks for `Send` futures). Write the
+/// methods as `async fn` in the impl (async fn in traits is stable):
+///
+/// ```
+/// use unified_message::{AsyncPinStore, MemoryPinStore, Pin, PinKey, PinStore, PinStoreError};
+///
+/// /// A store whose client is async; here it forwards to a memory store.
+/// struct Remote(MemoryPinStore);
+///
+/// impl AsyncPinStore for Remote {
+///     async fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
+///         PinStore::get(&self.0, key)
+///     }
+///     async fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
+///         PinStore::insert_if_absent(&self.0, key, pin)
+///     }
+///     async fn compare_and_replace(
+///         &self,
+///         key: &PinKey,
+///         expected: &Pin,
+///         new: Pin,
+///     ) -> Result<Option<Pin>, PinStoreError> {
+///         PinStore::compare_and_replace(&self.0, key, expected, new)
+///     }
+/// }
+/// ```
+///
+/// [`MemoryPinStore`] implements both traits; with both in scope, call its methods as
+/// `PinStore::get(&store, …)` or `AsyncPinStore::get(&store, …)`.
+pub trait AsyncPinStore: Sync {
+    /// The pin in force for `key`, if any ([`PinStore::get`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the store cannot be read.
+    fn get(&self, key: &PinKey) -> impl Future<Output = Result<Option<Pin>, PinStoreError>> + Send;
+
+    /// Stores `pin` under `key` unless a pin is already there; resolves to the pin in force
+    /// after the call ([`PinStore::insert_if_absent`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the store cannot be written or read; nothing, or everything,
+    /// was written.
+    fn insert_if_absent(
+        &self,
+        key: &PinKey,
+        pin: Pin,
+    ) -> impl Future<Output = Result<Pin, PinStoreError>> + Send;
+
+    /// Replaces the pin under `key` with `new` only if the pin in force equals `expected` (all
+    /// four fields); resolves to the pin in force after the call, `None` when the key has no
+    /// pin ([`PinStore::compare_and_replace`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the store cannot be written or read; nothing, or everything,
+    /// was written.
+    fn compare_and_replace(
+        &self,
+        key: &PinKey,
+        expected: &Pin,
+        new: Pin,
+    ) -> impl Future<Output = Result<Option<Pin>, PinStoreError>> + Send;
+
+    /// The pins in force for several keys, in the order of `keys` ([`PinStore::get_many`]).
+    /// The default awaits [`get`](AsyncPinStore::get) for each key in turn; a database store
+    /// overrides it with one query.
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the store cannot be read.
+    fn get_many(
+        &self,
+        keys: &[PinKey],
+    ) -> impl Future<Output = Result<Vec<Option<Pin>>, PinStoreError>> + Send {
+        async move {
+            let mut pins = Vec::with_capacity(keys.len());
+            for key in keys {
+                pins.push(self.get(key).await?);
+            }
+            Ok(pins)
+        }
+    }
+}
 
 /// A thread-safe [`PinStore`] in memory: for tests, single-process hosts, and as the
 /// reference a database store is checked against. Pins are lost when it is dropped.
@@ -215,5 +348,26 @@ impl PinStore for MemoryPinStore {
             Some(current) => Some(current.clone()),
             None => None,
         })
+    }
+}
+
+/// The same operations, answered at once (the futures are ready on their first poll): for
+/// async hosts' tests and single-process async hosts.
+impl AsyncPinStore for MemoryPinStore {
+    async fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
+        PinStore::get(self, key)
+    }
+
+    async fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
+        PinStore::insert_if_absent(self, key, pin)
+    }
+
+    async fn compare_and_replace(
+        &self,
+        key: &PinKey,
+        expected: &Pin,
+        new: Pin,
+    ) -> Result<Option<Pin>, PinStoreError> {
+        PinStore::compare_and_replace(self, key, expected, new)
     }
 }

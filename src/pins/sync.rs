@@ -1,12 +1,12 @@
-//! The synchronous driver: [`Engine::decide_pinned`] over a [`PinStore`].
+//! The synchronous driver: [`Engine::decide_pinned`] runs the pin state machine
+//! ([`PinStep`]) over a [`PinStore`], one blocking call per step.
 
-use super::error::{PinError, PinErrorKind};
-use super::machine::{MAX_ATTEMPTS, Verdict};
-use super::outcome::{PinStatus, PinnedDecision};
+use super::error::PinError;
+use super::machine::PinStep;
+use super::outcome::PinnedDecision;
 use super::store::PinStore;
-use super::value::{Pin, PinKey, Timestamp};
-use crate::decision::Outcome;
-use crate::engine::{Engine, NONE};
+use super::value::Timestamp;
+use crate::engine::Engine;
 use crate::model::{Contact, Responder};
 
 impl Engine {
@@ -73,113 +73,31 @@ impl Engine {
         store: &S,
         now: Timestamp,
     ) -> Result<PinnedDecision<'_>, PinError> {
-        let mut decision = self.decide(contact, responder);
-        if contact.customer.trim().is_empty() {
-            let handoff = match decision.outcome() {
-                Outcome::Route | Outcome::Authorize | Outcome::Escalate | Outcome::Review => {
-                    Some(self.handoff_told(contact, &decision, Vec::new()))
+        let mut step = self.begin_pinned(contact, responder, now);
+        loop {
+            step = match step {
+                PinStep::Read(read) => {
+                    let got = store.get(read.key());
+                    read.resume(got)
                 }
-                _ => None,
+                PinStep::ReadMany(read) => {
+                    let got = store.get_many(read.keys());
+                    read.resume(got)
+                }
+                PinStep::Insert(insert) => {
+                    let got = store.insert_if_absent(insert.key(), insert.pin().clone());
+                    insert.resume(got)
+                }
+                PinStep::Replace(replace) => {
+                    let got = store.compare_and_replace(
+                        replace.key(),
+                        replace.expected(),
+                        replace.replacement().clone(),
+                    );
+                    replace.resume(got)
+                }
+                PinStep::Done(result) => return result,
             };
-            return Ok(PinnedDecision {
-                decision,
-                status: PinStatus::Anonymous,
-                pin: None,
-                replaced: None,
-                handoff,
-            });
         }
-        let handoff = match decision.outcome() {
-            Outcome::Route | Outcome::Authorize | Outcome::Escalate | Outcome::Review => {
-                Some(self.handoff(contact, &decision, store)?)
-            }
-            _ => None,
-        };
-        let Some(slot) = self.slot_of(&decision) else {
-            return Ok(PinnedDecision {
-                decision,
-                status: PinStatus::Unpinned,
-                pin: None,
-                replaced: None,
-                handoff,
-            });
-        };
-        let key = PinKey::new(contact.customer.as_str(), decision.topic(), slot);
-        let fresh = Pin::new(
-            decision.message_id(),
-            decision.version(),
-            self.revision(),
-            now,
-        );
-        let (mut in_force, mut made_here) = match store
-            .get(&key)
-            .map_err(PinError::store(PinErrorKind::Read, &key))?
-        {
-            Some(pin) => (pin, false),
-            None => self.insert(store, &key, &fresh)?,
-        };
-        for _ in 0..MAX_ATTEMPTS {
-            match self.judge(&decision, &in_force) {
-                Verdict::Keep(version) => {
-                    decision.set_version(version);
-                    return Ok(PinnedDecision {
-                        decision,
-                        status: if made_here {
-                            PinStatus::New
-                        } else {
-                            PinStatus::Kept
-                        },
-                        pin: Some(in_force),
-                        replaced: None,
-                        handoff,
-                    });
-                }
-                Verdict::Replace => {
-                    let after = store
-                        .compare_and_replace(&key, &in_force, fresh.clone())
-                        .map_err(PinError::store(PinErrorKind::Replace, &key))?;
-                    match after {
-                        Some(pin) if pin == fresh => {
-                            let previous = self
-                                .message_index
-                                .get(in_force.message.as_str())
-                                .copied()
-                                .unwrap_or(NONE);
-                            decision.set_previous(previous, in_force.version);
-                            return Ok(PinnedDecision {
-                                decision,
-                                status: PinStatus::Moved,
-                                pin: Some(pin),
-                                replaced: Some(in_force),
-                                handoff,
-                            });
-                        }
-                        // Another host moved the pin first: judge its pin.
-                        Some(pin) => (in_force, made_here) = (pin, false),
-                        // The host erased the pin meanwhile: start afresh.
-                        None => (in_force, made_here) = self.insert(store, &key, &fresh)?,
-                    }
-                }
-            }
-        }
-        Err(PinError {
-            kind: PinErrorKind::Contention,
-            key,
-            source: None,
-        })
-    }
-
-    /// Inserts `fresh`; the pin in force, and whether it is `fresh`.
-    fn insert<S: PinStore + ?Sized>(
-        &self,
-        store: &S,
-        key: &PinKey,
-        fresh: &Pin,
-    ) -> Result<(Pin, bool), PinError> {
-        let pin = store
-            .insert_if_absent(key, fresh.clone())
-            .map_err(PinError::store(PinErrorKind::Insert, key))?;
-        let mine = pin == *fresh;
-        Ok((pin, mine))
     }
 }
