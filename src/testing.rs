@@ -210,3 +210,5 @@ pub fn assert_consistent(engine: &Engine) {
         }
     }
 }
+
+pub mod pin_store;

@@ -310,6 +310,14 @@ impl MemoryPinStore {
         self.len() == 0
     }
 
+    /// Erases the pin of `key`, as a host does when it deletes a customer's data; returns it.
+    pub fn remove(&self, key: &PinKey) -> Option<Pin> {
+        self.pins
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key)
+    }
+
     /// Every pin, ordered by key.
     pub fn snapshot(&self) -> Vec<(PinKey, Pin)> {
         let pins = self.pins.read().unwrap_or_else(PoisonError::into_inner);
