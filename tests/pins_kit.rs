@@ -53,7 +53,9 @@ impl PinStore for Broken {
         let mut pin = self.inner.get(key)?;
         if self.bug == Bug::LosesNegativeTime {
             if let Some(p) = &mut pin {
-                p.at = unified_message::Timestamp::from_unix_seconds(p.at.as_unix_seconds().saturating_abs());
+                p.at = unified_message::Timestamp::from_unix_seconds(
+                    p.at.as_unix_seconds().saturating_abs(),
+                );
             }
         }
         Ok(pin)

@@ -40,7 +40,8 @@ use super::value::{Pin, PinKey};
 /// - **Durable** as the host's data is: a pin written and acknowledged survives a restart.
 ///
 /// The in-crate [`MemoryPinStore`] meets the contract for one process; the
-/// `examples/sqlite_pins` store meets it on SQLite, across processes sharing the file.
+/// `unified-message-sqlite` store (`stores/sqlite`) meets it on SQLite, across processes
+/// sharing the file; `unified-message-postgres` and `unified-message-redis` across hosts.
 ///
 /// # Examples
 ///
