@@ -51,6 +51,12 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 use unified_message::{AsyncPinStore, Pin, PinKey, PinStoreError, Timestamp};
 
+/// The `docs/pins-and-stores.md` chapter, whose Rust examples are compiled as doctests here
+/// (this crate has the dependencies they use).
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/pins-and-stores.md")]
+pub struct PinsAndStoresChapter;
+
 /// The migrations, in order: (version, SQL with `{schema}` for the schema).
 const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_pins.sql"))];
 
