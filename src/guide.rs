@@ -9,6 +9,9 @@
 //! - [`checking`]: `check`, `diff`, and checking a policy repository in CI.
 //! - [`ci`]: the report formats CI systems show (GitHub, SARIF, GitLab, JUnit) and workflows.
 //! - [`pins`]: keeping customers' messages consistent — pins and the host's store.
+//! - `docs/stores.md`: the pin stores of the workspace (SQLite, PostgreSQL, Redis), async
+//!   pinned decisions and the conformance kit. Its Rust samples use the store crates, so they
+//!   are compiled as doctests of `unified-message-postgres`, which includes the chapter.
 //! - [`triage`]: placing a customer's own words on a topic.
 //! - [`urgency`]: the urgency score and the queues per department.
 //! - [`scenarios`]: a policy repository's own test cases.

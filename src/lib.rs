@@ -14,7 +14,7 @@ mod hot;
 mod lines;
 mod manual;
 mod model;
-mod pins;
+pub mod pins;
 #[cfg(any(feature = "yaml", feature = "json"))]
 mod prescan;
 mod progress;
@@ -57,8 +57,8 @@ pub use crate::lines::DecideStream;
 pub use crate::manual::ManualError;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::pins::{
-    Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey, PinStatus,
-    PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
+    AsyncPinStore, Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey,
+    PinStatus, PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
 };
 pub use crate::progress::WorkProgress;
 pub use crate::queue::{Queue, QueuedCase, Queues, Routed};

@@ -229,3 +229,4 @@ pub fn assert_consistent(engine: &Engine) {
 pub fn suggestion_cells() -> u64 {
     crate::bounded::cells_computed()
 }
+pub mod pin_store;

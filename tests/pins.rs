@@ -1,14 +1,12 @@
 //! The first message wins (R0.3, R0.7): one generic suite of pin semantics, run against the
-//! in-crate `MemoryPinStore` and the SQLite store of `examples/sqlite_pins`.
+//! in-crate `MemoryPinStore` and the SQLite store of `stores/sqlite`
+//! (crate `unified-message-sqlite`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing
 )]
-
-#[path = "../examples/sqlite_pins/store.rs"]
-mod store;
 
 mod pin_support;
 
@@ -17,11 +15,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, LazyLock};
 
 use pin_support::{EDITORIAL, SUBSTANTIVE, TempDir, policy, t};
-use store::SqlitePinStore;
 use unified_message::{
     Channel, Contact, Engine, MemoryPinStore, Pin, PinErrorKind, PinKey, PinStatus, PinStore,
     PinStoreError, Responder, Slot,
 };
+use unified_message_sqlite::SqlitePinStore;
 
 /// Revision 1: the example policy; `email-setup-guide` is at version 3.
 static R1: LazyLock<Engine> = LazyLock::new(|| Engine::from_toml_str(&policy("r1", &[])).unwrap());

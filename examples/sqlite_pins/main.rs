@@ -2,10 +2,10 @@
 //! e-mail, while the policy is reloaded twice — an editorial change, then a substantive one —
 //! with the pins in SQLite.
 //!
+//! The store is the workspace crate `unified-message-sqlite` (`stores/sqlite`).
+//!
 //! Run with `cargo run --example sqlite_pins`. The database lives in a fresh directory under
 //! the system's temporary directory, removed at the end.
-
-mod store;
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ use unified_message::{
     Channel, Contact, EXAMPLE_POLICY, Engine, PinnedDecision, Progress, Responder, Timestamp,
 };
 
-use crate::store::SqlitePinStore;
+use unified_message_sqlite::SqlitePinStore;
 
 /// Revision 2 rewords the e-mail set-up guide: same instructions, better words.
 const EDITORIAL: &str = r#"

@@ -1,4 +1,22 @@
-//! `SqlitePinStore`: the `PinStore` contract on SQLite, with real transactions.
+//! `SqlitePinStore`: the [`PinStore`] contract of `unified-message` on SQLite, with real
+//! transactions — the embedded default for a single-node host, with nothing to run.
+//!
+//! ```
+//! use unified_message::{Channel, Contact, Engine, PinStatus, Responder, Timestamp};
+//! use unified_message_sqlite::SqlitePinStore;
+//!
+//! let dir = std::env::temp_dir().join(format!("um-sqlite-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let store = SqlitePinStore::open(dir.join("pins.sqlite3"))?;
+//! let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+//! let chat = Contact::new("customer-42", Channel::Chat).with_topic("email.setup");
+//! let now = Timestamp::from_unix_seconds(1_764_201_600);
+//! let first = engine.decide_pinned(&chat, &Responder::system("self-diagnosis"), &store, now)?;
+//! assert_eq!(first.status(), PinStatus::New);
+//! # drop(store);
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! One table keyed by `(customer, topic, slot)`. Each write is one `BEGIN IMMEDIATE`
 //! transaction that writes and reads back, so that the pin it returns is the pin in force:
@@ -39,7 +57,7 @@ const SELECT: &str = "SELECT message, version, revision, at FROM pins
 /// How long a writer waits for another connection's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A [`PinStore`] in an SQLite database file.
+/// A [`PinStore`] in an SQLite database file; several processes may share the file.
 #[derive(Debug)]
 pub struct SqlitePinStore {
     path: PathBuf,
@@ -48,7 +66,12 @@ pub struct SqlitePinStore {
 }
 
 impl SqlitePinStore {
-    /// Opens (or creates) the database at `path`, in WAL mode, with the `pins` table.
+    /// Opens (or creates) the database at `path`, in WAL mode, with the `pins` table (created
+    /// if missing: opening is the migration, and it is idempotent).
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the file cannot be opened or set up.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, PinStoreError> {
         let path = path.as_ref().to_path_buf();
         let store = SqlitePinStore {
@@ -70,13 +93,36 @@ impl SqlitePinStore {
     }
 
     /// How many pins the database holds.
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the database cannot be read.
     pub fn count(&self) -> Result<i64, PinStoreError> {
         self.with("count", None, |conn| {
             conn.query_row("SELECT count(*) FROM pins", [], |row| row.get(0))
         })
     }
 
+    /// Erases the pin of `key` (a customer's data deleted); returns whether there was one.
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the database cannot be written.
+    pub fn remove(&self, key: &PinKey) -> Result<bool, PinStoreError> {
+        self.with("erase", Some(key), |conn| {
+            conn.execute(
+                "DELETE FROM pins WHERE customer = ?1 AND topic = ?2 AND slot = ?3",
+                params![key.customer, key.topic, key.slot.to_string()],
+            )
+            .map(|n| n > 0)
+        })
+    }
+
     /// Every pin of `customer`, ordered by topic and slot.
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the database cannot be read.
     pub fn pins_of(&self, customer: &str) -> Result<Vec<(PinKey, Pin)>, PinStoreError> {
         self.with("list", None, |conn| {
             let mut stmt = conn.prepare(

@@ -1,0 +1,157 @@
+//! What goes wrong: a store's own failure ([`PinStoreError`]) and why a pinned decision
+//! delivered nothing ([`PinError`]).
+
+use super::machine::MAX_ATTEMPTS;
+use super::value::PinKey;
+
+/// A failure of a [`PinStore`]: the host's database could not be read or written. Carries a
+/// message and, optionally, the underlying error (a driver's), as its `source`.
+///
+/// # Examples
+///
+/// ```
+/// use std::error::Error as _;
+/// use unified_message::PinStoreError;
+///
+/// let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer in 2 s");
+/// let err = PinStoreError::with_source("the pin database did not answer", io);
+/// assert_eq!(err.to_string(), "the pin database did not answer");
+/// assert_eq!(err.source().map(|s| s.to_string()).as_deref(), Some("no answer in 2 s"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct PinStoreError {
+    message: Box<str>,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl PinStoreError {
+    /// An error saying `message` (lowercase, no final period, what failed).
+    pub fn new(message: impl Into<String>) -> Self {
+        PinStoreError {
+            message: message.into().into_boxed_str(),
+            source: None,
+        }
+    }
+
+    /// An error saying `message`, caused by `source` (the database driver's error).
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        PinStoreError {
+            message: message.into().into_boxed_str(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// What [`Engine::decide_pinned`] was doing when it failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PinErrorKind {
+    /// The store failed to read a pin.
+    Read,
+    /// The store failed to insert the first pin.
+    Insert,
+    /// The store failed to move a pin forward.
+    Replace,
+    /// The pin kept changing under every attempt: other hosts are answering this customer
+    /// with other policy revisions at the same moment.
+    Contention,
+}
+
+/// Why [`Engine::decide_pinned`] delivered nothing. Whatever the failure, no text was given
+/// that could contradict the pin in force; the host retries, or answers with
+/// [`Engine::decide`] knowing that the first message may then not be kept.
+///
+/// The store's own error, when there is one, is the [`source`](std::error::Error::source).
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{
+///     Channel, Contact, Engine, Pin, PinErrorKind, PinKey, PinStore, PinStoreError, Responder,
+///     Timestamp,
+/// };
+///
+/// /// A database that is down.
+/// struct Down;
+///
+/// impl PinStore for Down {
+///     fn get(&self, _: &PinKey) -> Result<Option<Pin>, PinStoreError> {
+///         Err(PinStoreError::new("connection refused"))
+///     }
+///     fn insert_if_absent(&self, _: &PinKey, _: Pin) -> Result<Pin, PinStoreError> {
+///         Err(PinStoreError::new("connection refused"))
+///     }
+///     fn compare_and_replace(&self, _: &PinKey, _: &Pin, _: Pin) -> Result<Option<Pin>, PinStoreError> {
+///         Err(PinStoreError::new("connection refused"))
+///     }
+/// }
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let contact = Contact::new("c-1", Channel::Web).with_topic("email.setup");
+/// let bot = Responder::system("self-diagnosis");
+/// let err = engine
+///     .decide_pinned(&contact, &bot, &Down, Timestamp::from_unix_seconds(0))
+///     .unwrap_err();
+/// assert_eq!(err.kind(), PinErrorKind::Read);
+/// assert_eq!(
+///     err.to_string(),
+///     "the pin store could not read the pin of customer `c-1`, topic `email.setup`, slot `explains`, \
+///      so no text was delivered; retry once the store answers"
+/// );
+/// // `decide` stays total: the host can still answer, without the pin.
+/// let _unpinned = engine.decide(&contact, &bot);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct PinError {
+    pub(super) kind: PinErrorKind,
+    pub(super) key: PinKey,
+    #[source]
+    pub(super) source: Option<PinStoreError>,
+}
+
+impl PinError {
+    /// What failed.
+    pub fn kind(&self) -> PinErrorKind {
+        self.kind
+    }
+
+    /// The pin concerned.
+    pub fn key(&self) -> &PinKey {
+        &self.key
+    }
+
+    /// The store's error, unless the failure is [`PinErrorKind::Contention`].
+    pub fn store_error(&self) -> Option<&PinStoreError> {
+        self.source.as_ref()
+    }
+
+    fn describe(&self) -> String {
+        let key = &self.key;
+        match self.kind {
+            PinErrorKind::Read => format!(
+                "the pin store could not read the pin of {key}, so no text was delivered; retry once the store answers"
+            ),
+            PinErrorKind::Insert => format!(
+                "the pin store could not record the first pin of {key}, so no text was delivered; retry once the store answers"
+            ),
+            PinErrorKind::Replace => format!(
+                "the pin store could not move the pin of {key} to the changed message, so no text was delivered; retry once the store answers"
+            ),
+            PinErrorKind::Contention => format!(
+                "the pin of {key} changed under each of {MAX_ATTEMPTS} attempts: hosts with different policy revisions are answering this customer at once; retry when every host runs the same revision"
+            ),
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The pin-store conformance kit (issue 13 point 2): run the [`PinStore`] contract against
+//! your own store, sync or async, in one call.
+//!
+//! [`run_sync`] checks a [`PinStore`], [`run_async`] an [`AsyncPinStore`]. Each checks, on keys
+//! of its own (a fresh customer id per run, so a shared database is fine and the kit can run
+//! in parallel with itself), and erases what it wrote at the end:
+//!
+//! - **`insert_if_absent`**: the first pin is stored; a second returns the winner; idempotent;
+//! - **`compare_and_replace`**: replaces only when the pin in force equals the expected one on
+//!   *all four* fields (a difference in `message`, `version`, `revision` or `at` alone
+//!   prevents it); returns the pin in force; `None` and nothing written on an empty key;
+//! - **`values`**: pins come back exactly as written (the extremes of `version` and `at`,
+//!   non-ASCII text, every kind of [`Slot`]);
+//! - **`get_many`**: several keys (present and absent, other slots, topics and customers), in
+//!   the order asked; no keys, no pins;
+//! - **`erase`**: a pin the host erased (with the `erase` function you pass) is gone, cannot
+//!   be replaced, and a pinned decision then starts afresh;
+//! - **`race`**: 16 writers on one customer's first contact at once — 16 threads for a sync
+//!   store, 16 futures polled concurrently for an async one — leave exactly one pin, one
+//!   writer made it, and every writer delivers its text; 16 raw `insert_if_absent`s of
+//!   different pins all return the same winner;
+//! - **`store error`**: when the store fails to read, insert or replace, a pinned decision
+//!   delivers nothing and the pin in force does not change.
+//!
+//! The first failed check is returned as a [`Nonconformance`] naming the check; a store error
+//! where none was expected is one too.
+//!
+//! # No runtime in the library
+//!
+//! [`run_async`] is an `async fn`: await it on your own runtime (`tokio`'s `block_on` or a
+//! `#[tokio::test]`). Its race polls the 16 futures concurrently with a small join written with
+//! `std` only (every future polled whenever the task is woken), so the store's I/O runs on
+//! your runtime and really overlaps; spawn nothing. [`run_sync`] uses threads
+//! (`std::thread::scope`) for its race.
+//!
+//! # Examples
+//!
+//! ```
+//! use unified_message::testing::pin_store;
+//! use unified_message::MemoryPinStore;
+//!
+//! let store = MemoryPinStore::new();
+//! pin_store::run_sync(&store, |key| {
+//!     store.remove(key);
+//!     Ok(())
+//! })?;
+//!
+//! // The same store through its async face, on any executor.
+//! pollster::block_on(pin_store::run_async(&store, async |key| {
+//!     store.remove(&key);
+//!     Ok(())
+//! }))?;
+//! assert!(store.is_empty(), "the kit erased what it wrote");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::future::Future;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::engine::Engine;
+use crate::model::{Channel, Contact, Responder};
+use crate::pins::{AsyncPinStore, Pin, PinKey, PinStore, PinStoreError, Timestamp};
+
+/// How many writers race on one first contact.
+pub const WRITERS: usize = 16;
+
+/// A check of the kit that the store failed: which, and what was seen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the pin store fails the conformance check `{check}`: {detail}")]
+pub struct Nonconformance {
+    check: &'static str,
+    detail: String,
+}
+
+impl Nonconformance {
+    /// The check that failed (`insert_if_absent`, `compare_and_replace`, `values`,
+    /// `get_many`, `erase`, `race`, `store error`).
+    pub fn check(&self) -> &'static str {
+        self.check
+    }
+
+    /// What was expected and what the store did.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+/// Fails `check` with a message unless `cond`.
+macro_rules! ensure {
+    ($check:expr, $cond:expr, $($detail:tt)+) => {
+        if !$cond {
+            return Err(Nonconformance { check: $check, detail: format!($($detail)+) });
+        }
+    };
+}
+
+mod contract;
+mod exec;
+mod faults;
+mod race;
+
+use self::contract::contract;
+use self::exec::{Blocking, ready};
+use self::faults::{Failing, failures};
+use self::race::{race_async, race_sync};
+
+/// A store call that must succeed during `check`.
+fn ok<T>(
+    check: &'static str,
+    what: &str,
+    r: Result<T, PinStoreError>,
+) -> Result<T, Nonconformance> {
+    r.map_err(|e| Nonconformance {
+        check,
+        detail: format!("{what} failed: {e}"),
+    })
+}
+
+/// A substantive version 4 of `email-setup-guide` (version 3 in the example policy).
+const SUBSTANTIVE: &str = r#"
+[[messages.email-setup-guide.versions]]
+change = "substantive"
+text.es = "Los programas de correo usan ahora una contraseña de aplicación. {system}: {where}"
+text.en = "E-mail programs now use an app password. {system}: {where}"
+"#;
+
+/// The example policy (revision `kit-1`) and a revision with a substantive change (`kit-2`).
+fn engines() -> Result<&'static (Engine, Engine), Nonconformance> {
+    static ENGINES: OnceLock<Result<(Engine, Engine), String>> = OnceLock::new();
+    let built = ENGINES.get_or_init(|| {
+        let line = "revision = \"2026-11-27\"";
+        let first = crate::EXAMPLE_POLICY.replace(line, "revision = \"kit-1\"");
+        let second = format!(
+            "{}{SUBSTANTIVE}",
+            crate::EXAMPLE_POLICY.replace(line, "revision = \"kit-2\"")
+        );
+        let build = |text: &str| Engine::from_toml_str(text).map_err(|e| e.to_string());
+        Ok((build(&first)?, build(&second)?))
+    });
+    built.as_ref().map_err(|e| Nonconformance {
+        check: "setup",
+        detail: format!("the kit's policy does not compile: {e}"),
+    })
+}
+
+/// A customer id no other run uses: the process, the time, a counter.
+fn run_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "um-kit-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn pin(message: &str, version: u32, revision: &str, at: i64) -> Pin {
+    Pin::new(message, version, revision, Timestamp::from_unix_seconds(at))
+}
+
+fn bot() -> Responder {
+    Responder::system("self-diagnosis")
+}
+
+fn contact(customer: &str, i: usize) -> Contact {
+    let channels = [Channel::Chat, Channel::Phone, Channel::Email, Channel::Web];
+    let channel = channels
+        .get(i % channels.len())
+        .cloned()
+        .unwrap_or(Channel::Chat);
+    Contact::new(customer, channel)
+        .with_topic("email.setup")
+        .with_locale("en")
+}
+
+/// Checks the [`PinStore`] contract on `store`; `erase` removes the pin of a key, as the host
+/// does (a customer's data deleted, an expiry). The store must be shareable across threads:
+/// the race runs [`WRITERS`] threads.
+///
+/// # Errors
+///
+/// The first [`Nonconformance`]: a check the store fails, or a store error where none was
+/// expected.
+pub fn run_sync<S, E>(store: &S, erase: E) -> Result<(), Nonconformance>
+where
+    S: PinStore + Sync + ?Sized,
+    E: Fn(&PinKey) -> Result<(), PinStoreError>,
+{
+    let run = run_id();
+    let blocking = Blocking(store);
+    let erase_async = |key: PinKey| {
+        let done = erase(&key);
+        async move { done }
+    };
+    let mut written = Vec::new();
+    let checks = ready(contract(&blocking, &erase_async, &run, &mut written))
+        .and_then(|()| race_sync(store, &run, &mut written))
+        .and_then(|()| ready(failures(&Failing::new(&blocking), &run, &mut written)));
+    let cleanup = written.iter().try_for_each(&erase);
+    checks?;
+    ok("erase", "erasing the kit's pins", cleanup)
+}
+
+/// Checks the [`AsyncPinStore`] contract on `store`; `erase` removes the pin of a key, as the
+/// host does. Await it on the runtime the store's client needs.
+///
+/// # Errors
+///
+/// The first [`Nonconformance`]: a check the store fails, or a store error where none was
+/// expected.
+pub async fn run_async<S, E, F>(store: &S, erase: E) -> Result<(), Nonconformance>
+where
+    S: AsyncPinStore + ?Sized,
+    E: Fn(PinKey) -> F,
+    F: Future<Output = Result<(), PinStoreError>>,
+{
+    let run = run_id();
+    let mut written = Vec::new();
+    let mut checks = contract(store, &erase, &run, &mut written).await;
+    if checks.is_ok() {
+        checks = race_async(store, &run, &mut written).await;
+    }
+    if checks.is_ok() {
+        checks = failures(&Failing::new(store), &run, &mut written).await;
+    }
+    let mut cleanup = Ok(());
+    for key in written {
+        if let Err(e) = erase(key).await {
+            cleanup = Err(e);
+        }
+    }
+    checks?;
+    ok("erase", "erasing the kit's pins", cleanup)
+}

@@ -1,0 +1,409 @@
+//! Issue 13 points 4, 6 and 7 against a real Redis (`UM_TEST_REDIS_URL`, default
+//! `redis://127.0.0.1:6379`). Without a server the tests say `SKIPPED` and pass, unless
+//! `UM_REQUIRE_SERVICES=1` (as `.ci/run` sets), which makes a missing server a failure. Each
+//! test uses a namespace of its own, whose keys it deletes at the end.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use unified_message::testing::pin_store;
+use unified_message::{
+    AsyncPinStore, Channel, Contact, Engine, Pin, PinKey, PinStatus, Responder, Slot, Timestamp,
+};
+use unified_message_redis::{RedisPinStore, StoreOptions};
+
+/// The interruption test kills and pauses every client of the server: it runs alone, the
+/// other tests of this file share the server meanwhile.
+static SERVER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+fn url() -> String {
+    std::env::var("UM_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+fn namespace(label: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "um-test:{label}:{}:{}:{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn required() -> bool {
+    std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+/// A store, or `None` after saying plainly that the test is skipped.
+async fn store(label: &str, options: StoreOptions) -> Option<RedisPinStore> {
+    let url = url();
+    match RedisPinStore::connect(&url, options).await {
+        Ok(store) => Some(store),
+        Err(e) if !required() => {
+            eprintln!(
+                "SKIPPED: {label}: no Redis at {url} ({e}); set UM_REQUIRE_SERVICES=1 to fail instead"
+            );
+            None
+        }
+        Err(e) => panic!("Redis at {url} is required (UM_REQUIRE_SERVICES=1): {e}"),
+    }
+}
+
+/// A plain connection for the test's own commands.
+async fn admin() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// Deletes every key of `store`'s namespace.
+async fn clean(store: &RedisPinStore) {
+    let mut c = admin().await;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(store.pattern())
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    if !keys.is_empty() {
+        let _: () = redis::cmd("DEL")
+            .arg(&keys)
+            .query_async(&mut c)
+            .await
+            .unwrap();
+    }
+}
+
+async fn count(store: &RedisPinStore) -> usize {
+    let mut c = admin().await;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(store.pattern())
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    keys.len()
+}
+
+fn engine(revision: &str, changed: bool) -> Engine {
+    let mut text = unified_message::EXAMPLE_POLICY.replace(
+        "revision = \"2026-11-27\"",
+        &format!("revision = \"{revision}\""),
+    );
+    if changed {
+        text.push_str(
+            "\n[[messages.email-setup-guide.versions]]\nchange = \"substantive\"\n\
+             text.es = \"Use una contraseña de aplicación. {system}: {where}\"\n\
+             text.en = \"Use an app password. {system}: {where}\"\n",
+        );
+    }
+    Engine::from_toml_str(&text).unwrap()
+}
+
+fn contact(customer: &str) -> Contact {
+    Contact::new(customer, Channel::Chat)
+        .with_topic("email.setup")
+        .with_locale("en")
+}
+
+fn bot() -> Responder {
+    Responder::system("self-diagnosis")
+}
+
+fn key(customer: &str) -> PinKey {
+    PinKey::new(customer, "email.setup", Slot::Explains)
+}
+
+fn options(label: &str) -> StoreOptions {
+    StoreOptions::new(namespace(label)).with_timeout(Duration::from_millis(1500))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issue13_4_redis_store_passes_the_kit() {
+    let _server = SERVER.read().await;
+    let Some(store) = store("redis kit", options("kit")).await else {
+        return;
+    };
+    let result = pin_store::run_async(&store, |key| {
+        let store = store.clone();
+        async move { store.remove(&key).await.map(drop) }
+    })
+    .await;
+    let left = count(&store).await;
+    clean(&store).await;
+    result.unwrap();
+    assert_eq!(left, 0, "the kit erased what it wrote");
+}
+
+/// Keys are namespaced per policy, with their parts escaped: two policies never share a pin,
+/// and a `:` in an id cannot forge another key.
+#[tokio::test]
+async fn issue13_4_keys_are_namespaced_and_escaped() {
+    let _server = SERVER.read().await;
+    let Some(acme) = store("redis namespaces", options("acme")).await else {
+        return;
+    };
+    let other = store("redis namespaces", options("other")).await.unwrap();
+    let k = PinKey::new("c:1", "email:setup", Slot::Rule("a:b".into()));
+    assert!(
+        acme.key(&k)
+            .ends_with(":pin:c%3A1:email%3Asetup:rule%3Aa%3Ab"),
+        "{}",
+        acme.key(&k)
+    );
+    let pin = Pin::new("m", 1, "r", Timestamp::from_unix_seconds(1));
+    acme.insert_if_absent(&k, pin.clone()).await.unwrap();
+    assert_eq!(
+        other.get(&k).await.unwrap(),
+        None,
+        "another policy's namespace"
+    );
+    assert_eq!(acme.get(&k).await.unwrap(), Some(pin));
+    clean(&acme).await;
+}
+
+/// The optional expiry: a pin lives that long after its last write.
+#[tokio::test]
+async fn issue13_4_optional_expiry_per_key() {
+    let _server = SERVER.read().await;
+    let Some(store) = store(
+        "redis expiry",
+        options("ttl").with_expiry(Duration::from_secs(60)),
+    )
+    .await
+    else {
+        return;
+    };
+    let k = key("c-ttl");
+    let first = Pin::new("m", 1, "r", Timestamp::from_unix_seconds(1));
+    store.insert_if_absent(&k, first.clone()).await.unwrap();
+    let mut c = admin().await;
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(store.key(&k))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!((50_000..=60_000).contains(&ttl), "{ttl}");
+    let second = Pin::new("m", 2, "r", Timestamp::from_unix_seconds(2));
+    store.compare_and_replace(&k, &first, second).await.unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(store.key(&k))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(
+        (50_000..=60_000).contains(&ttl),
+        "a move renews the expiry: {ttl}"
+    );
+    let plain = self::store("redis expiry", options("plain")).await.unwrap();
+    plain.insert_if_absent(&k, first).await.unwrap();
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(plain.key(&k))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(ttl, -1, "no expiry unless asked");
+    clean(&store).await;
+    clean(&plain).await;
+}
+
+/// Two nodes, each with its own connection; 16 concurrent first contacts split across them:
+/// exactly one pin, every delivered text equal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issue13_7_many_nodes_one_story() {
+    let _server = SERVER.read().await;
+    let opts = options("nodes");
+    let Some(a) = store("redis many nodes", opts.clone()).await else {
+        return;
+    };
+    let b = store("redis many nodes", opts).await.unwrap();
+    let engine = Arc::new(engine("r1", false));
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let engine = Arc::clone(&engine);
+            tokio::spawn(async move {
+                let d = engine
+                    .decide_pinned_async(
+                        &contact("c-nodes"),
+                        &bot(),
+                        &store,
+                        Timestamp::from_unix_seconds(i),
+                    )
+                    .await
+                    .unwrap();
+                (d.status(), d.text(), d.pin().cloned())
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.unwrap());
+    }
+    let in_force = a.get(&key("c-nodes")).await.unwrap().unwrap();
+    assert_eq!(
+        results.iter().filter(|r| r.0 == PinStatus::New).count(),
+        1,
+        "{results:?}"
+    );
+    let texts: BTreeSet<_> = results.iter().map(|r| r.1.clone()).collect();
+    assert_eq!(texts.len(), 1, "one story: {texts:?}");
+    assert!(results.iter().all(|r| r.2.as_ref() == Some(&in_force)));
+    assert_eq!(count(&a).await, 1, "exactly one pin");
+    clean(&a).await;
+}
+
+/// A rolling deploy: once node A (new revision, substantive change) moved the pin, the nodes
+/// on the new revision never tell the old text (the old node: see the PostgreSQL test
+/// `issue13_7_rolling_deploy_old_node_is_silent`, ignored, and the report).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issue13_7_rolling_deploy_new_nodes_never_tell_the_old_text() {
+    let _server = SERVER.read().await;
+    let opts = options("deploy");
+    let Some(a) = store("redis rolling deploy", opts.clone()).await else {
+        return;
+    };
+    let b = store("redis rolling deploy", opts.clone()).await.unwrap();
+    let c2 = store("redis rolling deploy", opts).await.unwrap();
+    let (old, new) = (engine("r1", false), engine("r2", true));
+    let c = contact("c-deploy");
+    let first = old
+        .decide_pinned_async(&c, &bot(), &b, Timestamp::from_unix_seconds(0))
+        .await
+        .unwrap();
+    let moved = new
+        .decide_pinned_async(&c, &bot(), &a, Timestamp::from_unix_seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), PinStatus::Moved);
+    let (moved_text, first_text) = (moved.text(), first.text());
+    drop(moved);
+    let new = Arc::new(new);
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { c2.clone() };
+            let engine = Arc::clone(&new);
+            let c = c.clone();
+            tokio::spawn(async move {
+                engine
+                    .decide_pinned_async(&c, &bot(), &store, Timestamp::from_unix_seconds(2 + i))
+                    .await
+                    .unwrap()
+                    .text()
+            })
+        })
+        .collect();
+    for t in tasks {
+        let text = t.await.unwrap();
+        assert_eq!(text, moved_text);
+        assert_ne!(text, first_text);
+    }
+    assert_eq!(a.get(&key("c-deploy")).await.unwrap().unwrap().version, 4);
+    clean(&a).await;
+}
+
+/// The server interrupted mid-run: every client connection killed (`CLIENT KILL TYPE
+/// normal`), then all clients paused past the store's timeout (`CLIENT PAUSE`). Errors, never
+/// a wrong or duplicated pin; once the server answers again, decisions succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn issue13_7_server_interruption_errors_then_recovery() {
+    let _server = SERVER.write().await;
+    let opts = options("interrupt").with_timeout(Duration::from_millis(400));
+    let Some(a) = store("redis interruption", opts.clone()).await else {
+        return;
+    };
+    let b = store("redis interruption", opts).await.unwrap();
+    let engine = Arc::new(engine("r1", false));
+    let run = |customer: &'static str| {
+        (0..16)
+            .map(|i| {
+                let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+                let engine = Arc::clone(&engine);
+                tokio::spawn(async move {
+                    engine
+                        .decide_pinned_async(
+                            &contact(customer),
+                            &bot(),
+                            &store,
+                            Timestamp::from_unix_seconds(i),
+                        )
+                        .await
+                        .map(|d| (d.text(), d.pin().cloned()))
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut admin = admin().await;
+
+    // 1. Every client connection killed while 16 first contacts run.
+    let tasks = run("c-killed");
+    let _: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .arg("SKIPME")
+        .arg("yes")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let (mut errors, mut delivered) = (0, Vec::new());
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(d) => delivered.push(d),
+            Err(e) => {
+                assert!(e.to_string().contains("no text was delivered"), "{e}");
+                errors += 1;
+            }
+        }
+    }
+    // The admin connection was spared (SKIPME); the stores reconnect by themselves.
+    let in_force = a.get(&key("c-killed")).await;
+    if let Ok(in_force) = in_force {
+        for (_, pin) in &delivered {
+            assert_eq!(pin, &in_force, "every delivered pin is the one in force");
+        }
+    }
+    eprintln!(
+        "CLIENT KILL: {errors} of 16 decisions failed, {} delivered",
+        delivered.len()
+    );
+
+    // 2. All clients paused for 1.5 s, past the 400 ms timeout: every decision fails.
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(1500)
+        .arg("ALL")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let tasks = run("c-paused");
+    for t in tasks {
+        let e = t.await.unwrap().unwrap_err();
+        assert!(e.to_string().contains("no text was delivered"), "{e}");
+    }
+    // The pause ends by itself (a paused server does not answer this client's UNPAUSE
+    // before its own timeout either).
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+
+    // 3. Recovery: one pin per customer, one story.
+    for customer in ["c-killed", "c-paused"] {
+        let mut texts = BTreeSet::new();
+        for t in run(customer) {
+            texts.insert(t.await.unwrap().unwrap().0);
+        }
+        assert_eq!(texts.len(), 1, "{customer}: one story after recovery");
+    }
+    assert_eq!(count(&a).await, 2, "exactly one pin per customer");
+    clean(&a).await;
+}
