@@ -33,6 +33,9 @@ use crate::template::{Builtin, Template};
 pub struct EngineBuilder {
     regex_size_limit: usize,
     max_table_size: usize,
+    // Issue 19, items 5–6: the circumstance space of `check`, `diff` and the decision table.
+    max_circumstances: u64,
+    exhaustive_circumstances: bool,
 }
 
 impl Default for EngineBuilder {
@@ -40,6 +43,9 @@ impl Default for EngineBuilder {
         EngineBuilder {
             regex_size_limit: 1 << 20,
             max_table_size: 1 << 24,
+            // Issue 19, items 5–6.
+            max_circumstances: crate::check::DEFAULT_MAX_CIRCUMSTANCES,
+            exhaustive_circumstances: false,
         }
     }
 }
@@ -77,6 +83,55 @@ impl EngineBuilder {
         self
     }
 
+    // Issue 19, items 5–6: the circumstance space.
+
+    /// The most circumstances [`Engine::check`], [`crate::diff`] and
+    /// [`Engine::decision_table`] decide, and the most steps they spend telling fact values
+    /// apart. They decide one circumstance per class of fact values that the rules cannot tell
+    /// apart (not every combination), so a policy reaches the limit only with many rules on
+    /// many independent facts; then the topics that do not fit are left out, each with a
+    /// `space-too-large` error that names the rule whose facts made it large.
+    /// 64 Mi circumstances by default (about a minute of `check` on one core at the worst).
+    ///
+    /// The decision table's rows and a diff's entries are bounded by
+    /// [`EngineBuilder::max_table_size`] (`table-too-large`, `diff-too-large`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let engine = Engine::builder()
+    ///     .max_circumstances(1_000)
+    ///     .from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let report = engine.check();
+    /// assert!(report.has_code("space-too-large"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn max_circumstances(mut self, circumstances: u64) -> Self {
+        self.max_circumstances = circumstances;
+        self
+    }
+
+    /// Makes `check`, `diff` and the decision table decide every combination of fact values,
+    /// one by one, instead of one per class: exponential, only for tests that cross-check the
+    /// reduction (`max_circumstances` still applies).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn exhaustive_circumstances(mut self, yes: bool) -> Self {
+        self.exhaustive_circumstances = yes;
+        self
+    }
+
+    fn space_limits(&self) -> crate::check::SpaceLimits {
+        crate::check::SpaceLimits {
+            max_circumstances: self.max_circumstances,
+            max_rows: self.max_table_size as u64,
+            exhaustive: self.exhaustive_circumstances,
+        }
+    }
+
     /// Compiles a policy document.
     ///
     /// # Errors
@@ -88,6 +143,7 @@ impl EngineBuilder {
             Some(mut engine) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 // Kept so that `check` reports them.
                 engine.warnings = diagnostics.into();
+                engine.space = self.space_limits();
                 Ok(engine)
             }
             _ => Err(PolicyError::new(diagnostics)),
@@ -1346,6 +1402,7 @@ impl<'d> Compiler<'d> {
             triage,
             urgency,
             warnings: Box::new([]),
+            space: crate::check::SpaceLimits::default(),
             stamp: 0,
         };
         let engine = Engine {

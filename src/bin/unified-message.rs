@@ -326,7 +326,14 @@ fn explain(policy: &Path, contact: &str, responder: &str, format: Format) -> Out
 }
 
 fn table(policy: &Path, format: TableFormat) -> Outcome {
-    let table = load(policy)?.decision_table();
+    // An incomplete table (a topic beyond the engine's limits) is not printed: exit 2.
+    let table = load(policy)?.try_decision_table().map_err(|err| {
+        print_errors(policy, &err);
+        fatal(format!(
+            "the decision table of `{}` is too large",
+            policy.display()
+        ))
+    })?;
     match format {
         TableFormat::Csv => put(&table.to_csv())?,
         TableFormat::Markdown => put(&table.to_markdown())?,

@@ -1,8 +1,12 @@
 //! The circumstance space: every topic × fact values its rules mention × progress × superior
 //! request × responder × channel. Shared by `check`, `diff` and the decision table.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 
+use super::classes::{Classes, Conditions, TooLarge};
+use crate::diagnostic::{Diagnostic, DocPath};
 use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx};
 use crate::model::{Channel, Contact, Facts, Progress, Responder};
 
@@ -33,22 +37,23 @@ pub(crate) struct TopicFacts {
 
 impl TopicFacts {
     pub(crate) fn new(engine: &Engine, topic: Ix) -> Self {
+        // Hashed: linear in the rules' conditions, however many keys and values they name.
+        let mut slot_of: HashMap<Ix, usize> = HashMap::new();
         let mut keys: Vec<(Ix, Vec<Ix>)> = Vec::new();
+        let mut seen: Vec<HashSet<Ix>> = Vec::new();
         for &r in engine.rules_for(topic) {
             let Some(rule) = engine.rules.get(r as usize) else {
                 continue;
             };
             for (key, values) in rule.facts.iter() {
-                let slot = match keys.iter().position(|(k, _)| k == key) {
-                    Some(i) => i,
-                    None => {
-                        keys.push((*key, Vec::new()));
-                        keys.len() - 1
-                    }
-                };
-                if let Some((_, list)) = keys.get_mut(slot) {
+                let slot = *slot_of.entry(*key).or_insert_with(|| {
+                    keys.push((*key, Vec::new()));
+                    seen.push(HashSet::new());
+                    keys.len() - 1
+                });
+                if let (Some((_, list)), Some(seen)) = (keys.get_mut(slot), seen.get_mut(slot)) {
                     for v in values.iter() {
-                        if !list.contains(v) {
+                        if seen.insert(*v) {
                             list.push(*v);
                         }
                     }
@@ -297,5 +302,293 @@ impl Engine {
     /// ```
     pub fn circumstances(&self) -> Circumstances<'_> {
         Circumstances::new(self)
+    }
+}
+
+/// The limits of the circumstance space, set on [`crate::EngineBuilder`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SpaceLimits {
+    /// The most circumstances `check`, `diff` and the decision table decide.
+    pub(crate) max_circumstances: u64,
+    /// The most rows of the decision table and entries of a diff.
+    pub(crate) max_rows: u64,
+    /// Decide every circumstance of the product, one class per assignment (for tests that
+    /// cross-check the reduction).
+    pub(crate) exhaustive: bool,
+}
+
+/// 64 Mi circumstances: about a minute of `check` on one core at the worst, with no memory
+/// held per circumstance.
+pub(crate) const DEFAULT_MAX_CIRCUMSTANCES: u64 = 1 << 26;
+
+impl Default for SpaceLimits {
+    fn default() -> Self {
+        SpaceLimits {
+            max_circumstances: DEFAULT_MAX_CIRCUMSTANCES,
+            max_rows: 1 << 24,
+            exhaustive: false,
+        }
+    }
+}
+
+/// One topic's fact assignments, one representative per class the rules cannot tell apart
+/// (see `classes.rs`).
+#[derive(Debug)]
+pub(crate) struct TopicSpace {
+    facts: TopicFacts,
+    classes: Classes,
+}
+
+impl TopicSpace {
+    /// The classes of topic `t`, at most `max_classes`, spending at most `max_work`.
+    pub(crate) fn new(
+        engine: &Engine,
+        t: Ix,
+        max_classes: u64,
+        max_work: u64,
+    ) -> Result<TopicSpace, TooLarge> {
+        let facts = TopicFacts::new(engine, t);
+        let local: HashMap<Ix, usize> = facts
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (*k, i))
+            .collect();
+        let digits: Vec<HashMap<Ix, u32>> = facts
+            .keys
+            .iter()
+            .map(|(_, values)| {
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (*v, i as u32 + 1))
+                    .collect()
+            })
+            .collect();
+        let mut conditions = Conditions {
+            values: facts.keys.iter().map(|(_, v)| v.len() as u32).collect(),
+            rules: Vec::new(),
+        };
+        for &r in engine.rules_for(t) {
+            let Some(rule) = engine.rules.get(r as usize) else {
+                continue;
+            };
+            if rule.facts.is_empty() {
+                continue;
+            }
+            let conds = rule
+                .facts
+                .iter()
+                .filter_map(|(k, values)| {
+                    let l = *local.get(k)?;
+                    let map = digits.get(l)?;
+                    let mut ds: Vec<u32> =
+                        values.iter().filter_map(|v| map.get(v)).copied().collect();
+                    ds.sort_unstable();
+                    ds.dedup();
+                    Some((l as u32, ds))
+                })
+                .collect();
+            conditions.rules.push((r as usize, conds));
+        }
+        let classes = Classes::new(&conditions, max_classes, max_work, engine.space.exhaustive)?;
+        Ok(TopicSpace { facts, classes })
+    }
+
+    /// How many classes.
+    pub(crate) fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// How many fact assignments class `c` stands for (saturating).
+    pub(crate) fn count(&self, c: usize) -> u64 {
+        self.classes.count(c)
+    }
+
+    /// The work spent finding the classes.
+    pub(crate) fn work(&self) -> u64 {
+        self.classes.work()
+    }
+
+    /// Writes the first assignment of class `c` into `out` (indexed by fact key; `NONE` is
+    /// absent).
+    pub(crate) fn fill(&self, c: usize, out: &mut [Ix]) {
+        self.fill_digits(self.classes.rep(c), out);
+    }
+
+    /// The first assignment of class `c`: a digit per key.
+    pub(crate) fn rep(&self, c: usize) -> &[u32] {
+        self.classes.rep(c)
+    }
+
+    /// Writes an assignment given as a digit per key into `out`.
+    pub(crate) fn fill_digits(&self, digits: &[u32], out: &mut [Ix]) {
+        for ((key, values), d) in self.facts.keys.iter().zip(digits) {
+            if let Some(slot) = out.get_mut(*key as usize) {
+                *slot = d
+                    .checked_sub(1)
+                    .and_then(|i| values.get(i as usize))
+                    .copied()
+                    .unwrap_or(NONE);
+            }
+        }
+    }
+
+    /// The facts of an assignment given as a digit per key, by name.
+    pub(crate) fn facts(&self, engine: &Engine, digits: &[u32]) -> Facts {
+        self.facts
+            .keys
+            .iter()
+            .zip(digits)
+            .filter_map(|((key, values), d)| {
+                let v = values.get(d.checked_sub(1)? as usize)?;
+                Some((
+                    engine.fact_keys.get(*key as usize)?.to_string(),
+                    engine.fact_values.get(*v as usize)?.to_string(),
+                ))
+            })
+            .collect()
+    }
+
+    /// Calls `f` with every member of class `c` (a digit per key), in no particular order.
+    pub(crate) fn for_each_member(&self, c: usize, f: impl FnMut(&[u32])) {
+        self.classes.for_each_member(c, f);
+    }
+}
+
+/// How many circumstances one fact class of a topic stands for in `check` and the table:
+/// progress × request for a superior × responders × channels.
+pub(crate) fn per_class(engine: &Engine) -> u64 {
+    (Progress::ALL.len() as u64 * 2)
+        .saturating_mul(responders(engine).len() as u64)
+        .saturating_mul(engine.channels.len() as u64)
+}
+
+/// The topics' spaces within the engine's `max_circumstances`, and a `space-too-large` error
+/// for each topic left out (the largest first, until the rest fit).
+pub(crate) struct Plan {
+    pub(crate) spaces: Vec<Option<TopicSpace>>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// The circumstance spaces of every topic of `engine`, each class standing for `per_class`
+/// circumstances.
+pub(crate) fn plan(engine: &Engine, per_class: u64) -> Plan {
+    let budget = engine.space.max_circumstances;
+    let per_class = per_class.max(1);
+    let mut work_left = budget;
+    let mut spaces = Vec::with_capacity(engine.topics.len());
+    let mut diagnostics = Vec::new();
+    let mut sizes: Vec<(u64, usize)> = Vec::new();
+    for t in 0..engine.topics.len() {
+        match TopicSpace::new(engine, t as Ix, budget / per_class, work_left) {
+            Ok(space) => {
+                work_left = work_left.saturating_sub(space.work());
+                sizes.push(((space.len() as u64).saturating_mul(per_class), t));
+                spaces.push(Some(space));
+            }
+            Err(e) => {
+                diagnostics.push(too_large(engine, t as Ix, e, per_class));
+                spaces.push(None);
+            }
+        }
+    }
+    let mut total = sizes.iter().fold(0u64, |n, (s, _)| n.saturating_add(*s));
+    if total > budget {
+        // Leave the largest topics out until the rest fit; each is an error.
+        sizes.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (size, t) in sizes {
+            if total <= budget {
+                break;
+            }
+            total = total.saturating_sub(size);
+            let blame = blame(engine, t as Ix);
+            diagnostics.push(too_large(
+                engine,
+                t as Ix,
+                TooLarge {
+                    rule: blame,
+                    needed: size / per_class,
+                },
+                per_class,
+            ));
+            if let Some(slot) = spaces.get_mut(t) {
+                *slot = None;
+            }
+        }
+    }
+    Plan {
+        spaces,
+        diagnostics,
+    }
+}
+
+/// The rule of topic `t` testing the most facts: the one to name when the topic's space is
+/// too large though no single step was.
+fn blame(engine: &Engine, t: Ix) -> usize {
+    engine
+        .rules_for(t)
+        .iter()
+        .copied()
+        .max_by_key(|&r| {
+            (
+                engine.rules.get(r as usize).map_or(0, |x| x.facts.len()),
+                std::cmp::Reverse(r),
+            )
+        })
+        .map_or(0, |r| r as usize)
+}
+
+/// The `space-too-large` error of topic `t`.
+pub(crate) fn too_large(engine: &Engine, t: Ix, e: TooLarge, per_class: u64) -> Diagnostic {
+    let rule = engine.rules.get(e.rule);
+    let facts: Vec<String> = rule
+        .map(|r| {
+            r.facts
+                .iter()
+                .take(5)
+                .filter_map(|(k, _)| engine.fact_keys.get(*k as usize))
+                .map(|k| format!("`{}`", cut(k)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let more = rule.map_or(0, |r| r.facts.len().saturating_sub(facts.len()));
+    let topic = engine.topic_id(t);
+    let why = if e.needed == 0 {
+        format!(
+            "telling its fact values apart takes more than {} steps",
+            engine.space.max_circumstances
+        )
+    } else {
+        format!(
+            "it needs at least {} circumstances to be decided ({} classes of fact values that its rules tell apart × {per_class}), more than the limit of {}",
+            e.needed.saturating_mul(per_class),
+            e.needed,
+            engine.space.max_circumstances,
+        )
+    };
+    Diagnostic::error(
+        "space-too-large",
+        DocPath::root().key("rules").index(e.rule),
+        format!(
+            "topic `{}` is left out: {why}; its facts are tested by rule `{}` ({}{}) and the other rules of the topic",
+            cut(topic),
+            cut(rule.map_or("", |r| &*r.id)),
+            facts.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+        ),
+        "each rule with its own fact conditions can double its topics' circumstances: test these facts in fewer rules, with fewer distinct values, or raise the limit (`EngineBuilder::max_circumstances`)",
+    )
+}
+
+/// An id quoted in a message, cut to 80 characters.
+fn cut(id: &str) -> String {
+    match id.char_indices().nth(80) {
+        Some((end, _)) => format!("{}…", id.get(..end).unwrap_or("")),
+        None => id.to_owned(),
     }
 }
