@@ -65,6 +65,11 @@ impl EngineBuilder {
     /// A policy beyond it is a `policy-too-large` error instead of gigabytes of memory.
     /// 16 Mi entries by default (a 10,000-topic policy with 1,600 roles and 1,600 rules).
     ///
+    /// It also bounds what [`Engine::decision_table`] and [`crate::diff`] list, in cells: each
+    /// row or decision change counts its 16 columns plus the facts it may name. A topic past
+    /// it is left out of the table (`table-too-large`), and a diff lists only the first
+    /// combination of fact values of each change (`diff-too-large`).
+    ///
     /// # Examples
     ///
     /// ```

@@ -755,8 +755,11 @@ fn decisions(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
                 changed.push((class, found));
             }
         }
+        // Each entry counts its columns and the facts it may name.
+        let cells = crate::check::ROW_CELLS + space.keys.len() as u64;
         let listed = changed.iter().fold(0u64, |n, (class, found)| {
-            n.saturating_add((found.len() as u64).saturating_mul(classes.count(*class)))
+            let each = (found.len() as u64).saturating_mul(cells);
+            n.saturating_add(each.saturating_mul(classes.count(*class)))
         });
         if entries.saturating_add(listed) > max_entries {
             // Each class's first member only: still every kind of change, not every one.
@@ -764,13 +767,14 @@ fn decisions(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
                 "diff-too-large",
                 DocPath::root().key("topics").key(topic),
                 format!(
-                    "the decision changes of topic `{}` hold in {listed} circumstances, more than the limit of {max_entries} entries: only the first combination of fact values of each kind of change is listed",
-                    cut(topic)
+                    "the decision changes of topic `{}` would take up to {listed} cells ({} columns and the facts of each entry), past the limit of {max_entries} (`max_table_size`): only the first combination of fact values of each kind of change is listed",
+                    cut(topic),
+                    crate::check::ROW_CELLS,
                 ),
                 "name fewer fact values in the topic's rules, or raise the limit (`EngineBuilder::max_table_size`)",
             ));
             for (_, found) in changed {
-                entries = entries.saturating_add(found.len() as u64);
+                entries = entries.saturating_add((found.len() as u64).saturating_mul(cells));
                 out.decisions.extend(found);
             }
             continue;

@@ -368,6 +368,7 @@ impl Engine {
             let mut base: Vec<Vec<Key<'_>>> = Vec::new();
             let mut templates: Vec<(usize, Vec<(RowPlace, TableRow)>)> = Vec::new();
             let mut topic_rows: u64 = 0;
+            let row_cells = crate::check::ROW_CELLS + space.keys() as u64;
             values.fill(NONE);
             for class in 0..space.len() {
                 space.fill(class, &mut values);
@@ -440,8 +441,9 @@ impl Engine {
                     // The first class stands for the assignment without facts only: its other
                     // members decide like it, so they have no rows.
                     let members = if class == 0 { 1 } else { space.count(class) };
-                    topic_rows =
-                        topic_rows.saturating_add((own.len() as u64).saturating_mul(members));
+                    // Each row counts its columns and the facts it may name.
+                    let cells = (own.len() as u64).saturating_mul(row_cells);
+                    topic_rows = topic_rows.saturating_add(cells.saturating_mul(members));
                     templates.push((class, own));
                 }
             }
@@ -450,8 +452,9 @@ impl Engine {
                     "table-too-large",
                     DocPath::root().key("topics").key(topic),
                     format!(
-                        "the rows of topic `{}` ({topic_rows}) would take the decision table past the limit of {max_rows} rows: it is left out",
-                        cut(topic)
+                        "the rows of topic `{}` (up to {topic_rows} cells: {} columns and the facts of each row) would take the decision table past the limit of {max_rows} cells (`max_table_size`): it is left out",
+                        cut(topic),
+                        crate::check::ROW_CELLS,
                     ),
                     "each value a rule names for a fact can add rows for every responder and progress: name fewer fact values in the topic's rules, or raise the limit (`EngineBuilder::max_table_size`)",
                 ));

@@ -310,12 +310,17 @@ impl Engine {
 pub(crate) struct SpaceLimits {
     /// The most circumstances `check`, `diff` and the decision table decide.
     pub(crate) max_circumstances: u64,
-    /// The most rows of the decision table and entries of a diff.
+    /// The most cells of the decision table and of a diff's decision changes: each row or
+    /// entry counts as [`ROW_CELLS`] plus the facts it names.
     pub(crate) max_rows: u64,
     /// Decide every circumstance of the product, one class per assignment (for tests that
     /// cross-check the reduction).
     pub(crate) exhaustive: bool,
 }
+
+/// What a row of the decision table (or an entry of a diff) counts against `max_table_size`,
+/// besides one per fact it names: its columns.
+pub(crate) const ROW_CELLS: u64 = 16;
 
 /// 64 Mi circumstances: about a minute of `check` on one core at the worst, with no memory
 /// held per circumstance.
@@ -398,6 +403,11 @@ impl TopicSpace {
     /// How many classes.
     pub(crate) fn len(&self) -> usize {
         self.classes.len()
+    }
+
+    /// How many fact keys the topic's rules test: the most facts a row of it names.
+    pub(crate) fn keys(&self) -> usize {
+        self.facts.keys.len()
     }
 
     /// How many fact assignments class `c` stands for (saturating).

@@ -285,3 +285,5 @@ fn r0_1_oversized_derived_tables_are_refused() {
     assert!(err.has_code("policy-too-large"), "{err}");
     assert!(err.to_string().contains("max_table_size"), "{err}");
 }
+
+mod space;
