@@ -315,7 +315,16 @@ impl Ctx<'_> {
                 }
             }
             let Some((ri, role)) = role else { continue };
-            self.staff(&d, c, values, r, ri, role.department, tier_ahead, topic);
+            self.staff(
+                &d,
+                c,
+                values,
+                (i, r),
+                ri,
+                role.department,
+                tier_ahead,
+                topic,
+            );
         }
         // I4: every route reaches a department where someone answers.
         for k in 0..self.routes.len() {
@@ -372,7 +381,7 @@ impl Ctx<'_> {
         d: &Decision<'_>,
         c: &Resolved,
         values: &[Ix],
-        r: ResponderIx,
+        (index, r): (usize, ResponderIx),
         ri: Ix,
         department: Ix,
         tier_ahead: bool,
@@ -505,9 +514,8 @@ impl Ctx<'_> {
                 }
             }
             Outcome::Route => {
-                if let Some(i) = self.responders.iter().position(|x| *x == r) {
-                    self.routes.push((i, d.department_ix()));
-                }
+                // The responder's position is known: no scan of the responders per decision.
+                self.routes.push((index, d.department_ix()));
             }
             Outcome::Escalate => {
                 let dept = d.department_ix();

@@ -284,6 +284,13 @@ impl Engine {
     /// Facts that no rule of a topic mentions cannot change its decisions, so they are left
     /// out; locales change only the text, which `check` verifies separately for every locale.
     ///
+    /// This product grows with the fact values the rules mention (2^30 combinations for one
+    /// rule testing 30 facts); the iterator is lazy and [`ExactSizeIterator::len`] saturates.
+    /// [`Engine::check`], [`crate::diff`] and [`Engine::decision_table`] do not walk it: they
+    /// decide one circumstance per class of combinations under which the same rules' fact
+    /// conditions hold (which decide alike), and count each class as all its members, within
+    /// the engine's `max_circumstances` (see [`crate::EngineBuilder::max_circumstances`]).
+    ///
     /// # Examples
     ///
     /// ```

@@ -297,3 +297,36 @@ fn i19_6_ten_thousand_topics_table() {
         "no facts: nothing to merge"
     );
 }
+
+/// Item 5, the same class in `check`'s rule analysis: rules are compared pairwise (shadowed,
+/// conflicting), so 3,000 rules are 4.5 M pairs; the comparison stops at `max_circumstances`
+/// steps with a `space-too-large` error naming the first rule not compared.
+#[test]
+fn i19_5_pairwise_rule_analysis_stops_at_the_budget() {
+    let mut rules = String::new();
+    for r in 0..3_000 {
+        writeln!(
+            rules,
+            "[[rules]]\nid = \"same{r}\"\nwhen = {{ topic = \"general\", progress = [\"served\"] }}\nthen = {{ skip_ladder = true }}"
+        )
+        .unwrap();
+    }
+    let source = format!("{}\n{rules}", no_rules());
+    let engine = Engine::builder()
+        .max_circumstances(1_000_000)
+        .from_toml_str(&source)
+        .unwrap();
+    let report = engine.check();
+    let e = report
+        .with_code("space-too-large")
+        .next()
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(e.message.contains("pairwise"), "{}", e.message);
+    assert!(e.path.to_string().starts_with("rules["), "{}", e.path);
+    let shadowed = report.with_code("shadowed-rule").count();
+    assert!(shadowed > 0 && shadowed < 2_999, "{shadowed}");
+    // Within the default limit, every later rule is found shadowed by the first.
+    let full = Engine::from_toml_str(&source).unwrap().check();
+    assert!(!full.has_code("space-too-large"), "{full}");
+    assert_eq!(full.with_code("shadowed-rule").count(), 2_999);
+}
