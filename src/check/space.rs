@@ -547,13 +547,21 @@ fn blame(engine: &Engine, t: Ix) -> usize {
         .rules_for(t)
         .iter()
         .copied()
+        .filter(|&r| {
+            engine
+                .rules
+                .get(r as usize)
+                .is_some_and(|x| !x.facts.is_empty())
+        })
         .max_by_key(|&r| {
             (
                 engine.rules.get(r as usize).map_or(0, |x| x.facts.len()),
                 std::cmp::Reverse(r),
             )
         })
-        .map_or(0, |r| r as usize)
+        // No rule tests facts: the topic's own circumstances are too many (`usize::MAX`
+        // names no rule).
+        .map_or(usize::MAX, |r| r as usize)
 }
 
 /// The `space-too-large` error of topic `t`.
@@ -571,6 +579,19 @@ pub(crate) fn too_large(engine: &Engine, t: Ix, e: TooLarge, per_class: u64) -> 
         .unwrap_or_default();
     let more = rule.map_or(0, |r| r.facts.len().saturating_sub(facts.len()));
     let topic = engine.topic_id(t);
+    let Some(rule) = rule else {
+        return Diagnostic::error(
+            "space-too-large",
+            DocPath::root().key("topics").key(topic),
+            format!(
+                "topic `{}` is left out: its {per_class} circumstances (progress × request for a superior × responders × channels) exceed what is left of the limit of {}",
+                cut(topic),
+                engine.space.max_circumstances
+            ),
+            "raise the limit (`EngineBuilder::max_circumstances`), or use fewer responders or channels",
+        );
+    };
+    let rule = Some(rule);
     let why = if e.needed == 0 {
         format!(
             "telling its fact values apart takes more than {} steps",
