@@ -562,16 +562,25 @@ impl UnionSpace {
         let mut conditions = Conditions {
             values: named.values().map(|(l, _)| l.len() as u32).collect(),
             rules: Vec::new(),
+            dominance: Vec::new(),
         };
         for (which, e) in engines.into_iter().enumerate() {
             let Some(&t) = e.topic_index.get(topic) else {
                 continue;
             };
-            for &r in e.rules_for(t) {
+            // Rules dominate only rules of their own policy.
+            let (keep, dominance) = crate::check::dominance(e, t, conditions.rules.len() as u32);
+            conditions.dominance.extend(dominance);
+            for (&r, keep) in e
+                .rules_for(t)
+                .iter()
+                .filter(|&&r| e.rules.get(r as usize).is_some_and(|x| !x.facts.is_empty()))
+                .zip(keep)
+            {
                 let Some(rule) = e.rules.get(r as usize) else {
                     continue;
                 };
-                if rule.facts.is_empty() {
+                if !keep {
                     continue;
                 }
                 let conds = rule

@@ -13,7 +13,11 @@
 //! - keys that no rule tests together are independent *components*; within one, the keys are
 //!   visited one at a time and partial assignments that killed the same rules merge, so the
 //!   work is the number of distinct "rules still possible" sets, not the product;
-//! - the classes are the product of the components' classes (distinct satisfiable rule sets).
+//! - the classes are the combinations of the components' classes (distinct satisfiable rule
+//!   sets), folded one component at a time; sets that differ only by rules that cannot decide
+//!   there merge (`Conditions::dominance`: a rule each of whose effects an earlier rule that
+//!   holds decides wherever the rule applies is never the first of its effects), so 60 rules
+//!   on 60 independent facts with one effect are 61 classes, not 2^60.
 //!
 //! The representative of a class is its first assignment in the order of
 //! [`crate::Engine::circumstances`] (the first key varying fastest), so a counterexample is the
@@ -34,6 +38,13 @@ pub(crate) struct Conditions {
     /// Per rule with fact conditions: the caller's index for it and its `(key, accepted
     /// digits)` conditions.
     pub(crate) rules: Vec<(usize, Vec<Condition>)>,
+    /// Which rules never decide when others hold (empty: no such reduction). Per rule (as
+    /// `rules`) and effect kind (answer, skip_ladder, authority, route) it has and that no
+    /// earlier rule without fact conditions decides wherever it applies: the earlier rules of
+    /// `rules` that decide that effect wherever this one applies. A rule whose every such
+    /// effect has a witness that holds is never the first of its effects, so dropping it from
+    /// the set of rules that hold changes no decision.
+    pub(crate) dominance: Vec<Vec<Vec<u32>>>,
 }
 
 /// One fact condition of a rule: the key and the digits it accepts.
@@ -70,6 +81,8 @@ struct Component {
     incoming: Vec<Vec<Vec<(u32, u32)>>>,
     /// The states of the last layer: `(first member's digits per key of `keys`, members)`.
     finals: Vec<(Vec<u32>, u64)>,
+    /// Per final state: the rules (indices of `Conditions::rules`) whose conditions hold.
+    truths: Vec<Vec<u32>>,
     /// The caller's index of the rule testing the most facts here, for [`TooLarge`].
     widest: usize,
 }
@@ -87,11 +100,19 @@ struct Class {
 #[derive(Debug)]
 pub(crate) struct Classes {
     keys: usize,
+    /// With `Conditions::dominance`: per component (layer) and state, the `(state of the
+    /// layer before, final state of the component)` transitions into it; a class's `parts` is
+    /// then its state in the last layer.
+    fold: Option<Vec<Layer>>,
     /// The work spent finding them.
     work: u64,
     components: Vec<Component>,
     classes: Vec<Class>,
 }
+
+/// Per state of a layer: the `(state of the layer before, atom or final state)` transitions
+/// into it.
+type Layer = Vec<Vec<(u32, u32)>>;
 
 /// `a` before `b` in the enumeration order: the last key is the most significant.
 fn order(a: &[u32], b: &[u32]) -> std::cmp::Ordering {
@@ -186,6 +207,9 @@ impl Classes {
                 conditions, keys, &rules, exhaustive, &mut meter,
             )?);
         }
+        if !conditions.dominance.is_empty() && !exhaustive {
+            return Self::fold(conditions, nkeys, components, max_classes, meter);
+        }
         // The classes: the product of the components' final states.
         let total = components
             .iter()
@@ -238,6 +262,127 @@ impl Classes {
         classes.sort_by(|a, b| order(&a.rep, &b.rep));
         Ok(Classes {
             keys: nkeys,
+            fold: None,
+            work: meter.spent,
+            components,
+            classes,
+        })
+    }
+
+    /// The classes across components, merging the sets of rules that hold when they differ
+    /// only by rules that never decide (`Conditions::dominance`).
+    fn fold(
+        conditions: &Conditions,
+        nkeys: usize,
+        components: Vec<Component>,
+        max_classes: u64,
+        mut meter: Meter,
+    ) -> Result<Classes, TooLarge> {
+        let m = conditions.rules.len();
+        let words = m.div_ceil(64).max(1);
+        struct State {
+            set: Box<[u64]>,
+            count: u64,
+            rep: Vec<u32>,
+        }
+        let mut states = vec![State {
+            set: vec![0u64; words].into_boxed_slice(),
+            count: 1,
+            rep: vec![0u32; nkeys],
+        }];
+        let mut layers = Vec::with_capacity(components.len());
+        let has = |set: &[u64], r: usize| set.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0);
+        for comp in &components {
+            let mut next: Vec<State> = Vec::new();
+            let mut into: Vec<Vec<(u32, u32)>> = Vec::new();
+            let mut index: HashMap<Box<[u64]>, usize> = HashMap::new();
+            for (si, s) in states.iter().enumerate() {
+                for (fi, ((digits, count), truth)) in
+                    comp.finals.iter().zip(&comp.truths).enumerate()
+                {
+                    meter.spend(nkeys + words + truth.len() + 1, comp.widest)?;
+                    let mut set = s.set.clone();
+                    for &r in truth {
+                        if let Some(w) = set.get_mut(r as usize / 64) {
+                            *w |= 1 << (r % 64);
+                        }
+                    }
+                    // Drop the rules that never decide here: each of their effects has an
+                    // earlier witness that holds.
+                    let mut kept = set.clone();
+                    for (w, word) in set.iter().enumerate() {
+                        let mut bits = *word;
+                        while bits != 0 {
+                            let r = w * 64 + bits.trailing_zeros() as usize;
+                            bits &= bits - 1;
+                            let Some(effects) = conditions.dominance.get(r) else {
+                                continue;
+                            };
+                            let work: usize = effects.iter().map(Vec::len).sum();
+                            meter.spend(work + 1, comp.widest)?;
+                            let dominated = effects
+                                .iter()
+                                .all(|ws| ws.iter().any(|&x| has(&set, x as usize)));
+                            if dominated {
+                                if let Some(k) = kept.get_mut(w) {
+                                    *k &= !(1 << (r % 64));
+                                }
+                            }
+                        }
+                    }
+                    let count = s.count.saturating_mul(*count);
+                    let mut rep = s.rep.clone();
+                    for (k, d) in comp.keys.iter().zip(digits) {
+                        if let Some(slot) = rep.get_mut(*k as usize) {
+                            *slot = *d;
+                        }
+                    }
+                    match index.get(&kept).copied() {
+                        Some(t) => {
+                            if let Some(target) = next.get_mut(t) {
+                                target.count = target.count.saturating_add(count);
+                                if order(&rep, &target.rep) == std::cmp::Ordering::Less {
+                                    target.rep = rep;
+                                }
+                            }
+                            if let Some(list) = into.get_mut(t) {
+                                list.push((si as u32, fi as u32));
+                            }
+                        }
+                        None => {
+                            index.insert(kept.clone(), next.len());
+                            next.push(State {
+                                set: kept,
+                                count,
+                                rep,
+                            });
+                            into.push(vec![(si as u32, fi as u32)]);
+                        }
+                    }
+                }
+            }
+            if next.len() as u64 > max_classes {
+                return Err(TooLarge {
+                    rule: comp.widest,
+                    needed: next.len() as u64,
+                });
+            }
+            states = next;
+            layers.push(into);
+        }
+        let mut classes: Vec<Class> = states
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| Class {
+                parts: vec![i as u32],
+                rep: s.rep,
+                count: s.count,
+            })
+            .collect();
+        classes.sort_by(|a, b| order(&a.rep, &b.rep));
+        Ok(Classes {
+            keys: nkeys,
+            fold: Some(layers),
             work: meter.spent,
             components,
             classes,
@@ -413,7 +558,16 @@ impl Classes {
         }
         // The first member of each final state, back along the kept transitions.
         let mut finals = Vec::with_capacity(states.len());
+        let mut truths = Vec::with_capacity(states.len());
         for (si, s) in states.iter().enumerate() {
+            truths.push(
+                rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(l, _)| s.dead.get(l / 64).is_none_or(|w| w & (1 << (l % 64)) == 0))
+                    .map(|(_, &i)| i as u32)
+                    .collect(),
+            );
             meter.spend(keys.len() + 1, widest)?;
             let mut rep = vec![0u32; keys.len()];
             let mut at = si;
@@ -433,6 +587,7 @@ impl Classes {
             atoms,
             incoming,
             finals,
+            truths,
             widest,
         })
     }
@@ -464,6 +619,10 @@ impl Classes {
         let Some(class) = self.classes.get(c) else {
             return;
         };
+        if let Some(layers) = &self.fold {
+            self.fold_members(layers, class.parts.first().copied().unwrap_or(0), f);
+            return;
+        }
         // Each component's members of its state, then their product.
         let mut lists: Vec<Vec<Vec<u32>>> = Vec::with_capacity(self.components.len());
         for (comp, &p) in self.components.iter().zip(&class.parts) {
@@ -497,6 +656,51 @@ impl Classes {
             if carry {
                 break;
             }
+        }
+    }
+}
+
+impl Classes {
+    /// The members of state `s` of the last layer of the fold, back along its transitions.
+    fn fold_members(&self, layers: &[Layer], s: u32, mut f: impl FnMut(&[u32])) {
+        let mut cache: HashMap<(usize, u32), Vec<Vec<u32>>> = HashMap::new();
+        let mut digits = vec![0u32; self.keys];
+        // (layer, state, transition, member)
+        let mut stack: Vec<(usize, u32, usize, usize)> = vec![(layers.len(), s, 0, 0)];
+        while let Some(top) = stack.last_mut() {
+            let (layer, state, t, mi) = *top;
+            let Some(below) = layer.checked_sub(1) else {
+                f(&digits);
+                stack.pop();
+                continue;
+            };
+            let Some(&(prev, fin)) = layers
+                .get(below)
+                .and_then(|l| l.get(state as usize))
+                .and_then(|l| l.get(t))
+            else {
+                stack.pop();
+                continue;
+            };
+            let Some(comp) = self.components.get(below) else {
+                stack.pop();
+                continue;
+            };
+            let members = cache
+                .entry((below, fin))
+                .or_insert_with(|| comp.members(fin as usize));
+            let Some(member) = members.get(mi) else {
+                top.2 += 1;
+                top.3 = 0;
+                continue;
+            };
+            for (k, d) in comp.keys.iter().zip(member) {
+                if let Some(slot) = digits.get_mut(*k as usize) {
+                    *slot = *d;
+                }
+            }
+            top.3 += 1;
+            stack.push((below, prev, 0, 0));
         }
     }
 }
@@ -621,6 +825,7 @@ mod tests {
                 (2, vec![(2, vec![1, 3])]),
                 (3, vec![(0, vec![2])]),
             ],
+            dominance: Vec::new(),
         });
         agrees(&Conditions {
             values: vec![1, 1, 1, 1],
@@ -628,6 +833,18 @@ mod tests {
                 7,
                 vec![(0, vec![1]), (1, vec![1]), (2, vec![1]), (3, vec![1])],
             )],
+            dominance: Vec::new(),
+        });
+        // The fold across components, with no rule ever dominated: the same classes.
+        agrees(&Conditions {
+            values: vec![2, 1, 3, 2],
+            rules: vec![
+                (0, vec![(0, vec![1, 2]), (2, vec![3])]),
+                (1, vec![(1, vec![1])]),
+                (2, vec![(3, vec![1])]),
+                (3, vec![(0, vec![2])]),
+            ],
+            dominance: vec![vec![Vec::new()]; 4],
         });
     }
 
@@ -636,6 +853,7 @@ mod tests {
         let c = Conditions {
             values: vec![1; 30],
             rules: vec![(0, (0..30).map(|k| (k, vec![1])).collect())],
+            dominance: Vec::new(),
         };
         let classes = Classes::new(&c, 10, 1_000, false).unwrap();
         assert_eq!(classes.len(), 2);

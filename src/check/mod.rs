@@ -20,8 +20,8 @@ use crate::model::{Channel, Contact, Responder};
 pub(crate) use classes::{Classes, Conditions, TooLarge};
 pub(crate) use space::responder as responder_of;
 pub(crate) use space::{
-    ANY_CUSTOMER, DEFAULT_MAX_CIRCUMSTANCES, ROW_CELLS, SpaceLimits, TopicFacts, per_class, plan,
-    responders,
+    ANY_CUSTOMER, DEFAULT_MAX_CIRCUMSTANCES, ROW_CELLS, SpaceLimits, TopicFacts, dominance,
+    per_class, plan, responders,
 };
 pub use space::{Circumstance, Circumstances};
 pub use style::ScreenMatch;

@@ -380,12 +380,25 @@ impl TopicSpace {
         let mut conditions = Conditions {
             values: facts.keys.iter().map(|(_, v)| v.len() as u32).collect(),
             rules: Vec::new(),
+            dominance: Vec::new(),
         };
-        for &r in engine.rules_for(t) {
+        let (keep, dominance) = dominance(engine, t, 0);
+        conditions.dominance = dominance;
+        for (&r, keep) in engine
+            .rules_for(t)
+            .iter()
+            .filter(|&&r| {
+                engine
+                    .rules
+                    .get(r as usize)
+                    .is_some_and(|x| !x.facts.is_empty())
+            })
+            .zip(keep)
+        {
             let Some(rule) = engine.rules.get(r as usize) else {
                 continue;
             };
-            if rule.facts.is_empty() {
+            if !keep {
                 continue;
             }
             let conds = rule
@@ -629,4 +642,92 @@ fn cut(id: &str) -> String {
         Some((end, _)) => format!("{}…", id.get(..end).unwrap_or("")),
         None => id.to_owned(),
     }
+}
+
+/// Whether rule `r` applies only where rule `o` does, facts aside (conservative: `false` when
+/// unsure).
+fn implies(r: &crate::engine::Rule, o: &crate::engine::Rule) -> bool {
+    let sub = |a: &Option<Box<[Ix]>>, b: &Option<Box<[Ix]>>| match (a, b) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(a), Some(b)) => a.iter().all(|x| b.contains(x)),
+    };
+    sub(&r.channels, &o.channels)
+        && r.progress & !o.progress == 0
+        && sub(&r.departments, &o.departments)
+        && sub(&r.roles, &o.roles)
+        && sub(&r.ranks, &o.ranks)
+}
+
+/// The effect kinds a rule has: answer, skip_ladder, authority, route.
+fn effect_kinds(r: &crate::engine::Rule) -> [bool; 4] {
+    [
+        r.answer.is_some(),
+        r.skip_ladder,
+        r.authority.is_some(),
+        r.route.is_some(),
+    ]
+}
+
+/// The most rules with fact conditions one topic may have for [`dominance`] to compare them
+/// pairwise; beyond, no rule is dropped and none dominates (still exact).
+const MAX_DOMINANCE_RULES: usize = 512;
+
+/// For the rules of topic `t` with fact conditions, in order: whether each matters at all
+/// (`false`: every effect it has is decided wherever it applies by an earlier rule without
+/// fact conditions, so it is never the first of its effects), and for each one kept, per
+/// effect kind it has that is not decided so, the earlier kept rules (their positions among
+/// the kept ones, plus `offset`) that decide that effect wherever it applies. See
+/// `Conditions::dominance`.
+pub(crate) fn dominance(engine: &Engine, t: Ix, offset: u32) -> (Vec<bool>, Vec<Vec<Vec<u32>>>) {
+    let rules: Vec<&crate::engine::Rule> = engine
+        .rules_for(t)
+        .iter()
+        .filter_map(|&r| engine.rules.get(r as usize))
+        .collect();
+    let with_facts = rules.iter().filter(|r| !r.facts.is_empty()).count();
+    if engine.space.exhaustive || with_facts > MAX_DOMINANCE_RULES {
+        return (vec![true; with_facts], vec![vec![Vec::new()]; with_facts]);
+    }
+    let mut keep = Vec::with_capacity(with_facts);
+    let mut out: Vec<Vec<Vec<u32>>> = Vec::new();
+    // The kept rules with facts so far: (rule, position among the kept).
+    let mut kept: Vec<&crate::engine::Rule> = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        if r.facts.is_empty() {
+            continue;
+        }
+        let kinds = effect_kinds(r);
+        let mut lists: Vec<Vec<u32>> = Vec::new();
+        for (e, has) in kinds.iter().enumerate() {
+            if !has {
+                continue;
+            }
+            let decided = rules.iter().take(i).any(|o| {
+                o.facts.is_empty()
+                    && effect_kinds(o).get(e).copied().unwrap_or(false)
+                    && implies(r, o)
+            });
+            if decided {
+                continue;
+            }
+            lists.push(
+                kept.iter()
+                    .enumerate()
+                    .filter(|(_, o)| {
+                        effect_kinds(o).get(e).copied().unwrap_or(false) && implies(r, o)
+                    })
+                    .map(|(j, _)| offset + j as u32)
+                    .collect(),
+            );
+        }
+        if lists.is_empty() {
+            keep.push(false);
+            continue;
+        }
+        keep.push(true);
+        kept.push(r);
+        out.push(lists);
+    }
+    (keep, out)
 }
