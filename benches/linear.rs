@@ -3,6 +3,9 @@
 //! - `check_fact_keys/{keys}`: `Engine::check` of the control policy (`tests/data/minimal.toml`)
 //!   with one rule on `email.setup` testing 5, 10, 20 or 30 facts together. Before issue 19
 //!   the circumstances grew as 2^keys; now the rule makes two classes whatever its size.
+//! - `check_fact_rules/{rules}`: `Engine::check` of the control policy with 10 to 80 rules on
+//!   `email.setup`, each testing its own fact and skipping the ladder: 2^rules combinations,
+//!   rules + 1 classes (an earlier rule that holds decides the effect of the later ones).
 //! - `table_fact_values/{values}`: `Engine::decision_table` of the control policy without its
 //!   rule, plus one rule testing one fact for 1,000 to 8,000 values: the table lists every value
 //!   (its rows grow linearly), built in time linear in its rows.
@@ -41,6 +44,19 @@ fn wide_rule(keys: usize) -> Engine {
         facts.join(", ")
     ))
     .unwrap()
+}
+
+/// The control policy plus `rules` rules, each testing its own fact.
+fn independent_rules(rules: usize) -> Engine {
+    let mut s = String::from(MINIMAL);
+    for k in 0..rules {
+        writeln!(
+            s,
+            "[[rules]]\nid = \"r{k}\"\nwhen = {{ topic = \"email.setup\", facts = {{ k{k} = \"v\" }} }}\nthen = {{ skip_ladder = true }}"
+        )
+        .unwrap();
+    }
+    Engine::from_toml_str(&s).unwrap()
 }
 
 /// The control policy without its rule, plus one rule testing one fact for `values` values.
@@ -112,6 +128,16 @@ fn check(c: &mut Criterion) {
         let engine = wide_rule(keys);
         group.throughput(Throughput::Elements(keys as u64));
         group.bench_with_input(BenchmarkId::from_parameter(keys), &engine, |b, e| {
+            b.iter(|| black_box(e.check()));
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("check_fact_rules");
+    for rules in [10, 20, 40, 80] {
+        let engine = independent_rules(rules);
+        group.throughput(Throughput::Elements(rules as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(rules), &engine, |b, e| {
             b.iter(|| black_box(e.check()));
         });
     }

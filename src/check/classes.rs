@@ -291,7 +291,28 @@ impl Classes {
             rep: vec![0u32; nkeys],
         }];
         let mut layers = Vec::with_capacity(components.len());
-        let has = |set: &[u64], r: usize| set.get(r / 64).is_some_and(|w| w & (1 << (r % 64)) != 0);
+        // The witnesses as bit sets: a rule is checked in `words` steps per effect.
+        let mut witnesses: Vec<Vec<Box<[u64]>>> = Vec::with_capacity(m);
+        for effects in &conditions.dominance {
+            meter.spend(
+                effects.len() * words + 1,
+                components.first().map_or(0, |c| c.widest),
+            )?;
+            witnesses.push(
+                effects
+                    .iter()
+                    .map(|ws| {
+                        let mut bits = vec![0u64; words].into_boxed_slice();
+                        for &x in ws {
+                            if let Some(w) = bits.get_mut(x as usize / 64) {
+                                *w |= 1 << (x % 64);
+                            }
+                        }
+                        bits
+                    })
+                    .collect(),
+            );
+        }
         for comp in &components {
             let mut next: Vec<State> = Vec::new();
             let mut into: Vec<Vec<(u32, u32)>> = Vec::new();
@@ -315,14 +336,13 @@ impl Classes {
                         while bits != 0 {
                             let r = w * 64 + bits.trailing_zeros() as usize;
                             bits &= bits - 1;
-                            let Some(effects) = conditions.dominance.get(r) else {
+                            let Some(effects) = witnesses.get(r) else {
                                 continue;
                             };
-                            let work: usize = effects.iter().map(Vec::len).sum();
-                            meter.spend(work + 1, comp.widest)?;
+                            meter.spend(effects.len() * words + 1, comp.widest)?;
                             let dominated = effects
                                 .iter()
-                                .all(|ws| ws.iter().any(|&x| has(&set, x as usize)));
+                                .all(|ws| ws.iter().zip(set.iter()).any(|(a, b)| a & b != 0));
                             if dominated {
                                 if let Some(k) = kept.get_mut(w) {
                                     *k &= !(1 << (r % 64));
