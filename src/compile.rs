@@ -38,6 +38,9 @@ pub struct EngineBuilder {
     limits: ParseLimits,
     // Triage limits (issue 19, item 7).
     max_triage_bytes: usize,
+    // Issue 19, items 5–6: the circumstance space of `check`, `diff` and the decision table.
+    max_circumstances: u64,
+    exhaustive_circumstances: bool,
 }
 
 /// The limits of [`EngineBuilder`] that bound reading a policy (issue 19).
@@ -76,6 +79,9 @@ impl Default for EngineBuilder {
             max_table_size: 1 << 24,
             limits: ParseLimits::default(),
             max_triage_bytes: crate::triage::DEFAULT_MAX_TRIAGE_BYTES,
+            // Issue 19, items 5–6.
+            max_circumstances: crate::check::DEFAULT_MAX_CIRCUMSTANCES,
+            exhaustive_circumstances: false,
         }
     }
 }
@@ -94,6 +100,11 @@ impl EngineBuilder {
     /// departments × ranks (who is the superior of whom).
     /// A policy beyond it is a `policy-too-large` error instead of gigabytes of memory.
     /// 16 Mi entries by default (a 10,000-topic policy with 1,600 roles and 1,600 rules).
+    ///
+    /// It also bounds what [`Engine::decision_table`] and [`crate::diff`] list, in cells: each
+    /// row or decision change counts its 16 columns plus the facts it may name. A topic past
+    /// it is left out of the table (`table-too-large`), and a diff lists only the first
+    /// combination of fact values of each change (`diff-too-large`).
     ///
     /// # Examples
     ///
@@ -220,6 +231,53 @@ impl EngineBuilder {
         self
     }
 
+    /// The most circumstances [`Engine::check`], [`crate::diff`] and
+    /// [`Engine::decision_table`] decide, and the most steps they spend telling fact values
+    /// apart. They decide one circumstance per class of fact values that the rules cannot tell
+    /// apart (not every combination), so a policy reaches the limit only with many rules on
+    /// many independent facts; then the topics that do not fit are left out, each with a
+    /// `space-too-large` error that names the rule whose facts made it large.
+    /// 64 Mi circumstances by default (about a minute of `check` on one core at the worst).
+    ///
+    /// The decision table's rows and a diff's entries are bounded by
+    /// [`EngineBuilder::max_table_size`] (`table-too-large`, `diff-too-large`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let engine = Engine::builder()
+    ///     .max_circumstances(1_000)
+    ///     .from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let report = engine.check();
+    /// assert!(report.has_code("space-too-large"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn max_circumstances(mut self, circumstances: u64) -> Self {
+        self.max_circumstances = circumstances;
+        self
+    }
+
+    /// Makes `check`, `diff` and the decision table decide every combination of fact values,
+    /// one by one, instead of one per class: exponential, only for tests that cross-check the
+    /// reduction (`max_circumstances` still applies).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn exhaustive_circumstances(mut self, yes: bool) -> Self {
+        self.exhaustive_circumstances = yes;
+        self
+    }
+
+    fn space_limits(&self) -> crate::check::SpaceLimits {
+        crate::check::SpaceLimits {
+            max_circumstances: self.max_circumstances,
+            max_rows: self.max_table_size as u64,
+            exhaustive: self.exhaustive_circumstances,
+        }
+    }
+
     /// Compiles a policy document.
     ///
     /// # Errors
@@ -232,6 +290,7 @@ impl EngineBuilder {
                 // Kept so that `check` reports them.
                 engine.warnings = diagnostics.into();
                 engine.triage.set_max_text(self.max_triage_bytes);
+                engine.space = self.space_limits();
                 Ok(engine)
             }
             _ => Err(PolicyError::new(diagnostics)),
@@ -1693,6 +1752,7 @@ impl<'d> Compiler<'d> {
             triage,
             urgency,
             warnings: Box::new([]),
+            space: crate::check::SpaceLimits::default(),
             stamp: 0,
             hot: crate::hot::HotPath::default(),
         };

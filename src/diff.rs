@@ -2,12 +2,12 @@
 //! or message changes, every message whose text changed — and whether the message history
 //! was kept (the first message wins, R0.3).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::TopicFacts;
+use crate::check::{Classes, Conditions, TooLarge, TopicFacts};
 use crate::decision::{Decision, Outcome};
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::document::Change;
@@ -545,27 +545,146 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
     }
 }
 
-/// The per-topic facts of both policies, by name: each key absent or one of its values.
-fn union_facts(old: &Engine, new: &Engine, topic: &str) -> Vec<(String, Vec<String>)> {
-    let mut keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for e in [old, new] {
-        let Some(&t) = e.topic_index.get(topic) else {
-            continue;
-        };
-        let space = TopicFacts::new(e, t);
-        for (k, values) in space.keys() {
-            let list = keys
-                .entry(e.fact_keys.get(*k as usize).map_or("", |k| k).to_owned())
-                .or_default();
-            for v in values {
-                let v = e.fact_values.get(*v as usize).map_or("", |v| v).to_owned();
-                if !list.contains(&v) {
-                    list.push(v);
+/// The facts both policies' rules test for one topic, by name, and the classes of their
+/// values that no rule of either policy tells apart.
+struct UnionSpace {
+    /// Keys in name order (the first varying fastest), each with its values in order of first
+    /// mention (the old policy's first).
+    keys: Vec<(String, Vec<String>)>,
+    classes: Classes,
+}
+
+impl UnionSpace {
+    fn new(
+        old: &Engine,
+        new: &Engine,
+        topic: &str,
+        max_classes: u64,
+        max_work: u64,
+    ) -> Result<UnionSpace, TooLarge> {
+        // Hashed: linear in the rules' conditions.
+        let mut named: BTreeMap<&str, (Vec<&str>, HashMap<&str, u32>)> = BTreeMap::new();
+        let engines = [old, new];
+        for e in engines {
+            let Some(&t) = e.topic_index.get(topic) else {
+                continue;
+            };
+            for (k, values) in TopicFacts::new(e, t).keys() {
+                let (list, digit) = named
+                    .entry(e.fact_keys.get(*k as usize).map_or("", |k| k))
+                    .or_default();
+                for v in values {
+                    let v = e.fact_values.get(*v as usize).map_or("", |v| v);
+                    if !digit.contains_key(v) {
+                        list.push(v);
+                        digit.insert(v, list.len() as u32);
+                    }
                 }
             }
         }
+        let local: HashMap<&str, usize> = named.keys().enumerate().map(|(i, k)| (*k, i)).collect();
+        let maps: Vec<&HashMap<&str, u32>> = named.values().map(|(_, m)| m).collect();
+        let mut conditions = Conditions {
+            values: named.values().map(|(l, _)| l.len() as u32).collect(),
+            rules: Vec::new(),
+            dominance: Vec::new(),
+        };
+        for (which, e) in engines.into_iter().enumerate() {
+            let Some(&t) = e.topic_index.get(topic) else {
+                continue;
+            };
+            // Rules dominate only rules of their own policy.
+            let (keep, dominance) = crate::check::dominance(e, t, conditions.rules.len() as u32);
+            conditions.dominance.extend(dominance);
+            for (&r, keep) in e
+                .rules_for(t)
+                .iter()
+                .filter(|&&r| e.rules.get(r as usize).is_some_and(|x| !x.facts.is_empty()))
+                .zip(keep)
+            {
+                let Some(rule) = e.rules.get(r as usize) else {
+                    continue;
+                };
+                if !keep {
+                    continue;
+                }
+                let conds = rule
+                    .facts
+                    .iter()
+                    .filter_map(|(k, values)| {
+                        let l = *local.get(e.fact_keys.get(*k as usize).map_or("", |k| &**k))?;
+                        let map = maps.get(l)?;
+                        let mut ds: Vec<u32> = values
+                            .iter()
+                            .filter_map(|v| {
+                                map.get(e.fact_values.get(*v as usize).map_or("", |v| &**v))
+                            })
+                            .copied()
+                            .collect();
+                        ds.sort_unstable();
+                        ds.dedup();
+                        Some((l as u32, ds))
+                    })
+                    .collect();
+                conditions.rules.push((2 * r as usize + which, conds));
+            }
+        }
+        let exhaustive = old.space.exhaustive || new.space.exhaustive;
+        let classes = Classes::new(&conditions, max_classes, max_work, exhaustive)?;
+        Ok(UnionSpace {
+            keys: named
+                .into_iter()
+                .map(|(k, (l, _))| (k.to_owned(), l.into_iter().map(str::to_owned).collect()))
+                .collect(),
+            classes,
+        })
     }
-    keys.into_iter().collect()
+
+    /// Sets the facts of an assignment (a digit per key) on `contact`.
+    fn set(&self, digits: &[u32], contact: &mut Contact) {
+        contact.facts.clear();
+        for ((k, values), d) in self.keys.iter().zip(digits) {
+            if let Some(v) = d.checked_sub(1).and_then(|i| values.get(i as usize)) {
+                contact.facts.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// The `space-too-large` error of a topic of the diff.
+fn too_large(old: &Engine, new: &Engine, topic: &str, e: TooLarge, limit: u64) -> Diagnostic {
+    let (engine, which) = if e.rule % 2 == 0 {
+        (old, "old")
+    } else {
+        (new, "new")
+    };
+    let rule = engine.rules.get(e.rule / 2).map_or("", |r| &*r.id);
+    let why = if e.needed == 0 {
+        format!("telling its fact values apart takes more than {limit} steps")
+    } else {
+        format!(
+            "it needs at least {} classes of fact values, more circumstances than the limit of {limit}",
+            e.needed
+        )
+    };
+    Diagnostic::error(
+        "space-too-large",
+        DocPath::root().key("topics").key(topic),
+        format!(
+            "topic `{}` is left out of the diff: {why}; its facts are tested by rule `{}` of the {which} policy and the other rules of the topic",
+            cut(topic),
+            cut(rule),
+        ),
+        "each rule with its own fact conditions can double its topics' circumstances: test these facts in fewer rules, with fewer distinct values, or raise the limit (`EngineBuilder::max_circumstances`)",
+    )
+}
+
+/// An id quoted in a message, cut to 80 characters.
+fn cut(id: &str) -> String {
+    match id.char_indices().nth(80) {
+        Some((end, _)) => format!("{}…", id.get(..end).unwrap_or("")),
+        None => id.to_owned(),
+    }
 }
 
 fn decisions(
@@ -574,9 +693,11 @@ fn decisions(
     out: &mut PolicyDiff,
     progress: &mut dyn FnMut(crate::WorkProgress),
 ) {
+    // Hashed: linear in the channels.
     let mut channels: Vec<&str> = old.channels.iter().map(|c| &**c).collect();
+    let mut seen: HashSet<&str> = channels.iter().copied().collect();
     for c in new.channels.iter() {
-        if !channels.contains(&&**c) {
+        if seen.insert(c) {
             channels.push(c);
         }
     }
@@ -594,27 +715,40 @@ fn decisions(
         .iter()
         .map(|r| (old.responder_key(r), new.responder_key(r)))
         .collect();
+    let budget = old.space.max_circumstances.min(new.space.max_circumstances);
+    let max_entries = old.space.max_rows.min(new.space.max_rows);
+    let per_class = (Progress::ALL.len() as u64 * 2)
+        .saturating_mul(channels.len() as u64)
+        .saturating_mul(responders.len() as u64)
+        .max(1);
+    let mut left = budget;
+    let mut entries: u64 = 0;
     let mut current: Vec<Option<usize>> = vec![None; responders.len()];
     for (done, topic) in old.topics().enumerate() {
         crate::progress::report(progress, done, old.topics.len());
         if !new.topic_index.contains_key(topic) {
             continue;
         }
-        let facts = union_facts(old, new, topic);
-        let combinations = facts
-            .iter()
-            .fold(1usize, |n, (_, v)| n.saturating_mul(v.len() + 1));
-        for mut n in 0..combinations {
-            let mut contact = Contact::new(crate::check::ANY_CUSTOMER, Channel::Phone)
-                .with_topic(topic)
-                .with_locale(old.locale_id(0));
-            for (k, values) in &facts {
-                let radix = values.len() + 1;
-                if let Some(v) = (n % radix).checked_sub(1).and_then(|i| values.get(i)) {
-                    contact.facts.insert(k.clone(), v.clone());
-                }
-                n /= radix;
+        let space = match UnionSpace::new(old, new, topic, left / per_class, left) {
+            Ok(space) => space,
+            Err(e) => {
+                out.diagnostics.push(too_large(old, new, topic, e, budget));
+                continue;
             }
+        };
+        let classes = &space.classes;
+        left = left
+            .saturating_sub(classes.work())
+            .saturating_sub((classes.len() as u64).saturating_mul(per_class));
+        // The changes of each class's first member, then of every member.
+        let mut changed: Vec<(usize, Vec<DecisionChange>)> = Vec::new();
+        let mut contact = Contact::new(crate::check::ANY_CUSTOMER, Channel::Phone)
+            .with_topic(topic)
+            .with_locale(old.locale_id(0));
+        for class in 0..classes.len() {
+            let weight = classes.count(class);
+            space.set(classes.rep(class), &mut contact);
+            let mut found: Vec<DecisionChange> = Vec::new();
             for progress in Progress::ALL {
                 for asks in [false, true] {
                     contact.progress = progress;
@@ -626,7 +760,7 @@ fn decisions(
                         for (i, (ko, kn)) in keys.iter().enumerate() {
                             let a = old.decide_prepared(&po, *ko);
                             let b = new.decide_prepared(&pn, *kn);
-                            out.circumstances += 1;
+                            out.circumstances = out.circumstances.saturating_add(weight);
                             if same(&a, &b) {
                                 continue;
                             }
@@ -636,15 +770,15 @@ fn decisions(
                             let existing = slot
                                 .as_ref()
                                 .and_then(|s| **s)
-                                .and_then(|j| out.decisions.get_mut(j))
+                                .and_then(|j| found.get_mut(j))
                                 .filter(|c| c.before == before && c.after == after);
                             match existing {
                                 Some(c) => c.channels.push(contact.channel.clone()),
                                 None => {
                                     if let Some(slot) = slot {
-                                        *slot = Some(out.decisions.len());
+                                        *slot = Some(found.len());
                                     }
-                                    out.decisions.push(DecisionChange {
+                                    found.push(DecisionChange {
                                         contact: contact.clone(),
                                         responder: responders
                                             .get(i)
@@ -659,6 +793,50 @@ fn decisions(
                         }
                     }
                 }
+            }
+            if !found.is_empty() {
+                changed.push((class, found));
+            }
+        }
+        // Each entry counts its columns and the facts it may name.
+        let cells = crate::check::ROW_CELLS + space.keys.len() as u64;
+        let listed = changed.iter().fold(0u64, |n, (class, found)| {
+            let each = (found.len() as u64).saturating_mul(cells);
+            n.saturating_add(each.saturating_mul(classes.count(*class)))
+        });
+        if entries.saturating_add(listed) > max_entries {
+            // Each class's first member only: still every kind of change, not every one.
+            out.diagnostics.push(Diagnostic::error(
+                "diff-too-large",
+                DocPath::root().key("topics").key(topic),
+                format!(
+                    "the decision changes of topic `{}` would take up to {listed} cells ({} columns and the facts of each entry), past the limit of {max_entries} (`max_table_size`): only the first combination of fact values of each kind of change is listed",
+                    cut(topic),
+                    crate::check::ROW_CELLS,
+                ),
+                "name fewer fact values in the topic's rules, or raise the limit (`EngineBuilder::max_table_size`)",
+            ));
+            for (_, found) in changed {
+                entries = entries.saturating_add((found.len() as u64).saturating_mul(cells));
+                out.decisions.extend(found);
+            }
+            continue;
+        }
+        entries = entries.saturating_add(listed);
+        let mut members: Vec<(Vec<u32>, usize)> = Vec::new();
+        for (ci, (class, _)) in changed.iter().enumerate() {
+            classes.for_each_member(*class, |m| members.push((m.to_vec(), ci)));
+        }
+        members.sort_by(|a, b| a.0.iter().rev().cmp(b.0.iter().rev()));
+        for (digits, ci) in members {
+            let Some((_, found)) = changed.get(ci) else {
+                continue;
+            };
+            space.set(&digits, &mut contact);
+            for change in found {
+                let mut change = change.clone();
+                change.contact.facts.clone_from(&contact.facts);
+                out.decisions.push(change);
             }
         }
     }

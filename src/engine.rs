@@ -257,6 +257,8 @@ pub struct Engine {
     pub(crate) urgency: crate::urgency::Weights,
     /// The warnings of the compile step, reported again by `check`.
     pub(crate) warnings: Box<[crate::diagnostic::Diagnostic]>,
+    /// The limits of `check`, `diff` and the decision table (`EngineBuilder`).
+    pub(crate) space: crate::check::SpaceLimits,
     /// A fingerprint of the ids behind every dense index, so that keys prepared by another
     /// engine are recognized (`decide_prepared`).
     pub(crate) stamp: u64,

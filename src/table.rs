@@ -6,10 +6,10 @@ use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::Circumstance;
 use crate::decision::{Decision, Flags, Outcome};
-use crate::engine::Engine;
-use crate::model::{Authority, Channel, Facts, Progress, Responder};
+use crate::diagnostic::{Diagnostic, DocPath, PolicyError};
+use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx};
+use crate::model::{Authority, Facts, Progress, Responder};
 
 /// The whole decision table of a policy: the circumstance space of
 /// [`Engine::circumstances`] (every topic × progress × responder × request for a superior ×
@@ -48,6 +48,11 @@ pub struct DecisionTable {
     /// The rows, by topic (document order), progress, responder (systems, then roles, in
     /// document order), request for a superior, facts and channels.
     pub rows: Vec<TableRow>,
+    /// Why topics are missing, when some are: `space-too-large` (their circumstances exceed
+    /// the engine's `max_circumstances`) or `table-too-large` (their rows exceed its
+    /// `max_table_size`). Empty for a complete table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// One circumstance of a [`DecisionTable`] and its decision.
@@ -267,19 +272,25 @@ impl DecisionTable {
             self.revision,
             self.rows.len()
         )?;
-        let mut topics: Vec<&str> = Vec::new();
+        // The rows of each topic, topics in order of first appearance: hashed, one pass.
+        let mut slot: HashMap<&str, usize> = HashMap::new();
+        let mut topics: Vec<(&str, Vec<&TableRow>)> = Vec::new();
         for r in &self.rows {
-            if !topics.contains(&r.topic.as_str()) {
-                topics.push(&r.topic);
+            let i = *slot.entry(r.topic.as_str()).or_insert_with(|| {
+                topics.push((r.topic.as_str(), Vec::new()));
+                topics.len() - 1
+            });
+            if let Some((_, list)) = topics.get_mut(i) {
+                list.push(r);
             }
         }
         writeln!(out)?;
         writeln!(out, "## Index")?;
         writeln!(out)?;
-        for t in &topics {
+        for (t, _) in &topics {
             writeln!(out, "- [`{t}`](#table-{})", slug(t))?;
         }
-        for t in &topics {
+        for (t, list) in &topics {
             writeln!(out)?;
             writeln!(out, "<a id=\"table-{}\"></a>", slug(t))?;
             writeln!(out)?;
@@ -293,7 +304,7 @@ impl DecisionTable {
                 out,
                 "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
             )?;
-            for r in self.rows.iter().filter(|r| r.topic == *t) {
+            for r in list {
                 let mut flags = Vec::new();
                 if r.flags.system_gap {
                     flags.push("system_gap");
@@ -326,41 +337,16 @@ impl DecisionTable {
     }
 }
 
-/// The circumstances that differ only by channel, decided.
-struct Cell<'e> {
-    circumstance: Circumstance,
-    channels: Vec<Channel>,
-    decisions: Vec<Decision<'e>>,
-}
-
-impl Cell<'_> {
-    fn keys(&self) -> Vec<Key<'_>> {
-        self.decisions.iter().map(key).collect()
-    }
-}
-
-/// Where a row goes: topic, progress, responder, request for a superior, facts (each by
-/// order of first appearance).
-type RowOrder = (usize, Progress, usize, bool, usize);
-
-/// The position of `x` in `list` (last when absent).
-fn position<T: PartialEq>(list: &[T], x: &T) -> usize {
-    list.iter().position(|y| y == x).unwrap_or(usize::MAX)
-}
-
-/// Whether two circumstances differ at most by their channel.
-fn same_cell(a: &Circumstance, b: &Circumstance) -> bool {
-    let (x, y) = (&a.contact, &b.contact);
-    a.responder == b.responder
-        && x.topic == y.topic
-        && x.progress == y.progress
-        && x.asks_for_superior == y.asks_for_superior
-        && x.facts == y.facts
-}
-
 impl Engine {
     /// The whole decision table (see [`DecisionTable`]): [`Engine::circumstances`], decided
     /// and collapsed.
+    ///
+    /// Each class of fact values that the rules cannot tell apart is decided once (not every
+    /// combination), then its rows are listed for each combination in it, so the cost follows
+    /// the table's size. A topic whose circumstances exceed the engine's `max_circumstances`
+    /// (`space-too-large`), or whose rows would take the table past its `max_table_size`
+    /// (`table-too-large`), is left out with an error in [`DecisionTable::diagnostics`]; see
+    /// [`Engine::try_decision_table`].
     pub fn decision_table(&self) -> DecisionTable {
         self.decision_table_with(&mut |_| {})
     }
@@ -385,151 +371,223 @@ impl Engine {
         &self,
         progress: &mut dyn FnMut(crate::WorkProgress),
     ) -> DecisionTable {
-        let mut cells: Vec<Cell<'_>> = Vec::new();
-        let mut topics_seen = 0;
-        for c in self.circumstances() {
-            // A new topic: the circumstances come topic by topic.
-            if cells
-                .last()
-                .is_none_or(|cell| cell.circumstance.contact.topic != c.contact.topic)
-            {
-                crate::progress::report(progress, topics_seen, self.topics.len());
-                topics_seen += 1;
-            }
-            let d = self.decide(&c.contact, &c.responder);
-            match cells.last_mut() {
-                Some(cell) if same_cell(&cell.circumstance, &c) => {
-                    cell.channels.push(c.contact.channel.clone());
-                    cell.decisions.push(d);
-                }
-                _ => cells.push(Cell {
-                    channels: vec![c.contact.channel.clone()],
-                    decisions: vec![d],
-                    circumstance: c,
-                }),
-            }
-        }
-        // The order of first appearance of topics, responders and fact assignments.
-        let mut topics: Vec<&str> = Vec::new();
-        let mut responders: Vec<&Responder> = Vec::new();
-        let mut facts: Vec<(&str, &Facts)> = Vec::new();
-        for cell in &cells {
-            let c = &cell.circumstance;
-            let topic = c.contact.topic.as_deref().unwrap_or("");
-            if !topics.contains(&topic) {
-                topics.push(topic);
-            }
-            if !responders.contains(&&c.responder) {
-                responders.push(&c.responder);
-            }
-            if !facts.contains(&(topic, &c.contact.facts)) {
-                facts.push((topic, &c.contact.facts));
-            }
-        }
-        // Where each cell is, to compare it with the same circumstance unasked or without facts.
-        type CellKey<'a> = (&'a str, Progress, bool, &'a Responder, &'a Facts);
-        let index: HashMap<CellKey<'_>, usize> = cells
+        let responders = crate::check::responders(self);
+        let named: Vec<Responder> = responders
             .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                let c = &cell.circumstance;
-                let k: CellKey<'_> = (
-                    c.contact.topic.as_deref().unwrap_or(""),
-                    c.contact.progress,
-                    c.contact.asks_for_superior,
-                    &c.responder,
-                    &c.contact.facts,
-                );
-                (k, i)
-            })
+            .map(|&r| crate::check::responder_of(self, r))
             .collect();
-        let no_facts = Facts::new();
-        let mut rows: Vec<(RowOrder, TableRow)> = Vec::new();
-        for cell in &cells {
-            let c = &cell.circumstance;
-            let keys = cell.keys();
-            let topic = c.contact.topic.as_deref().unwrap_or("");
-            let same_but = |asks: bool, without_facts: bool| {
-                let facts = if without_facts {
-                    &no_facts
+        let plan = crate::check::plan(self, crate::check::per_class(self));
+        let mut diagnostics = plan.diagnostics;
+        let max_rows = self.space.max_rows;
+        let mut total: u64 = 0;
+        let mut rows: Vec<TableRow> = Vec::new();
+        let mut values = vec![NONE; self.fact_keys.len()];
+        for (t, space) in plan.spaces.iter().enumerate() {
+            crate::progress::report(progress, t, self.topics.len());
+            let Some(space) = space else { continue };
+            let t = t as Ix;
+            let topic = self.topic_id(t);
+            // Per class: the rows of its first member, with their place (progress, responder,
+            // request for a superior) and no facts yet.
+            let mut base: Vec<Vec<Key<'_>>> = Vec::new();
+            let mut templates: Vec<(usize, Vec<(RowPlace, TableRow)>)> = Vec::new();
+            let mut topic_rows: u64 = 0;
+            let row_cells = crate::check::ROW_CELLS + space.keys() as u64;
+            values.fill(NONE);
+            for class in 0..space.len() {
+                space.fill(class, &mut values);
+                let mut cells: Vec<(RowPlace, Vec<Decision<'_>>, Vec<Key<'_>>)> = Vec::new();
+                for progress in Progress::ALL {
+                    for (ri, &r) in responders.iter().enumerate() {
+                        for asks in [false, true] {
+                            let decisions: Vec<Decision<'_>> = (0..self.channels.len())
+                                .map(|ch| {
+                                    let c = Resolved {
+                                        topic: t,
+                                        channel: ch as Ix,
+                                        locale: 0,
+                                        progress,
+                                        asks_for_superior: asks,
+                                        flags: Flags::default(),
+                                    };
+                                    self.run(&c, values.as_slice(), r, &mut NoTrace)
+                                })
+                                .collect();
+                            let keys = decisions.iter().map(key).collect();
+                            cells.push(((progress, ri, asks), decisions, keys));
+                        }
+                    }
+                }
+                let mut own = Vec::new();
+                for (i, (place, decisions, keys)) in cells.iter().enumerate() {
+                    let (progress, ri, asks) = *place;
+                    // A system ignores a request for a superior: no row unless a rule makes
+                    // it differ (the cell before is the same circumstance unasked).
+                    if asks && matches!(responders.get(ri), Some(ResponderIx::System(_))) {
+                        let unasked = i.checked_sub(1).and_then(|j| cells.get(j));
+                        if unasked.is_some_and(|(_, _, k)| k == keys) {
+                            continue;
+                        }
+                    }
+                    // Facts appear only where a rule makes them matter: the first class holds
+                    // the assignment without facts, the base of every other.
+                    if class > 0 && base.get(i) == Some(keys) {
+                        continue;
+                    }
+                    let responder = named
+                        .get(ri)
+                        .cloned()
+                        .unwrap_or_else(|| Responder::staff(""));
+                    for row in push_groups(&self.channels, decisions, keys, |d| TableRow {
+                        topic: topic.to_owned(),
+                        progress,
+                        responder: responder.clone(),
+                        channels: Vec::new(),
+                        facts: Facts::new(),
+                        asks_for_superior: asks,
+                        outcome: d.outcome(),
+                        message: d.message_id().to_owned(),
+                        version: d.version(),
+                        system: d.system().map(|s| s.id.to_owned()),
+                        department: d.department().map(str::to_owned),
+                        rank: d.rank().map(str::to_owned),
+                        rule: d.rule().map(str::to_owned),
+                        authority: d.authority(),
+                        flags: d.flags(),
+                    }) {
+                        own.push((*place, row));
+                    }
+                }
+                if class == 0 {
+                    base = cells.into_iter().map(|(_, _, k)| k).collect();
+                }
+                if !own.is_empty() {
+                    // The first class stands for the assignment without facts only: its other
+                    // members decide like it, so they have no rows.
+                    let members = if class == 0 { 1 } else { space.count(class) };
+                    // Each row counts its columns and the facts it may name.
+                    let cells = (own.len() as u64).saturating_mul(row_cells);
+                    topic_rows = topic_rows.saturating_add(cells.saturating_mul(members));
+                    templates.push((class, own));
+                }
+            }
+            if total.saturating_add(topic_rows) > max_rows {
+                diagnostics.push(Diagnostic::error(
+                    "table-too-large",
+                    DocPath::root().key("topics").key(topic),
+                    format!(
+                        "the rows of topic `{}` (up to {topic_rows} cells: {} columns and the facts of each row) would take the decision table past the limit of {max_rows} cells (`max_table_size`): it is left out",
+                        cut(topic),
+                        crate::check::ROW_CELLS,
+                    ),
+                    "each value a rule names for a fact can add rows for every responder and progress: name fewer fact values in the topic's rules, or raise the limit (`EngineBuilder::max_table_size`)",
+                ));
+                continue;
+            }
+            total = total.saturating_add(topic_rows);
+            // Every member of a class with rows, in the order of the enumeration.
+            let mut members: Vec<(Vec<u32>, usize)> = Vec::new();
+            for (ti, (class, _)) in templates.iter().enumerate() {
+                if *class == 0 {
+                    members.push((space.rep(0).to_vec(), ti));
                 } else {
-                    &c.contact.facts
+                    space.for_each_member(*class, |m| members.push((m.to_vec(), ti)));
+                }
+            }
+            members.sort_by(|a, b| a.0.iter().rev().cmp(b.0.iter().rev()));
+            let mut placed: Vec<((RowPlace, usize), TableRow)> = Vec::new();
+            for (m, (digits, ti)) in members.iter().enumerate() {
+                let Some((_, own)) = templates.get(*ti) else {
+                    continue;
                 };
-                index
-                    .get(&(topic, c.contact.progress, asks, &c.responder, facts))
-                    .and_then(|&i| cells.get(i))
-            };
-            // A system ignores a request for a superior: no row unless a rule makes it differ.
-            if c.contact.asks_for_superior && matches!(c.responder, Responder::System(_)) {
-                if let Some(unasked) = same_but(false, false) {
-                    if unasked.keys() == keys {
-                        continue;
-                    }
+                let facts = space.facts(self, digits);
+                for (place, row) in own {
+                    let mut row = row.clone();
+                    row.facts = facts.clone();
+                    placed.push(((*place, m), row));
                 }
             }
-            // Facts appear only where a rule makes them matter.
-            if !c.contact.facts.is_empty() {
-                if let Some(base) = same_but(c.contact.asks_for_superior, true) {
-                    if base.keys() == keys {
-                        continue;
-                    }
-                }
-            }
-            let order = (
-                position(&topics, &topic),
-                c.contact.progress,
-                position(&responders, &&c.responder),
-                c.contact.asks_for_superior,
-                position(&facts, &(topic, &c.contact.facts)),
-            );
-            push_groups(&cell.channels, &cell.decisions, &keys, |d| TableRow {
-                topic: topic.to_owned(),
-                progress: c.contact.progress,
-                responder: c.responder.clone(),
-                channels: Vec::new(),
-                facts: c.contact.facts.clone(),
-                asks_for_superior: c.contact.asks_for_superior,
-                outcome: d.outcome(),
-                message: d.message_id().to_owned(),
-                version: d.version(),
-                system: d.system().map(|s| s.id.to_owned()),
-                department: d.department().map(str::to_owned),
-                rank: d.rank().map(str::to_owned),
-                rule: d.rule().map(str::to_owned),
-                authority: d.authority(),
-                flags: d.flags(),
-            })
-            .into_iter()
-            .for_each(|row| rows.push((order, row)));
+            placed.sort_by(|a, b| {
+                let ((p, r, asks), m) = a.0;
+                let ((q, s, asks2), n) = b.0;
+                (p, r, asks, m).cmp(&(q, s, asks2, n))
+            });
+            rows.extend(placed.into_iter().map(|(_, row)| row));
         }
-        rows.sort_by_key(|(order, _)| *order);
         crate::progress::report(progress, self.topics.len(), self.topics.len());
         DecisionTable {
             policy: self.name().to_owned(),
             revision: self.revision().to_owned(),
-            rows: rows.into_iter().map(|(_, row)| row).collect(),
+            rows,
+            diagnostics,
         }
+    }
+
+    /// The whole decision table, or the errors that left topics out of it (`space-too-large`,
+    /// `table-too-large`): what a host that must not publish an incomplete table calls.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] with [`DecisionTable::diagnostics`] when it has an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// assert_eq!(engine.try_decision_table()?, engine.decision_table());
+    /// let small = Engine::builder()
+    ///     .max_table_size(10)
+    ///     .from_toml_str(unified_message::EXAMPLE_POLICY);
+    /// // `max_table_size` bounds the derived tables of the compile step too.
+    /// assert!(small.is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_decision_table(&self) -> Result<DecisionTable, PolicyError> {
+        let table = self.decision_table();
+        if table.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(PolicyError::new(table.diagnostics));
+        }
+        Ok(table)
+    }
+}
+
+/// Where a row goes within its topic: progress, responder (by position), request for a
+/// superior.
+type RowPlace = (Progress, usize, bool);
+
+/// An id quoted in a message, cut to 80 characters.
+fn cut(id: &str) -> String {
+    match id.char_indices().nth(80) {
+        Some((end, _)) => format!("{}…", id.get(..end).unwrap_or("")),
+        None => id.to_owned(),
     }
 }
 
 /// One row per group of channels that agree; a single group holds on every channel.
 fn push_groups<'e>(
-    channels: &[Channel],
+    channels: &[Box<str>],
     decisions: &[Decision<'e>],
     keys: &[Key<'e>],
     row: impl Fn(&Decision<'e>) -> TableRow,
 ) -> Vec<TableRow> {
-    let mut groups: Vec<(Key<'e>, &Decision<'e>, Vec<String>)> = Vec::new();
+    // Hashed: linear in the channels, however many groups.
+    let mut slot: HashMap<&Key<'e>, usize> = HashMap::new();
+    let mut groups: Vec<(&Decision<'e>, Vec<String>)> = Vec::new();
     for ((k, d), c) in keys.iter().zip(decisions).zip(channels) {
-        match groups.iter_mut().find(|(g, _, _)| g == k) {
-            Some((_, _, names)) => names.push(c.to_string()),
-            None => groups.push((*k, d, vec![c.to_string()])),
+        match slot.get(k).and_then(|&i| groups.get_mut(i)) {
+            Some((_, names)) => names.push(c.to_string()),
+            None => {
+                slot.insert(k, groups.len());
+                groups.push((d, vec![c.to_string()]));
+            }
         }
     }
     let single = groups.len() == 1;
     groups
         .into_iter()
-        .map(|(_, d, names)| {
+        .map(|(d, names)| {
             let mut r = row(d);
             if !single {
                 r.channels = names;

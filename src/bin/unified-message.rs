@@ -565,8 +565,20 @@ fn explain(policy: &Path, contact: &str, responder: &str, format: Format, limit:
 }
 
 fn table(policy: &Path, format: TableFormat, limit: u64) -> Outcome {
-    let (engine, _) = load(policy, limit)?;
+    let (engine, source) = load(policy, limit)?;
     let table = with_progress("deciding", |p| engine.decision_table_with(p));
+    // An incomplete table (a topic beyond the engine's limits) is not printed: exit 2.
+    if table.diagnostics.iter().any(Diagnostic::is_error) {
+        let mut report = Report::default();
+        report.diagnostics = table.diagnostics;
+        return Err(Fatal::Failed(Failure {
+            error: format!("the decision table of `{}` is too large", policy.display()),
+            file: Some(policy.display().to_string()),
+            location: None,
+            diagnostics: located(policy, &source, report).diagnostics,
+            source: Some(String::from_utf8_lossy(&source).into_owned()),
+        }));
+    }
     match format {
         TableFormat::Csv => put(&table.to_csv())?,
         TableFormat::Markdown => put(&table.to_markdown())?,

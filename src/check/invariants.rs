@@ -7,11 +7,14 @@ use crate::diagnostic::{Diagnostic, DocPath};
 use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx, Topic};
 use crate::model::{Authority, Progress, Tier};
 
-use super::{TopicFacts, counterexample, responders, response, single_counterexample};
+use super::{counterexample, per_class, plan, responders, response, single_counterexample};
 
 /// What the enumeration saw, for the checks of unused parts.
 pub(super) struct Coverage {
+    /// The circumstances proven: each decided one times the fact assignments it stands for.
     pub(super) circumstances: u64,
+    /// The circumstances decided.
+    pub(super) decided: u64,
     /// Per role: it answers or requests authorization somewhere.
     pub(super) role_acts: Vec<bool>,
     /// Per topic: some staff member answers it somewhere (its answer or a rule's).
@@ -23,6 +26,8 @@ pub(super) struct Coverage {
 struct Findings {
     index: HashMap<(&'static str, Ix, Ix), usize>,
     found: Vec<(Diagnostic, u64)>,
+    /// How many circumstances the one being decided stands for (its fact class's size).
+    weight: u64,
 }
 
 impl Findings {
@@ -31,12 +36,12 @@ impl Findings {
         match self.index.get(&key) {
             Some(&i) => {
                 if let Some((_, n)) = self.found.get_mut(i) {
-                    *n += 1;
+                    *n = n.saturating_add(self.weight);
                 }
             }
             None => {
                 self.index.insert(key, self.found.len());
-                self.found.push((make(), 1));
+                self.found.push((make(), self.weight));
             }
         }
     }
@@ -101,17 +106,22 @@ pub(super) fn check(
         findings: Findings::default(),
         coverage: Coverage {
             circumstances: 0,
+            decided: 0,
             role_acts: vec![false; engine.roles.len()],
             topic_answered: vec![false; engine.topics.len()],
         },
         dept_can_answer: vec![false; engine.departments.len()],
         routes: Vec::new(),
     };
+    // One circumstance per class of fact values the rules cannot tell apart, weighted by the
+    // class's size: exact, and bounded by `max_circumstances`.
+    let plan = plan(engine, per_class(engine));
+    diags.extend(plan.diagnostics);
     let mut values = vec![NONE; engine.fact_keys.len()];
-    for (t, topic) in engine.topics.iter().enumerate() {
+    for ((t, topic), space) in engine.topics.iter().enumerate().zip(&plan.spaces) {
         crate::progress::report(progress, t, engine.topics.len());
+        let Some(space) = space else { continue };
         let t = t as Ix;
-        let space = TopicFacts::new(engine, t);
         let channel_rule = engine.rules_for(t).iter().any(|&r| {
             engine
                 .rules
@@ -119,8 +129,9 @@ pub(super) fn check(
                 .is_some_and(|r| r.channels.is_some())
         });
         values.fill(NONE);
-        for combination in 0..space.combinations() {
-            space.fill(combination, &mut values);
+        for class in 0..space.len() {
+            space.fill(class, &mut values);
+            cx.findings.weight = space.count(class);
             for progress in Progress::ALL {
                 for asks_for_superior in [false, true] {
                     for channel in 0..engine.channels.len() {
@@ -218,7 +229,11 @@ impl Ctx<'_> {
                 continue;
             };
             let d = engine.run(c, values, r, &mut NoTrace);
-            self.coverage.circumstances += 1;
+            self.coverage.circumstances = self
+                .coverage
+                .circumstances
+                .saturating_add(self.findings.weight);
+            self.coverage.decided += 1;
             let k = key(&d);
             // I1: channel independence.
             if c.channel == 0 {
@@ -305,7 +320,16 @@ impl Ctx<'_> {
                 }
             }
             let Some((ri, role)) = role else { continue };
-            self.staff(&d, c, values, r, ri, role.department, tier_ahead, topic);
+            self.staff(
+                &d,
+                c,
+                values,
+                (i, r),
+                ri,
+                role.department,
+                tier_ahead,
+                topic,
+            );
         }
         // I4: every route reaches a department where someone answers.
         for k in 0..self.routes.len() {
@@ -362,7 +386,7 @@ impl Ctx<'_> {
         d: &Decision<'_>,
         c: &Resolved,
         values: &[Ix],
-        r: ResponderIx,
+        (index, r): (usize, ResponderIx),
         ri: Ix,
         department: Ix,
         tier_ahead: bool,
@@ -495,9 +519,8 @@ impl Ctx<'_> {
                 }
             }
             Outcome::Route => {
-                if let Some(i) = self.responders.iter().position(|x| *x == r) {
-                    self.routes.push((i, d.department_ix()));
-                }
+                // The responder's position is known: no scan of the responders per decision.
+                self.routes.push((index, d.department_ix()));
             }
             Outcome::Escalate => {
                 let dept = d.department_ix();

@@ -1,6 +1,7 @@
 //! `check`: the invariants I1–I5 proven over the whole circumstance space, the style of every
 //! text (R2.3), static diagnostics about rules and unused parts; `screen` for drafts.
 
+mod classes;
 mod invariants;
 mod rules;
 mod space;
@@ -16,7 +17,12 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{Engine, Ix, Resolved, ResponderIx};
 use crate::model::{Channel, Contact, Responder};
 
-pub(crate) use space::{ANY_CUSTOMER, TopicFacts, responders};
+pub(crate) use classes::{Classes, Conditions, TooLarge};
+pub(crate) use space::responder as responder_of;
+pub(crate) use space::{
+    ANY_CUSTOMER, DEFAULT_MAX_CIRCUMSTANCES, ROW_CELLS, SpaceLimits, TopicFacts, dominance,
+    per_class, plan, responders,
+};
 pub use space::{Circumstance, Circumstances};
 pub use style::ScreenMatch;
 
@@ -40,8 +46,13 @@ pub struct Report {
     /// Every finding: the compile warnings first, then the texts, the rules, the invariants
     /// and what is unused.
     pub diagnostics: Vec<Diagnostic>,
-    /// How many circumstances were decided to prove the invariants.
+    /// How many circumstances the invariants were proven over: every circumstance of
+    /// [`Engine::circumstances`] in the topics that fit the engine's `max_circumstances`.
     pub circumstances: u64,
+    /// How many circumstances were decided to prove them: one per class of fact values that
+    /// the rules cannot tell apart, so often far fewer than `circumstances`.
+    #[serde(default)]
+    pub decided: u64,
 }
 
 impl Report {
@@ -287,6 +298,7 @@ impl Engine {
         Report {
             diagnostics,
             circumstances: coverage.circumstances,
+            decided: coverage.decided,
         }
     }
 

@@ -8,52 +8,101 @@ use crate::diagnostic::{Diagnostic, DocPath};
 use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx, Rule};
 use crate::model::Progress;
 
+/// A set of small indices, 64 to a word: subset and intersection tests cost the words, not
+/// the members (rules are compared pairwise, over every topic and role).
+#[derive(Clone, Debug, Default)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(len: usize) -> Self {
+        Bits(vec![0; len.div_ceil(64)])
+    }
+
+    fn set(&mut self, i: usize) {
+        if let Some(w) = self.0.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.0.iter().any(|w| *w != 0)
+    }
+
+    fn subset_of(&self, other: &Bits) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| a & !b == 0)
+    }
+
+    fn first_common(&self, other: &Bits) -> Option<usize> {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .enumerate()
+            .find_map(|(i, (a, b))| {
+                let both = a & b;
+                (both != 0).then(|| i * 64 + both.trailing_zeros() as usize)
+            })
+    }
+}
+
 /// The circumstances one rule matches, per dimension.
 struct Reach {
-    topics: Vec<bool>,
+    topics: Bits,
     /// Matches system responders.
     systems: bool,
-    roles: Vec<bool>,
+    roles: Bits,
+    /// The fact conditions, keys and values sorted: compared by binary search.
+    facts: Vec<(Ix, Vec<Ix>)>,
 }
 
 fn reach(engine: &Engine) -> Vec<Reach> {
     let mut out: Vec<Reach> = engine
         .rules
         .iter()
-        .map(|rule| Reach {
-            topics: vec![false; engine.topics.len()],
-            systems: !rule.staff_only(),
-            roles: engine
-                .roles
+        .map(|rule| {
+            let mut roles = Bits::new(engine.roles.len());
+            for (ri, role) in engine.roles.iter().enumerate() {
+                let ok =
+                    |list: &Option<Box<[Ix]>>, x: Ix| list.as_ref().is_none_or(|l| l.contains(&x));
+                if ok(&rule.departments, role.department)
+                    && ok(&rule.roles, ri as Ix)
+                    && ok(&rule.ranks, role.rank)
+                {
+                    roles.set(ri);
+                }
+            }
+            let mut facts: Vec<(Ix, Vec<Ix>)> = rule
+                .facts
                 .iter()
-                .enumerate()
-                .map(|(ri, role)| {
-                    let ok = |list: &Option<Box<[Ix]>>, x: Ix| {
-                        list.as_ref().is_none_or(|l| l.contains(&x))
-                    };
-                    ok(&rule.departments, role.department)
-                        && ok(&rule.roles, ri as Ix)
-                        && ok(&rule.ranks, role.rank)
+                .map(|(k, v)| {
+                    let mut v = v.to_vec();
+                    v.sort_unstable();
+                    v.dedup();
+                    (*k, v)
                 })
-                .collect(),
+                .collect();
+            facts.sort_unstable_by_key(|(k, _)| *k);
+            Reach {
+                topics: Bits::new(engine.topics.len()),
+                systems: !rule.staff_only(),
+                roles,
+                facts,
+            }
         })
         .collect();
     for t in 0..engine.topics.len() {
         for &r in engine.rules_for(t as Ix) {
-            if let Some(slot) = out.get_mut(r as usize).and_then(|x| x.topics.get_mut(t)) {
-                *slot = true;
+            if let Some(x) = out.get_mut(r as usize) {
+                x.topics.set(t);
             }
         }
     }
     out
 }
 
-fn subset(a: &[bool], b: &[bool]) -> bool {
-    a.iter().zip(b).all(|(x, y)| !*x || *y)
-}
-
-fn first_common(a: &[bool], b: &[bool]) -> Option<usize> {
-    a.iter().zip(b).position(|(x, y)| *x && *y)
+/// The values a reach's facts allow for `key`, if it tests it.
+fn values_of(reach: &Reach, key: Ix) -> Option<&[Ix]> {
+    let i = reach.facts.binary_search_by_key(&key, |(k, _)| *k).ok()?;
+    reach.facts.get(i).map(|(_, v)| v.as_slice())
 }
 
 /// Whether every circumstance `later` matches is matched by `earlier`.
@@ -64,18 +113,15 @@ fn covers(earlier: (&Rule, &Reach), later: (&Rule, &Reach)) -> bool {
         (Some(_), None) => false,
         (Some(ec), Some(lc)) => lc.iter().all(|c| ec.contains(c)),
     };
-    let facts = e.facts.iter().all(|(k, ev)| {
-        l.facts
-            .iter()
-            .find(|(lk, _)| lk == k)
-            .is_some_and(|(_, lv)| lv.iter().all(|v| ev.contains(v)))
+    let facts = er.facts.iter().all(|(k, ev)| {
+        values_of(lr, *k).is_some_and(|lv| lv.iter().all(|v| ev.binary_search(v).is_ok()))
     });
-    subset(&lr.topics, &er.topics)
+    lr.topics.subset_of(&er.topics)
         && channels
         && l.progress & !e.progress == 0
         && facts
         && (!lr.systems || er.systems)
-        && subset(&lr.roles, &er.roles)
+        && lr.roles.subset_of(&er.roles)
 }
 
 /// One circumstance both rules match, if any: the resolved contact, its facts, a responder.
@@ -85,7 +131,7 @@ fn common(
     b: (&Rule, &Reach),
 ) -> Option<(Resolved, Vec<Ix>, ResponderIx)> {
     let ((a, ar), (b, br)) = (a, b);
-    let topic = first_common(&ar.topics, &br.topics)? as Ix;
+    let topic = ar.topics.first_common(&br.topics)? as Ix;
     let channel = match (&a.channels, &b.channels) {
         (None, None) => 0,
         (Some(l), None) | (None, Some(l)) => *l.first()?,
@@ -95,22 +141,23 @@ fn common(
         .iter()
         .find(|p| a.progress & b.progress & p.bit() != 0)?;
     let mut values = vec![NONE; engine.fact_keys.len()];
+    // The values in the order the rules write them; membership by binary search.
     for (k, av) in a.facts.iter() {
-        let v = match b.facts.iter().find(|(bk, _)| bk == k) {
-            Some((_, bv)) => *av.iter().find(|v| bv.contains(v))?,
+        let v = match values_of(br, *k) {
+            Some(bv) => *av.iter().find(|v| bv.binary_search(v).is_ok())?,
             None => *av.first()?,
         };
         *values.get_mut(*k as usize)? = v;
     }
     for (k, bv) in b.facts.iter() {
-        if !a.facts.iter().any(|(ak, _)| ak == k) {
+        if values_of(ar, *k).is_none() {
             *values.get_mut(*k as usize)? = *bv.first()?;
         }
     }
     let responder = if ar.systems && br.systems && !engine.systems.is_empty() {
         ResponderIx::System(0)
     } else {
-        ResponderIx::Staff(first_common(&ar.roles, &br.roles)? as Ix)
+        ResponderIx::Staff(br.roles.first_common(&ar.roles)? as Ix)
     };
     let resolved = Resolved {
         topic,
@@ -125,7 +172,7 @@ fn common(
 
 /// Why a rule never fires, if it never does.
 fn never_fires(engine: &Engine, rule: &Rule, reach: &Reach) -> Option<(&'static str, String)> {
-    if !reach.topics.contains(&true) {
+    if !reach.topics.any() {
         return Some(("topic", "its topic list matches no topic".to_owned()));
     }
     if rule.channels.as_ref().is_some_and(|c| c.is_empty()) {
@@ -138,7 +185,7 @@ fn never_fires(engine: &Engine, rule: &Rule, reach: &Reach) -> Option<(&'static 
         let key = engine.fact_keys.get(*k as usize).map_or("", |k| &**k);
         return Some(("facts", format!("fact `{key}` lists no value")));
     }
-    if rule.staff_only() && !reach.roles.contains(&true) {
+    if rule.staff_only() && !reach.roles.any() {
         return Some((
             "department",
             "no role of the policy has the department, role and rank it asks for together"
@@ -207,9 +254,29 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
             ));
         }
     }
+    // Rules are compared pairwise: the work is bounded by `max_circumstances` (each pair
+    // costs its topic and role words), past which the rest is not compared, with an error.
+    let budget = engine.space.max_circumstances;
+    let pair_cost = 1 + (engine.topics.len().div_ceil(64) + engine.roles.len().div_ceil(64)) as u64;
+    let mut spent: u64 = 0;
     for (j, (later, lr)) in engine.rules.iter().zip(&reach).enumerate() {
         if dead.get(j).copied().unwrap_or(true) {
             continue;
+        }
+        let kinds = effects(later).iter().filter(|(_, v)| v.is_some()).count() as u64;
+        spent = spent.saturating_add((j as u64).saturating_mul(pair_cost).saturating_mul(kinds));
+        if spent > budget {
+            diags.push(Diagnostic::error(
+                "space-too-large",
+                path(j),
+                format!(
+                    "comparing the rules pairwise (shadowed, conflicting) takes more than the limit of {budget} steps: rule `{}` and the {} after it were not compared with the rules before them",
+                    later.id,
+                    engine.rules.len().saturating_sub(j + 1)
+                ),
+                "use fewer rules (a rule can list several topics, roles and fact values), or raise the limit (`EngineBuilder::max_circumstances`)",
+            ));
+            break;
         }
         let mut shadowed: Vec<String> = Vec::new();
         let mut has_effects = 0;

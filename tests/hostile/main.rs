@@ -28,6 +28,8 @@ mod parse;
 mod stream;
 // Triage: work linear in the text whatever the keywords (item 7), counted.
 mod triage;
+// The circumstance space of check, diff and table: fact keys, fact values, topics (items 5, 6).
+mod space;
 
 use std::fmt::Write as _;
 
