@@ -692,3 +692,51 @@ fn every_code_of_the_corpora_has_help() {
     );
     assert!(codes.len() > 40, "{codes:?}");
 }
+
+/// Issue 17, point 1 (one rule per diagnostic code with its help): every code the library's
+/// source can emit — `Diagnostic::error("CODE", …)` or `warning` — has its help, including the
+/// limits' codes that no corpus file produces (`too-deep`, `space-too-large`, …).
+#[test]
+fn every_code_in_the_source_has_help() {
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            for call in ["error(", "warning("] {
+                for (at, _) in source.match_indices(call) {
+                    let after = source[at + call.len()..].trim_start();
+                    let Some(rest) = after.strip_prefix('"') else {
+                        continue;
+                    };
+                    let code: String = rest.chars().take_while(|&c| c != '"').collect();
+                    if code.len() > 2
+                        && code.contains('-')
+                        && code
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    {
+                        seen += 1;
+                        if report::code_help(&code).is_none() {
+                            missing.push(format!("{code} ({})", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen > 50, "only {seen} codes found: the scan is broken");
+    assert!(
+        missing.is_empty(),
+        "codes without help in src/report/codes.rs: {missing:?}"
+    );
+}

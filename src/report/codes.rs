@@ -93,6 +93,10 @@ const CODES: &[(&str, &str)] = &[
         "Nobody can answer some topics of a department, in any circumstance. Add a role to the department, or grant a role `own` authority on these topics.",
     ),
     (
+        "diff-too-large",
+        "A diff would list more decision changes than `max_table_size` allows, so only the first combination of fact values of each change is listed. Compare smaller policies, or raise `EngineBuilder::max_table_size`.",
+    ),
+    (
         "duplicate-id",
         "Two entries of the same section share an id, so references to it are ambiguous. Rename one of them.",
     ),
@@ -119,6 +123,10 @@ const CODES: &[(&str, &str)] = &[
     (
         "empty-message",
         "A message has no text. Write its text, or remove the message.",
+    ),
+    (
+        "empty-policy",
+        "The policy file is empty or holds only comments. Write the policy's sections (`[policy]`, `[departments]`, `[topics]`, …) or check that the right file was given.",
     ),
     (
         "empty-rank-order",
@@ -281,12 +289,28 @@ const CODES: &[(&str, &str)] = &[
         "An earlier rule matches every circumstance this rule (or one of its effects) matches, with the same effect, so it never changes a decision. Remove the redundant rule or effect, or narrow the earlier rule.",
     ),
     (
+        "space-too-large",
+        "A topic has more circumstances (classes of fact values its rules tell apart) than `max_circumstances`, so `check`, `diff` or the decision table leave it out. Test its facts in fewer rules, with fewer distinct values, or raise `EngineBuilder::max_circumstances`.",
+    ),
+    (
         "substantive-change",
         "A message got a new substantive version: customers pinned to the old one get the change notice. Make sure the notice and the new text explain what changed.",
     ),
     (
+        "table-too-large",
+        "The decision table would have more cells than `max_table_size`, so the topic named is left out. Use fewer rules or fact values on that topic, or raise `EngineBuilder::max_table_size`.",
+    ),
+    (
         "text-changed-without-version",
         "A message text changed without a new version, so customers pinned to it would silently hear something else (R0.3). Add a new version instead of editing the old one.",
+    ),
+    (
+        "too-deep",
+        "The policy nests lists or tables deeper than `max_nesting_depth` (a policy needs about 8 levels). Flatten the document, or raise `EngineBuilder::max_nesting_depth`.",
+    ),
+    (
+        "too-many-errors",
+        "The policy has more errors than `max_errors`; the list stops there. Fix the errors shown first (one mistake often causes many), or raise `EngineBuilder::max_errors`.",
     ),
     (
         "topic-removed",
