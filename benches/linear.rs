@@ -29,19 +29,16 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use unified_message::Engine;
 
-const MINIMAL: &str = include_str!("../tests/data/minimal.toml");
+#[path = "../tests/support/space.rs"]
+mod policies;
 
-/// The control policy without its rule.
-fn no_rules() -> &'static str {
-    MINIMAL.split("[[rules]]").next().unwrap()
-}
+use policies::{MINIMAL, no_rules};
 
 /// The control policy plus one rule testing `keys` facts together.
 fn wide_rule(keys: usize) -> Engine {
-    let facts: Vec<String> = (0..keys).map(|k| format!("k{k} = \"v\"")).collect();
     Engine::from_toml_str(&format!(
-        "{MINIMAL}\n[[rules]]\nid = \"wide\"\nwhen = {{ topic = \"email.setup\", facts = {{ {} }} }}\nthen = {{ answer = \"general-answer\" }}\n",
-        facts.join(", ")
+        "{MINIMAL}\n{}",
+        policies::wide_rule(keys, "general-answer")
     ))
     .unwrap()
 }
@@ -61,65 +58,17 @@ fn independent_rules(rules: usize) -> Engine {
 
 /// The control policy without its rule, plus one rule testing one fact for `values` values.
 fn many_values(values: usize) -> Engine {
-    let list: Vec<String> = (0..values).map(|v| format!("\"p{v}\"")).collect();
     Engine::from_toml_str(&format!(
-        "{}\n[[rules]]\nid = \"plans\"\nwhen = {{ topic = \"email.setup\", facts = {{ plan = [{}] }} }}\nthen = {{ answer = \"general-answer\" }}\n",
+        "{}\n{}",
         no_rules(),
-        list.join(", ")
+        policies::many_values(values)
     ))
     .unwrap()
 }
 
 /// A policy of `topics` plain topics, one system and one role.
 fn many_topics(topics: usize) -> Engine {
-    let mut s = String::from(
-        r#"
-[policy]
-name = "many"
-revision = "1"
-locales = ["en"]
-fallback = "t0"
-
-[departments]
-support = { name = "Support" }
-
-[systems.help]
-tier = "explains"
-name = "Help"
-where = { web = "https://help.example" }
-
-[roles.agent]
-department = "support"
-rank = "agent"
-authority = { "*" = "own" }
-
-[ranks]
-order = ["agent"]
-review_within = "24h"
-
-[handover]
-explains = { en = "{system}: {where}" }
-serves = { en = "{system}: {where}" }
-route = { en = "To {department}." }
-authorize = { en = "A {rank} authorizes." }
-escalate = { en = "To a {rank}." }
-review = { en = "Within {within}." }
-
-[messages.guide]
-text = { en = "See {system}: {where}" }
-
-[messages.answer]
-text = { en = "Done." }
-"#,
-    );
-    for t in 0..topics {
-        writeln!(
-            s,
-            "[topics.t{t}]\nowner = \"support\"\nexplains = {{ system = \"help\", message = \"guide\" }}\nanswer = \"answer\""
-        )
-        .unwrap();
-    }
-    Engine::from_toml_str(&s).unwrap()
+    Engine::from_toml_str(&policies::many_topics(topics)).unwrap()
 }
 
 fn check(c: &mut Criterion) {

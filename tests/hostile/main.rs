@@ -23,6 +23,8 @@
 #[path = "../support/generate.rs"]
 mod generate;
 mod parse;
+#[path = "../support/space.rs"]
+mod policies;
 // Streams and files through the real command-line tool (item 8, item 10, every read of the CLI).
 #[cfg(feature = "cli")]
 mod stream;

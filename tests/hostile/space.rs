@@ -9,36 +9,11 @@ use std::fmt::Write as _;
 
 use unified_message::{Engine, diff};
 
-/// The valid control policy of the bad-policy corpus; its one rule (`accessibility`, on every
-/// topic) is the last thing in it.
-const MINIMAL: &str = include_str!("../data/minimal.toml");
-
-/// The control policy without its rule.
-fn no_rules() -> &'static str {
-    MINIMAL.split("[[rules]]").next().unwrap()
-}
+use crate::policies::{MINIMAL, many_topics, many_values, no_rules, wide_rule};
 
 /// The control policy with `rules` instead of its own.
 fn with(rules: &str) -> Engine {
     Engine::from_toml_str(&format!("{}\n{rules}", no_rules())).unwrap()
-}
-
-/// One rule on `email.setup` that tests `keys` facts together, each for one value.
-fn wide_rule(keys: usize, answer: &str) -> String {
-    let facts: Vec<String> = (0..keys).map(|k| format!("k{k} = \"v\"")).collect();
-    format!(
-        "[[rules]]\nid = \"wide\"\nwhen = {{ topic = \"email.setup\", facts = {{ {} }} }}\nthen = {{ answer = \"{answer}\" }}\n",
-        facts.join(", ")
-    )
-}
-
-/// One rule on `email.setup` that tests one fact for `values` values.
-fn many_values(values: usize) -> String {
-    let list: Vec<String> = (0..values).map(|v| format!("\"p{v}\"")).collect();
-    format!(
-        "[[rules]]\nid = \"plans\"\nwhen = {{ topic = \"email.setup\", facts = {{ plan = [{}] }} }}\nthen = {{ answer = \"general-answer\" }}\n",
-        list.join(", ")
-    )
 }
 
 /// Item 5: one rule testing 20 or 30 facts together makes two classes (the rule holds or
@@ -262,58 +237,6 @@ fn i19_6_a_thousand_values_of_one_fact() {
         .unwrap();
     assert!(e.hint.contains("max_table_size"), "{}", e.hint);
     assert!(small.try_decision_table().is_err());
-}
-
-/// A policy with `topics` topics, one system and one role.
-fn many_topics(topics: usize) -> String {
-    let mut s = String::from(
-        r#"
-[policy]
-name = "many"
-revision = "1"
-locales = ["en"]
-fallback = "t0"
-
-[departments]
-support = { name = "Support" }
-
-[systems.help]
-tier = "explains"
-name = "Help"
-where = { web = "https://help.example" }
-
-[roles.agent]
-department = "support"
-rank = "agent"
-authority = { "*" = "own" }
-
-[ranks]
-order = ["agent"]
-review_within = "24h"
-
-[handover]
-explains = { en = "{system}: {where}" }
-serves = { en = "{system}: {where}" }
-route = { en = "To {department}." }
-authorize = { en = "A {rank} authorizes." }
-escalate = { en = "To a {rank}." }
-review = { en = "Within {within}." }
-
-[messages.guide]
-text = { en = "See {system}: {where}" }
-
-[messages.answer]
-text = { en = "Done." }
-"#,
-    );
-    for t in 0..topics {
-        writeln!(
-            s,
-            "[topics.t{t}]\nowner = \"support\"\nexplains = {{ system = \"help\", message = \"guide\" }}\nanswer = \"answer\""
-        )
-        .unwrap();
-    }
-    s
 }
 
 /// Item 6: the table of 10,000 topics has the same rows for every topic, and its Markdown one
