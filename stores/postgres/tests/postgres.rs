@@ -10,6 +10,7 @@
 )]
 
 use std::collections::BTreeSet;
+use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -55,7 +56,10 @@ async fn store(label: &str, schema: &str, options: StoreOptions) -> Option<Postg
     match PostgresPinStore::connect(&with_name, options.with_schema(schema)).await {
         Ok(store) => Some(store),
         Err(e) if !required() => {
-            eprintln!(
+            // Written to the real stderr, not through `eprintln!`, which the test harness
+            // captures and hides for a passing test: `cargo test` must say what it skipped.
+            let _ = writeln!(
+                std::io::stderr(),
                 "SKIPPED: {label}: no PostgreSQL at {url} ({e}); set UM_REQUIRE_SERVICES=1 to fail instead"
             );
             None

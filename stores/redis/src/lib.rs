@@ -132,7 +132,7 @@ fn error(
     e: impl std::error::Error + Send + Sync + 'static,
 ) -> PinStoreError {
     let of = key.map(|k| format!(" the pin of {k}")).unwrap_or_default();
-    PinStoreError::with_source(format!("redis could not {what}{of}"), e)
+    PinStoreError::with_source(format!("redis could not {what}{of}: {e}"), e)
 }
 
 fn decode(key: &PinKey, value: Option<String>) -> Result<Option<Pin>, PinStoreError> {
@@ -170,7 +170,7 @@ impl RedisPinStore {
             .set_number_of_retries(1);
         let connection = ConnectionManager::new_with_config(client, config)
             .await
-            .map_err(|e| error("connect to", None, e))?;
+            .map_err(|e| error("connect to the server", None, e))?;
         Ok(RedisPinStore {
             connection,
             namespace: part(&options.namespace),
