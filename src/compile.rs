@@ -2016,7 +2016,7 @@ impl PolicyDocument {
                 "parse-error",
                 DocPath::root(),
                 e.message().trim().to_owned(),
-                "fix the TOML at that line and column; field names are listed in the README's policy format reference",
+                "fix the TOML at that line and column; field names are listed in the policy format reference (docs/format.md) and in schema/policy.schema.json",
             );
             // An error without a span (a key nested too deeply) is located at the first line
             // that is not blank or a comment: where the document's trouble starts.

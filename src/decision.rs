@@ -8,7 +8,7 @@ use crate::engine::{Engine, Handover, Ix, NONE, Resolved, TierRef};
 use crate::model::{Authority, Progress, Tier};
 use crate::template::{Builtin, MissingValue, NoValues, Template, Values};
 
-/// What the responder does (see the README's table of outcomes).
+/// What the responder does (see the table of outcomes in the guide, `docs/decisions.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

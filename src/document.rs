@@ -1,5 +1,5 @@
 //! The policy document: plain serde types, so TOML, JSON and YAML all load through the same
-//! shapes. Field names are a contract with users (see the README's policy format reference).
+//! shapes. Field names are a contract with users (see the guide's policy format reference, `docs/format.md`).
 //!
 //! These types hold what was written, checked only for shape. [`crate::Engine::compile`]
 //! resolves every reference and reports every semantic error at once.

@@ -440,7 +440,7 @@ impl Engine {
     }
 
     /// The canonical response for `contact` answered by `responder`. Never fails: unknown
-    /// topics, roles, systems and locales resolve as described in the README, and the
+    /// topics, roles, systems and locales resolve as described in the guide (`docs/decisions.md`), and the
     /// decision's [`Flags`] say so.
     ///
     /// # Examples
@@ -935,7 +935,7 @@ impl Engine {
         fx
     }
 
-    /// The decision procedure of the README, step by step.
+    /// The decision procedure (the guide's `docs/decisions.md`), step by step.
     pub(crate) fn run<F: FactSource + ?Sized>(
         &self,
         c: &Resolved,

@@ -90,7 +90,7 @@ fn issue18_parse_error_shows_the_line_without_a_path() {
 22 | colour = "blue"
    | ^^^^^^^^^^^^^^^
    |
-   = hint: fix the TOML at that line and column; field names are listed in the README's policy format reference"#,
+   = hint: fix the TOML at that line and column; field names are listed in the policy format reference (docs/format.md) and in schema/policy.schema.json"#,
     );
 }
 
