@@ -195,19 +195,20 @@ fn other_message_in_slot<S: Inspect>(store: &S) {
     );
 }
 
-/// A pinned version the policy no longer holds is treated as a substantive change.
-fn vanished_version<S: Inspect>(store: &S) {
-    let gone = Pin::new(GUIDE, 9, "r9", t(0));
+/// R0.3 across a rolling deploy (issue 13.7): a pin that names a version newer than any this
+/// policy has was written by a host on a newer revision. This host delivers nothing
+/// (`PinErrorKind::Ahead`) rather than its older text, and leaves the pin as it is.
+fn a_pin_from_a_newer_policy_delivers_nothing<S: Inspect>(store: &S) {
+    let newer = Pin::new(GUIDE, 9, "r9", t(0));
     store
-        .insert_if_absent(&key("c-gone"), gone.clone())
+        .insert_if_absent(&key("c-gone"), newer.clone())
         .unwrap();
     let c = contact("c-gone", Channel::Chat);
-    let later = R1.decide_pinned(&c, &bot(), store, t(1)).unwrap();
-    assert_eq!(later.status(), PinStatus::Moved);
-    assert_eq!(later.decision().version(), 3);
-    assert_eq!(later.decision().previous(), Some((GUIDE, 9)));
-    assert_eq!(later.replaced(), Some(&gone));
-    assert!(later.notice().is_some());
+    let err = R1.decide_pinned(&c, &bot(), store, t(1)).unwrap_err();
+    assert_eq!(err.kind(), PinErrorKind::Ahead);
+    assert!(err.store_error().is_none());
+    assert!(err.to_string().contains("newer"), "{err}");
+    assert_eq!(store.get(&key("c-gone")).unwrap(), Some(newer));
 }
 
 /// A rule's fixed answer has a slot of its own: an outage neither disturbs nor moves the
@@ -638,7 +639,7 @@ pin_suite!(memory:
     substantive_moves_pin,
     editorial_then_substantive,
     other_message_in_slot,
-    vanished_version,
+    a_pin_from_a_newer_policy_delivers_nothing,
     rule_answer_has_its_own_slot,
     handovers_are_not_pinned,
     anonymous_contacts_share_no_pin,
@@ -656,7 +657,7 @@ pin_suite!(sqlite:
     substantive_moves_pin,
     editorial_then_substantive,
     other_message_in_slot,
-    vanished_version,
+    a_pin_from_a_newer_policy_delivers_nothing,
     rule_answer_has_its_own_slot,
     handovers_are_not_pinned,
     anonymous_contacts_share_no_pin,
@@ -740,8 +741,9 @@ mod sequences {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         /// Whatever the revisions and failures, a delivered answer is the pin in force, a kept
-        /// pin does not change, a moved pin names the one it replaced, and a failed call
-        /// changes nothing (except a replace whose reply was lost).
+        /// pin does not change, a moved pin names the one it replaced, a failed call changes
+        /// nothing (except a replace whose reply was lost), and an older revision meeting a
+        /// newer revision's pin delivers nothing.
         #[test]
         fn delivered_text_always_matches_the_pin_in_force(
             steps in proptest::collection::vec((0usize..4, 0usize..8, 0u8..6), 1..24),
@@ -779,6 +781,14 @@ mod sequences {
                             }
                             other => prop_assert!(false, "unexpected status {other}"),
                         }
+                    }
+                    // A pin written by a newer revision: nothing delivered, nothing changed
+                    // (R0.3 across a rolling deploy).
+                    Err(err) if err.kind() == PinErrorKind::Ahead => {
+                        prop_assert_eq!(&before, &after);
+                        let newest = before.as_ref().map_or(0, |p| p.version);
+                        prop_assert!(e != 2, "the newest revision is never behind: {err}");
+                        prop_assert!(newest > 3, "version {newest} is not newer: {err}");
                     }
                     Err(err) => {
                         prop_assert!(fault != 0 && fault != 5, "no fault, yet {err}");

@@ -65,6 +65,12 @@ pub enum PinErrorKind {
     /// The pin kept changing under every attempt: other hosts are answering this customer
     /// with other policy revisions at the same moment.
     Contention,
+    /// The pin names a version of the message newer than any this engine's policy has: a
+    /// host on a newer revision (a rolling deploy) already told the customer a newer text, so
+    /// this one must not tell its older text (R0.3). Answer from a host with the new policy,
+    /// or retry once this one runs it. After a deliberate rollback, add the old text back as a
+    /// new version (removing versions is a `diff` error) or erase such pins.
+    Ahead,
 }
 
 /// Why [`Engine::decide_pinned`] delivered nothing. Whatever the failure, no text was given
@@ -132,7 +138,8 @@ impl PinError {
         &self.key
     }
 
-    /// The store's error, unless the failure is [`PinErrorKind::Contention`].
+    /// The store's error, unless the failure is [`PinErrorKind::Contention`] or
+    /// [`PinErrorKind::Ahead`].
     pub fn store_error(&self) -> Option<&PinStoreError> {
         self.source.as_ref()
     }
@@ -151,6 +158,9 @@ impl PinError {
             ),
             PinErrorKind::Contention => format!(
                 "the pin of {key} changed under each of {MAX_ATTEMPTS} attempts: hosts with different policy revisions are answering this customer at once; retry when every host runs the same revision"
+            ),
+            PinErrorKind::Ahead => format!(
+                "the pin of {key} names a version newer than any this policy revision has: a host with a newer revision already told this customer a newer text, so no text was delivered; answer from a host with the new policy, or retry once this one runs it"
             ),
         }
     }

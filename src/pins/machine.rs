@@ -27,6 +27,10 @@ pub(super) enum Verdict {
     Keep(u32),
     /// Deliver the current text with a notice, and move the pin.
     Replace,
+    /// The pin names a version of the message newer than any this policy has: a host on a
+    /// newer revision told the customer a newer text. Deliver nothing (R0.3: never the old
+    /// text once the pin moved).
+    Ahead,
 }
 
 /// The next thing a pinned decision needs, from [`Engine::begin_pinned`] or from answering
@@ -285,6 +289,11 @@ impl<'e> Flow<'e> {
                 flow: self,
                 expected: in_force,
             }),
+            Verdict::Ahead => PinStep::Done(Err(PinError {
+                kind: PinErrorKind::Ahead,
+                key: self.key,
+                source: None,
+            })),
         }
     }
 
@@ -381,8 +390,12 @@ impl Engine {
         let Some(message) = self.messages.get(decision.message_ix() as usize) else {
             return Verdict::Replace;
         };
+        if pin.version as usize > message.versions.len() {
+            // A newer revision of the policy (another host, mid-deploy) told the customer a
+            // version this one does not have: telling this revision's text would go back.
+            return Verdict::Ahead;
+        }
         if pin.version == 0 || message.version(pin.version).is_none() {
-            // The policy no longer holds what the customer was told: a change they must hear.
             return Verdict::Replace;
         }
         let editorial_since = message

@@ -241,8 +241,7 @@ async fn issue13_7_many_nodes_one_story() {
 /// whatever B does, each delivered text is the pin in force when it was delivered: one pin,
 /// never two stories at once.
 ///
-/// What the engine does today on B (the old node) is to treat the pin's newer version as a
-/// vanished one and move the pin back — see `issue13_7_rolling_deploy_old_node_is_silent`.
+/// The old node B delivers nothing meanwhile: `issue13_7_rolling_deploy_old_node_is_silent`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn issue13_7_rolling_deploy_new_nodes_never_tell_the_old_text() {
     let schema = schema("deploy");
@@ -294,13 +293,10 @@ async fn issue13_7_rolling_deploy_new_nodes_never_tell_the_old_text() {
     a.drop_schema().await.unwrap();
 }
 
-/// The strict reading of issue 13 point 7: once A moved the pin, the OLD node B must not tell
-/// the old text either. The engine today moves the pin back (a pinned version this policy
-/// does not hold is judged "vanished", `tests/pins.rs` `vanished_version`, and the fuzz
-/// target `pins_sequence` expects that). Making B deliver nothing needs that decision
-/// changed; until then this test documents the gap.
+/// Issue 13 point 7, the old node: once A moved the pin, node B, still on the old revision,
+/// does not tell the old text again — the pin names a version newer than any B's policy has,
+/// so B delivers nothing (`PinErrorKind::Ahead`) and leaves the pin where A put it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 13 point 7 strict: needs the engine to refuse a pin newer than its policy (a decision for the lead)"]
 async fn issue13_7_rolling_deploy_old_node_is_silent() {
     let schema = schema("deploy_strict");
     let Some(a) = store("postgres rolling deploy (strict)", &schema, fast()).await else {
@@ -315,17 +311,21 @@ async fn issue13_7_rolling_deploy_old_node_is_silent() {
     new.decide_pinned_async(&c, &bot(), &a, Timestamp::from_unix_seconds(1))
         .await
         .unwrap();
+    let moved = a.get(&key("c-deploy")).await.unwrap().unwrap();
     let later = old
         .decide_pinned_async(&c, &bot(), &a, Timestamp::from_unix_seconds(2))
         .await;
+    let after = a.get(&key("c-deploy")).await.unwrap().unwrap();
     a.drop_schema().await.unwrap();
-    if let Ok(d) = later {
-        assert_ne!(
-            d.text(),
+    match later {
+        Ok(d) => panic!(
+            "the old node delivered a text after the pin moved (first: {:?}, now: {:?})",
             first.text(),
-            "the old node told the old text again"
-        );
+            d.text()
+        ),
+        Err(e) => assert_eq!(e.kind(), PinErrorKind::Ahead, "{e}"),
     }
+    assert_eq!(after, moved, "the old node moved the pin back");
 }
 
 /// The server interrupted mid-run: the pool's connections killed with

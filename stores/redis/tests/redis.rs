@@ -17,7 +17,8 @@ use std::time::Duration;
 
 use unified_message::testing::pin_store;
 use unified_message::{
-    AsyncPinStore, Channel, Contact, Engine, Pin, PinKey, PinStatus, Responder, Slot, Timestamp,
+    AsyncPinStore, Channel, Contact, Engine, Pin, PinErrorKind, PinKey, PinStatus, Responder, Slot,
+    Timestamp,
 };
 use unified_message_redis::{RedisPinStore, StoreOptions};
 
@@ -269,8 +270,8 @@ async fn issue13_7_many_nodes_one_story() {
 }
 
 /// A rolling deploy: once node A (new revision, substantive change) moved the pin, the nodes
-/// on the new revision never tell the old text (the old node: see the PostgreSQL test
-/// `issue13_7_rolling_deploy_old_node_is_silent`, ignored, and the report).
+/// on the new revision never tell the old text, and node B, still on the old revision,
+/// delivers nothing (`PinErrorKind::Ahead`) and leaves the pin where A put it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn issue13_7_rolling_deploy_new_nodes_never_tell_the_old_text() {
     let _server = SERVER.read().await;
@@ -293,6 +294,15 @@ async fn issue13_7_rolling_deploy_new_nodes_never_tell_the_old_text() {
     assert_eq!(moved.status(), PinStatus::Moved);
     let (moved_text, first_text) = (moved.text(), first.text());
     drop(moved);
+    let pin_after_move = a.get(&key("c-deploy")).await.unwrap();
+    match old
+        .decide_pinned_async(&c, &bot(), &b, Timestamp::from_unix_seconds(1))
+        .await
+    {
+        Ok(d) => panic!("the old node told {:?} after the pin moved", d.text()),
+        Err(e) => assert_eq!(e.kind(), PinErrorKind::Ahead, "{e}"),
+    }
+    assert_eq!(a.get(&key("c-deploy")).await.unwrap(), pin_after_move);
     let new = Arc::new(new);
     let tasks: Vec<_> = (0..16)
         .map(|i| {
