@@ -10,34 +10,20 @@
 )]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use unified_message::Engine;
 
-const BIN: &str = env!("CARGO_BIN_EXE_unified-message");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn example() -> String {
-    format!("{ROOT}/examples/policies/acme-hosting.toml")
-}
-
-fn example_scenarios() -> String {
-    format!("{ROOT}/examples/policies/acme-hosting.scenarios.toml")
-}
-
-fn data(name: &str) -> String {
-    format!("{ROOT}/tests/data/{name}")
-}
+#[path = "support/cli.rs"]
+mod cli_support;
 
 /// A file in this test's scratch directory.
 fn scratch(name: &str, contents: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, contents).unwrap();
-    path
+    cli_support::scratch_in("cli-tests", name, contents)
 }
+
+use cli_support::{BIN, code, data, example, example_scenarios, stderr, stdout};
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
@@ -58,18 +44,6 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
 }
 
 /// The example policy with a misspelt system reference, and the line and column of the typo.

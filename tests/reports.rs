@@ -22,36 +22,18 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use unified_message::report;
 
-const BIN: &str = env!("CARGO_BIN_EXE_unified-message");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+#[path = "support/cli.rs"]
+mod cli_support;
 
-fn example() -> String {
-    format!("{ROOT}/examples/policies/acme-hosting.toml")
-}
-
-fn data(name: &str) -> String {
-    format!("{ROOT}/tests/data/{name}")
-}
+use cli_support::{BIN, ROOT, code, data, example, stdout};
 
 /// A file in this test's scratch directory.
 fn scratch(name: &str, contents: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-tests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, contents).unwrap();
-    path
+    cli_support::scratch_in("report-tests", name, contents)
 }
 
 fn run(args: &[&str]) -> Output {
     Command::new(BIN).args(args).output().unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 /// The line (from 1) of the first line of `source` that contains `needle`.

@@ -27,6 +27,9 @@ mod parse;
 mod policies;
 // Streams and files through the real command-line tool (item 8, item 10, every read of the CLI).
 #[cfg(feature = "cli")]
+#[path = "../support/cli.rs"]
+mod cli_support;
+#[cfg(feature = "cli")]
 mod stream;
 // Triage: work linear in the text whatever the keywords (item 7), counted.
 mod triage;

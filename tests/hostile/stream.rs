@@ -19,19 +19,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_unified-message");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use crate::cli_support::{BIN, code, example, example_scenarios, stderr, stdout};
 
 /// A request the example policy answers (`outcome` `answer`).
 const GOOD: &str = r#"{"contact": {"customer": "c-1", "channel": "web", "topic": "email.setup"}, "responder": {"system": "self-diagnosis"}}"#;
-
-fn example() -> String {
-    format!("{ROOT}/examples/policies/acme-hosting.toml")
-}
-
-fn example_scenarios() -> String {
-    format!("{ROOT}/examples/policies/acme-hosting.scenarios.toml")
-}
 
 fn scratch_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-stream");
@@ -81,18 +72,6 @@ fn run(args: &[&str], cap_kib: Option<u64>, input: impl FnOnce(&mut dyn Write) +
 }
 
 fn no_input(_: &mut dyn Write) {}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn json_lines(o: &Output) -> Vec<serde_json::Value> {
     stdout(o)
