@@ -142,3 +142,33 @@ fn issue13_2_a_failing_store_does_not_pass() {
     assert_eq!(err.check(), "insert_if_absent");
     assert!(err.detail().contains("connection refused"), "{err}");
 }
+
+/// Issue 13 point 7 in the kit: nodes sharing one store tell one story; two stores that do
+/// not share a backend are caught (`many nodes`), and so is a single node.
+#[test]
+fn issue13_7_nodes_on_one_backend_pass_the_node_checks_sync_and_async() {
+    let store = MemoryPinStore::new();
+    pin_store::run_nodes_sync(&[&store, &store, &store], |key| {
+        store.remove(key);
+        Ok(())
+    })
+    .unwrap();
+    assert!(store.is_empty(), "the node checks erase what they wrote");
+    pollster::block_on(pin_store::run_nodes_async(&[&store, &store], async |key| {
+        store.remove(&key);
+        Ok(())
+    }))
+    .unwrap();
+    assert!(store.is_empty());
+
+    let (a, b) = (MemoryPinStore::new(), MemoryPinStore::new());
+    let apart = pin_store::run_nodes_sync(&[&a, &b], |key| {
+        a.remove(key);
+        b.remove(key);
+        Ok(())
+    })
+    .unwrap_err();
+    assert_eq!(apart.check(), "many nodes", "{apart}");
+    let alone = pin_store::run_nodes_sync(&[&a], |_| Ok(())).unwrap_err();
+    assert_eq!(alone.check(), "setup", "{alone}");
+}

@@ -22,6 +22,11 @@
 //! - **`store error`**: when the store fails to read, insert or replace, a pinned decision
 //!   delivers nothing and the pin in force does not change.
 //!
+//! [`run_nodes_sync`] and [`run_nodes_async`] check several stores on one backend (two pools
+//! on one database: the nodes of a support desk): **`many nodes`**, [`WRITERS`] first contacts
+//! of one customer split across the nodes leave one pin and one story; **`rolling deploy`**, once
+//! a node on a new revision moved a pin, no node tells that customer the old text again.
+//!
 //! The first failed check is returned as a [`Nonconformance`] naming the check; a store error
 //! where none was expected is one too.
 //!
@@ -76,7 +81,8 @@ pub struct Nonconformance {
 
 impl Nonconformance {
     /// The check that failed (`insert_if_absent`, `compare_and_replace`, `values`,
-    /// `get_many`, `erase`, `race`, `store error`).
+    /// `get_many`, `erase`, `race`, `store error`; `many nodes`, `rolling deploy` and `setup`
+    /// for the node checks).
     pub fn check(&self) -> &'static str {
         self.check
     }
@@ -99,12 +105,15 @@ macro_rules! ensure {
 mod contract;
 mod exec;
 mod faults;
+mod nodes;
 mod race;
 
 use self::contract::contract;
 use self::exec::{Blocking, ready};
 use self::faults::{Failing, failures};
 use self::race::{race_async, race_sync};
+
+pub use self::nodes::{run_nodes_async, run_nodes_sync};
 
 /// A store call that must succeed during `check`.
 fn ok<T>(

@@ -24,12 +24,12 @@ pub(super) fn seen(d: &PinnedDecision<'_>) -> Seen {
     )
 }
 
-/// One pin, one writer made it, every writer delivers it.
-fn judge_race(
+/// One pin, one writer made it, every writer delivers it; a failure is reported as `check`.
+pub(super) fn judge_race(
+    check: &'static str,
     in_force: Option<Pin>,
     results: &[Result<Seen, PinError>],
 ) -> Result<(), Nonconformance> {
-    let check = "race";
     let Some(pin) = in_force else {
         return Err(Nonconformance {
             check,
@@ -88,7 +88,7 @@ pub(super) fn race_sync<S: PinStore + Sync + ?Sized>(
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     ensure!(check, results.len() == WRITERS, "a writer thread panicked");
-    judge_race(ok(check, "get", store.get(&key))?, &results)?;
+    judge_race(check, ok(check, "get", store.get(&key))?, &results)?;
 
     let raw = PinKey::new(customer.as_str(), "kit.race.raw", Slot::Answer);
     written.push(raw.clone());
@@ -147,7 +147,7 @@ pub(super) async fn race_async<S: AsyncPinStore + ?Sized>(
         }
     }))
     .await;
-    judge_race(ok(check, "get", store.get(&key).await)?, &results)?;
+    judge_race(check, ok(check, "get", store.get(&key).await)?, &results)?;
 
     let raw = PinKey::new(customer.as_str(), "kit.race.raw", Slot::Answer);
     written.push(raw.clone());

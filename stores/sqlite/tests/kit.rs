@@ -50,3 +50,19 @@ fn issue13_5_two_handles_on_one_file_pass_the_kit_at_once() {
         hb.join().unwrap().unwrap();
     });
 }
+
+/// Issue 13 point 7 on SQLite: processes of one host sharing a database file — two handles on
+/// one file — tell one customer one story, through a rolling deploy too.
+#[test]
+fn issue13_7_two_handles_on_one_file_pass_the_node_checks() {
+    let dir = TempDir::new("nodes");
+    let path = dir.0.join("pins.sqlite3");
+    let a = SqlitePinStore::open(&path).unwrap();
+    let b = SqlitePinStore::open(&path).unwrap();
+    pin_store::run_nodes_sync(&[&a, &b], |key| a.remove(key).map(drop)).unwrap();
+    assert_eq!(
+        a.count().unwrap(),
+        0,
+        "the node checks erased what they wrote"
+    );
+}

@@ -1,0 +1,287 @@
+//! Several nodes on one backend: each node is a store of its own (its own connection pool,
+//! its own handle on the database file) and they share the backend, as the app nodes of a
+//! support desk behind a load balancer do.
+//!
+//! - **`many nodes`**: [`WRITERS`] first contacts of one customer at once, split across the
+//!   nodes, leave exactly one pin and every writer delivers that pin's text (R0.3);
+//! - **`rolling deploy`**: the customer pinned by an old node; a node on the new revision
+//!   (a substantive change) moves the pin; then [`WRITERS`] decisions on the new revision,
+//!   across all nodes, all tell the new text; and an old node, asked again, delivers nothing
+//!   (`PinErrorKind::Ahead`) and leaves the pin where the new node put it.
+
+use std::sync::Barrier;
+
+use crate::model::Contact;
+use crate::pins::{
+    AsyncPinStore, Pin, PinError, PinErrorKind, PinKey, PinStatus, PinStore, Slot, Timestamp,
+};
+
+use super::exec::{Blocking, JoinAll, ready};
+use super::race::{Seen, judge_race, seen};
+use super::{Nonconformance, WRITERS, bot, contact, engines, ok};
+
+/// At least two nodes, or the checks would prove nothing about sharing.
+fn enough<S: ?Sized>(nodes: &[&S]) -> Result<(), Nonconformance> {
+    ensure!(
+        "setup",
+        nodes.len() >= 2,
+        "{} node(s) given: the node checks need at least two stores on one backend",
+        nodes.len()
+    );
+    Ok(())
+}
+
+fn key(customer: &str) -> PinKey {
+    PinKey::new(customer, "email.setup", Slot::Explains)
+}
+
+/// The node that serves writer `i`.
+fn node<'s, S: ?Sized>(nodes: &[&'s S], i: usize) -> Result<&'s S, Nonconformance> {
+    let n = nodes.len().max(1);
+    nodes.get(i % n).copied().ok_or_else(|| Nonconformance {
+        check: "setup",
+        detail: "no nodes given".to_owned(),
+    })
+}
+
+/// The rolling deploy on async stores (sync ones run through [`Blocking`] and [`ready`]).
+async fn rolling_deploy<S: AsyncPinStore + ?Sized>(
+    nodes: &[&S],
+    customer: &str,
+    written: &mut Vec<PinKey>,
+) -> Result<(), Nonconformance> {
+    let check = "rolling deploy";
+    let (old, new) = engines()?;
+    let key = key(customer);
+    written.push(key.clone());
+    let (old_node, new_node) = (node(nodes, 1)?, node(nodes, 0)?);
+    let c = contact(customer, 0);
+    let pinned = |r: Result<_, PinError>, what: &str| {
+        r.map_err(|e| Nonconformance {
+            check,
+            detail: format!("{what} failed: {e}"),
+        })
+    };
+    let first = pinned(
+        old.decide_pinned_async(&c, &bot(), old_node, Timestamp::from_unix_seconds(0))
+            .await,
+        "the old node's first contact",
+    )?;
+    let old_said = (
+        first.decision().message_id().to_owned(),
+        first.decision().version(),
+    );
+    let moved = pinned(
+        new.decide_pinned_async(&c, &bot(), new_node, Timestamp::from_unix_seconds(1))
+            .await,
+        "the new node's decision",
+    )?;
+    ensure!(
+        check,
+        moved.status() == PinStatus::Moved,
+        "the new revision's substantive change did not move the pin: {:?}",
+        moved.status()
+    );
+    let new_said = (
+        moved.decision().message_id().to_owned(),
+        moved.decision().version(),
+    );
+    let in_force = ok(check, "get", new_node.get(&key).await)?;
+
+    // The customer writes again on every channel, to every node (the text differs by channel
+    // where the policy says so; the message and its version must not).
+    let contacts: Vec<Contact> = (0..WRITERS).map(|i| contact(customer, i)).collect();
+    let responder = bot();
+    let said = JoinAll::new(contacts.iter().zip(0..).map(|(c, i)| {
+        let responder = &responder;
+        async move {
+            let store = node(nodes, i)?;
+            let at = Timestamp::from_unix_seconds(2 + i as i64);
+            new.decide_pinned_async(c, responder, store, at)
+                .await
+                .map(|d| (d.decision().message_id().to_owned(), d.decision().version()))
+                .map_err(|e| Nonconformance {
+                    check,
+                    detail: format!("a new node's decision failed: {e}"),
+                })
+        }
+    }))
+    .await;
+    for said in said {
+        let said = said?;
+        ensure!(
+            check,
+            said != old_said,
+            "a node on the new revision told the old text ({} v{})",
+            old_said.0,
+            old_said.1
+        );
+        ensure!(
+            check,
+            said == new_said,
+            "a node on the new revision told {} v{}, not {} v{}",
+            said.0,
+            said.1,
+            new_said.0,
+            new_said.1
+        );
+    }
+
+    let later = old
+        .decide_pinned_async(&c, &bot(), old_node, Timestamp::from_unix_seconds(99))
+        .await;
+    let after = ok(check, "get", old_node.get(&key).await)?;
+    match later {
+        Ok(d) => {
+            return Err(Nonconformance {
+                check,
+                detail: format!(
+                    "the old node told {:?} after the pin moved to the new revision",
+                    d.text()
+                ),
+            });
+        }
+        Err(e) => ensure!(
+            check,
+            e.kind() == PinErrorKind::Ahead,
+            "the old node failed with {e}, expected a pin from a newer revision (Ahead)"
+        ),
+    }
+    ensure!(
+        check,
+        after == in_force,
+        "the old node changed the pin from {in_force:?} to {after:?}"
+    );
+    Ok(())
+}
+
+/// Checks that stores sharing one backend tell one customer one story ([`WRITERS`] first
+/// contacts split across `nodes`, then a rolling deploy between two revisions). Each element
+/// of `nodes` is a separate store on the same backend (two pools on one PostgreSQL database,
+/// two connections to one Redis, two handles on one SQLite file); at least two. `erase`
+/// removes a pin, as in [`run_sync`](super::run_sync).
+///
+/// # Errors
+///
+/// The first [`Nonconformance`] (`many nodes`, `rolling deploy`, or `setup` for fewer than two
+/// nodes).
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::MemoryPinStore;
+/// use unified_message::testing::pin_store;
+///
+/// // One in-memory store seen by two "nodes" of one process.
+/// let store = MemoryPinStore::new();
+/// pin_store::run_nodes_sync(&[&store, &store], |key| {
+///     store.remove(key);
+///     Ok(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_nodes_sync<S, E>(nodes: &[&S], erase: E) -> Result<(), Nonconformance>
+where
+    S: PinStore + Sync + ?Sized,
+    E: Fn(&PinKey) -> Result<(), crate::pins::PinStoreError>,
+{
+    enough(nodes)?;
+    let run = super::run_id();
+    let mut written = Vec::new();
+    let checks = many_nodes_sync(nodes, &format!("{run}-nodes"), &mut written).and_then(|()| {
+        let blocking: Vec<Blocking<'_, S>> = nodes.iter().map(|s| Blocking(*s)).collect();
+        let views: Vec<&Blocking<'_, S>> = blocking.iter().collect();
+        ready(rolling_deploy(
+            &views,
+            &format!("{run}-deploy"),
+            &mut written,
+        ))
+    });
+    let cleanup = written.iter().try_for_each(&erase);
+    checks?;
+    ok("erase", "erasing the kit's pins", cleanup)
+}
+
+/// The async counterpart of [`run_nodes_sync`]: await it on the runtime the stores' client
+/// needs.
+///
+/// # Errors
+///
+/// As [`run_nodes_sync`].
+pub async fn run_nodes_async<S, E, F>(nodes: &[&S], erase: E) -> Result<(), Nonconformance>
+where
+    S: AsyncPinStore + ?Sized,
+    E: Fn(PinKey) -> F,
+    F: std::future::Future<Output = Result<(), crate::pins::PinStoreError>>,
+{
+    enough(nodes)?;
+    let run = super::run_id();
+    let mut written = Vec::new();
+    let mut checks = many_nodes_async(nodes, &format!("{run}-nodes"), &mut written).await;
+    if checks.is_ok() {
+        checks = rolling_deploy(nodes, &format!("{run}-deploy"), &mut written).await;
+    }
+    let mut cleanup = Ok(());
+    for key in written {
+        if let Err(e) = erase(key).await {
+            cleanup = Err(e);
+        }
+    }
+    checks?;
+    ok("erase", "erasing the kit's pins", cleanup)
+}
+
+fn many_nodes_sync<S: PinStore + Sync + ?Sized>(
+    nodes: &[&S],
+    customer: &str,
+    written: &mut Vec<PinKey>,
+) -> Result<(), Nonconformance> {
+    let check = "many nodes";
+    let (_, new) = engines()?;
+    let key = key(customer);
+    written.push(key.clone());
+    let barrier = Barrier::new(WRITERS);
+    let results: Vec<Result<Seen, PinError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..WRITERS)
+            .filter_map(|i| node(nodes, i).ok().map(|store| (i, store)))
+            .map(|(i, store)| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    let c = contact(customer, i);
+                    barrier.wait();
+                    new.decide_pinned(&c, &bot(), store, Timestamp::from_unix_seconds(i as i64))
+                        .map(|d| seen(&d))
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    ensure!(check, results.len() == WRITERS, "a writer thread panicked");
+    let in_force = ok(check, "get", node(nodes, 1)?.get(&key))?;
+    judge_race(check, in_force, &results)
+}
+
+async fn many_nodes_async<S: AsyncPinStore + ?Sized>(
+    nodes: &[&S],
+    customer: &str,
+    written: &mut Vec<PinKey>,
+) -> Result<(), Nonconformance> {
+    let check = "many nodes";
+    let (_, new) = engines()?;
+    let key = key(customer);
+    written.push(key.clone());
+    let contacts: Vec<Contact> = (0..WRITERS).map(|i| contact(customer, i)).collect();
+    let responder = bot();
+    let mut futures = Vec::new();
+    for (i, c) in contacts.iter().enumerate() {
+        let (store, responder) = (node(nodes, i)?, &responder);
+        futures.push(async move {
+            new.decide_pinned_async(c, responder, store, Timestamp::from_unix_seconds(i as i64))
+                .await
+                .map(|d| seen(&d))
+        });
+    }
+    let results: Vec<Result<Seen, PinError>> = JoinAll::new(futures).await;
+    let in_force: Option<Pin> = ok(check, "get", node(nodes, 1)?.get(&key).await)?;
+    judge_race(check, in_force, &results)
+}
