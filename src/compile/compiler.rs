@@ -1,0 +1,388 @@
+//! The compiler: its state (the document, the limits, the diagnostics so far, the locales,
+//! placeholders and channels every section shares), the helpers every section uses (report,
+//! intern, look up, suggest, bound a table, build a regex), and `run`, which compiles the
+//! sections in order and assembles the engine.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, DocPath};
+use crate::document::{IdMap, PolicyDocument};
+use crate::engine::{Engine, Ix, NONE};
+use crate::model::Channel;
+
+use super::builder::EngineBuilder;
+use super::patterns::TopicIds;
+use super::roles::{grant_table, superior_table};
+use super::rules::{RuleRefs, topic_rule_index};
+
+/// One compilation of one document: what every section shares. The sections are compiled by
+/// the `impl Compiler` blocks of their own files.
+pub(super) struct Compiler<'d> {
+    pub(super) doc: &'d PolicyDocument,
+    regex_size_limit: usize,
+    max_table_size: usize,
+    /// How many more unknown references get a "did you mean" (each costs a scan of the ids).
+    suggestions_left: usize,
+    /// The suggestions, under the builder's budget of edit-distance cells.
+    suggester: crate::bounded::Suggester,
+    /// The errors found so far, and the most that are reported.
+    errors: usize,
+    max_errors: usize,
+    pub(super) diags: Vec<Diagnostic>,
+    /// The declared locales, in order (`[policy]`).
+    pub(super) locales: Vec<Box<str>>,
+    /// The declared locales, for lookups by name.
+    pub(super) locale_set: HashSet<Box<str>>,
+    /// The policy's own placeholders (`[policy]`).
+    pub(super) placeholders: HashSet<Box<str>>,
+    /// The channels named so far: the standard ones, then others in order of first use.
+    channels: Vec<Box<str>>,
+    channel_index: HashMap<Box<str>, Ix>,
+}
+
+/// Adds an error to `diags`.
+fn err(diags: &mut Vec<Diagnostic>, code: &str, path: DocPath, message: String, hint: &str) {
+    diags.push(Diagnostic::error(code, path, message, hint));
+}
+
+impl<'d> Compiler<'d> {
+    pub(super) fn new(doc: &'d PolicyDocument, builder: &EngineBuilder) -> Self {
+        let channels: Vec<Box<str>> = Channel::STANDARD
+            .iter()
+            .map(|c| c.as_str().into())
+            .collect();
+        let channel_index = channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i as Ix))
+            .collect();
+        Compiler {
+            doc,
+            regex_size_limit: builder.regex_size_limit,
+            max_table_size: builder.max_table_size,
+            suggestions_left: 100,
+            suggester: crate::bounded::Suggester::new(builder.limits.max_suggestion_work),
+            errors: 0,
+            max_errors: builder.limits.max_errors,
+            diags: Vec::new(),
+            locales: Vec::new(),
+            locale_set: HashSet::new(),
+            placeholders: HashSet::new(),
+            channels,
+            channel_index,
+        }
+    }
+
+    pub(super) fn error(&mut self, code: &str, path: DocPath, message: String, hint: &str) {
+        self.errors = self.errors.saturating_add(1);
+        if self.errors <= self.max_errors {
+            err(&mut self.diags, code, path, message, hint);
+        } else if self.errors == self.max_errors + 1 {
+            err(
+                &mut self.diags,
+                "too-many-errors",
+                DocPath::root(),
+                format!(
+                    "the policy has more than {} errors; the rest are not reported",
+                    self.max_errors
+                ),
+                "fix these first, or raise the engine's `max_errors`",
+            );
+        }
+    }
+
+    /// Whether no more errors are reported: checks whose work grows with the errors they find
+    /// stop.
+    pub(super) fn errors_full(&self) -> bool {
+        self.errors > self.max_errors
+    }
+
+    pub(super) fn channel(&mut self, name: &str) -> Ix {
+        // The same spelling rules as a contact's channel: `Phone` is `phone`, `SMS` is `sms`.
+        let channel = Channel::from(name);
+        let name = channel.as_str();
+        if let Some(&i) = self.channel_index.get(name) {
+            return i;
+        }
+        let i = self.channels.len() as Ix;
+        self.channels.push(name.into());
+        self.channel_index.insert(name.into(), i);
+        i
+    }
+
+    /// Interns the ids of a table, reporting duplicates.
+    pub(super) fn intern<V>(
+        &mut self,
+        map: &IdMap<V>,
+        path: &DocPath,
+        what: &str,
+    ) -> HashMap<Box<str>, Ix> {
+        let mut index = HashMap::with_capacity(map.len());
+        for (i, (id, _)) in map.0.iter().enumerate() {
+            if id.is_empty() {
+                self.error(
+                    "empty-id",
+                    path.key(id.as_str()),
+                    format!("a {what} has an empty id"),
+                    "give it a short, stable id",
+                );
+            }
+            if index.insert(id.as_str().into(), i as Ix).is_some() {
+                self.error(
+                    "duplicate-id",
+                    path.key(id.as_str()),
+                    format!("{what} `{id}` is defined twice"),
+                    "merge the two definitions or rename one of them",
+                );
+            }
+        }
+        index
+    }
+
+    pub(super) fn lookup(
+        &mut self,
+        index: &HashMap<Box<str>, Ix>,
+        id: &str,
+        path: DocPath,
+        what: &str,
+        section: &str,
+    ) -> Ix {
+        match index.get(id) {
+            Some(&i) => i,
+            None => {
+                let known = self.suggest(index.keys().map(|k| &**k), id);
+                self.error(
+                    &format!("unknown-{what}"),
+                    path,
+                    format!("unknown {what} `{}`", crate::bounded::cut(id)),
+                    &format!("define it under `[{section}]`{known}"),
+                );
+                NONE
+            }
+        }
+    }
+
+    /// [`suggest`], for the first unknown references only: a policy with thousands of them
+    /// among thousands of ids would otherwise cost their product in edit distances.
+    pub(super) fn suggest<'a>(
+        &mut self,
+        known: impl Iterator<Item = &'a str>,
+        wanted: &str,
+    ) -> String {
+        if self.suggestions_left == 0 {
+            return String::new();
+        }
+        self.suggestions_left -= 1;
+        self.suggester.did_you_mean(known, wanted)
+    }
+
+    /// Whether a derived table of `rows` × `columns` entries fits the limit; reports
+    /// `policy-too-large` when it does not.
+    pub(super) fn table_fits(&mut self, rows: (usize, &str), columns: (usize, &str)) -> bool {
+        let size = rows.0.saturating_mul(columns.0);
+        if size <= self.max_table_size {
+            return true;
+        }
+        self.error(
+            "policy-too-large",
+            DocPath::root(),
+            format!(
+                "{} {} × {} {} make {size} entries, more than the limit of {}",
+                rows.0, rows.1, columns.0, columns.1, self.max_table_size
+            ),
+            "split the policy, use fewer roles or rules, or raise the engine's `max_table_size`",
+        );
+        false
+    }
+
+    pub(super) fn regex(
+        &mut self,
+        pattern: &str,
+        path: DocPath,
+        case_insensitive: bool,
+    ) -> Option<regex::Regex> {
+        let built = regex::RegexBuilder::new(pattern)
+            .case_insensitive(case_insensitive)
+            .size_limit(self.regex_size_limit)
+            .dfa_size_limit(self.regex_size_limit)
+            .build();
+        match built {
+            Ok(r) => Some(r),
+            Err(regex::Error::CompiledTooBig(limit)) => {
+                self.error(
+                    "regex-too-big",
+                    path,
+                    format!("the regular expression `{pattern}` compiles to more than {limit} bytes"),
+                    "simplify it (avoid large counted repetitions such as `{1000}`), or raise the engine's regex size limit",
+                );
+                None
+            }
+            Err(e) => {
+                let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+                self.error(
+                    "bad-regex",
+                    path,
+                    format!("`{pattern}` is not a valid regular expression: {detail}"),
+                    "fix the pattern; escape literal characters such as `(` or `.` with `\\`",
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports keys written twice in a nested table (JSON and YAML allow them; TOML does not):
+    /// the second would otherwise be ignored or silently win.
+    pub(super) fn duplicate_keys<V>(&mut self, map: &IdMap<V>, path: &DocPath, what: &str) {
+        if map.0.len() < 2 {
+            return;
+        }
+        // A set, not a scan of the earlier keys: a table of 100,000 keys costs 100,000 lookups.
+        let mut seen: HashSet<&str> = HashSet::with_capacity(map.0.len());
+        for (key, _) in &map.0 {
+            if !seen.insert(key.as_str()) {
+                self.error(
+                    "duplicate-key",
+                    path.key(key.as_str()),
+                    format!("{what} `{key}` is written twice"),
+                    "keep one entry: only one of them could apply",
+                );
+            }
+        }
+    }
+
+    /// Compiles the document, section by section in the order of the module's documentation,
+    /// and assembles the engine: `None` when a derived table would pass the size limit (the
+    /// diagnostics say which); otherwise an engine, usable only if no diagnostic is an error.
+    pub(super) fn run(mut self) -> (Option<Engine>, Vec<Diagnostic>) {
+        let doc = self.doc;
+        let root = DocPath::root();
+        let hp = root.key("policy");
+        let mpath = root.key("messages");
+
+        let (name, revision) = self.policy(&hp);
+        let (departments, department_index) = self.departments();
+        let ranks = self.ranks();
+        let (systems, system_index) = self.systems();
+        // Messages are interned first, compiled once their usages are known.
+        let (mut message_index, mut usages) = self.intern_messages(&mpath);
+        let (topics, topic_index) = self.topics(
+            &department_index,
+            &ranks.index,
+            &systems,
+            &system_index,
+            &message_index,
+            &mut usages,
+        );
+        let fallback = self.fallback(&hp, &topics, &topic_index);
+        let topic_ids = TopicIds::new(doc.topics.keys());
+        let (roles, role_index) = self.roles(&department_index, &ranks.index, &topics, &topic_ids);
+
+        // The derived tables, each within the size limit.
+        let grants_fit = self.table_fits((roles.len(), "roles"), (topics.len(), "topics"));
+        let rules_fit = self.table_fits((topics.len(), "topics"), (doc.rules.len(), "rules"));
+        if !grants_fit || !rules_fit {
+            return (None, self.diags);
+        }
+        let grants = grant_table(&roles, &topics);
+        // Escalation (R3.3): per department and rank, the next rank that has a role there.
+        if !self.table_fits(
+            (departments.len(), "departments"),
+            (ranks.list.len(), "ranks"),
+        ) {
+            return (None, self.diags);
+        }
+        let superior = superior_table(departments.len(), ranks.list.len(), &roles);
+
+        let mut messages = self.messages(&mpath);
+        let handover = self.handover(&mut messages, &mut message_index);
+        let forbidden = self.forbidden();
+        let refs = RuleRefs {
+            topics: &topics,
+            topic_ids: &topic_ids,
+            departments: &department_index,
+            roles: &role_index,
+            ranks: &ranks.index,
+            messages: &message_index,
+        };
+        let (rules, fact_keys, fact_values) = self.rules(&refs, &mut usages);
+        self.check_usages(&messages, &usages);
+        let (topic_rule_start, topic_rules) = topic_rule_index(&topics, &rules);
+        let triage = crate::triage::Triage::build(
+            &self.locales,
+            doc,
+            self.regex_size_limit,
+            &mut self.diags,
+        );
+        let urgency = crate::urgency::Weights::build(doc.urgency.as_ref(), &mut self.diags);
+
+        let fact_value_index = fact_values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Box::<str>::from(&**v), i as Ix))
+            .collect();
+        let engine = Engine {
+            name: name.into(),
+            revision: revision.into(),
+            locales: self.locales.into(),
+            channels: self.channels.into(),
+            departments: departments.into(),
+            department_index,
+            systems: systems.into(),
+            system_index,
+            topics: topics.into(),
+            topic_index,
+            messages: messages.into(),
+            message_index,
+            roles: roles.into(),
+            role_index,
+            grants: grants.into(),
+            superior: superior.into(),
+            ranks: ranks.list.into(),
+            review_within: ranks.review_within,
+            review_within_text: ranks.review_within_text,
+            handover,
+            rules: rules.into(),
+            topic_rule_start: topic_rule_start.into(),
+            topic_rules: topic_rules.into(),
+            fact_keys: fact_keys.into(),
+            fact_values: fact_values.into(),
+            fact_value_index,
+            forbidden: forbidden.into(),
+            fallback,
+            triage,
+            urgency,
+            warnings: Box::new([]),
+            space: crate::check::SpaceLimits::default(),
+            stamp: 0,
+            hot: crate::hot::HotPath::default(),
+        };
+        let engine = Engine {
+            stamp: stamp_of(&engine),
+            hot: crate::hot::HotPath::new(&engine),
+            ..engine
+        };
+        (Some(engine), self.diags)
+    }
+}
+
+/// A fingerprint of every id list behind the engine's dense indices (not the texts, nor the
+/// revision): two engines with the same
+/// stamp resolve a prepared key to the same things.
+fn stamp_of(engine: &Engine) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    engine.locales.hash(&mut h);
+    engine.channels.hash(&mut h);
+    for t in engine.topics.iter() {
+        t.id.hash(&mut h);
+    }
+    for r in engine.roles.iter() {
+        r.id.hash(&mut h);
+    }
+    for s in engine.systems.iter() {
+        s.id.hash(&mut h);
+    }
+    engine.fact_keys.hash(&mut h);
+    engine.fact_values.hash(&mut h);
+    h.finish()
+}
