@@ -27,6 +27,8 @@ pub struct TriageWork {
     /// The bytes given to keywords' NFAs (windows and whole-text searches).
     pub searched: usize,
     /// Whether triage stopped at a limit (see [`TriageResult::truncated`]).
+    ///
+    /// [`TriageResult::truncated`]: super::TriageResult::truncated
     pub truncated: bool,
 }
 

@@ -35,12 +35,17 @@ pub(super) struct LocaleKeywords {
     /// The keywords without anchors, and those of no bounded length (or longer than
     /// [`MAX_WINDOW`]), as one multi-pattern regex; its pattern `i` is keyword
     /// `unanchored[i]`.
+    ///
+    /// [`MAX_WINDOW`]: super::keyword::MAX_WINDOW
     pub(super) set: Option<meta::Regex>,
     pub(super) unanchored: Box<[u32]>,
     pub(super) keywords: Box<[Keyword]>,
 }
 
 impl LocaleKeywords {
+    /// The keywords anchor `anchor` stands for. Asked once per anchor occurrence
+    /// (`Triage::found`), from another file: inlined there as when the two shared one.
+    #[inline]
     pub(super) fn anchored(&self, anchor: usize) -> &[u32] {
         let range = self
             .anchor_start

@@ -44,6 +44,8 @@ pub(super) struct Score {
 impl Triage {
     /// The evidence for each topic with a matching keyword, best first (see
     /// [`Engine::triage`] for the order); `folded` is the text as matched.
+    ///
+    /// [`Engine::triage`]: crate::Engine::triage
     pub(super) fn scores(&self, folded: &str, locale: Ix, work: &mut Work) -> Vec<Score> {
         let Some(lk) = self.locales.get(locale as usize) else {
             return Vec::new();

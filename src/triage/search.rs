@@ -69,6 +69,9 @@ impl Triage {
     /// costs a unit of the work budget ([`WORK_PER_BYTE`] units a byte of text): what it
     /// cannot pay for is not done, and the triage is marked truncated. So the work is linear
     /// in the text whatever the number of keywords (`Engine::triage_work` counts it).
+    ///
+    /// [`MAX_WINDOW`]: super::keyword::MAX_WINDOW
+    /// [`WORK_PER_BYTE`]: super::budget::WORK_PER_BYTE
     pub(super) fn found(
         &self,
         lk: &LocaleKeywords,
