@@ -1,0 +1,291 @@
+//! Triage: the customer's own words to a topic (R1.4).
+//!
+//! The keywords of every topic are compiled once per engine. Every match of a keyword
+//! contains one of a few literals of its pattern, its *anchors* (`correo` for
+//! `(no puedo )?configurar (el )?correo`, chosen as the literal the fewest other keywords
+//! share); one Aho-Corasick automaton per locale finds every anchor in one pass over the text.
+//! Each occurrence is handed, during that pass, to the keywords it anchors: only those are
+//! run, each alone and only over short windows around its anchors, merged and searched once
+//! the pass is past them (its NFA, built on first use), to confirm them and report where they
+//! matched; a keyword that is its anchor needs no run at all. The keywords without a literal
+//! to anchor them (`\d{5}`) or of no bounded length (`lent[a-z]*`) are scanned together by one
+//! multi-pattern regex, and only those it finds are run, over the whole text. A work budget per
+//! byte of text bounds all of it, so triage is linear in the text whatever the number of
+//! keywords (`Triage::found`). A single regex set over all keywords, the first design, took
+//! 1.5 s and 6 KB of memory per topic to compile a 10,000-topic policy (`benches/compile.rs`,
+//! `benches/memory.rs`).
+//!
+//! Topics are ranked by score (more and longer matched keywords), then by specificity (how
+//! much of the matched words the keywords spell out); a tie that remains is reported as
+//! ambiguous, never settled silently by the order of the policy.
+//!
+//! Case and accents never matter. The customer's text is *folded* — canonical decomposition
+//! (NFD, with the `unicode-normalization` crate), combining marks dropped, lowercased — so
+//! "CONFIGURACIÓN" is read as "configuracion". Keywords are folded the same way without
+//! touching their syntax: each pattern is parsed with `regex-syntax`, and only its literal
+//! characters are rewritten (`Configuración` → `configuracion`, `[NÑ]` → `[nn]`), while
+//! escapes and classes such as `\W` or `\p{Lu}` stay as written (`\p{Lu}` therefore never
+//! matches: the text is lowercase). Keywords are then compiled case-sensitively, which is much
+//! cheaper than case-insensitive matching.
+//!
+//! # Where it is
+//!
+//! - [`fold`] — the text folded, with a byte map back to the original;
+//! - [`rewrite`] — a keyword's literals folded the same way, its syntax untouched;
+//! - [`literals`] — the literals every match of a keyword contains;
+//! - [`keyword`] — one keyword checked, parsed, and its NFA built on first use;
+//! - [`locale`] — one locale's anchor automaton and keyword set;
+//! - [`build`] — the policy's `[triage]` and every topic's keywords, per locale;
+//! - [`budget`] — the work one triage may do, counted;
+//! - [`search`] — the pass over the text and the keywords it confirms;
+//! - [`score`] — the evidence per topic, ranked, and the confidence;
+//! - [`result`] — what `decide`, tests and [`Engine::triage`] get back;
+//! - here — the public types and the engine's triage methods.
+
+mod budget;
+mod build;
+mod fold;
+mod keyword;
+mod literals;
+mod locale;
+mod result;
+mod rewrite;
+mod score;
+mod search;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::engine::Engine;
+use locale::LocaleKeywords;
+
+pub use budget::TriageWork;
+pub use fold::fold_text;
+pub(crate) use result::Best;
+
+/// The confidence below which triage answers with the fallback topic when the policy's
+/// `[triage]` section sets no `threshold`.
+pub const DEFAULT_THRESHOLD: f64 = 0.3;
+
+/// How many bytes of a customer's text triage reads unless the engine is built with
+/// another [`EngineBuilder::max_triage_bytes`](crate::EngineBuilder::max_triage_bytes):
+/// 64 KiB, some thirty pages. The rest is not read, and [`TriageResult::truncated`] says so.
+pub const DEFAULT_MAX_TRIAGE_BYTES: usize = 64 * 1024;
+
+/// Keyword matchers per locale, compiled once per engine.
+#[derive(Debug)]
+pub(crate) struct Triage {
+    threshold: f64,
+    /// The engine's regex size limit, for the keywords compiled on their first match.
+    size_limit: usize,
+    /// How many bytes of a text triage reads.
+    max_text: usize,
+    /// By locale index.
+    locales: Box<[LocaleKeywords]>,
+}
+
+impl Default for Triage {
+    fn default() -> Self {
+        Triage {
+            threshold: DEFAULT_THRESHOLD,
+            size_limit: 1 << 20,
+            max_text: DEFAULT_MAX_TRIAGE_BYTES,
+            locales: Box::new([]),
+        }
+    }
+}
+
+impl Triage {
+    /// Sets how many bytes of a text triage reads ([`DEFAULT_MAX_TRIAGE_BYTES`] by default).
+    pub(crate) fn set_max_text(&mut self, bytes: usize) {
+        self.max_text = bytes;
+    }
+}
+
+/// Why triage chose its topic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TriageReason {
+    /// The keywords place the text on the topic with enough confidence.
+    Keywords,
+    /// Keywords matched, but the best topic's confidence is below the policy's threshold:
+    /// the fallback topic applies.
+    BelowThreshold,
+    /// No keyword matched: the fallback topic applies.
+    NoMatch,
+}
+
+impl fmt::Display for TriageReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TriageReason::Keywords => "keywords",
+            TriageReason::BelowThreshold => "below threshold",
+            TriageReason::NoMatch => "no match",
+        })
+    }
+}
+
+/// A keyword that matched the customer's text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct KeywordMatch {
+    /// The keyword as written in the policy.
+    pub pattern: String,
+    /// Where its first match starts in the original text, in bytes.
+    pub start: usize,
+    /// Where its first match ends in the original text, in bytes.
+    pub end: usize,
+    /// The matched words as the customer wrote them (`text[start..end]`).
+    pub text: String,
+    /// What the match adds to its topic's score: 1, plus ½ per extra word, up to 3.
+    pub weight: f64,
+}
+
+/// A topic that some keyword placed the text on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TriageCandidate {
+    /// The topic's id.
+    pub topic: String,
+    /// The sum of the weights of its matching keywords, where keywords whose matches overlap
+    /// count once, with the heaviest weight.
+    pub score: f64,
+    /// Its score over the sum of every candidate's score.
+    pub share: f64,
+    /// How specific its evidence is where it competes with other topics, what settles
+    /// candidates of equal score: for each stretch of text keywords of several topics matched,
+    /// the share of it one of this topic's keywords spells out literally (0.38 for
+    /// `err_cert[a-z_]*` on `err_cert_date_invalid`, 0.19 for `err_[a-z_]+` on it, 1 for a
+    /// plain word), summed. 0 when no other topic matched the same words.
+    #[serde(default)]
+    pub specificity: f64,
+    /// Its keywords that matched, each once, in the order of the policy.
+    pub matches: Vec<KeywordMatch>,
+}
+
+/// What triage made of a customer's words: the topic, how sure it is, and why.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{Engine, TriageReason};
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let result = engine.triage("No puedo configurar el correo en Outlook", "es");
+/// assert_eq!(result.topic, "email.setup");
+/// assert_eq!(result.reason, TriageReason::Keywords);
+/// let best = &result.candidates[0];
+/// assert!(best.matches.iter().any(|m| m.text == "Outlook"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TriageResult {
+    /// The topic: the best candidate, or the policy's fallback topic when no candidate is
+    /// confident enough.
+    pub topic: String,
+    /// The confidence in the best candidate, from 0 to 1 (0 when nothing matched).
+    pub confidence: f64,
+    /// The policy's threshold the confidence was compared with.
+    pub threshold: f64,
+    /// Why `topic` was chosen.
+    pub reason: TriageReason,
+    /// Every topic with a matching keyword, best first.
+    pub candidates: Vec<TriageCandidate>,
+    /// The topics tied for best — the same score and the same specificity — in the order of
+    /// `candidates` (first mentioned in the text first); empty when one topic has the best
+    /// evidence alone. A chatbot can ask the customer which one they mean; `topic` is the
+    /// first of them (or the fallback topic, below the threshold).
+    #[serde(default)]
+    pub ambiguous: Vec<String>,
+    /// Triage stopped at a limit: the text is longer than the engine's
+    /// [`max_triage_bytes`](crate::EngineBuilder::max_triage_bytes) (only its beginning was
+    /// read), or a keyword's anchors occur so often, or the keywords to confirm are so many,
+    /// that some were not looked for. Some evidence may be missing; never so for ordinary
+    /// messages.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+impl TriageResult {
+    /// Whether the fallback topic applies because triage could not place the text.
+    pub fn is_fallback(&self) -> bool {
+        !matches!(self.reason, TriageReason::Keywords)
+    }
+
+    /// Whether several topics tie for best (listed in [`TriageResult::ambiguous`]).
+    pub fn is_ambiguous(&self) -> bool {
+        !self.ambiguous.is_empty()
+    }
+}
+
+impl Engine {
+    /// Places the customer's own words on a topic (R1.4), with the keywords of `locale` (an
+    /// undeclared locale uses the policy's default, `es-AR` uses `es`).
+    ///
+    /// Case and accents do not matter. Each keyword that matches adds its weight to its topic
+    /// (1, plus ½ for each extra word it matched, up to 3; each keyword counts once, and
+    /// keywords of a topic whose matches overlap count once, at the heaviest weight). The
+    /// confidence in the best topic is its share of all candidates' scores times `s / (s + ½)`
+    /// of its own score `s`: one plain keyword alone gives ⅔, two topics tied give ⅓ at most.
+    /// Below the policy's `[triage] threshold` (0.3 by default) the result is the fallback
+    /// topic, and [`TriageResult::reason`] says so.
+    ///
+    /// Between topics of equal score the more specific evidence wins: where keywords of
+    /// several topics matched the same words, the one that spells out more of them
+    /// ([`TriageCandidate::specificity`]; for "ERR_CERT_DATE_INVALID", `err_cert[a-z_]*` of
+    /// `ssl.certificate` over `err_[a-z_]+` of `dns.ping`). Topics still tied — each with
+    /// evidence of its own, as "my padlock, and a refund" — are a real ambiguity: [`TriageResult::ambiguous`] lists
+    /// them, and the result is the one the text mentions first (then the one the policy lists
+    /// first), so that it is deterministic; `decide` sets [`Flags::ambiguous_topic`](crate::Flags::ambiguous_topic).
+    ///
+    /// Never fails; the work is linear in the text's length whatever the number of keywords.
+    /// Only the first [`max_triage_bytes`](crate::EngineBuilder::max_triage_bytes) of the text
+    /// are read (64 KiB by default), and [`TriageResult::truncated`] says when a limit cut the
+    /// work short.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{Engine, TriageReason};
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// // No accents, any case: still the topic of "configuración".
+    /// assert_eq!(engine.triage("CONFIGURACION DEL CORREO", "es").topic, "email.setup");
+    ///
+    /// let vague = engine.triage("hola, buenas tardes", "es");
+    /// assert_eq!(vague.topic, engine.fallback_topic());
+    /// assert_eq!(vague.reason, TriageReason::NoMatch);
+    ///
+    /// // Two topics, each with words of its own: a real tie, reported so that a chatbot can
+    /// // ask which one the customer means; the topic is the one mentioned first.
+    /// let tie = engine.triage("padlock, and also a refund", "en");
+    /// assert_eq!(tie.ambiguous, ["ssl.certificate", "billing.refund"]);
+    /// assert_eq!(tie.topic, "ssl.certificate");
+    ///
+    /// // The same words matched by two topics' keywords: the more specific one wins.
+    /// let cert = engine.triage("NET::ERR_CERT_DATE_INVALID", "en");
+    /// assert_eq!(cert.topic, "ssl.certificate");
+    /// assert!(!cert.is_ambiguous());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn triage(&self, text: &str, locale: &str) -> TriageResult {
+        let (locale, _) = self.locale_ix(Some(locale));
+        self.triage.run(self, text, locale)
+    }
+
+    /// The confidence below which triage answers with the fallback topic: the policy's
+    /// `[triage] threshold`, or 0.3.
+    pub fn triage_threshold(&self) -> f64 {
+        self.triage.threshold
+    }
+
+    /// The work triaging `text` takes, counted rather than timed: for tests that hold triage
+    /// linear in the text (`tests/hostile/triage.rs`). Not a stable API.
+    #[doc(hidden)]
+    pub fn triage_work(&self, text: &str, locale: &str) -> TriageWork {
+        let (locale, _) = self.locale_ix(Some(locale));
+        self.triage.work(text, locale)
+    }
+}
