@@ -716,6 +716,113 @@ pub struct DecisionRecord {
     pub missing_values: Vec<String>,
 }
 
+impl DecisionRecord {
+    /// The decision in brief: outcome, message id and version, and what it points to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{Channel, Contact, Engine, Outcome, Responder};
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let contact = Contact::new("c-1", Channel::Phone).with_topic("email.setup");
+    /// let record = engine.decide(&contact, &Responder::staff("support-agent")).to_record();
+    /// let brief = record.brief();
+    /// assert_eq!(brief.outcome, Outcome::Redirect);
+    /// assert_eq!(brief.system.as_deref(), Some("self-diagnosis"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn brief(&self) -> DecisionBrief {
+        DecisionBrief {
+            outcome: self.outcome,
+            message: self.message.id.clone(),
+            version: self.message.version,
+            system: self.system.as_ref().map(|s| s.id.clone()),
+            department: self.department.clone(),
+            rank: self.rank.clone(),
+            rule: self.rule.clone(),
+        }
+    }
+}
+
+/// A decision in brief: what the responder does, which message (id and version) and what it
+/// points to, without the rendered text — what a diff compares ([`DecisionChange`]), a
+/// decision table lists ([`TableRow`]) and a scenario expects ([`Expectation`], its partial
+/// form).
+///
+/// `Display` gives ``outcome `message` vN`` and the system, department and rank that are set
+/// (not the rule).
+///
+/// [`DecisionChange`]: crate::DecisionChange
+/// [`TableRow`]: crate::TableRow
+/// [`Expectation`]: crate::Expectation
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{Channel, Contact, DecisionBrief, Engine, Responder};
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let contact = Contact::new("c-1", Channel::Phone).with_topic("email.setup");
+/// let decision = engine.decide(&contact, &Responder::staff("support-agent"));
+/// let brief = DecisionBrief::from(&decision);
+/// assert_eq!(brief, decision.to_record().brief());
+/// assert!(brief.to_string().starts_with("redirect `"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DecisionBrief {
+    /// What the responder does.
+    pub outcome: Outcome,
+    /// The message id.
+    pub message: String,
+    /// The message version.
+    pub version: u32,
+    /// The system pointed to or spoken about (its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// The department routed to, or whose ranks are climbed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// The rank that authorizes or takes over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<String>,
+    /// The rule that shaped the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+impl From<&Decision<'_>> for DecisionBrief {
+    fn from(d: &Decision<'_>) -> Self {
+        DecisionBrief {
+            outcome: d.outcome(),
+            message: d.message_id().to_owned(),
+            version: d.version(),
+            system: d.system().map(|s| s.id.to_owned()),
+            department: d.department().map(str::to_owned),
+            rank: d.rank().map(str::to_owned),
+            rule: d.rule().map(str::to_owned),
+        }
+    }
+}
+
+impl fmt::Display for DecisionBrief {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}` v{}", self.outcome, self.message, self.version)?;
+        for (what, v) in [
+            ("system", &self.system),
+            ("department", &self.department),
+            ("rank", &self.rank),
+        ] {
+            if let Some(v) = v {
+                write!(f, " {what} `{v}`")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The message of a [`DecisionRecord`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{Classes, Conditions, TooLarge, TopicFacts};
-use crate::decision::{Decision, Outcome};
+use crate::decision::{Decision, DecisionBrief};
 use crate::diagnostic::{Diagnostic, DocPath};
 use crate::document::Change;
 use crate::engine::{Engine, Ix, Message, Version};
@@ -141,60 +141,6 @@ pub struct MessageChange {
     pub texts: Vec<String>,
 }
 
-/// What a responder does in a circumstance, in a [`DecisionChange`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct DecisionSummary {
-    /// The outcome.
-    pub outcome: Outcome,
-    /// The message id.
-    pub message: String,
-    /// Its version.
-    pub version: u32,
-    /// The system pointed to or speaking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// The department routed to or climbed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    /// The rank that authorizes or takes over.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<String>,
-    /// The rule that shaped it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-}
-
-impl DecisionSummary {
-    fn of(d: &Decision<'_>) -> Self {
-        DecisionSummary {
-            outcome: d.outcome(),
-            message: d.message_id().to_owned(),
-            version: d.version(),
-            system: d.system().map(|s| s.id.to_owned()),
-            department: d.department().map(str::to_owned),
-            rank: d.rank().map(str::to_owned),
-            rule: d.rule().map(str::to_owned),
-        }
-    }
-}
-
-impl fmt::Display for DecisionSummary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} `{}` v{}", self.outcome, self.message, self.version)?;
-        for (what, v) in [
-            ("system", &self.system),
-            ("department", &self.department),
-            ("rank", &self.rank),
-        ] {
-            if let Some(v) = v {
-                write!(f, " {what} `{v}`")?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// A circumstance whose decision changes, in a [`PolicyDiff`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -205,10 +151,10 @@ pub struct DecisionChange {
     pub responder: Responder,
     /// Every channel on which the change is the same.
     pub channels: Vec<Channel>,
-    /// The old decision.
-    pub before: DecisionSummary,
-    /// The new decision.
-    pub after: DecisionSummary,
+    /// The old decision, in brief.
+    pub before: DecisionBrief,
+    /// The new decision, in brief.
+    pub after: DecisionBrief,
 }
 
 impl fmt::Display for PolicyDiff {
@@ -765,7 +711,7 @@ fn decisions(
                                 continue;
                             }
                             let (before, after) =
-                                (DecisionSummary::of(&a), DecisionSummary::of(&b));
+                                (DecisionBrief::from(&a), DecisionBrief::from(&b));
                             let slot = current.get_mut(i);
                             let existing = slot
                                 .as_ref()

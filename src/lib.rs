@@ -41,14 +41,14 @@ pub use crate::compile::{
     DEFAULT_MAX_NESTING_DEPTH, DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, EngineBuilder,
 };
 pub use crate::decision::{
-    Decision, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
-    SystemRef,
+    Decision, DecisionBrief, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord,
+    SystemRecord, SystemRef,
 };
 pub use crate::diagnostic::{
     Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity,
 };
 pub use crate::diff::{
-    DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,
+    DecisionChange, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,
 };
 pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
 pub use crate::lines::DecideRequest;

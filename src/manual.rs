@@ -31,7 +31,17 @@ use crate::template::Builtin;
 /// assert!(err.to_string().contains("`es`, `en`"), "{err}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+// Bounded whatever the policy and the request (issue 19): the name asked for is cut, at most a
+// few names are listed, and the suggestion's work has a budget.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown {} `{}`{}; the policy's {} are {}",
+    .kind.what(),
+    crate::bounded::cut(.kind.asked()),
+    self.suggestion(),
+    .kind.plural(),
+    crate::bounded::list(.known.iter().map(String::as_str))
+)]
 pub struct ManualError {
     kind: ManualErrorKind,
     known: Vec<String>,
@@ -61,29 +71,41 @@ impl ManualError {
     }
 }
 
-impl fmt::Display for ManualError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Bounded whatever the policy and the request (issue 19): the name asked for is cut,
-        // at most a few names are listed, and the suggestion's work has a budget.
-        let (what, asked, plural) = match &self.kind {
-            ManualErrorKind::Department(d) => ("department", d, "departments"),
-            ManualErrorKind::Locale(l) => ("locale", l, "locales"),
-        };
-        let closest = crate::bounded::Suggester::new(crate::compile::DEFAULT_MAX_SUGGESTION_WORK)
-            .closest(self.known.iter().map(String::as_str), asked);
-        write!(f, "unknown {what} `{}`", crate::bounded::cut(asked))?;
-        if let Some(k) = closest {
-            write!(f, " (did you mean `{}`?)", crate::bounded::cut(k))?;
-        }
-        write!(
-            f,
-            "; the policy's {plural} are {}",
-            crate::bounded::list(self.known.iter().map(String::as_str))
-        )
+impl ManualError {
+    /// `` (did you mean `NAME`?)`` for the closest known name, or nothing.
+    fn suggestion(&self) -> String {
+        crate::bounded::Suggester::new(crate::compile::DEFAULT_MAX_SUGGESTION_WORK)
+            .closest(self.known.iter().map(String::as_str), self.kind.asked())
+            .map_or(String::new(), |k| {
+                format!(" (did you mean `{}`?)", crate::bounded::cut(k))
+            })
     }
 }
 
-impl std::error::Error for ManualError {}
+impl ManualErrorKind {
+    /// What was asked for, as the error names it.
+    fn what(&self) -> &'static str {
+        match self {
+            ManualErrorKind::Department(_) => "department",
+            ManualErrorKind::Locale(_) => "locale",
+        }
+    }
+
+    /// The plural of [`ManualErrorKind::what`].
+    fn plural(&self) -> &'static str {
+        match self {
+            ManualErrorKind::Department(_) => "departments",
+            ManualErrorKind::Locale(_) => "locales",
+        }
+    }
+
+    /// The name asked for.
+    fn asked(&self) -> &str {
+        match self {
+            ManualErrorKind::Department(name) | ManualErrorKind::Locale(name) => name,
+        }
+    }
+}
 
 impl Engine {
     /// The service manual (R2.2, R2.6) in Markdown, for one department (its own topics in

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::decision::{DecisionRecord, Flags, Outcome};
+use crate::decision::{DecisionBrief, DecisionRecord, Flags, Outcome};
 use crate::diagnostic::Location;
 use crate::engine::Engine;
 use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder};
@@ -138,6 +138,11 @@ fn contact_with_defaults<'de, D: Deserializer<'de>>(deserializer: D) -> Result<C
 
 /// What a scenario's decision must be. Every field left as `None` is not checked; a string
 /// field set to `""` expects the decision to have no such value.
+///
+/// Its `outcome`, `message`, `version`, `system`, `department`, `rank` and `rule` are the
+/// partial form of a [`DecisionBrief`], compared by [`Expectation::brief_mismatches`]; the
+/// other fields check what a brief leaves out (the topic, the locale, the authority, the
+/// rendered text, the flags).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -193,6 +198,87 @@ impl Expectation {
     pub fn is_empty(&self) -> bool {
         *self == Expectation::default()
     }
+
+    /// What this expectation says of the decision in brief (`outcome`, `message`, `version`,
+    /// `system`, `department`, `rank`, `rule`) that `brief` does not bear out, one
+    /// [`Mismatch`] per field in that order; the other fields are not compared here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::{Channel, Contact, DecisionBrief, Engine, Expectation, Outcome, Responder};
+    ///
+    /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+    /// let contact = Contact::new("c-1", Channel::Phone).with_topic("email.setup");
+    /// let brief = DecisionBrief::from(&engine.decide(&contact, &Responder::staff("support-agent")));
+    /// assert!(Expectation::outcome(Outcome::Redirect).brief_mismatches(&brief).is_empty());
+    /// let wrong = Expectation::outcome(Outcome::Answer).brief_mismatches(&brief);
+    /// assert_eq!((wrong[0].expected.as_str(), wrong[0].actual.as_str()), ("`answer`", "`redirect`"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn brief_mismatches(&self, brief: &DecisionBrief) -> Vec<Mismatch> {
+        let mut out = Vec::new();
+        if let Some(o) = self.outcome {
+            if o != brief.outcome {
+                out.push(Mismatch {
+                    field: "outcome".to_owned(),
+                    expected: format!("`{o}`"),
+                    actual: format!("`{}`", brief.outcome),
+                });
+            }
+        }
+        compare(
+            &mut out,
+            "message",
+            self.message.as_deref(),
+            Some(&brief.message),
+        );
+        if let Some(v) = self.version {
+            if v != brief.version {
+                out.push(Mismatch {
+                    field: "version".to_owned(),
+                    expected: v.to_string(),
+                    actual: brief.version.to_string(),
+                });
+            }
+        }
+        for (field, expected, actual) in [
+            ("system", &self.system, &brief.system),
+            ("department", &self.department, &brief.department),
+            ("rank", &self.rank, &brief.rank),
+            ("rule", &self.rule, &brief.rule),
+        ] {
+            compare(&mut out, field, expected.as_deref(), actual.as_deref());
+        }
+        out
+    }
+}
+
+/// The fields of `expect`, in the order a scenario's mismatches are listed (after those of
+/// its contact).
+const EXPECT_FIELDS: [&str; 12] = [
+    "outcome",
+    "topic",
+    "message",
+    "version",
+    "locale",
+    "system",
+    "department",
+    "rank",
+    "rule",
+    "authority",
+    "text_contains",
+    "flags",
+];
+
+/// Where a mismatch goes in a scenario's list: the contact's first, then by [`EXPECT_FIELDS`]
+/// (`flags.*` with `flags`).
+fn field_order(field: &str) -> usize {
+    let head = field.split('.').next().unwrap_or(field);
+    EXPECT_FIELDS
+        .iter()
+        .position(|f| *f == head)
+        .map_or(0, |i| i + 1)
 }
 
 /// Flags a scenario expects set or clear; `None` is not checked.
@@ -241,7 +327,8 @@ impl ExpectedFlags {
 /// assert_eq!(err.location().map(|l| l.line), Some(3));
 /// assert!(err.message().contains("chanel"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", At(*.location))]
 pub struct ScenarioError {
     message: String,
     location: Option<Location>,
@@ -259,16 +346,17 @@ impl ScenarioError {
     }
 }
 
-impl fmt::Display for ScenarioError {
+/// The start of a [`ScenarioError`]'s text: `line L, column C: `, or nothing.
+struct At(Option<Location>);
+
+impl fmt::Display for At {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(l) = self.location {
-            write!(f, "line {}, column {}: ", l.line, l.column)?;
+        match self.0 {
+            Some(l) => write!(f, "line {}, column {}: ", l.line, l.column),
+            None => Ok(()),
         }
-        f.write_str(&self.message)
     }
 }
-
-impl std::error::Error for ScenarioError {}
 
 impl Scenarios {
     /// Parses a TOML file of `[[scenario]]` entries (see [`Scenarios`] for the format).
@@ -619,51 +707,14 @@ fn mismatches(
     let e = &scenario.expect;
     let mut out = Vec::new();
     unknown_names(engine, read, scenario, &mut out);
-    if let Some(o) = e.outcome {
-        if o != d.outcome {
-            out.push(Mismatch {
-                field: "outcome".to_owned(),
-                expected: format!("`{o}`"),
-                actual: format!("`{}`", d.outcome),
-            });
-        }
-    }
+    out.extend(e.brief_mismatches(&d.brief()));
     compare(&mut out, "topic", e.topic.as_deref(), Some(&d.topic));
-    compare(
-        &mut out,
-        "message",
-        e.message.as_deref(),
-        Some(&d.message.id),
-    );
-    if let Some(v) = e.version {
-        if v != d.message.version {
-            out.push(Mismatch {
-                field: "version".to_owned(),
-                expected: v.to_string(),
-                actual: d.message.version.to_string(),
-            });
-        }
-    }
     compare(
         &mut out,
         "locale",
         e.locale.as_deref(),
         Some(&d.message.locale),
     );
-    compare(
-        &mut out,
-        "system",
-        e.system.as_deref(),
-        d.system.as_ref().map(|s| s.id.as_str()),
-    );
-    compare(
-        &mut out,
-        "department",
-        e.department.as_deref(),
-        d.department.as_deref(),
-    );
-    compare(&mut out, "rank", e.rank.as_deref(), d.rank.as_deref());
-    compare(&mut out, "rule", e.rule.as_deref(), d.rule.as_deref());
     if let Some(a) = e.authority {
         if Some(a) != d.authority {
             out.push(Mismatch {
@@ -712,6 +763,9 @@ fn mismatches(
         ef.ladder_skipped,
         f.ladder_skipped,
     );
+    // In the order of the `expect` fields, whichever part compared them (stable: the
+    // contact's and the flags' keep theirs).
+    out.sort_by_key(|m| field_order(&m.field));
     out
 }
 

@@ -6,7 +6,7 @@ use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::{Decision, Flags, Outcome};
+use crate::decision::{Decision, DecisionBrief, Flags, Outcome};
 use crate::diagnostic::{Diagnostic, DocPath, PolicyError};
 use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx};
 use crate::model::{Authority, Facts, Progress, Responder};
@@ -33,8 +33,8 @@ use crate::model::{Authority, Facts, Progress, Responder};
 ///     r.topic == "domain.delegation" && r.responder.to_string() == "staff role `sales-agent`"
 ///         && r.progress == unified_message::Progress::Served && !r.asks_for_superior
 /// }).unwrap();
-/// assert_eq!(row.outcome, Outcome::Route);
-/// assert_eq!(row.department.as_deref(), Some("support"));
+/// assert_eq!(row.decision.outcome, Outcome::Route);
+/// assert_eq!(row.decision.department.as_deref(), Some("support"));
 /// assert!(table.to_markdown().contains("| served | staff `sales-agent` |"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -55,7 +55,8 @@ pub struct DecisionTable {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// One circumstance of a [`DecisionTable`] and its decision.
+/// One circumstance of a [`DecisionTable`] and its decision: the decision in brief, the
+/// channels it holds on, and the authority and flags behind it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TableRow {
@@ -73,24 +74,10 @@ pub struct TableRow {
     pub facts: Facts,
     /// Whether the customer asks for a superior.
     pub asks_for_superior: bool,
-    /// The outcome.
-    pub outcome: Outcome,
-    /// The message id.
-    pub message: String,
-    /// The message version.
-    pub version: u32,
-    /// The system pointed to or spoken about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<String>,
-    /// The department routed to, or whose ranks are climbed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    /// The rank that authorizes or takes over.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rank: Option<String>,
-    /// The rule that shaped the decision.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    /// The decision in brief (serialized as its fields: `outcome`, `message`, `version`,
+    /// `system`, `department`, `rank`, `rule`), the same on every channel of `channels`.
+    #[serde(flatten)]
+    pub decision: DecisionBrief,
     /// The authority that applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<Authority>,
@@ -183,13 +170,13 @@ impl TableRow {
             self.channels.join(", "),
             facts_cell(&self.facts),
             self.asks_for_superior.to_string(),
-            self.outcome.to_string(),
-            self.message.clone(),
-            self.version.to_string(),
-            opt(&self.system),
-            opt(&self.department),
-            opt(&self.rank),
-            opt(&self.rule),
+            self.decision.outcome.to_string(),
+            self.decision.message.clone(),
+            self.decision.version.to_string(),
+            opt(&self.decision.system),
+            opt(&self.decision.department),
+            opt(&self.decision.rank),
+            opt(&self.decision.rule),
             self.authority.map(|a| a.to_string()).unwrap_or_default(),
             self.flags.system_gap.to_string(),
             self.flags.ladder_skipped.to_string(),
@@ -321,13 +308,13 @@ impl DecisionTable {
                     md_cell(&r.channels.join(", ")),
                     md_code(&facts_cell(&r.facts)),
                     if r.asks_for_superior { "yes" } else { "no" },
-                    r.outcome,
-                    md_code(&r.message),
-                    r.version,
-                    opt(&r.system),
-                    opt(&r.department),
-                    opt(&r.rank),
-                    opt(&r.rule),
+                    r.decision.outcome,
+                    md_code(&r.decision.message),
+                    r.decision.version,
+                    opt(&r.decision.system),
+                    opt(&r.decision.department),
+                    opt(&r.decision.rank),
+                    opt(&r.decision.rule),
                     r.authority.map(|a| a.to_string()).unwrap_or_default(),
                     flags.join(", ")
                 )?;
@@ -445,13 +432,7 @@ impl Engine {
                         channels: Vec::new(),
                         facts: Facts::new(),
                         asks_for_superior: asks,
-                        outcome: d.outcome(),
-                        message: d.message_id().to_owned(),
-                        version: d.version(),
-                        system: d.system().map(|s| s.id.to_owned()),
-                        department: d.department().map(str::to_owned),
-                        rank: d.rank().map(str::to_owned),
-                        rule: d.rule().map(str::to_owned),
+                        decision: DecisionBrief::from(d),
                         authority: d.authority(),
                         flags: d.flags(),
                     }) {

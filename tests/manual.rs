@@ -14,7 +14,8 @@
 use std::path::Path;
 
 use unified_message::{
-    Channel, Contact, DecisionTable, Engine, Outcome, Progress, Responder, TABLE_COLUMNS,
+    Channel, Contact, DecisionBrief, DecisionTable, Engine, Outcome, Progress, Responder,
+    TABLE_COLUMNS,
 };
 
 const SMALL: &str = include_str!("data/table/small-policy.toml");
@@ -233,13 +234,7 @@ fn r2_2_table_rows_agree_with_decide() {
                     contact = contact.asking_for_superior();
                 }
                 let d = engine.decide(&contact, &row.responder);
-                assert_eq!(d.outcome(), row.outcome, "{row:?}");
-                assert_eq!(d.message_id(), row.message, "{row:?}");
-                assert_eq!(d.version(), row.version);
-                assert_eq!(d.system().map(|s| s.id.to_owned()), row.system);
-                assert_eq!(d.department().map(str::to_owned), row.department);
-                assert_eq!(d.rank().map(str::to_owned), row.rank);
-                assert_eq!(d.rule().map(str::to_owned), row.rule);
+                assert_eq!(DecisionBrief::from(&d), row.decision, "{row:?}");
             }
         }
     }
@@ -267,7 +262,7 @@ fn r2_2_table_enumerates_every_circumstance() {
     // Fact rows exist only where a rule makes the facts matter.
     for row in table.rows.iter().filter(|r| !r.facts.is_empty()) {
         assert!(
-            row.rule.is_some() || row.outcome == Outcome::Answer,
+            row.decision.rule.is_some() || row.decision.outcome == Outcome::Answer,
             "{row:?}"
         );
     }
@@ -284,10 +279,10 @@ fn table_lists_channel_groups_when_a_rule_names_a_channel() {
         .collect();
     assert_eq!(split.len(), 2, "{split:?}");
     assert_eq!(split[0].channels, ["phone"]);
-    assert_eq!(split[0].rule.as_deref(), Some("phone-answers"));
+    assert_eq!(split[0].decision.rule.as_deref(), Some("phone-answers"));
     assert!(!split[1].channels.contains(&"phone".to_owned()));
     assert!(split[1].channels.contains(&"web".to_owned()));
-    assert_eq!(split[1].outcome, Outcome::Redirect);
+    assert_eq!(split[1].decision.outcome, Outcome::Redirect);
 }
 
 /// CSV: the header, one record per row, and RFC 4180 quoting of commas and quotes.
@@ -422,7 +417,11 @@ fn r2_2_table_covers_every_circumstance_once() {
             let d = engine.decide(&c.contact, &c.responder);
             assert_eq!(
                 (d.outcome(), d.message_id(), d.rule()),
-                (row.outcome, row.message.as_str(), row.rule.as_deref()),
+                (
+                    row.decision.outcome,
+                    row.decision.message.as_str(),
+                    row.decision.rule.as_deref()
+                ),
                 "{c:?}"
             );
         }
@@ -442,5 +441,48 @@ fn manual_keeps_host_placeholders() {
     assert!(
         manual.contains("> See Help: https://help.example"),
         "{manual}"
+    );
+}
+
+/// A row's JSON keeps its flat shape: the decision in brief's fields sit between the
+/// circumstance and the authority, as columns, and the JSON reads back to the same row.
+#[test]
+fn table_row_json_lists_the_decision_in_brief_as_columns() {
+    let table = small().decision_table();
+    let row = table
+        .rows
+        .iter()
+        .find(|r| !r.channels.is_empty() && r.decision.rule.is_some())
+        .unwrap();
+    let json = serde_json::to_string(row).unwrap();
+    let keys: Vec<String> =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json)
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+    let mut at = 0;
+    for key in [
+        "topic",
+        "progress",
+        "responder",
+        "channels",
+        "asks_for_superior",
+        "outcome",
+        "message",
+        "version",
+        "rule",
+        "flags",
+    ] {
+        let found = json
+            .find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("{key}: {json}"));
+        assert!(found >= at, "{key} out of order: {json}");
+        at = found;
+    }
+    assert!(!keys.iter().any(|k| k == "decision"), "{json}");
+    assert_eq!(
+        &serde_json::from_str::<unified_message::TableRow>(&json).unwrap(),
+        row
     );
 }

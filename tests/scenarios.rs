@@ -318,3 +318,42 @@ fn issue_19_unknown_facts_list_a_bounded_part_of_the_vocabulary() {
     let text = report.to_string();
     assert!(text.len() < 1000 * 400, "{} bytes", text.len());
 }
+
+/// Mismatches are listed in the order of the `expect` fields, the decision-in-brief ones
+/// (outcome, message, version, system, department, rank, rule) interleaved with the others
+/// (topic, locale, authority, text, flags), after the contact's.
+#[test]
+fn mismatches_follow_the_order_of_the_expect_fields() {
+    let report = run(r#"
+[[scenario]]
+name = "every field wrong"
+contact = { channel = "phone", topic = "email.setup", locale = "en", facts = { colour = "red" } }
+responder = { staff = "support-agent" }
+expect = { outcome = "answer", topic = "billing.invoice", message = "nope", version = 9, locale = "fr", system = "nope", department = "nope", rank = "nope", rule = "nope", authority = "own", text_contains = "nope", flags = { system_gap = true, ladder_skipped = true } }
+"#);
+    let fields: Vec<_> = report.results[0]
+        .mismatches
+        .iter()
+        .map(|m| m.field.as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "contact.facts.colour",
+            "outcome",
+            "topic",
+            "message",
+            "version",
+            "locale",
+            "system",
+            "department",
+            "rank",
+            "rule",
+            "authority",
+            "text_contains",
+            "flags.system_gap",
+            "flags.ladder_skipped",
+        ],
+        "{report}"
+    );
+}
