@@ -2,12 +2,16 @@
 //! pre-split into templates. Immutable and `Send + Sync`; `decide` is a few array lookups.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
-use crate::decision::{Decision, Flags, Outcome};
+use crate::decision::{Decision, Flags};
 use crate::document::Change;
 use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 use crate::template::Template;
+
+use crate::explain::{Explanation, Step};
+pub(crate) use crate::explain::{NoTrace, Trace};
 
 pub(crate) type Ix = u32;
 pub(crate) const NONE: Ix = Ix::MAX;
@@ -354,29 +358,6 @@ impl FactSource for [Ix] {
     }
 }
 
-/// Receives the steps of a decision, for [`Engine::explain`]; a no-op for `decide`.
-pub(crate) trait Trace {
-    /// Whether steps are recorded: without, the decision may skip work it would not see.
-    const ACTIVE: bool = true;
-
-    fn step(&mut self, step: impl FnOnce() -> String);
-}
-
-pub(crate) struct NoTrace;
-
-impl Trace for NoTrace {
-    const ACTIVE: bool = false;
-
-    #[inline(always)]
-    fn step(&mut self, _: impl FnOnce() -> String) {}
-}
-
-impl Trace for Vec<String> {
-    fn step(&mut self, step: impl FnOnce() -> String) {
-        self.push(step());
-    }
-}
-
 /// The effects of the rules that match a circumstance, each from the first rule that has it.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct RuleEffects {
@@ -615,14 +596,14 @@ impl Engine {
         let resolved = self.resolve_traced(contact, &mut steps);
         let key = self.responder_key(responder);
         let decision = self.run(&resolved, &contact.facts, key.ix, &mut steps);
-        Explanation { decision, steps }
+        Explanation::new(decision, steps)
     }
 
     pub(crate) fn resolve(&self, contact: &Contact) -> Resolved {
         self.resolve_traced(contact, &mut NoTrace)
     }
 
-    fn resolve_traced(&self, contact: &Contact, trace: &mut impl Trace) -> Resolved {
+    fn resolve_traced<'e>(&'e self, contact: &Contact, trace: &mut impl Trace<'e>) -> Resolved {
         let mut flags = Flags::default();
         let topic = match (&contact.topic, &contact.text) {
             (Some(topic), _) => match self
@@ -631,16 +612,16 @@ impl Engine {
                 .get(topic, |i| self.topics.get(i as usize).map(|t| &*t.id))
             {
                 Some(t) => {
-                    trace.step(|| format!("the contact is about topic `{topic}`"));
+                    trace.step(|| Step::Topic {
+                        topic: self.topic_id(t),
+                    });
                     t
                 }
                 None => {
                     flags.fallback_topic = true;
-                    trace.step(|| {
-                        format!(
-                            "topic `{topic}` is not in the policy: the fallback topic `{}` applies",
-                            self.fallback_topic()
-                        )
+                    trace.step(|| Step::UnknownTopic {
+                        named: topic.clone(),
+                        fallback: self.fallback_topic(),
                     });
                     self.fallback
                 }
@@ -653,34 +634,22 @@ impl Engine {
                 } = self.triage.best(text, self.locale_of(contact).0);
                 // A tie is decided as the topic mentioned first, and flagged (Engine::triage).
                 flags.ambiguous_topic = tied > 1;
-                // Written only when the steps are traced (`explain`).
-                let ambiguous = || {
-                    if tied > 1 {
-                        format!("; ambiguous: {tied} topics have evidence just as good")
-                    } else {
-                        String::new()
-                    }
-                };
                 match t {
                     Some(t) => {
-                        trace.step(|| {
-                            format!(
-                                "triage placed the customer's words on topic `{}` (confidence {confidence:.2}{})",
-                                self.topic_id(t),
-                                ambiguous()
-                            )
+                        trace.step(|| Step::Triaged {
+                            topic: self.topic_id(t),
+                            confidence,
+                            tied,
                         });
                         t
                     }
                     None => {
                         flags.fallback_topic = true;
-                        trace.step(|| {
-                            format!(
-                                "triage could not place the customer's words (confidence {confidence:.2}, threshold {}{}): the fallback topic `{}` applies",
-                                self.triage_threshold(),
-                                ambiguous(),
-                                self.fallback_topic()
-                            )
+                        trace.step(|| Step::Untriaged {
+                            confidence,
+                            threshold: self.triage_threshold(),
+                            tied,
+                            fallback: self.fallback_topic(),
                         });
                         self.fallback
                     }
@@ -688,11 +657,8 @@ impl Engine {
             }
             (None, None) => {
                 flags.fallback_topic = true;
-                trace.step(|| {
-                    format!(
-                        "the contact names no topic: the fallback topic `{}` applies",
-                        self.fallback_topic()
-                    )
+                trace.step(|| Step::NoTopic {
+                    fallback: self.fallback_topic(),
                 });
                 self.fallback
             }
@@ -700,12 +666,9 @@ impl Engine {
         let (locale, locale_fallback) = self.locale_of(contact);
         flags.locale_fallback = locale_fallback;
         if locale_fallback {
-            trace.step(|| {
-                format!(
-                    "locale `{}` is not declared: the default locale `{}` applies",
-                    contact.locale.as_deref().unwrap_or(""),
-                    self.locale_id(locale)
-                )
+            trace.step(|| Step::UnknownLocale {
+                named: contact.locale.clone().unwrap_or_default(),
+                default: self.locale_id(locale),
             });
         }
         Resolved {
@@ -865,8 +828,8 @@ impl Engine {
     }
 
     /// The effects of every rule that matches, each from the first rule that has it.
-    pub(crate) fn rule_effects<F: FactSource + ?Sized, T: Trace>(
-        &self,
+    pub(crate) fn rule_effects<'e, F: FactSource + ?Sized, T: Trace<'e>>(
+        &'e self,
         c: &Resolved,
         facts: &F,
         responder: ResponderIx,
@@ -907,12 +870,9 @@ impl Engine {
             {
                 continue;
             }
-            trace.step(|| match self.rules.get(r as usize) {
-                Some(Rule {
-                    id, why: Some(why), ..
-                }) => format!("rule `{id}` matches: {why}"),
-                Some(rule) => format!("rule `{}` matches", rule.id),
-                None => String::new(),
+            trace.step(|| Step::RuleMatches {
+                rule: self.rule_id(r),
+                why: self.rules.get(r as usize).and_then(|r| r.why.as_deref()),
             });
             let new = g.effects & wanted;
             if new & effect::ANSWER != 0 {
@@ -936,35 +896,29 @@ impl Engine {
     }
 
     /// The decision procedure (the guide's `docs/decisions.md`), step by step.
-    pub(crate) fn run<F: FactSource + ?Sized>(
-        &self,
+    pub(crate) fn run<'e, F: FactSource + ?Sized>(
+        &'e self,
         c: &Resolved,
         facts: &F,
         responder: ResponderIx,
-        trace: &mut impl Trace,
-    ) -> Decision<'_> {
-        let mut d = Decision::new(self, c);
+        trace: &mut impl Trace<'e>,
+    ) -> Decision<'e> {
+        let d = Decision::new(self, c);
         let fx = self.rule_effects(c, facts, responder, trace);
         if let Some((m, r)) = fx.answer {
             let staff = matches!(responder, ResponderIx::Staff(_) | ResponderIx::UnknownStaff);
             if !(staff && c.asks_for_superior) {
-                trace.step(|| {
-                    format!(
-                        "rule `{}` gives every responder the fixed answer `{}`",
-                        self.rule_id(r),
-                        self.message_id(m)
-                    )
+                trace.step(|| Step::FixedAnswer {
+                    rule: self.rule_id(r),
+                    message: self.message_id(m),
                 });
                 return d.answer(m, r);
             }
             // R3.3: a request for a superior is always honoured by a person; the superior
             // then gives the same fixed answer.
-            trace.step(|| {
-                format!(
-                    "rule `{}` fixes the answer `{}`, but the customer asks for a superior: a person always hands over, and the superior gives that answer (R3.3)",
-                    self.rule_id(r),
-                    self.message_id(m)
-                )
+            trace.step(|| Step::FixedAnswerAfterSuperior {
+                rule: self.rule_id(r),
+                message: self.message_id(m),
             });
         }
         let Some(topic) = self.topics.get(c.topic as usize) else {
@@ -975,27 +929,18 @@ impl Engine {
                 self.system_answer(d, topic, responder, trace)
             }
             ResponderIx::Staff(_) | ResponderIx::UnknownStaff => {
-                let role = match responder {
-                    ResponderIx::Staff(r) => self.roles.get(r as usize).map(|role| (r, role)),
-                    _ => None,
-                };
-                if role.is_none() {
-                    d.flags.unknown_responder = true;
-                    trace.step(|| {
-                        "the staff role is not in the policy: it is treated as the lowest rank of no department".to_owned()
-                    });
-                }
-                self.staff_answer(d, topic, role, &fx, trace)
+                self.staff_answer(d, topic, responder, &fx, trace)
             }
         }
     }
 
+    /// A system's decision: the topic's message for the system's tier (R0.1, R0.9).
     fn system_answer<'e>(
         &'e self,
         mut d: Decision<'e>,
         topic: &Topic,
         responder: ResponderIx,
-        trace: &mut impl Trace,
+        trace: &mut impl Trace<'e>,
     ) -> Decision<'e> {
         let tier = match responder {
             ResponderIx::System(s) => self
@@ -1004,10 +949,7 @@ impl Engine {
                 .map_or(Tier::Explains, |s| s.tier),
             _ => {
                 d.flags.unknown_responder = true;
-                trace.step(|| {
-                    "the system is not in the policy: it is treated as an explaining system"
-                        .to_owned()
-                });
+                trace.step(|| Step::UnknownSystem);
                 Tier::Explains
             }
         };
@@ -1017,12 +959,9 @@ impl Engine {
         };
         match preferred {
             Some(tr) => {
-                trace.step(|| {
-                    format!(
-                        "a system that {} gives the topic's message for its tier: `{}`",
-                        tier,
-                        self.message_id(tr.message)
-                    )
+                trace.step(|| Step::SystemMessage {
+                    tier,
+                    message: self.message_id(tr.message),
                 });
                 d.system_message(tr)
             }
@@ -1033,9 +972,7 @@ impl Engine {
                     .topics
                     .get(self.fallback as usize)
                     .and_then(|t| t.explains);
-                trace.step(|| {
-                    "the topic has no system message: the fallback topic's explanation applies and the gap is flagged (R0.9)".to_owned()
-                });
+                trace.step(|| Step::NoSystemMessage);
                 d.flags.system_gap = true;
                 match general {
                     Some(tr) => d.system_message(tr),
@@ -1045,192 +982,207 @@ impl Engine {
         }
     }
 
+    /// A person's decision: the rungs of the guide in order, each deciding or passing on.
     fn staff_answer<'e>(
         &'e self,
         mut d: Decision<'e>,
         topic: &Topic,
-        role: Option<(Ix, &Role)>,
+        responder: ResponderIx,
         fx: &RuleEffects,
-        trace: &mut impl Trace,
+        trace: &mut impl Trace<'e>,
     ) -> Decision<'e> {
+        let role = match responder {
+            ResponderIx::Staff(r) => self.roles.get(r as usize).map(|role| (r, role)),
+            _ => None,
+        };
+        if role.is_none() {
+            d.flags.unknown_responder = true;
+            trace.step(|| Step::UnknownRole);
+        }
         let rank = role.map_or(0, |(_, r)| r.rank);
         let department = role.map_or(NONE, |(_, r)| r.department);
         // 1. A superior was asked for (R3.3).
         if d.asks_for_superior() {
-            let next = self.superior_rank(department, rank);
-            return if next != NONE {
-                trace.step(|| {
-                    format!(
-                        "the customer asks for a superior: the next rank with someone in the department is `{}`",
-                        self.rank_id(next)
-                    )
-                });
-                d.escalate(department, next)
-            } else {
-                trace.step(|| {
-                    format!(
-                        "the customer asks for a superior and no rank above `{}` has a role in the department: the conversation goes to a review within {}",
-                        self.rank_id(rank),
-                        self.review_within_text
-                    )
-                });
-                d.review()
-            };
+            return self.to_superior(d, department, rank, trace);
         }
         // 2. The ladder (R0.4, R0.5).
-        match fx.skip_ladder {
-            Some(r) => {
-                d.flags.ladder_skipped = true;
-                d.rule = Some(r);
-                trace.step(|| format!("rule `{}` skips the ladder", self.rule_id(r)));
-            }
-            None => {
-                for (tier, tr) in topic.tiers() {
-                    if !d.progress().has_passed(tier) {
-                        trace.step(|| {
-                            format!(
-                                "the customer has not been through the system that {tier} (`{}`): a person does not answer in its place (R0.5)",
-                                self.systems.get(tr.system as usize).map_or("", |s| &*s.id)
-                            )
-                        });
-                        return d.redirect(tier, tr);
-                    }
-                }
-                d.flags.system_gap = true;
-                trace.step(|| {
-                    "the customer has been through every system of the topic: a person answers, and the gap is flagged so the system gets fixed (R0.9)".to_owned()
-                });
-            }
-        }
+        let mut d = match self.ladder(d, topic, fx, trace) {
+            ControlFlow::Break(redirect) => return redirect,
+            ControlFlow::Continue(d) => d,
+        };
         // 3. Authority (R4.3, R0.2, R0.8).
-        let (owner, owner_rule) = match fx.route {
-            Some((dept, r)) => {
-                trace.step(|| {
-                    format!(
-                        "rule `{}` makes `{}` the owning department",
-                        self.rule_id(r),
-                        self.department_id(dept)
-                    )
-                });
-                (dept, Some(r))
-            }
-            None => (topic.owner, None),
-        };
-        let explicit = role.and_then(|(ix, _)| self.grant(ix, d.topic_ix()));
-        let (authority, rule) = if let Some((a, r)) = fx.authority {
-            trace.step(|| format!("rule `{}` sets the authority to `{a}`", self.rule_id(r)));
-            (a, Some(r))
-        } else if let Some(a) = explicit {
-            trace.step(|| {
-                let role = role.map_or("", |(_, r)| &*r.id);
-                format!("role `{role}` has an explicit grant of `{a}` on this topic")
-            });
-            (a, owner_rule)
-        } else if department == owner {
-            trace.step(|| {
-                format!(
-                    "the responder belongs to the owning department `{}`: the topic's authority `{}` applies",
-                    self.department_id(owner),
-                    topic.authority
-                )
-            });
-            (topic.authority, owner_rule)
-        } else {
-            trace.step(|| {
-                format!(
-                    "the topic belongs to `{}`, not to the responder's department: authority is `consensual` (R0.2, R0.8)",
-                    self.department_id(owner)
-                )
-            });
-            (Authority::Consensual, owner_rule)
-        };
+        let (owner, owner_rule) = self.owner(topic, fx, trace);
+        let (authority, rule) =
+            self.authority(d.topic_ix(), topic, role, owner, owner_rule, fx, trace);
         if rule.is_some() && d.rule.is_none() {
             d.rule = rule;
         }
         d.authority = Some(authority);
+        // 4. What the authority lets the responder do.
         match authority {
             Authority::Own => {
-                trace.step(|| {
-                    format!(
-                        "`own` authority: the responder answers now with `{}`",
-                        self.message_id(topic.answer)
-                    )
+                trace.step(|| Step::OwnAnswer {
+                    message: self.message_id(topic.answer),
                 });
                 d.staff_answer(topic.answer)
             }
             Authority::Consensual => {
-                trace.step(|| {
-                    format!(
-                        "`consensual` authority: consult or route to `{}`, with a handoff so the customer repeats nothing (R3.6)",
-                        self.department_id(owner)
-                    )
+                trace.step(|| Step::Consult {
+                    department: self.department_id(owner),
                 });
                 d.route(owner)
             }
-            Authority::Authorized => {
-                let approver = if topic.approver == NONE {
-                    rank.saturating_add(1)
-                } else {
-                    topic.approver
-                };
-                if (approver as usize) >= self.ranks.len() || approver <= rank {
-                    trace.step(|| {
-                        format!(
-                            "`authorized` authority, and rank `{}` is an approver: the responder answers with `{}`",
-                            self.rank_id(rank),
-                            self.message_id(topic.answer)
-                        )
-                    });
-                    d.staff_answer(topic.answer)
-                } else {
-                    trace.step(|| {
-                        format!(
-                            "`authorized` authority: request authorization from a `{}` and follow it up",
-                            self.rank_id(approver)
-                        )
-                    });
-                    d.authorize(
-                        if department == NONE {
-                            owner
-                        } else {
-                            department
-                        },
-                        approver,
-                    )
-                }
-            }
+            Authority::Authorized => self.authorized(d, topic, department, rank, owner, trace),
         }
     }
-}
 
-/// A decision and the steps that led to it, from [`Engine::explain`].
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Explanation<'e> {
-    /// The decision, exactly as [`Engine::decide`] returns it.
-    pub decision: Decision<'e>,
-    /// The steps, in words, in the order they were taken.
-    pub steps: Vec<String>,
-}
-
-impl std::fmt::Display for Explanation<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, step) in self.steps.iter().enumerate() {
-            writeln!(f, "{}. {step}", i + 1)?;
+    /// Rung 1: the next rank up with a role in the department, or the review (R3.3).
+    fn to_superior<'e>(
+        &'e self,
+        d: Decision<'e>,
+        department: Ix,
+        rank: Ix,
+        trace: &mut impl Trace<'e>,
+    ) -> Decision<'e> {
+        let next = self.superior_rank(department, rank);
+        if next != NONE {
+            trace.step(|| Step::Superior {
+                rank: self.rank_id(next),
+            });
+            d.escalate(department, next)
+        } else {
+            trace.step(|| Step::NoSuperior {
+                rank: self.rank_id(rank),
+                review_within: &self.review_within_text,
+            });
+            d.review()
         }
-        let d = &self.decision;
-        write!(
-            f,
-            "=> {} with message `{}` v{}",
-            d.outcome(),
-            d.message_id(),
-            d.version()
-        )?;
-        if let Outcome::Redirect = d.outcome() {
-            if let Some(s) = d.system() {
-                write!(f, " to `{}`", s.id)?;
+    }
+
+    /// Rung 2: a redirect to the first system of the topic the customer has not been through
+    /// (R0.5), unless a rule skips the ladder (R0.4); past it, a person answers.
+    fn ladder<'e>(
+        &'e self,
+        mut d: Decision<'e>,
+        topic: &Topic,
+        fx: &RuleEffects,
+        trace: &mut impl Trace<'e>,
+    ) -> ControlFlow<Decision<'e>, Decision<'e>> {
+        if let Some(r) = fx.skip_ladder {
+            d.flags.ladder_skipped = true;
+            d.rule = Some(r);
+            trace.step(|| Step::LadderSkipped {
+                rule: self.rule_id(r),
+            });
+            return ControlFlow::Continue(d);
+        }
+        for (tier, tr) in topic.tiers() {
+            if !d.progress().has_passed(tier) {
+                trace.step(|| Step::NotThroughSystem {
+                    tier,
+                    system: self.systems.get(tr.system as usize).map_or("", |s| &*s.id),
+                });
+                return ControlFlow::Break(d.redirect(tier, tr));
             }
         }
-        Ok(())
+        d.flags.system_gap = true;
+        trace.step(|| Step::ThroughEverySystem);
+        ControlFlow::Continue(d)
+    }
+
+    /// The department that owns the topic, and the rule that routed it there, if one did.
+    fn owner<'e>(
+        &'e self,
+        topic: &Topic,
+        fx: &RuleEffects,
+        trace: &mut impl Trace<'e>,
+    ) -> (Ix, Option<Ix>) {
+        match fx.route {
+            Some((department, r)) => {
+                trace.step(|| Step::RuleRoutes {
+                    rule: self.rule_id(r),
+                    department: self.department_id(department),
+                });
+                (department, Some(r))
+            }
+            None => (topic.owner, None),
+        }
+    }
+
+    /// Rung 3: the responder's authority, and the rule behind it if any: a rule's, else the
+    /// role's explicit grant, else the topic's within the owning department, else
+    /// `consensual` (R4.3, R0.2, R0.8).
+    #[allow(clippy::too_many_arguments)]
+    fn authority<'e>(
+        &'e self,
+        topic_ix: Ix,
+        topic: &Topic,
+        role: Option<(Ix, &'e Role)>,
+        owner: Ix,
+        owner_rule: Option<Ix>,
+        fx: &RuleEffects,
+        trace: &mut impl Trace<'e>,
+    ) -> (Authority, Option<Ix>) {
+        if let Some((authority, r)) = fx.authority {
+            trace.step(|| Step::RuleAuthority {
+                rule: self.rule_id(r),
+                authority,
+            });
+            return (authority, Some(r));
+        }
+        if let Some(authority) = role.and_then(|(ix, _)| self.grant(ix, topic_ix)) {
+            trace.step(|| Step::Grant {
+                role: role.map_or("", |(_, r)| &*r.id),
+                authority,
+            });
+            return (authority, owner_rule);
+        }
+        let department = role.map_or(NONE, |(_, r)| r.department);
+        if department == owner {
+            trace.step(|| Step::OwningDepartment {
+                department: self.department_id(owner),
+                authority: topic.authority,
+            });
+            (topic.authority, owner_rule)
+        } else {
+            trace.step(|| Step::OtherDepartment {
+                owner: self.department_id(owner),
+            });
+            (Authority::Consensual, owner_rule)
+        }
+    }
+
+    /// `authorized` authority: an approver answers; anyone else requests authorization from
+    /// the approving rank (the topic's, or the next one up).
+    fn authorized<'e>(
+        &'e self,
+        d: Decision<'e>,
+        topic: &Topic,
+        department: Ix,
+        rank: Ix,
+        owner: Ix,
+        trace: &mut impl Trace<'e>,
+    ) -> Decision<'e> {
+        let approver = if topic.approver == NONE {
+            rank.saturating_add(1)
+        } else {
+            topic.approver
+        };
+        if (approver as usize) >= self.ranks.len() || approver <= rank {
+            trace.step(|| Step::Approver {
+                rank: self.rank_id(rank),
+                message: self.message_id(topic.answer),
+            });
+            return d.staff_answer(topic.answer);
+        }
+        trace.step(|| Step::RequestAuthorization {
+            approver: self.rank_id(approver),
+        });
+        let department = if department == NONE {
+            owner
+        } else {
+            department
+        };
+        d.authorize(department, approver)
     }
 }

@@ -10,6 +10,7 @@ mod decision;
 mod diagnostic;
 mod diff;
 mod engine;
+mod explain;
 mod hot;
 mod lines;
 mod manual;
@@ -50,7 +51,8 @@ pub use crate::diagnostic::{
 pub use crate::diff::{
     DecisionChange, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,
 };
-pub use crate::engine::{Engine, Explanation, PreparedContact, ResponderKey};
+pub use crate::engine::{Engine, PreparedContact, ResponderKey};
+pub use crate::explain::{Explanation, Step};
 pub use crate::lines::DecideRequest;
 #[cfg(feature = "json")]
 pub use crate::lines::DecideStream;
