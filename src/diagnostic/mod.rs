@@ -1,8 +1,15 @@
 //! Diagnostics: what is wrong in a policy, where, and what would fix it.
+//!
+//! The evidence a `check` finding carries lives in `evidence`. The module depends on the
+//! policy's model and decision records only, never on the passes that produce diagnostics.
+
+mod evidence;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub use evidence::{Counterexample, Response, ScreenMatch};
 
 /// A path into the policy document, printed as `topics."email.setup".explains.system`.
 ///
@@ -137,10 +144,10 @@ pub struct Diagnostic {
     /// For a violated invariant found by `check`: one concrete circumstance and the
     /// responses that disagree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counterexample: Option<Box<crate::check::Counterexample>>,
+    pub counterexample: Option<Box<Counterexample>>,
     /// For a forbidden phrase found by `check`: the text that matched, its span and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub matched: Option<Box<crate::check::ScreenMatch>>,
+    pub matched: Option<Box<ScreenMatch>>,
 }
 
 impl Diagnostic {
