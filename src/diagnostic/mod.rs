@@ -220,7 +220,8 @@ impl fmt::Display for Diagnostic {
 /// assert!(err.diagnostics().iter().any(|d| d.code == "missing-revision"));
 /// assert!(err.to_string().contains("policy.revision"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the policy has {}{}", errors(.diagnostics.len()), Lines(.diagnostics))]
 pub struct PolicyError {
     diagnostics: Vec<Diagnostic>,
 }
@@ -243,22 +244,22 @@ impl PolicyError {
     }
 }
 
-impl fmt::Display for PolicyError {
+/// `1 error`, `2 errors`.
+fn errors(n: usize) -> String {
+    format!("{n} error{}", if n == 1 { "" } else { "s" })
+}
+
+/// Each diagnostic on its own indented line, after a line break.
+struct Lines<'a>(&'a [Diagnostic]);
+
+impl fmt::Display for Lines<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.diagnostics.len();
-        write!(
-            f,
-            "the policy has {n} error{}",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for d in &self.diagnostics {
+        for d in self.0 {
             write!(f, "\n  {d}")?;
         }
         Ok(())
     }
 }
-
-impl std::error::Error for PolicyError {}
 
 impl Diagnostic {
     /// This diagnostic as a compiler-style line for the policy file `file`:
