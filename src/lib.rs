@@ -45,7 +45,7 @@ pub use crate::decision::{
     SystemRef,
 };
 pub use crate::diagnostic::{
-    Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity,
+    Code, Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity, UnknownCode,
 };
 pub use crate::diff::{
     DecisionChange, DecisionSummary, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,

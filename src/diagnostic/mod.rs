@@ -1,14 +1,17 @@
 //! Diagnostics: what is wrong in a policy, where, and what would fix it.
 //!
-//! The evidence a `check` finding carries lives in `evidence`. The module depends on the
-//! policy's model and decision records only, never on the passes that produce diagnostics.
+//! [`Code`] names each kind of finding (`code`); the evidence a `check` finding carries lives
+//! in `evidence`. The module depends on the policy's model and decision records only, never
+//! on the passes that produce diagnostics.
 
+mod code;
 mod evidence;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use code::{Code, UnknownCode};
 pub use evidence::{Counterexample, Response, ScreenMatch};
 
 /// A path into the policy document, printed as `topics."email.setup".explains.system`.
@@ -128,8 +131,8 @@ impl Location {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Diagnostic {
-    /// A stable, kebab-case code (`unknown-system`) that CI can match on.
-    pub code: String,
+    /// A stable code, written `unknown-system`, that CI can match on.
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// Where in the document.
@@ -155,13 +158,13 @@ impl Diagnostic {
     /// quotes) longer than 120 characters are cut to their first 80, an ellipsis and their
     /// length: a diagnostic never repeats a whole long value.
     pub fn error(
-        code: &str,
+        code: Code,
         path: DocPath,
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
         Diagnostic {
-            code: code.to_owned(),
+            code,
             severity: Severity::Error,
             path,
             location: None,
@@ -174,7 +177,7 @@ impl Diagnostic {
 
     /// A warning; quoted values are cut as for [`Diagnostic::error`].
     pub fn warning(
-        code: &str,
+        code: Code,
         path: DocPath,
         message: impl Into<String>,
         hint: impl Into<String>,
@@ -238,7 +241,7 @@ impl PolicyError {
         &self.diagnostics
     }
 
-    /// Whether some error has `code`.
+    /// Whether some error has `code`, written as its string (`"missing-revision"`).
     pub fn has_code(&self, code: &str) -> bool {
         self.diagnostics.iter().any(|d| d.code == code)
     }
