@@ -22,9 +22,9 @@ macro_rules! codes {
         /// use unified_message::{Code, Engine};
         ///
         /// let err = Engine::from_toml_str("[policy]\nname = \"x\"\n").unwrap_err();
-        /// let d = &err.diagnostics()[0];
-        /// assert_eq!(d.code, Code::MissingRevision);
+        /// let d = err.diagnostics().iter().find(|d| d.code == Code::MissingRevision).unwrap();
         /// assert_eq!(d.code, "missing-revision");
+        /// assert_eq!(d.code.to_string(), "missing-revision");
         /// assert_eq!("missing-revision".parse::<Code>(), Ok(Code::MissingRevision));
         /// assert!(Code::MissingRevision.help().contains("revision"));
         /// ```

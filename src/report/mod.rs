@@ -59,10 +59,10 @@ pub use sarif::sarif;
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Diagnostic, DocPath, Location, report};
+/// use unified_message::{Code, Diagnostic, DocPath, Location, report};
 ///
 /// let mut finding = Diagnostic::error(
-///     "unknown-system",
+///     Code::UnknownSystem,
 ///     DocPath::root().key("topics").key("email.setup").key("explains").key("system"),
 ///     "unknown system `self-diagnosys`",
 ///     "define it under `[systems]`, or did you mean `self-diagnosis`?",
@@ -108,10 +108,10 @@ pub fn github(diagnostics: &[Diagnostic], file: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Diagnostic, DocPath, report};
+/// use unified_message::{Code, Diagnostic, DocPath, report};
 ///
 /// let finding = Diagnostic::warning(
-///     "unused-system",
+///     Code::UnusedSystem,
 ///     DocPath::root().key("systems").key("fax"),
 ///     "system `fax` explains or serves no topic",
 ///     "name it in a topic's `explains` or `serves`, or remove it",

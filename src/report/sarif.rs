@@ -19,10 +19,10 @@ use crate::diagnostic::{Diagnostic, Severity};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Diagnostic, DocPath, Location, report};
+/// use unified_message::{Code, Diagnostic, DocPath, Location, report};
 ///
 /// let mut finding = Diagnostic::error(
-///     "unknown-system",
+///     Code::UnknownSystem,
 ///     DocPath::root().key("topics").key("email.setup").key("explains").key("system"),
 ///     "unknown system `self-diagnosys`",
 ///     "define it under `[systems]`",
