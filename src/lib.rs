@@ -46,7 +46,7 @@ pub use crate::decision::{
     SystemRecord, SystemRef,
 };
 pub use crate::diagnostic::{
-    Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity,
+    Code, Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity, UnknownCode,
 };
 pub use crate::diff::{
     DecisionChange, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,

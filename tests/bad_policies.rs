@@ -325,7 +325,7 @@ fn a_policy_with_many_errors_reports_all_of_them_at_once() {
     let found: Vec<(String, String)> = err
         .diagnostics()
         .iter()
-        .map(|d| (d.code.clone(), d.path.to_string()))
+        .map(|d| (d.code.to_string(), d.path.to_string()))
         .collect();
     for (code, path) in [
         ("unknown-department", r#"topics."billing.refund".owner"#),

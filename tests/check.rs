@@ -72,7 +72,7 @@ fn r2_3_r3_3_r0_5_every_violating_policy_gets_exactly_its_errors() {
     for (name, source) in cases() {
         let (errors, warnings) = expected(&source);
         let report = check(&name, &source);
-        let found: BTreeSet<String> = report.errors().map(|d| d.code.clone()).collect();
+        let found: BTreeSet<String> = report.errors().map(|d| d.code.to_string()).collect();
         assert_eq!(found, errors, "case `{name}`:\n{report}");
         for w in &warnings {
             assert!(

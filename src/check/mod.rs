@@ -12,11 +12,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::DecisionRecord;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::engine::{Engine, Ix, Resolved, ResponderIx};
-use crate::model::{Channel, Contact, Responder};
 
+pub use crate::diagnostic::{Counterexample, Response, ScreenMatch};
 pub(crate) use classes::{Classes, Conditions, TooLarge};
 pub(crate) use space::responder as responder_of;
 pub(crate) use space::{
@@ -24,7 +23,6 @@ pub(crate) use space::{
     per_class, plan, responders,
 };
 pub use space::{Circumstance, Circumstances};
-pub use style::ScreenMatch;
 
 /// What `check` found in a policy: errors and warnings, each with a stable code, its document
 /// path, a sentence, a hint and, for a violated invariant, a counterexample.
@@ -127,69 +125,6 @@ impl fmt::Display for Report {
             if warnings == 1 { "" } else { "s" },
             self.circumstances
         )
-    }
-}
-
-/// One concrete circumstance that violates an invariant, and the responses that disagree.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Counterexample {
-    /// The contact (on the channel of the first response).
-    pub contact: Contact,
-    /// What each responder involved does, on which channel.
-    pub responses: Vec<Response>,
-}
-
-/// What one responder does in a [`Counterexample`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Response {
-    /// Who answers.
-    pub responder: Responder,
-    /// On which channel.
-    pub channel: Channel,
-    /// The decision, rendered in the contact's locale.
-    pub decision: DecisionRecord,
-}
-
-impl fmt::Display for Counterexample {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.contact;
-        write!(
-            f,
-            "  counterexample: topic `{}`, progress `{}`",
-            c.topic.as_deref().unwrap_or(""),
-            c.progress
-        )?;
-        for (k, v) in &c.facts {
-            write!(f, ", {k} = `{v}`")?;
-        }
-        if c.asks_for_superior {
-            write!(f, ", asks for a superior")?;
-        }
-        writeln!(f)?;
-        for r in &self.responses {
-            let d = &r.decision;
-            write!(
-                f,
-                "    {} on `{}`: {} `{}` v{}",
-                r.responder, r.channel, d.outcome, d.message.id, d.message.version
-            )?;
-            if let Some(s) = &d.system {
-                write!(f, " (system `{}`)", s.id)?;
-            }
-            if let Some(dept) = &d.department {
-                write!(f, " (department `{dept}`)")?;
-            }
-            if let Some(rank) = &d.rank {
-                write!(f, " (rank `{rank}`)")?;
-            }
-            if let Some(rule) = &d.rule {
-                write!(f, " (rule `{rule}`)")?;
-            }
-            writeln!(f)?;
-        }
-        Ok(())
     }
 }
 

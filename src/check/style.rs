@@ -1,47 +1,9 @@
 //! Style (R2.3): forbidden phrases in every text and in drafts; every text present.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Diagnostic, DocPath, ScreenMatch};
 use crate::document::Change;
 use crate::engine::{Engine, Handover, NONE};
 use crate::template::Template;
-
-/// A forbidden phrase found in a text: where, what matched, which pattern and why the policy
-/// forbids it.
-///
-/// Spans are byte offsets into the text that was screened (for a policy's message, the text
-/// as written, placeholders included).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ScreenMatch {
-    /// The byte offset where the match starts.
-    pub start: usize,
-    /// The byte offset just past the match.
-    pub end: usize,
-    /// The matched text.
-    pub text: String,
-    /// The policy's pattern (`[style].forbidden[i].pattern`).
-    pub pattern: String,
-    /// The policy's reason (`[style].forbidden[i].why`).
-    pub why: String,
-}
-
-impl fmt::Display for ScreenMatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "`{}` at bytes {}..{} (pattern `{}`)",
-            self.text, self.start, self.end, self.pattern
-        )?;
-        if !self.why.is_empty() {
-            write!(f, ": {}", self.why)?;
-        }
-        Ok(())
-    }
-}
 
 impl Engine {
     /// The forbidden phrases of the policy's `[style]` in a free-text draft — an agent's

@@ -59,10 +59,10 @@ pub use sarif::sarif;
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Diagnostic, DocPath, Location, report};
+/// use unified_message::{Code, Diagnostic, DocPath, Location, report};
 ///
 /// let mut finding = Diagnostic::error(
-///     "unknown-system",
+///     Code::UnknownSystem,
 ///     DocPath::root().key("topics").key("email.setup").key("explains").key("system"),
 ///     "unknown system `self-diagnosys`",
 ///     "define it under `[systems]`, or did you mean `self-diagnosis`?",
@@ -89,7 +89,7 @@ pub fn github(diagnostics: &[Diagnostic], file: &str) -> String {
         let _ = writeln!(
             out,
             "::{command} {properties},title={}::{}",
-            escape_property(&d.code),
+            escape_property(d.code.as_str()),
             escape_data(&details(d))
         );
     }
@@ -108,10 +108,10 @@ pub fn github(diagnostics: &[Diagnostic], file: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Diagnostic, DocPath, report};
+/// use unified_message::{Code, Diagnostic, DocPath, report};
 ///
 /// let finding = Diagnostic::warning(
-///     "unused-system",
+///     Code::UnusedSystem,
 ///     DocPath::root().key("systems").key("fax"),
 ///     "system `fax` explains or serves no topic",
 ///     "name it in a topic's `explains` or `serves`, or remove it",
@@ -130,7 +130,7 @@ pub fn gitlab(diagnostics: &[Diagnostic], file: &str) -> String {
         .zip(fingerprints)
         .map(|(d, fingerprint)| CodeQualityIssue {
             description: details(d),
-            check_name: &d.code,
+            check_name: d.code.as_str(),
             fingerprint,
             severity: match d.severity {
                 Severity::Error => "major",
@@ -242,7 +242,7 @@ fn fingerprints(diagnostics: &[Diagnostic], file: &str) -> Vec<String> {
         .map(|d| {
             let key = fnv1a(&[
                 file.as_bytes(),
-                d.code.as_bytes(),
+                d.code.as_str().as_bytes(),
                 d.path.to_string().as_bytes(),
                 d.message.as_bytes(),
             ]);
@@ -282,12 +282,12 @@ mod tests {
 
     #[test]
     fn repeated_findings_get_distinct_stable_fingerprints() {
-        let d = Diagnostic::error("x", crate::DocPath::root(), "m", "h");
+        let d = Diagnostic::error("unknown-system", crate::DocPath::root(), "m", "h");
         let twice = fingerprints(&[d.clone(), d.clone()], "p.toml");
         assert_ne!(twice.first(), twice.get(1));
         assert_eq!(fingerprints(&[d.clone(), d], "p.toml"), twice);
         let other_file = fingerprints(
-            &[Diagnostic::error("x", crate::DocPath::root(), "m", "h")],
+            &[Diagnostic::error("unknown-system", crate::DocPath::root(), "m", "h")],
             "q.toml",
         );
         assert_ne!(other_file.first(), twice.first());

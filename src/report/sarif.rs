@@ -2,13 +2,14 @@
 
 use serde::Serialize;
 
-use super::{code_help, details, fingerprints, to_json};
+use super::{details, fingerprints, to_json};
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// The findings as a SARIF 2.1.0 log: one run of the tool `unified-message`, one rule per
-/// diagnostic code (in order of first appearance) with its help text ([`code_help`]), and one
-/// result per finding with its physical location in `file` (line and column, counted in
-/// Unicode code points) and its document path as a logical location.
+/// diagnostic code (in order of first appearance) with its help text
+/// ([`Code::help`](crate::Code::help)), and one result per finding with its physical location
+/// in `file` (line and column, counted in Unicode code points) and its document path as a
+/// logical location.
 ///
 /// GitHub code scanning needs a line for every result: a finding without one (a policy read
 /// from JSON or YAML) points to line 1, and its message names the document path. Each result
@@ -18,10 +19,10 @@ use crate::diagnostic::{Diagnostic, Severity};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Diagnostic, DocPath, Location, report};
+/// use unified_message::{Code, Diagnostic, DocPath, Location, report};
 ///
 /// let mut finding = Diagnostic::error(
-///     "unknown-system",
+///     Code::UnknownSystem,
 ///     DocPath::root().key("topics").key("email.setup").key("explains").key("system"),
 ///     "unknown system `self-diagnosys`",
 ///     "define it under `[systems]`",
@@ -63,7 +64,7 @@ pub fn sarif(diagnostics: &[Diagnostic], file: &str) -> String {
         };
         let path = d.path.to_string();
         results.push(SarifResult {
-            rule_id: &d.code,
+            rule_id: d.code.as_str(),
             rule_index,
             level: level(d.severity),
             message: Text { text: details(d) },
@@ -102,17 +103,14 @@ pub fn sarif(diagnostics: &[Diagnostic], file: &str) -> String {
     })
 }
 
-/// The rule of `d`'s code: its help from the catalog, or, for a code this version does not
-/// describe, the first finding's sentence and hint.
+/// The rule of `d`'s code, with the code's help.
 fn rule(d: &Diagnostic) -> Rule<'_> {
-    let (short, help) = match code_help(&d.code) {
-        Some(help) => (first_sentence(help).to_owned(), help.to_owned()),
-        None if d.hint.is_empty() => (d.message.clone(), d.message.clone()),
-        None => (d.message.clone(), d.hint.clone()),
-    };
+    let help = d.code.help();
+    let short = first_sentence(help).to_owned();
+    let help = help.to_owned();
     Rule {
-        id: &d.code,
-        name: &d.code,
+        id: d.code.as_str(),
+        name: d.code.as_str(),
         short_description: Text { text: short },
         full_description: Text { text: help.clone() },
         help: Text { text: help },

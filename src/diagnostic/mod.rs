@@ -1,8 +1,18 @@
 //! Diagnostics: what is wrong in a policy, where, and what would fix it.
+//!
+//! [`Code`] names each kind of finding (`code`); the evidence a `check` finding carries lives
+//! in `evidence`. The module depends on the policy's model and decision records only, never
+//! on the passes that produce diagnostics.
+
+mod code;
+mod evidence;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub use code::{Code, UnknownCode};
+pub use evidence::{Counterexample, Response, ScreenMatch};
 
 /// A path into the policy document, printed as `topics."email.setup".explains.system`.
 ///
@@ -121,8 +131,8 @@ impl Location {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Diagnostic {
-    /// A stable, kebab-case code (`unknown-system`) that CI can match on.
-    pub code: String,
+    /// A stable code, written `unknown-system`, that CI can match on.
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// Where in the document.
@@ -137,10 +147,10 @@ pub struct Diagnostic {
     /// For a violated invariant found by `check`: one concrete circumstance and the
     /// responses that disagree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counterexample: Option<Box<crate::check::Counterexample>>,
+    pub counterexample: Option<Box<Counterexample>>,
     /// For a forbidden phrase found by `check`: the text that matched, its span and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub matched: Option<Box<crate::check::ScreenMatch>>,
+    pub matched: Option<Box<ScreenMatch>>,
 }
 
 impl Diagnostic {
@@ -148,13 +158,13 @@ impl Diagnostic {
     /// quotes) longer than 120 characters are cut to their first 80, an ellipsis and their
     /// length: a diagnostic never repeats a whole long value.
     pub fn error(
-        code: &str,
+        code: Code,
         path: DocPath,
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
         Diagnostic {
-            code: code.to_owned(),
+            code,
             severity: Severity::Error,
             path,
             location: None,
@@ -167,7 +177,7 @@ impl Diagnostic {
 
     /// A warning; quoted values are cut as for [`Diagnostic::error`].
     pub fn warning(
-        code: &str,
+        code: Code,
         path: DocPath,
         message: impl Into<String>,
         hint: impl Into<String>,
@@ -213,7 +223,8 @@ impl fmt::Display for Diagnostic {
 /// assert!(err.diagnostics().iter().any(|d| d.code == "missing-revision"));
 /// assert!(err.to_string().contains("policy.revision"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the policy has {}{}", errors(.diagnostics.len()), Lines(.diagnostics))]
 pub struct PolicyError {
     diagnostics: Vec<Diagnostic>,
 }
@@ -230,28 +241,28 @@ impl PolicyError {
         &self.diagnostics
     }
 
-    /// Whether some error has `code`.
+    /// Whether some error has `code`, written as its string (`"missing-revision"`).
     pub fn has_code(&self, code: &str) -> bool {
         self.diagnostics.iter().any(|d| d.code == code)
     }
 }
 
-impl fmt::Display for PolicyError {
+/// `1 error`, `2 errors`.
+fn errors(n: usize) -> String {
+    format!("{n} error{}", if n == 1 { "" } else { "s" })
+}
+
+/// Each diagnostic on its own indented line, after a line break.
+struct Lines<'a>(&'a [Diagnostic]);
+
+impl fmt::Display for Lines<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.diagnostics.len();
-        write!(
-            f,
-            "the policy has {n} error{}",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for d in &self.diagnostics {
+        for d in self.0 {
             write!(f, "\n  {d}")?;
         }
         Ok(())
     }
 }
-
-impl std::error::Error for PolicyError {}
 
 impl Diagnostic {
     /// This diagnostic as a compiler-style line for the policy file `file`:
