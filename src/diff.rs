@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{Classes, Conditions, TooLarge, TopicFacts};
 use crate::decision::{Decision, DecisionBrief};
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::Change;
 use crate::engine::{Engine, Ix, Message, Version};
 use crate::model::{Channel, Contact, Progress, Responder};
@@ -282,7 +282,7 @@ pub fn diff_with(
     crate::progress::report(progress, old.topics.len(), old.topics.len());
     if !out.is_empty() && old.revision() == new.revision() {
         out.diagnostics.push(Diagnostic::error(
-            "revision-unchanged",
+            Code::RevisionUnchanged,
             DocPath::root().key("policy").key("revision"),
             format!(
                 "both policies are revision `{}`, but what customers hear differs: decisions and pins name the revision, so records of the two could not be told apart",
@@ -304,7 +304,7 @@ fn topics(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
         if !new.topic_index.contains_key(t) {
             out.removed_topics.push(t.to_owned());
             out.diagnostics.push(Diagnostic::warning(
-                "topic-removed",
+                Code::TopicRemoved,
                 DocPath::root().key("topics").key(t),
                 format!(
                     "topic `{t}` was removed: its contacts now get the fallback topic `{}`",
@@ -417,7 +417,7 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
         let (ocount, ncount) = (o.versions.len(), n.versions.len());
         if ncount < ocount {
             out.diagnostics.push(Diagnostic::error(
-                "versions-removed",
+                Code::VersionsRemoved,
                 path.clone(),
                 format!(
                     "message `{id}` had {ocount} versions and now has {ncount}: customers pinned to a removed version cannot be told what changed"
@@ -435,7 +435,7 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
             let history = ncount > ocount || edited.iter().any(|(v, _)| *v < ocount);
             let (code, kind, what) = if !history {
                 (
-                    "text-changed-without-version",
+                    Code::TextChangedWithoutVersion,
                     MessageChangeKind::Unversioned,
                     format!(
                         "the text of message `{id}` changed ({}) without a new version: customers pinned to it would silently hear other words",
@@ -444,7 +444,7 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
                 )
             } else {
                 (
-                    "version-history-changed",
+                    Code::VersionHistoryChanged,
                     MessageChangeKind::HistoryRewritten,
                     format!(
                         "version {} of message `{id}` was edited ({}): it is what earlier customers were told",
@@ -474,7 +474,7 @@ fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
             };
             if substantive {
                 out.diagnostics.push(Diagnostic::warning(
-                    "substantive-change",
+                    Code::SubstantiveChange,
                     path.clone(),
                     format!(
                         "message `{id}` changes substantively (v{ocount} -> v{ncount}): customers pinned to v{ocount} or earlier will get a change notice",
@@ -614,7 +614,7 @@ fn too_large(old: &Engine, new: &Engine, topic: &str, e: TooLarge, limit: u64) -
         )
     };
     Diagnostic::error(
-        "space-too-large",
+        Code::SpaceTooLarge,
         DocPath::root().key("topics").key(topic),
         format!(
             "topic `{}` is left out of the diff: {why}; its facts are tested by rule `{}` of the {which} policy and the other rules of the topic",
@@ -753,7 +753,7 @@ fn decisions(
         if entries.saturating_add(listed) > max_entries {
             // Each class's first member only: still every kind of change, not every one.
             out.diagnostics.push(Diagnostic::error(
-                "diff-too-large",
+                Code::DiffTooLarge,
                 DocPath::root().key("topics").key(topic),
                 format!(
                     "the decision changes of topic `{}` would take up to {listed} cells ({} columns and the facts of each entry), past the limit of {max_entries} (`max_table_size`): only the first combination of fact values of each kind of change is listed",

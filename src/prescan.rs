@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{Diagnostic, DocPath, Location, PolicyError};
+use crate::diagnostic::{Code, Diagnostic, DocPath, Location, PolicyError};
 
 /// What the scan refuses.
 #[derive(Clone, Copy, Debug)]
@@ -98,7 +98,7 @@ impl<'s> Scan<'s> {
 
     fn too_deep(&self, at: usize) -> Box<Diagnostic> {
         let mut d = Diagnostic::error(
-            "too-deep",
+            Code::TooDeep,
             DocPath::root(),
             format!(
                 "the policy nests lists and tables more than {} levels deep",
@@ -181,7 +181,7 @@ impl<'s> Scan<'s> {
                         let total = (self.bytes.len() as u64).saturating_add(self.expansion);
                         if total > self.limits.max_bytes as u64 {
                             let mut d = Diagnostic::error(
-                                "policy-too-large",
+                                Code::PolicyTooLarge,
                                 DocPath::root(),
                                 format!(
                                     "with its aliases expanded, the policy is more than {} bytes long (`*{}` repeats {size} bytes)",

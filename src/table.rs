@@ -7,7 +7,7 @@ use std::fmt::{self, Write as _};
 use serde::{Deserialize, Serialize};
 
 use crate::decision::{Decision, DecisionBrief, Flags, Outcome};
-use crate::diagnostic::{Diagnostic, DocPath, PolicyError};
+use crate::diagnostic::{Code, Diagnostic, DocPath, PolicyError};
 use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx};
 use crate::model::{Authority, Facts, Progress, Responder};
 
@@ -454,7 +454,7 @@ impl Engine {
             }
             if total.saturating_add(topic_rows) > max_rows {
                 diagnostics.push(Diagnostic::error(
-                    "table-too-large",
+                    Code::TableTooLarge,
                     DocPath::root().key("topics").key(topic),
                     format!(
                         "the rows of topic `{}` (up to {topic_rows} cells: {} columns and the facts of each row) would take the decision table past the limit of {max_rows} cells (`max_table_size`): it is left out",

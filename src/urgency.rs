@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::UrgencyDoc;
 use crate::engine::{Engine, Ix};
 use crate::model::Contact;
@@ -61,7 +61,7 @@ fn finite(value: f64, path: DocPath, what: &str, diags: &mut Vec<Diagnostic>) ->
         return true;
     }
     diags.push(Diagnostic::error(
-        "bad-number",
+        Code::BadNumber,
         path,
         format!("{what} `{value}` is not a finite number"),
         "use a number such as `10`",
@@ -74,7 +74,7 @@ fn non_empty_fact(fact: &str, path: DocPath, diags: &mut Vec<Diagnostic>) -> boo
         return true;
     }
     diags.push(Diagnostic::error(
-        "empty-fact",
+        Code::EmptyFact,
         path,
         "an urgency weight names no fact".to_owned(),
         "name the fact the host supplies, such as `plan` or `recent_contacts`",
@@ -111,7 +111,7 @@ impl Weights {
                 Some(max) if max.is_finite() && max >= 0.0 => true,
                 Some(max) => {
                     diags.push(Diagnostic::error(
-                        "bad-number",
+                        Code::BadNumber,
                         p.key("max"),
                         format!("cap `{max}` is not a finite number of at least 0"),
                         "use the most points this fact may add, such as `25`, or remove `max`",

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::decision::{Decision, Outcome};
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx, Topic};
 use crate::model::{Authority, Progress, Tier};
 
@@ -24,7 +24,7 @@ pub(super) struct Coverage {
 /// Violations found so far, one diagnostic per kind and subject, with a count.
 #[derive(Default)]
 struct Findings {
-    index: HashMap<(&'static str, Ix, Ix), usize>,
+    index: HashMap<(Code, Ix, Ix), usize>,
     found: Vec<(Diagnostic, u64)>,
     /// How many circumstances the one being decided stands for (its fact class's size).
     weight: u64,
@@ -32,7 +32,7 @@ struct Findings {
 
 impl Findings {
     /// Counts a violation; builds its diagnostic (with the counterexample) only the first time.
-    fn add(&mut self, key: (&'static str, Ix, Ix), make: impl FnOnce() -> Diagnostic) {
+    fn add(&mut self, key: (Code, Ix, Ix), make: impl FnOnce() -> Diagnostic) {
         match self.index.get(&key) {
             Some(&i) => {
                 if let Some((_, n)) = self.found.get_mut(i) {
@@ -174,7 +174,7 @@ fn rank_gaps(engine: &Engine, has_rank: &[Vec<bool>], diags: &mut Vec<Diagnostic
             .collect();
         let department = engine.department_id(di as Ix);
         let mut d = Diagnostic::warning(
-            "rank-gap",
+            Code::RankGap,
             DocPath::root().key("departments").key(department),
             format!(
                 "department `{department}` has no role of rank {}: a customer asking for a superior skips it, or goes straight to the review (R3.3)",
@@ -241,10 +241,10 @@ impl Ctx<'_> {
                     *slot = k;
                 }
             } else if !channel_rule && self.first.get(i).is_some_and(|f| *f != k) {
-                self.findings.add(("channel-dependent", t, NONE), || {
+                self.findings.add((Code::ChannelDependent, t, NONE), || {
                     let first = Resolved { channel: 0, ..*c };
                     let mut d = Diagnostic::error(
-                        "channel-dependent",
+                        Code::ChannelDependent,
                         topic_path(engine, t),
                         format!(
                             "topic `{}` gets a different decision on channel `{}` than on `{}` though no rule names a channel (I1)",
@@ -286,9 +286,9 @@ impl Ctx<'_> {
                         None => *slot = Some((i, d.message_ix())),
                         Some((j, m)) if m != d.message_ix() => {
                             let other = self.responders.get(j).copied().unwrap_or(r);
-                            self.findings.add(("answers-differ", t, group as Ix), || {
+                            self.findings.add((Code::AnswersDiffer, t, group as Ix), || {
                                 let mut diag = Diagnostic::error(
-                                    "answers-differ",
+                                    Code::AnswersDiffer,
                                     topic_path(engine, t),
                                     format!(
                                         "two {} answer the same circumstance of topic `{}` with different messages, `{}` and `{}` (I2)",
@@ -349,7 +349,7 @@ impl Ctx<'_> {
                 .get(i)
                 .copied()
                 .unwrap_or(ResponderIx::UnknownStaff);
-            self.findings.add(("route-dead-end", t, dept), || {
+            self.findings.add((Code::RouteDeadEnd, t, dept), || {
                 let mut responses = vec![response(engine, c, values, r)];
                 for (j, &other) in self.responders.iter().enumerate() {
                     if let ResponderIx::Staff(o) = other {
@@ -361,7 +361,7 @@ impl Ctx<'_> {
                     }
                 }
                 let mut diag = Diagnostic::error(
-                    "route-dead-end",
+                    Code::RouteDeadEnd,
                     topic_path(engine, t),
                     format!(
                         "topic `{}` is routed to department `{}`, where no role can answer it (I4)",
@@ -414,9 +414,9 @@ impl Ctx<'_> {
                 }
                 // I3: no staff answer while a system tier is ahead.
                 if tier_ahead && !d.flags().ladder_skipped && !fixed_for_all {
-                    self.findings.add(("ladder-order", t, NONE), || {
+                    self.findings.add((Code::LadderOrder, t, NONE), || {
                         let mut diag = Diagnostic::error(
-                            "ladder-order",
+                            Code::LadderOrder,
                             topic_path(engine, t),
                             format!(
                                 "a person answers topic `{}` with `{}` before the customer has been through its systems (I3)",
@@ -451,9 +451,9 @@ impl Ctx<'_> {
                                     .is_some_and(|l| l.contains(&department))
                         });
                     if department != owner && !named {
-                        self.findings.add(("out-of-lane", t, department), || {
+                        self.findings.add((Code::OutOfLane, t, department), || {
                             let mut diag = Diagnostic::error(
-                                "out-of-lane",
+                                Code::OutOfLane,
                                 fx.authority.map_or_else(
                                     || topic_path(engine, t),
                                     |(_, rule)| DocPath::root().key("rules").index(rule as usize),
@@ -490,9 +490,9 @@ impl Ctx<'_> {
                         *slot = true;
                     }
                 } else {
-                    self.findings.add(("authorize-dead-end", dept, rank), || {
+                    self.findings.add((Code::AuthorizeDeadEnd, dept, rank), || {
                         let mut diag = Diagnostic::error(
-                            "authorize-dead-end",
+                            Code::AuthorizeDeadEnd,
                             DocPath::root().key("departments").key(engine.department_id(dept)),
                             format!(
                                 "authorization for topic `{}` is requested from a `{}` of `{}`, but the department has no role of that rank or above (I4)",
@@ -532,9 +532,9 @@ impl Ctx<'_> {
                     .copied()
                     .unwrap_or(false);
                 if !exists {
-                    self.findings.add(("escalation-dead-end", dept, rank), || {
+                    self.findings.add((Code::EscalationDeadEnd, dept, rank), || {
                         let mut diag = Diagnostic::error(
-                            "escalation-dead-end",
+                            Code::EscalationDeadEnd,
                             DocPath::root().key("departments").key(engine.department_id(dept)),
                             format!(
                                 "a customer asking for a superior in `{}` is handed to a `{}`, but the department has no role of that rank: the rank chain does not reach the review (I4, R3.3)",

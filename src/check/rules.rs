@@ -4,7 +4,7 @@
 //! the responder), so matching sets are computed exactly per dimension, over the finite
 //! topics, channels and roles of the policy.
 
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx, Rule};
 use crate::model::Progress;
 
@@ -229,7 +229,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
             if let Some((key, why)) = never_fires(engine, rule, r) {
                 *dead_slot = true;
                 diags.push(Diagnostic::error(
-                    "rule-never-fires",
+                    Code::RuleNeverFires,
                     path(i).key("when").key(key),
                     format!("rule `{}` can never fire: {why}", rule.id),
                     "fix its `when` conditions so that some circumstance matches, or remove the rule",
@@ -243,7 +243,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
                 .map(|c| format!("`{}`", engine.channels.get(*c as usize).map_or("", |c| c)))
                 .collect();
             diags.push(Diagnostic::warning(
-                "channel-specific-rule",
+                Code::ChannelSpecificRule,
                 path(i).key("when").key("channel"),
                 format!(
                     "rule `{}` applies only on {}: the same circumstance gets a different decision on other channels",
@@ -267,7 +267,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
         spent = spent.saturating_add((j as u64).saturating_mul(pair_cost).saturating_mul(kinds));
         if spent > budget {
             diags.push(Diagnostic::error(
-                "space-too-large",
+                Code::SpaceTooLarge,
                 path(j),
                 format!(
                     "comparing the rules pairwise (shadowed, conflicting) takes more than the limit of {budget} steps: rule `{}` and the {} after it were not compared with the rules before them",
@@ -298,7 +298,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
                     if let Some((c, values, responder)) = common(engine, (earlier, er), (later, lr))
                     {
                         let mut d = Diagnostic::error(
-                            "conflicting-rules",
+                            Code::ConflictingRules,
                             path(j).key("then").key(name),
                             format!(
                                 "rules `{}` ({}) and `{}` ({}) can match the same circumstance: the first silently wins",
@@ -329,7 +329,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
         if !shadowed.is_empty() {
             let all = shadowed.len() == has_effects;
             diags.push(Diagnostic::warning(
-                "shadowed-rule",
+                Code::ShadowedRule,
                 path(j),
                 format!(
                     "{} of rule `{}` never {}: an earlier rule matches every circumstance it matches and has the same effect ({})",

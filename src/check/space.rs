@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::classes::{Classes, Conditions, TooLarge};
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx};
 use crate::model::{Channel, Contact, Facts, Progress, Responder};
 
@@ -594,7 +594,7 @@ pub(crate) fn too_large(engine: &Engine, t: Ix, e: TooLarge, per_class: u64) -> 
     let topic = engine.topic_id(t);
     let Some(rule) = rule else {
         return Diagnostic::error(
-            "space-too-large",
+            Code::SpaceTooLarge,
             DocPath::root().key("topics").key(topic),
             format!(
                 "topic `{}` is left out: its {per_class} circumstances (progress × request for a superior × responders × channels) exceed what is left of the limit of {}",
@@ -619,7 +619,7 @@ pub(crate) fn too_large(engine: &Engine, t: Ix, e: TooLarge, per_class: u64) -> 
         )
     };
     Diagnostic::error(
-        "space-too-large",
+        Code::SpaceTooLarge,
         DocPath::root().key("rules").index(e.rule),
         format!(
             "topic `{}` is left out: {why}; its facts are tested by rule `{}` ({}{}) and the other rules of the topic",

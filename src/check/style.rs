@@ -1,6 +1,6 @@
 //! Style (R2.3): forbidden phrases in every text and in drafts; every text present.
 
-use crate::diagnostic::{Diagnostic, DocPath, ScreenMatch};
+use crate::diagnostic::{Code, Diagnostic, DocPath, ScreenMatch};
 use crate::document::Change;
 use crate::engine::{Engine, Handover, NONE};
 use crate::template::Template;
@@ -94,7 +94,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
         });
         if !complete {
             diags.push(Diagnostic::error(
-                "missing-locale",
+                Code::MissingLocale,
                 DocPath::root().key("messages").key(&*m.id),
                 format!("message `{}` lacks a text in some declared locale", m.id),
                 "add one text per locale declared in `[policy].locales`",
@@ -104,7 +104,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
     each_text(engine, |path, t| {
         if t.source().trim().is_empty() {
             diags.push(Diagnostic::error(
-                "empty-text",
+                Code::EmptyText,
                 path.clone(),
                 "the text is empty: customers in this locale would be told nothing",
                 "write the text; every declared locale needs every text (I4)",
@@ -116,7 +116,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
         };
         for m in engine.screen(t.source(), &locale) {
             let mut d = Diagnostic::error(
-                "forbidden-phrase",
+                Code::ForbiddenPhrase,
                 path.clone(),
                 format!("the text contains the forbidden phrase `{}`", m.text),
                 if m.why.is_empty() {
@@ -142,7 +142,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
                 });
                 if !present && substantive {
                     diags.push(Diagnostic::warning(
-                        "missing-change-notice",
+                        Code::MissingChangeNotice,
                         path,
                         "a message has a substantive version but there is no `changed` handover text: customers who got the old version are told the previous text with no framing",
                         "add `[handover].changed` with `{previous}`, one text per locale",
@@ -150,7 +150,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
                 }
             }
             _ if !present => diags.push(Diagnostic::error(
-                "missing-handover",
+                Code::MissingHandover,
                 path,
                 format!("there is no `{}` handover text", kind.name()),
                 "add it under `[handover]` with one text per locale",

@@ -1,7 +1,7 @@
 //! Unused messages, systems and roles; topics without an explaining system; departments
 //! whose topics nobody can answer.
 
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::{Engine, NONE};
 
 use super::invariants::Coverage;
@@ -33,7 +33,7 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
     for (m, used) in engine.messages.iter().zip(&message_used) {
         if !used && !m.id.starts_with("handover.") {
             diags.push(Diagnostic::warning(
-                "unused-message",
+                Code::UnusedMessage,
                 root.key("messages").key(&*m.id),
                 format!("message `{}` is never delivered: no topic or rule names it", m.id),
                 "use it in a topic (`explains`, `serves`, `answer`) or a rule's `answer`, or remove it",
@@ -43,7 +43,7 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
     for (s, used) in engine.systems.iter().zip(&system_used) {
         if !used {
             diags.push(Diagnostic::warning(
-                "unused-system",
+                Code::UnusedSystem,
                 root.key("systems").key(&*s.id),
                 format!("system `{}` explains or serves no topic", s.id),
                 "name it in a topic's `explains` or `serves`, or remove it",
@@ -53,7 +53,7 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
     for (r, acts) in engine.roles.iter().zip(&coverage.role_acts) {
         if !acts {
             diags.push(Diagnostic::warning(
-                "unused-role",
+                Code::UnusedRole,
                 root.key("roles").key(&*r.id),
                 format!(
                     "role `{}` never answers nor requests an authorization in any circumstance: it only redirects, routes or escalates",
@@ -66,7 +66,7 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
     for t in engine.topics.iter() {
         if t.explains.is_none() {
             diags.push(Diagnostic::warning(
-                "topic-without-explanation",
+                Code::TopicWithoutExplanation,
                 root.key("topics").key(&*t.id).key("explains"),
                 format!(
                     "topic `{}` has no explaining system: the customer's first contact is not a system that explains (R0.4)",
@@ -86,7 +86,7 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
             .collect();
         if !unanswered.is_empty() {
             diags.push(Diagnostic::error(
-                "department-unanswerable",
+                Code::DepartmentUnanswerable,
                 root.key("departments").key(&*dept.id),
                 format!(
                     "nobody can answer {} of department `{}`, in any circumstance",

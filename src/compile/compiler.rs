@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::{IdMap, PolicyDocument};
 use crate::engine::{Engine, Ix, NONE};
 use crate::model::Channel;
@@ -41,7 +41,7 @@ pub(super) struct Compiler<'d> {
 }
 
 /// Adds an error to `diags`.
-fn err(diags: &mut Vec<Diagnostic>, code: &str, path: DocPath, message: String, hint: &str) {
+fn err(diags: &mut Vec<Diagnostic>, code: Code, path: DocPath, message: String, hint: &str) {
     diags.push(Diagnostic::error(code, path, message, hint));
 }
 
@@ -73,14 +73,14 @@ impl<'d> Compiler<'d> {
         }
     }
 
-    pub(super) fn error(&mut self, code: &str, path: DocPath, message: String, hint: &str) {
+    pub(super) fn error(&mut self, code: Code, path: DocPath, message: String, hint: &str) {
         self.errors = self.errors.saturating_add(1);
         if self.errors <= self.max_errors {
             err(&mut self.diags, code, path, message, hint);
         } else if self.errors == self.max_errors + 1 {
             err(
                 &mut self.diags,
-                "too-many-errors",
+                Code::TooManyErrors,
                 DocPath::root(),
                 format!(
                     "the policy has more than {} errors; the rest are not reported",
@@ -121,7 +121,7 @@ impl<'d> Compiler<'d> {
         for (i, (id, _)) in map.0.iter().enumerate() {
             if id.is_empty() {
                 self.error(
-                    "empty-id",
+                    Code::EmptyId,
                     path.key(id.as_str()),
                     format!("a {what} has an empty id"),
                     "give it a short, stable id",
@@ -129,7 +129,7 @@ impl<'d> Compiler<'d> {
             }
             if index.insert(id.as_str().into(), i as Ix).is_some() {
                 self.error(
-                    "duplicate-id",
+                    Code::DuplicateId,
                     path.key(id.as_str()),
                     format!("{what} `{id}` is defined twice"),
                     "merge the two definitions or rename one of them",
@@ -152,7 +152,7 @@ impl<'d> Compiler<'d> {
             None => {
                 let known = self.suggest(index.keys().map(|k| &**k), id);
                 self.error(
-                    &format!("unknown-{what}"),
+                    Code::unknown(what),
                     path,
                     format!("unknown {what} `{}`", crate::bounded::cut(id)),
                     &format!("define it under `[{section}]`{known}"),
@@ -184,7 +184,7 @@ impl<'d> Compiler<'d> {
             return true;
         }
         self.error(
-            "policy-too-large",
+            Code::PolicyTooLarge,
             DocPath::root(),
             format!(
                 "{} {} × {} {} make {size} entries, more than the limit of {}",
@@ -210,7 +210,7 @@ impl<'d> Compiler<'d> {
             Ok(r) => Some(r),
             Err(regex::Error::CompiledTooBig(limit)) => {
                 self.error(
-                    "regex-too-big",
+                    Code::RegexTooBig,
                     path,
                     format!("the regular expression `{pattern}` compiles to more than {limit} bytes"),
                     "simplify it (avoid large counted repetitions such as `{1000}`), or raise the engine's regex size limit",
@@ -220,7 +220,7 @@ impl<'d> Compiler<'d> {
             Err(e) => {
                 let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
                 self.error(
-                    "bad-regex",
+                    Code::BadRegex,
                     path,
                     format!("`{pattern}` is not a valid regular expression: {detail}"),
                     "fix the pattern; escape literal characters such as `(` or `.` with `\\`",
@@ -241,7 +241,7 @@ impl<'d> Compiler<'d> {
         for (key, _) in &map.0 {
             if !seen.insert(key.as_str()) {
                 self.error(
-                    "duplicate-key",
+                    Code::DuplicateKey,
                     path.key(key.as_str()),
                     format!("{what} `{key}` is written twice"),
                     "keep one entry: only one of them could apply",

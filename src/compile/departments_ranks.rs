@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::engine::{Department, Ix};
 
 use super::compiler::Compiler;
@@ -46,7 +46,7 @@ impl Compiler<'_> {
         let mut review_within_text: Box<str> = "24h".into();
         match &doc.ranks {
             None => self.error(
-                "missing-ranks",
+                Code::MissingRanks,
                 rpath.clone(),
                 "the policy has no `[ranks]`".to_owned(),
                 "add `[ranks]` with `order = [\"agent\", \"supervisor\", \"manager\"]`: there is always a superior (R3.3)",
@@ -54,7 +54,7 @@ impl Compiler<'_> {
             Some(r) => {
                 if r.order.is_empty() {
                     self.error(
-                        "empty-rank-order",
+                        Code::EmptyRankOrder,
                         rpath.key("order"),
                         "the rank order is empty".to_owned(),
                         "list the ranks from the lowest to the highest, e.g. `[\"agent\", \"supervisor\", \"manager\"]`",
@@ -64,7 +64,7 @@ impl Compiler<'_> {
                 for (i, rank) in r.order.iter().enumerate() {
                     if !seen.insert(rank.as_str()) {
                         self.error(
-                            "duplicate-id",
+                            Code::DuplicateId,
                             rpath.key("order").index(i),
                             format!("rank `{rank}` is listed twice"),
                             "each rank appears once, from the lowest to the highest",
@@ -80,7 +80,7 @@ impl Compiler<'_> {
                             review_within_text = w.trim().into();
                         }
                         None => self.error(
-                            "bad-duration",
+                            Code::BadDuration,
                             rpath.key("review_within"),
                             format!("`{w}` is not a duration"),
                             "write a number and a unit: `24h`, `2d`, `90m`, `1h30m`",

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::engine::{Handover, Ix, Message, NONE, Version};
 
 use super::compiler::Compiler;
@@ -56,7 +56,7 @@ impl Compiler<'_> {
                 }
                 None if kind == Handover::Changed => {}
                 None => self.error(
-                    "missing-handover",
+                    Code::MissingHandover,
                     path,
                     format!("there is no `{}` handover text", kind.name()),
                     "add it under `[handover]` with one text per locale: the customer hears the same words whoever hands them over",

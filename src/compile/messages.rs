@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::document::{IdMap, LocaleText, MessageDoc, VersionDoc};
 use crate::engine::{Ix, Message, Version};
 use crate::template::{Builtin, Template};
@@ -25,7 +25,7 @@ impl Compiler<'_> {
         for id in doc.messages.keys() {
             if id.starts_with("handover.") {
                 self.error(
-                    "reserved-id",
+                    Code::ReservedId,
                     mpath.key(id),
                     format!(
                         "message id `{id}` starts with `handover.`, which names the handover texts"
@@ -81,7 +81,7 @@ impl Compiler<'_> {
                 let unavailable = used.iter().copied().find(|b| !usage.allows(*b));
                 if let Some(b) = unavailable {
                     self.error(
-                        "placeholder-not-available",
+                        Code::PlaceholderNotAvailable,
                         path.clone(),
                         format!(
                             "message `{}` is used as {} but has placeholder `{{{}}}`, which has no value there",
@@ -136,7 +136,7 @@ impl Compiler<'_> {
             (None, false) => {
                 if !m.channels.is_empty() {
                     self.error(
-                        "ambiguous-message",
+                        Code::AmbiguousMessage,
                         path.key("channels"),
                         format!(
                             "message `{id}` has versions and also channel variants outside them"
@@ -151,7 +151,7 @@ impl Compiler<'_> {
                     .map(|(i, v)| {
                         if i > 0 && v.change.is_none() {
                             self.error(
-                                "missing-change",
+                                Code::MissingChange,
                                 vpath.index(i),
                                 format!(
                                     "version {} of message `{id}` does not say what changed",
@@ -166,7 +166,7 @@ impl Compiler<'_> {
             }
             (Some(_), false) => {
                 self.error(
-                    "ambiguous-message",
+                    Code::AmbiguousMessage,
                     path.clone(),
                     format!("message `{id}` has both `text` and `versions`"),
                     "keep `text` for a single version, or move it into the first of `versions`",
@@ -175,7 +175,7 @@ impl Compiler<'_> {
             }
             (None, true) => {
                 self.error(
-                    "empty-message",
+                    Code::EmptyMessage,
                     path.clone(),
                     format!("message `{id}` has no text"),
                     "add `text = { … }` with one entry per locale, or `[[messages.ID.versions]]`",

@@ -1,7 +1,7 @@
 //! Policy text to `PolicyDocument`: the size limit, the byte-order mark, the pre-scan of
 //! YAML and JSON, empty texts, UTF-8, and parse errors located at a line and column.
 
-use crate::diagnostic::{Diagnostic, DocPath, PolicyError};
+use crate::diagnostic::{Code, Diagnostic, DocPath, PolicyError};
 use crate::document::PolicyDocument;
 
 use super::builder::ParseLimits;
@@ -15,7 +15,7 @@ pub(super) fn utf8(source: &[u8]) -> Result<&str, PolicyError> {
             .and_then(|b| std::str::from_utf8(b).ok())
             .unwrap_or("");
         let mut d = Diagnostic::error(
-            "invalid-utf8",
+            Code::InvalidUtf8,
             DocPath::root(),
             format!(
                 "the policy is not valid UTF-8: byte {} cannot start or continue a character",
@@ -50,7 +50,7 @@ impl PolicyDocument {
         check_size(source, limits)?;
         toml::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
-                "parse-error",
+                Code::ParseError,
                 DocPath::root(),
                 e.message().trim().to_owned(),
                 "fix the TOML at that line and column; field names are listed in the policy format reference (docs/format.md) and in schema/policy.schema.json",
@@ -90,7 +90,7 @@ impl PolicyDocument {
         crate::prescan::scan_yaml(source, scan_limits(limits))?;
         serde_json::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
-                "parse-error",
+                Code::ParseError,
                 DocPath::root(),
                 e.to_string(),
                 "fix the JSON at that line and column",
@@ -130,7 +130,7 @@ impl PolicyDocument {
         crate::prescan::scan_yaml(source, scan_limits(limits))?;
         serde_norway::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
-                "parse-error",
+                Code::ParseError,
                 DocPath::root(),
                 e.to_string(),
                 "fix the YAML at that line and column",
@@ -178,7 +178,7 @@ fn check_size(source: &str, limits: &ParseLimits) -> Result<(), PolicyError> {
         return Ok(());
     }
     Err(PolicyError::new(vec![Diagnostic::error(
-        "policy-too-large",
+        Code::PolicyTooLarge,
         DocPath::root(),
         format!(
             "the policy text is {} bytes long, more than the limit of {} bytes",
@@ -200,7 +200,7 @@ fn check_not_empty(source: &str, comments: bool, shape: &str) -> Result<(), Poli
         return Ok(());
     }
     let mut d = Diagnostic::error(
-        "empty-policy",
+        Code::EmptyPolicy,
         DocPath::root(),
         "the policy is empty",
         format!("write the policy: {shape}"),

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::engine::Topic;
 
 use super::compiler::Compiler;
@@ -150,7 +150,7 @@ impl Compiler<'_> {
     ) {
         if !valid_pattern(pattern) {
             self.error(
-                "bad-pattern",
+                Code::BadPattern,
                 path,
                 format!("`{pattern}` is not a topic pattern"),
                 "use a topic id (`email.setup`), a prefix (`email.*`) or `*`",
@@ -158,7 +158,7 @@ impl Compiler<'_> {
         } else if !ids.any_match(pattern) {
             let known = self.suggest(topics.iter().map(|t| &*t.id), pattern);
             self.error(
-                &format!("{what}-matches-no-topic"),
+                Code::matches_no_topic(what),
                 path,
                 format!("`{pattern}` matches no topic"),
                 &format!("fix the pattern or define the topic under `[topics]`{known}"),

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::engine::{Ix, NONE, Topic};
 use crate::template::Builtin;
 
@@ -16,7 +16,7 @@ impl Compiler<'_> {
         let doc = self.doc;
         let name = doc.policy.name.clone().unwrap_or_else(|| {
             self.error(
-                "missing-name",
+                Code::MissingName,
                 hp.key("name"),
                 "the policy has no name".to_owned(),
                 "add `name = \"…\"` under `[policy]`",
@@ -25,7 +25,7 @@ impl Compiler<'_> {
         });
         let revision = doc.policy.revision.clone().unwrap_or_else(|| {
             self.error(
-                "missing-revision",
+                Code::MissingRevision,
                 hp.key("revision"),
                 "the policy has no revision".to_owned(),
                 "add `revision = \"2026-11-27\"` (or any label) under `[policy]`: every decision carries it",
@@ -34,7 +34,7 @@ impl Compiler<'_> {
         });
         if doc.policy.locales.is_empty() {
             self.error(
-                "no-locales",
+                Code::NoLocales,
                 hp.key("locales"),
                 "the policy declares no locale".to_owned(),
                 "add `locales = [\"es\", \"en\"]` under `[policy]`; the first is the default",
@@ -43,14 +43,14 @@ impl Compiler<'_> {
         for (i, l) in doc.policy.locales.iter().enumerate() {
             if l.trim().is_empty() {
                 self.error(
-                    "bad-locale",
+                    Code::BadLocale,
                     hp.key("locales").index(i),
                     "a locale is empty".to_owned(),
                     "use a language tag such as `es` or `en-GB`",
                 );
             } else if !self.locale_set.insert(l.as_str().into()) {
                 self.error(
-                    "duplicate-locale",
+                    Code::DuplicateLocale,
                     hp.key("locales").index(i),
                     format!("locale `{l}` is declared twice"),
                     "remove the repeated entry",
@@ -65,14 +65,14 @@ impl Compiler<'_> {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !valid {
                 self.error(
-                    "bad-placeholder",
+                    Code::BadPlaceholder,
                     hp.key("placeholders").index(i),
                     format!("`{p}` is not a placeholder name"),
                     "use lowercase letters, digits and `_`",
                 );
             } else if Builtin::ALL.iter().any(|b| b.name() == p) {
                 self.error(
-                    "reserved-placeholder",
+                    Code::ReservedPlaceholder,
                     hp.key("placeholders").index(i),
                     format!("`{{{p}}}` is a built-in placeholder"),
                     "remove it from `placeholders`: the engine fills it",
@@ -96,7 +96,7 @@ impl Compiler<'_> {
         match &doc.policy.fallback {
             None => {
                 self.error(
-                    "missing-fallback",
+                    Code::MissingFallback,
                     hp.key("fallback"),
                     "the policy has no fallback topic".to_owned(),
                     "add `fallback = \"general\"` under `[policy]`, naming a topic whose explaining system is the general self-diagnosis",
@@ -108,7 +108,7 @@ impl Compiler<'_> {
                 if let Some(topic) = topics.get(t as usize) {
                     if topic.explains.is_none() {
                         self.error(
-                            "fallback-without-explanation",
+                            Code::FallbackWithoutExplanation,
                             DocPath::root()
                                 .key("topics")
                                 .key(f.as_str())

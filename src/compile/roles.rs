@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::engine::{Ix, NONE, Role, Topic};
 
 use super::compiler::Compiler;
@@ -36,7 +36,7 @@ impl Compiler<'_> {
                 ),
                 None => {
                     self.error(
-                        "missing-department",
+                        Code::MissingDepartment,
                         p.key("department"),
                         format!("role `{id}` has no department"),
                         "add `department = \"<department>\"`",
@@ -48,7 +48,7 @@ impl Compiler<'_> {
                 Some(k) => self.lookup(rank_index, k, p.key("rank"), "rank", "ranks"),
                 None => {
                     self.error(
-                        "missing-rank",
+                        Code::MissingRank,
                         p.key("rank"),
                         format!("role `{id}` has no rank"),
                         "add `rank = \"<rank>\"` from `[ranks].order`",

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::document::{IdMap, OneOrMany, RuleDoc, ThenDoc, WhenDoc};
 use crate::engine::{Ix, Rule, Topic};
 use crate::model::Progress;
@@ -141,7 +141,7 @@ impl Compiler<'_> {
             Some(id) if !id.is_empty() => {
                 if let Some(first) = ids.insert(id, i) {
                     self.error(
-                        "duplicate-id",
+                        Code::DuplicateId,
                         p.key("id"),
                         format!("rule id `{id}` is already used by rules[{first}]"),
                         "give every rule its own id",
@@ -151,7 +151,7 @@ impl Compiler<'_> {
             }
             _ => {
                 self.error(
-                    "missing-rule-id",
+                    Code::MissingRuleId,
                     p.key("id"),
                     format!("rule {i} has no id"),
                     "add `id = \"…\"`: decisions name the rule that shaped them",
@@ -169,7 +169,7 @@ impl Compiler<'_> {
             && t.route.is_none()
         {
             self.error(
-                "empty-rule",
+                Code::EmptyRule,
                 p.key("then"),
                 format!("rule `{id}` changes nothing"),
                 "give it an effect: `answer`, `skip_ladder = true`, `authority` or `route`",
@@ -240,7 +240,7 @@ impl Compiler<'_> {
             let vs: Box<[Ix]> = values.0.iter().map(|v| names.values.intern(v)).collect();
             if vs.is_empty() {
                 self.error(
-                    "empty-condition",
+                    Code::EmptyCondition,
                     wp.key("facts").key(key),
                     format!("fact `{key}` lists no value, so rule `{id}` can never match"),
                     "list the values that match",

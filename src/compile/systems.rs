@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::engine::{Ix, System};
 use crate::model::Tier;
 
@@ -22,7 +22,7 @@ impl Compiler<'_> {
             let tier = match s.tier {
                 Some(Tier::Person) => {
                     self.error(
-                        "person-is-not-a-system",
+                        Code::PersonIsNotASystem,
                         p.key("tier"),
                         format!("system `{id}` has tier `person`"),
                         "a system is anything that is not a person: use `explains` or `serves` (R0.4)",
@@ -33,7 +33,7 @@ impl Compiler<'_> {
                 Some(t) => t,
                 None => {
                     self.error(
-                        "missing-tier",
+                        Code::MissingTier,
                         p.key("tier"),
                         format!("system `{id}` has no tier"),
                         "add `tier = \"explains\"` or `tier = \"serves\"`",

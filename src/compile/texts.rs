@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::DocPath;
+use crate::diagnostic::{Code, DocPath};
 use crate::document::LocaleText;
 use crate::engine::Handover;
 use crate::template::{Builtin, Template};
@@ -66,7 +66,7 @@ impl Compiler<'_> {
         for (locale, _) in text.iter() {
             if !self.locale_set.contains(locale) {
                 self.error(
-                    "unknown-locale",
+                    Code::UnknownLocale,
                     path.key(locale),
                     format!("locale `{locale}` is not declared in `[policy].locales`"),
                     "declare it, or fix the locale's name",
@@ -86,7 +86,7 @@ impl Compiler<'_> {
             };
             let Some(source) = found else {
                 self.error(
-                    "missing-locale",
+                    Code::MissingLocale,
                     path.clone(),
                     format!("no text for locale `{locale}`"),
                     &format!("add `{locale} = \"…\"`: every declared locale needs every text"),
@@ -99,7 +99,7 @@ impl Compiler<'_> {
                     for b in t.builtins() {
                         if !usage.allows(b) {
                             self.error(
-                                "placeholder-not-available",
+                                Code::PlaceholderNotAvailable,
                                 path.key(locale.as_ref()),
                                 format!(
                                     "placeholder `{{{}}}` has no value in {}",
@@ -114,7 +114,12 @@ impl Compiler<'_> {
                 }
                 Err(e) => {
                     let (message, hint) = e.describe();
-                    self.error("bad-placeholder", path.key(locale.as_ref()), message, &hint);
+                    self.error(
+                        Code::BadPlaceholder,
+                        path.key(locale.as_ref()),
+                        message,
+                        &hint,
+                    );
                     out.push(Template::empty());
                 }
             }

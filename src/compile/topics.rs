@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::TierRefDoc;
 use crate::engine::{Ix, NONE, System, TierRef, Topic};
 use crate::model::{Authority, Tier};
@@ -34,7 +34,7 @@ impl Compiler<'_> {
             let p = tpath.key(id);
             if !valid_topic_id(id) {
                 self.error(
-                    "bad-topic-id",
+                    Code::BadTopicId,
                     p.clone(),
                     format!("`{id}` is not a topic id"),
                     "use dotted names of letters, digits, `-` and `_`, such as `email.setup`",
@@ -50,7 +50,7 @@ impl Compiler<'_> {
                 ),
                 None => {
                     self.error(
-                        "missing-owner",
+                        Code::MissingOwner,
                         p.key("owner"),
                         format!("topic `{id}` has no owner"),
                         "add `owner = \"<department>\"`: every topic belongs to a department (R0.2)",
@@ -73,7 +73,7 @@ impl Compiler<'_> {
                         // `Person`: the system's own tier is already reported as wrong.
                         if s.tier != tier && s.tier != Tier::Person {
                             this.error(
-                                "wrong-tier",
+                                Code::WrongTier,
                                 tp.key("system"),
                                 format!(
                                     "system `{}` is a system that {}, not one that {}",
@@ -107,7 +107,7 @@ impl Compiler<'_> {
                 }
                 None => {
                     self.error(
-                        "missing-answer",
+                        Code::MissingAnswer,
                         p.key("answer"),
                         format!("topic `{id}` has no answer for a person to give"),
                         "add `answer = \"<message id>\"`: the answer once the systems are exhausted",
@@ -120,7 +120,7 @@ impl Compiler<'_> {
                 Some(a) => {
                     if authority != Authority::Authorized {
                         self.diags.push(Diagnostic::warning(
-                            "approver-without-authorized",
+                            Code::ApproverWithoutAuthorized,
                             p.key("approver"),
                             format!(
                                 "topic `{id}` names an approver but its authority is `{authority}`"
@@ -135,7 +135,7 @@ impl Compiler<'_> {
             if let Some(s) = t.severity {
                 if !s.is_finite() || s < 0.0 {
                     self.error(
-                        "bad-number",
+                        Code::BadNumber,
                         p.key("severity"),
                         format!("severity `{s}` is not a non-negative number"),
                         "use a number such as `3`",
@@ -147,7 +147,7 @@ impl Compiler<'_> {
             for (locale, _) in t.keywords.iter() {
                 if !self.locale_set.contains(locale) {
                     self.error(
-                        "unknown-locale",
+                        Code::UnknownLocale,
                         p.key("keywords").key(locale),
                         format!("locale `{locale}` is not declared in `[policy].locales`"),
                         "declare it, or fix the locale's name",

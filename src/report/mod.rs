@@ -272,6 +272,7 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Code;
 
     /// Issue 17, point 1: GitHub's escaping (`@actions/core` `escapeData`/`escapeProperty`).
     #[test]
@@ -282,12 +283,17 @@ mod tests {
 
     #[test]
     fn repeated_findings_get_distinct_stable_fingerprints() {
-        let d = Diagnostic::error("unknown-system", crate::DocPath::root(), "m", "h");
+        let d = Diagnostic::error(Code::UnknownSystem, crate::DocPath::root(), "m", "h");
         let twice = fingerprints(&[d.clone(), d.clone()], "p.toml");
         assert_ne!(twice.first(), twice.get(1));
         assert_eq!(fingerprints(&[d.clone(), d], "p.toml"), twice);
         let other_file = fingerprints(
-            &[Diagnostic::error("unknown-system", crate::DocPath::root(), "m", "h")],
+            &[Diagnostic::error(
+                Code::UnknownSystem,
+                crate::DocPath::root(),
+                "m",
+                "h",
+            )],
             "q.toml",
         );
         assert_ne!(other_file.first(), twice.first());

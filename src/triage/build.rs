@@ -2,7 +2,7 @@
 //! checked, then compiled into matchers per locale.
 
 use super::{DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD, Triage};
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::PolicyDocument;
 use crate::engine::Ix;
 
@@ -23,7 +23,7 @@ impl Triage {
                 threshold = t;
             } else {
                 diags.push(Diagnostic::error(
-                    "bad-threshold",
+                    Code::BadThreshold,
                     DocPath::root().key("triage").key("threshold"),
                     format!("triage threshold `{t}` is not a number between 0 and 1"),
                     format!(

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use super::Triage;
 use super::literals::{Literals, exact, required, shortest};
 use super::rewrite::fold_ast;
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::Ix;
 
 /// A keyword that can match more than this many bytes is searched over the whole text rather
@@ -155,7 +155,7 @@ impl Triage {
         let bad_regex = |e: &dyn fmt::Display, diags: &mut Vec<Diagnostic>| {
             let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
             diags.push(Diagnostic::error(
-                "bad-regex",
+                Code::BadRegex,
                 path(),
                 format!("`{pattern}` is not a valid regular expression: {detail}"),
                 "fix the pattern; escape literal characters such as `(` or `.` with `\\`",
@@ -181,7 +181,7 @@ impl Triage {
                 Err(e) => {
                     let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
                     diags.push(Diagnostic::error(
-                            "bad-keyword",
+                            Code::BadKeyword,
                             path(),
                             format!(
                                 "keyword `{pattern}` is no longer a valid regular expression once folded to `{folded}`: {detail}"
@@ -193,7 +193,7 @@ impl Triage {
             },
             (Ok(_), Err(c)) => {
                 diags.push(Diagnostic::error(
-                    "unfoldable-keyword",
+                    Code::UnfoldableKeyword,
                     path(),
                     format!(
                         "keyword `{pattern}` has `{c}` in a character class, and `{c}` without its accents is not a single character"
@@ -215,7 +215,7 @@ impl Triage {
         if let Err(e) = nfa {
             match e.size_limit() {
                 Some(limit) => diags.push(Diagnostic::error(
-                    "regex-too-big",
+                    Code::RegexTooBig,
                     path(),
                     format!("the regular expression `{pattern}` compiles to more than {limit} bytes"),
                     "simplify it (avoid large counted repetitions such as `{1000}`), or raise the engine's regex size limit",
@@ -226,7 +226,7 @@ impl Triage {
         }
         if hir.properties().minimum_len() == Some(0) {
             diags.push(Diagnostic::error(
-                "keyword-matches-empty",
+                Code::KeywordMatchesEmpty,
                 path(),
                 format!(
                     "keyword `{pattern}` can match empty text, so it would match every inquiry"

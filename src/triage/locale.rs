@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::Triage;
 use super::keyword::{Keyword, Pending};
 use super::literals::{Literals, shortest};
-use crate::diagnostic::{Diagnostic, DocPath};
+use crate::diagnostic::{Code, Diagnostic, DocPath};
 
 /// Above this many keywords without a required literal in a locale, their set is built
 /// without a literal prefilter (see `Triage::build`).
@@ -273,7 +273,7 @@ impl Triage {
     /// Reports that the keywords of `locale` could not be compiled together.
     fn too_big(locale: &str, tpath: &DocPath, detail: &str, diags: &mut Vec<Diagnostic>) {
         diags.push(Diagnostic::error(
-            "keywords-too-big",
+            Code::KeywordsTooBig,
             tpath.clone(),
             format!("the keywords of locale `{locale}` together {detail}"),
             "simplify the keywords (prefer literal words to large classes such as `\\w{50}`), or raise the engine's regex size limit",
