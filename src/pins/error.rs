@@ -1,8 +1,11 @@
 //! What goes wrong: a store's own failure ([`PinStoreError`]) and why a pinned decision
 //! delivered nothing ([`PinError`]).
 
-use super::machine::MAX_ATTEMPTS;
 use super::value::PinKey;
+
+/// How many times a pinned decision judges a pin that other hosts keep moving under it before
+/// giving up with [`PinErrorKind::Contention`].
+pub(crate) const MAX_ATTEMPTS: usize = 8;
 
 /// A failure of a [`PinStore`]: the host's database could not be read or written. Carries a
 /// message and, optionally, the underlying error (a driver's), as its `source`.

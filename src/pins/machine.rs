@@ -8,7 +8,7 @@
 //! consumes the step and returns the next one, so an answer cannot go to the wrong question
 //! and the machine cannot be resumed twice.
 
-use super::error::{PinError, PinErrorKind, PinStoreError};
+use super::error::{MAX_ATTEMPTS, PinError, PinErrorKind, PinStoreError};
 use super::handoff::Handoff;
 use super::outcome::{PinStatus, PinnedDecision};
 use super::value::{Pin, PinKey, Slot, Timestamp};
@@ -16,10 +16,6 @@ use crate::decision::{Decision, Outcome};
 use crate::document::Change;
 use crate::engine::{Engine, NONE};
 use crate::model::{Contact, Responder};
-
-/// How many times a pinned decision judges a pin that other hosts keep moving under it before
-/// giving up with [`PinErrorKind::Contention`].
-pub(crate) const MAX_ATTEMPTS: usize = 8;
 
 /// Whether a pin holds against the message a decision would deliver now.
 pub(super) enum Verdict {
