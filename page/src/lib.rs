@@ -41,7 +41,6 @@ use unified_message::EngineBuilder;
 /// # drop(router);
 /// ```
 #[derive(Clone, Debug)]
-#[non_exhaustive]
 pub struct Limits {
     /// The largest request body, in bytes; a larger one is refused with 413 before it is
     /// read. 2 MiB by default (the policy limit plus the case).

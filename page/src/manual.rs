@@ -8,12 +8,13 @@ use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 /// The prefix of the manual's anchors in the page.
 pub(crate) const ANCHOR_PREFIX: &str = "manual-";
 
-/// `<a id="ID"></a>`, the anchors the manual writes before its headings: `Some(ID)`.
+/// `<a id="ID"></a>` or its opening tag alone (inline HTML comes tag by tag), the anchors
+/// the manual writes before its headings: `Some(ID)`.
 fn anchor_id(html: &str) -> Option<&str> {
-    let id = html
-        .trim()
-        .strip_prefix("<a id=\"")?
-        .strip_suffix("\"></a>")?;
+    let rest = html.trim().strip_prefix("<a id=\"")?;
+    let id = rest
+        .strip_suffix("\"></a>")
+        .or_else(|| rest.strip_suffix("\">"))?;
     let plain = !id.is_empty()
         && id
             .chars()
@@ -32,11 +33,19 @@ fn safe_link(dest: &str) -> Option<String> {
 /// The manual's Markdown as HTML safe to put in the page.
 pub(crate) fn to_html(markdown: &str) -> String {
     let mut kept_links: Vec<bool> = Vec::new();
+    let mut open_anchor = false;
     let events = Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|event| {
         Some(match event {
             Event::Html(text) | Event::InlineHtml(text) => {
                 if let Some(id) = anchor_id(&text) {
-                    Event::Html(CowStr::from(format!("<a id=\"{ANCHOR_PREFIX}{id}\"></a>")))
+                    open_anchor = !text.trim_end().ends_with("</a>");
+                    let close = if open_anchor { "" } else { "</a>" };
+                    Event::Html(CowStr::from(format!(
+                        "<a id=\"{ANCHOR_PREFIX}{id}\">{close}"
+                    )))
+                } else if open_anchor && text.trim() == "</a>" {
+                    open_anchor = false;
+                    Event::Html(text)
                 } else if text.trim_start().starts_with("<!--") {
                     return None;
                 } else {
