@@ -52,7 +52,7 @@ impl State {
     }
 
     /// The draft compiled from `text`, from the cache when it is there.
-    fn compile(&self, text: &str) -> Result<Arc<Draft>, Vec<PageDiagnostic>> {
+    fn compile(&self, text: &str) -> Result<Arc<Draft>, Rejected> {
         if let Ok(mut drafts) = self.drafts.lock() {
             if let Some(at) = drafts.iter().position(|d| d.text == text) {
                 let draft = drafts.remove(at);
@@ -64,7 +64,10 @@ impl State {
             .limits
             .builder()
             .from_toml_str(text)
-            .map_err(|e| located(text, e.diagnostics()))?;
+            .map_err(|e| Rejected {
+                counts: Counts::of(e.diagnostics()),
+                diagnostics: located(text, e.diagnostics()),
+            })?;
         // The text compiled, so it parses; the document only adds what the form offers.
         let vocabulary = match PolicyDocument::from_toml_str(text) {
             Ok(doc) => Vocabulary::of(&engine, &doc),
@@ -81,6 +84,36 @@ impl State {
             drafts.truncate(self.limits.cached_drafts);
         }
         Ok(draft)
+    }
+}
+
+/// A policy that does not compile: what the page shows of its diagnostics, and how many.
+struct Rejected {
+    diagnostics: Vec<PageDiagnostic>,
+    counts: Counts,
+}
+
+impl From<Rejected> for ApiError {
+    fn from(rejected: Rejected) -> Self {
+        ApiError::Policy(rejected.diagnostics)
+    }
+}
+
+/// Errors, warnings, and diagnostics past the first 500.
+#[derive(Clone, Copy)]
+struct Counts {
+    errors: usize,
+    warnings: usize,
+    omitted: usize,
+}
+
+impl Counts {
+    fn of(all: &[Diagnostic]) -> Counts {
+        Counts {
+            errors: all.iter().filter(|d| d.is_error()).count(),
+            warnings: all.iter().filter(|d| !d.is_error()).count(),
+            omitted: all.len().saturating_sub(MAX_DIAGNOSTICS),
+        }
     }
 }
 
@@ -250,49 +283,31 @@ pub(crate) async fn check(
 ) -> Result<Json<CheckResponse>, ApiError> {
     let Json(request) = body?;
     run(&state, move |state| {
-        let counts = |all: &[Diagnostic]| {
-            (
-                all.iter().filter(|d| d.is_error()).count(),
-                all.iter().filter(|d| !d.is_error()).count(),
-                all.len().saturating_sub(MAX_DIAGNOSTICS),
-            )
-        };
         Ok(match state.compile(&request.policy) {
             Ok(draft) => {
                 let report = draft.engine.check().located_in_toml(&request.policy);
-                let (errors, warnings, omitted) = counts(&report.diagnostics);
+                let counts = Counts::of(&report.diagnostics);
                 CheckResponse {
                     compiles: true,
-                    errors,
-                    warnings,
-                    omitted,
+                    errors: counts.errors,
+                    warnings: counts.warnings,
+                    omitted: counts.omitted,
                     diagnostics: located(&request.policy, &report.diagnostics),
                     circumstances: report.circumstances,
                     decided: report.decided,
                     vocabulary: Some(draft.vocabulary.clone()),
                 }
             }
-            Err(diagnostics) => {
-                // `located` keeps the first 500; count from the whole error again.
-                let all = state
-                    .limits
-                    .builder()
-                    .from_toml_str(&request.policy)
-                    .err()
-                    .map(|e| e.diagnostics().to_vec())
-                    .unwrap_or_default();
-                let (errors, warnings, omitted) = counts(&all);
-                CheckResponse {
-                    compiles: false,
-                    errors: errors.max(1),
-                    warnings,
-                    omitted,
-                    diagnostics,
-                    circumstances: 0,
-                    decided: 0,
-                    vocabulary: None,
-                }
-            }
+            Err(rejected) => CheckResponse {
+                compiles: false,
+                errors: rejected.counts.errors.max(1),
+                warnings: rejected.counts.warnings,
+                omitted: rejected.counts.omitted,
+                diagnostics: rejected.diagnostics,
+                circumstances: 0,
+                decided: 0,
+                vocabulary: None,
+            },
         })
     })
     .await
@@ -363,7 +378,7 @@ pub(crate) async fn decide(
 ) -> Result<Json<DecideResponse>, ApiError> {
     let Json(request) = body?;
     run(&state, move |state| {
-        let draft = state.compile(&request.policy).map_err(ApiError::Policy)?;
+        let draft = state.compile(&request.policy)?;
         let engine = &draft.engine;
         let explanation = engine.explain(&request.contact, &request.responder);
         let decision = explanation.decision.to_record_with(&request.values);
@@ -456,7 +471,7 @@ pub(crate) async fn table(
 ) -> Result<Json<TableResponse>, ApiError> {
     let Json(request) = body?;
     run(&state, move |state| {
-        let draft = state.compile(&request.policy).map_err(ApiError::Policy)?;
+        let draft = state.compile(&request.policy)?;
         let table = draft.table.get_or_init(|| draft.engine.decision_table());
         let keep = |row: &&TableRow| {
             (request.topic.is_empty() || row.topic == request.topic)
@@ -508,7 +523,7 @@ pub(crate) async fn manual(
 ) -> Result<Json<ManualResponse>, ApiError> {
     let Json(request) = body?;
     run(&state, move |state| {
-        let draft = state.compile(&request.policy).map_err(ApiError::Policy)?;
+        let draft = state.compile(&request.policy)?;
         let department = (!request.department.is_empty()).then_some(request.department.as_str());
         let markdown = draft
             .engine

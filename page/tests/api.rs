@@ -427,3 +427,33 @@ async fn the_page_is_served_with_no_other_origin_allowed() {
         assert_eq!(response.status(), StatusCode::OK, "{asset}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_turns_wait_for_one_instead_of_failing() {
+    let one = Limits {
+        max_concurrent_jobs: 1,
+        ..Limits::default()
+    };
+    let app = router_with(one);
+    let policies = [
+        EXAMPLE_POLICY.to_owned(),
+        EXAMPLE_POLICY.replace("Acme Hosting", "Acme One"),
+        EXAMPLE_POLICY.replace("Acme Hosting", "Acme Two"),
+    ];
+    let calls = policies.map(|policy| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            call(
+                app,
+                "/playground/api/check",
+                Body::from(json!({"policy": policy}).to_string()),
+            )
+            .await
+        })
+    });
+    for call in calls {
+        let (status, body) = call.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["errors"], 0);
+    }
+}
