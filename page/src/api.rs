@@ -232,7 +232,7 @@ fn located(text: &str, diagnostics: &[Diagnostic]) -> Vec<PageDiagnostic> {
                 Location::of_offset(text, last)
             });
             PageDiagnostic {
-                code: d.code.clone(),
+                code: d.code.to_string(),
                 severity: match d.severity {
                     Severity::Error => "error",
                     _ => "warning",
@@ -477,7 +477,7 @@ pub(crate) async fn table(
             (request.topic.is_empty() || row.topic == request.topic)
                 && (request.responder.is_empty()
                     || responder_id(&row.responder) == request.responder)
-                && (request.outcome.is_empty() || row.outcome.as_str() == request.outcome)
+                && (request.outcome.is_empty() || row.decision.outcome.as_str() == request.outcome)
         };
         let matched = table.rows.iter().filter(keep).count();
         Ok(TableResponse {

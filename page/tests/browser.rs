@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::elements::Element;
+use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -173,23 +175,29 @@ impl Browser {
     }
 
     async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        self.retrying(css, async |e: Element| e.click().await.map(drop))
+            .await;
     }
 
     async fn select(&self, css: &str, value: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .select_by_value(value)
-            .await
-            .unwrap();
+        self.retrying(css, async |e: Element| e.select_by_value(value).await)
+            .await;
+    }
+
+    /// Finds `css` and acts on it, finding it again when the page re-rendered it in between
+    /// (a form rebuilt from a fresh answer of the server): a stale element is the page being
+    /// live, not a failure. Gives up after 50 tries (5 s).
+    async fn retrying<T>(&self, css: &str, act: impl AsyncFn(Element) -> Result<T, CmdError>) -> T {
+        for _ in 0..50 {
+            let element = self.client.find(Locator::Css(css)).await.unwrap();
+            match act(element).await {
+                Err(CmdError::Standard(e)) if e.error == ErrorStatus::StaleElementReference => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                other => return other.unwrap(),
+            }
+        }
+        panic!("{css} kept being re-rendered for 5 s");
     }
 
     /// Types `text` as key presses into whatever has the focus, where its caret is.
@@ -204,13 +212,7 @@ impl Browser {
     }
 
     async fn text(&self, css: &str) -> String {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        self.retrying(css, async |e: Element| e.text().await).await
     }
 
     /// Selects `needle` (the first occurrence after `after`) in the editor, focused.
