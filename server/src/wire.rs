@@ -22,6 +22,7 @@ pub struct ContactSchema {
     pub customer: String,
     /// How the contact arrives: `phone`, `ivr`, `web`, `email`, `chat`, `social`,
     /// `messaging`, `in_person`, `ticket`, or any other name (not blank).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub channel: String,
     /// The topic id, when the host knows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,8 +51,10 @@ pub struct ContactSchema {
 pub enum FactSchema {
     /// Text.
     Text(String),
-    /// A number, kept as written.
-    Number(f64),
+    /// A number, kept as written. The schema says a 32-bit integer; the service also takes
+    /// integers within ±2^53 − 1 and decimals of at most 15 significant digits, and asks to
+    /// quote a longer number (JSON parsers lose its digits).
+    Number(i32),
     /// A boolean.
     Bool(bool),
 }
