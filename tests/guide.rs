@@ -77,6 +77,9 @@ fn issue18_every_chapter_is_in_the_rustdoc_guide_and_linked() {
                 .contains(&format!("include_str!(\"../../../docs/{chapter}\")"))
             || std::fs::read_to_string(Path::new(ROOT).join("page/src/lib.rs"))
                 .unwrap()
+                .contains(&format!("include_str!(\"../../docs/{chapter}\")"))
+            || std::fs::read_to_string(Path::new(ROOT).join("server/src/lib.rs"))
+                .unwrap()
                 .contains(&format!("include_str!(\"../../docs/{chapter}\")"));
         assert!(included, "docs/{chapter} is not included in src/guide.rs");
         assert!(

@@ -175,6 +175,8 @@ codes! {
         "A text uses a placeholder that has no value where the text is delivered. Use a placeholder available there, or remove it.";
     PolicyTooLarge => "policy-too-large",
         "A table the engine derives from the policy (roles × topics, topics × rules) exceeds the engine's size limit. Split the policy or raise `EngineBuilder::max_table_size`.";
+    PolicyUnreadable => "policy-unreadable",
+        "The policy could not be read at all: its file is missing or not UTF-8, its format is unknown, or loading it failed (a host such as the decision service reports this; the revision in force keeps serving). Fix the file or the path.";
     RankGap => "rank-gap",
         "A department has no role at some rank between its lowest and its highest, so escalation skips it on the way to the review (R3.3). Add a role at that rank or remove the rank.";
     RegexTooBig => "regex-too-big",

@@ -1,0 +1,655 @@
+//! The HTTP API: handlers, the router with its safety layers, and the OpenAPI document.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Instant, SystemTime};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use unified_message::{DecideRequest, DecisionRecord, Engine, PinStatus, Report, Timestamp};
+use utoipa::OpenApi;
+
+use crate::decision_log::Entry;
+use crate::error::{ApiError, json_body};
+use crate::pins::PinFailure;
+use crate::state::{Loaded, Shared, compile, rfc3339};
+use crate::wire::{
+    CheckResponse, DecideBodySchema, DecideQuery, DecideRequestSchema, DecideResponseSchema,
+    ErrorBody, ExplainResponseSchema, Health, PolicyCounts, PolicyInfo, PolicyText, TriageRequest,
+    TriageResponseSchema,
+};
+
+/// The header naming the revision that answered.
+pub const REVISION_HEADER: &str = "x-policy-revision";
+/// The header carrying the request id (the client's, or one made up).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+type AppState = Arc<Shared>;
+
+/// A JSON response naming the revision that answered.
+fn answer(revision: &str, body: &impl Serialize) -> Response {
+    let mut response = match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot write the answer: {e}"),
+        )
+        .into_response(),
+    };
+    if let Ok(value) = HeaderValue::from_str(revision) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REVISION_HEADER), value);
+    }
+    response
+}
+
+fn request_id(headers: &HeaderMap) -> &str {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// One decision of a response: plain, or pinned.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Item {
+    Decision(Box<DecisionRecord>),
+    Pinned(Box<unified_message::PinnedRecord>),
+}
+
+impl Item {
+    fn decision(&self) -> &DecisionRecord {
+        match self {
+            Item::Decision(d) => d,
+            Item::Pinned(p) => &p.decision,
+        }
+    }
+
+    fn pin_status(&self) -> Option<PinStatus> {
+        match self {
+            Item::Decision(_) => None,
+            Item::Pinned(p) => Some(p.status),
+        }
+    }
+}
+
+/// Decides one request or a batch; with `?pin=true`, against the customer's pins.
+#[utoipa::path(
+    post,
+    path = "/v1/decide",
+    tag = "decisions",
+    params(DecideQuery),
+    request_body(content = DecideBodySchema, content_type = "application/json",
+        description = "One request (a line of `unified-message decide`) or an array of them, decided by one revision"),
+    responses(
+        (status = 200, description = "The decision (a `PinnedRecord` with `?pin=true`), or an array in the batch's order",
+            body = DecideResponseSchema,
+            headers(("x-policy-revision" = String, description = "The revision that decided"))),
+        (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 413, description = "The body or the batch is over the limit", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 503, description = "The pin store failed (nothing was delivered), or the service is overloaded or timed out", body = ErrorBody),
+    )
+)]
+async fn decide(
+    State(shared): State<AppState>,
+    query: Result<Query<DecideQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let start = Instant::now();
+    let Query(query) = query.map_err(|e| ApiError::field("pin", e.body_text()))?;
+    let batch = matches!(
+        body.as_ref()
+            .ok()
+            .and_then(|b| b.iter().find(|c| !c.is_ascii_whitespace())),
+        Some(b'[')
+    );
+    let requests: Vec<DecideRequest> = if batch {
+        let requests: Vec<DecideRequest> = json_body(&headers, body)?;
+        if requests.len() > shared.limits.max_batch {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the batch has {} requests, more than the limit of {} (`--max-batch`); split it",
+                    requests.len(),
+                    shared.limits.max_batch
+                ),
+            ));
+        }
+        requests
+    } else {
+        vec![json_body(&headers, body)?]
+    };
+    let pins = match (query.pin, &shared.pins) {
+        (false, _) => None,
+        (true, Some(pins)) => Some(pins),
+        (true, None) => {
+            return Err(ApiError::field(
+                "pin",
+                "this service has no pin store: start it with `--pins memory|sqlite:PATH|postgres://…|redis://…`",
+            ));
+        }
+    };
+    // One revision for the whole request, batch included.
+    let loaded = shared.engine();
+    let engine = &loaded.engine;
+    let mut items = Vec::with_capacity(requests.len());
+    let now = Timestamp::from(SystemTime::now());
+    for request in &requests {
+        let item = match pins {
+            None => Item::Decision(Box::new(
+                engine
+                    .decide(&request.contact, &request.responder)
+                    .to_record_with(&request.values),
+            )),
+            Some(pins) => match pins.decide(engine, request, now).await {
+                Ok(record) => Item::Pinned(Box::new(record)),
+                Err(e) => {
+                    shared.metrics.pin_error();
+                    tracing::warn!(
+                        request_id = request_id(&headers),
+                        "pinned decision failed: {e}"
+                    );
+                    let message = match e {
+                        PinFailure::Pin(e) => format!(
+                            "the pin store failed, so nothing may be delivered for this customer: {e}"
+                        ),
+                        PinFailure::Task(e) => e,
+                    };
+                    return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message));
+                }
+            },
+        };
+        items.push(item);
+    }
+    let latency = start.elapsed();
+    shared.metrics.latency(latency.as_secs_f64());
+    for (request, item) in requests.iter().zip(&items) {
+        shared.metrics.decision(item.decision());
+        if let Some(log) = &shared.log {
+            let logged = log.log(&Entry {
+                request_id: request_id(&headers),
+                request,
+                record: item.decision(),
+                pin_status: item.pin_status(),
+                latency_us: latency.as_micros(),
+            });
+            if !logged {
+                shared.metrics.log_dropped();
+            }
+        }
+    }
+    let revision = engine.revision();
+    Ok(if batch {
+        answer(revision, &items)
+    } else {
+        match items.first() {
+            Some(item) => answer(revision, item),
+            None => answer(revision, &items),
+        }
+    })
+}
+
+/// Places the customer's own words on a topic.
+#[utoipa::path(
+    post,
+    path = "/v1/triage",
+    tag = "decisions",
+    request_body(content = TriageRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The topic, the confidence and the evidence", body = TriageResponseSchema,
+            headers(("x-policy-revision" = String, description = "The revision that triaged"))),
+        (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 413, description = "The body is over the limit", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
+    )
+)]
+async fn triage(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let start = Instant::now();
+    let request: TriageRequest = json_body(&headers, body)?;
+    let loaded = shared.engine();
+    let result = loaded
+        .engine
+        .triage(&request.text, request.locale.as_deref().unwrap_or(""));
+    #[derive(Serialize)]
+    struct Triaged<'a> {
+        revision: &'a str,
+        #[serde(flatten)]
+        result: unified_message::TriageResult,
+    }
+    let revision = loaded.engine.revision();
+    shared.metrics.latency(start.elapsed().as_secs_f64());
+    Ok(answer(revision, &Triaged { revision, result }))
+}
+
+/// Decides one request and tells why, step by step.
+#[utoipa::path(
+    post,
+    path = "/v1/explain",
+    tag = "decisions",
+    request_body(content = DecideRequestSchema, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The steps and the decision", body = ExplainResponseSchema,
+            headers(("x-policy-revision" = String, description = "The revision that decided"))),
+        (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 413, description = "The body is over the limit", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
+    )
+)]
+async fn explain(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let start = Instant::now();
+    let request: DecideRequest = json_body(&headers, body)?;
+    let loaded = shared.engine();
+    let explanation = loaded.engine.explain(&request.contact, &request.responder);
+    #[derive(Serialize)]
+    struct Explained<'a> {
+        revision: &'a str,
+        steps: &'a [String],
+        decision: DecisionRecord,
+    }
+    let revision = loaded.engine.revision();
+    let body = Explained {
+        revision,
+        steps: &explanation.steps,
+        decision: explanation.decision.to_record_with(&request.values),
+    };
+    shared.metrics.latency(start.elapsed().as_secs_f64());
+    Ok(answer(revision, &body))
+}
+
+/// Compiles and checks a draft policy (not served): its diagnostics, with line and column.
+#[utoipa::path(
+    post,
+    path = "/v1/check",
+    tag = "policy",
+    request_body(content = PolicyText, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The draft's diagnostics; `ok` when it has no errors", body = CheckResponse),
+        (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 413, description = "The body is over the limit", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
+    )
+)]
+async fn check(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let draft: PolicyText = json_body(&headers, body)?;
+    let _permit =
+        shared.compiling.acquire().await.map_err(|_| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the service is stopping")
+        })?;
+    let builder = shared.draft_builder();
+    let report = tokio::task::spawn_blocking(move || {
+        let report = match compile(&builder, draft.format, draft.policy.as_bytes()) {
+            Err(e) => {
+                let mut report = Report::default();
+                report.diagnostics = e.diagnostics().to_vec();
+                report
+            }
+            Ok(engine) => engine.check(),
+        };
+        match draft.format {
+            crate::wire::PolicyFormat::Toml => report.located_in_toml(&draft.policy),
+            _ => report,
+        }
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the check could not finish: {e}"),
+        )
+    })?;
+    let body = CheckResponse {
+        ok: report.is_clean(),
+        errors: report.errors().count(),
+        warnings: report.warnings().count(),
+        circumstances: report.circumstances,
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .filter_map(|d| serde_json::to_value(d).ok())
+            .collect(),
+    };
+    Ok(axum::Json(body).into_response())
+}
+
+fn policy_info(shared: &Shared, loaded: &Loaded) -> PolicyInfo {
+    let engine: &Engine = &loaded.engine;
+    PolicyInfo {
+        name: engine.name().to_owned(),
+        revision: engine.revision().to_owned(),
+        loaded_at: rfc3339(loaded.at),
+        source: loaded.source.to_owned(),
+        counts: PolicyCounts {
+            topics: engine.topics().len(),
+            roles: engine.roles().len(),
+            systems: engine.systems().len(),
+            departments: engine.departments().len(),
+            ranks: engine.ranks().len(),
+            locales: engine.locales().len(),
+        },
+        last_reload: shared
+            .last_reload
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone(),
+    }
+}
+
+/// The policy in force and the last reload attempt.
+#[utoipa::path(
+    get,
+    path = "/v1/policy",
+    tag = "policy",
+    responses(
+        (status = 200, description = "The policy in force; `last_reload.errors` says why the last reload failed, if it did", body = PolicyInfo,
+            headers(("x-policy-revision" = String, description = "The revision in force"))),
+        (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
+    )
+)]
+async fn policy(State(shared): State<AppState>) -> Response {
+    let loaded = shared.engine();
+    answer(loaded.engine.revision(), &policy_info(&shared, &loaded))
+}
+
+/// Uploads a policy and serves it (until the next change of the policy file). Exists only
+/// when the service has an admin token.
+#[utoipa::path(
+    put,
+    path = "/v1/policy",
+    tag = "policy",
+    request_body(content = PolicyText, content_type = "application/json"),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The policy uploaded is in force", body = PolicyInfo),
+        (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 401, description = "No token, or not the admin token", body = ErrorBody),
+        (status = 413, description = "The body is over the limit", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 422, description = "The policy does not compile: the one in force stays", body = ErrorBody),
+        (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
+    )
+)]
+async fn upload(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let Some(expected) = &shared.admin_token else {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "no such method",
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let given = crate::sha256(given.as_bytes());
+    if !bool::from(given.ct_eq(expected)) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "send the admin token as `Authorization: Bearer TOKEN`",
+        ));
+    }
+    let draft: PolicyText = json_body(&headers, body)?;
+    let _permit =
+        shared.compiling.acquire().await.map_err(|_| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the service is stopping")
+        })?;
+    let builder = Engine::builder().max_policy_bytes(shared.limits.max_body_bytes);
+    let compiled = tokio::task::spawn_blocking(move || {
+        compile(&builder, draft.format, draft.policy.as_bytes()).map_err(|e| {
+            let report = {
+                let mut r = Report::default();
+                r.diagnostics = e.diagnostics().to_vec();
+                r
+            };
+            match draft.format {
+                crate::wire::PolicyFormat::Toml => report.located_in_toml(&draft.policy),
+                _ => report,
+            }
+            .diagnostics
+        })
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the upload could not finish: {e}"),
+        )
+    })?;
+    match compiled {
+        Ok(engine) => {
+            let revision = engine.revision().to_owned();
+            shared.swap(engine, "upload");
+            shared.record_reload("upload", &Ok(revision));
+            let loaded = shared.engine();
+            Ok(answer(
+                loaded.engine.revision(),
+                &policy_info(&shared, &loaded),
+            ))
+        }
+        Err(diagnostics) => {
+            shared.record_reload("upload", &Err(diagnostics.clone()));
+            let mut e = ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the policy does not compile; the revision in force stays",
+            );
+            e.body.diagnostics = diagnostics
+                .iter()
+                .filter_map(|d| serde_json::to_value(d).ok())
+                .collect();
+            Err(e)
+        }
+    }
+}
+
+/// Whether the process answers.
+#[utoipa::path(get, path = "/health/live", tag = "health",
+    responses((status = 200, description = "The process answers", body = Health)))]
+async fn live() -> axum::Json<Health> {
+    axum::Json(Health {
+        status: "live".to_owned(),
+        revision: None,
+    })
+}
+
+/// Whether the service takes requests: a policy is in force and shutdown has not begun.
+#[utoipa::path(get, path = "/health/ready", tag = "health",
+    responses(
+        (status = 200, description = "Ready, with the revision in force", body = Health),
+        (status = 503, description = "Stopping", body = Health),
+    ))]
+async fn ready(State(shared): State<AppState>) -> Response {
+    if shared.ready.load(Ordering::Relaxed) {
+        let loaded = shared.engine();
+        axum::Json(Health {
+            status: "ready".to_owned(),
+            revision: Some(loaded.engine.revision().to_owned()),
+        })
+        .into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(Health {
+                status: "stopping".to_owned(),
+                revision: None,
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// The metrics, in the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    responses((status = 200, description = "Decisions by outcome, `system_gap` by topic, fallback topics, latency, reloads by result",
+        body = String, content_type = "application/openmetrics-text")))]
+async fn metrics(State(shared): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        shared.metrics.encode(),
+    )
+        .into_response()
+}
+
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "health",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", body = Object)))]
+async fn openapi(State(doc): State<Arc<String>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        doc.as_str().to_owned(),
+    )
+        .into_response()
+}
+
+/// The OpenAPI document, derived from the handlers and the wire types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "unified-message-server",
+        description = "The unified-message engine over HTTP: one canonical answer or redirect for a customer's circumstance, whichever channel asks. Bodies are the JSON of `unified-message decide`."
+    ),
+    paths(decide, triage, explain, check, policy, upload, live, ready, metrics, openapi),
+    modifiers(&AdminToken),
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+struct AdminToken;
+
+impl utoipa::Modify for AdminToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The OpenAPI document of a service, as JSON: without `PUT /v1/policy` when it has no admin
+/// token (the endpoint does not exist then).
+pub fn openapi_json(with_upload: bool) -> String {
+    let mut doc = ApiDoc::openapi();
+    if !with_upload {
+        if let Some(item) = doc.paths.paths.get_mut("/v1/policy") {
+            item.put = None;
+        }
+    }
+    doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such endpoint: see /v1/openapi.json",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this endpoint does not take this method: see /v1/openapi.json",
+    )
+}
+
+async fn overloaded(error: tower::BoxError) -> ApiError {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the request took longer than the service's limit (`--timeout-ms`)",
+        )
+    } else if error.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many requests in flight (`--max-concurrency`); retry shortly",
+        )
+    } else {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unavailable: {error}"),
+        )
+    }
+}
+
+/// The router of a service, with its limits.
+pub fn router(shared: AppState, max_concurrency: usize, timeout: std::time::Duration) -> Router {
+    let doc = Arc::new(openapi_json(shared.admin_token.is_some()));
+    let max_body = shared.limits.max_body_bytes;
+    let policy_route = if shared.admin_token.is_some() {
+        get(policy).put(upload)
+    } else {
+        get(policy)
+    };
+    let api = Router::new()
+        .route("/v1/decide", post(decide))
+        .route("/v1/triage", post(triage))
+        .route("/v1/explain", post(explain))
+        .route("/v1/check", post(check))
+        .route("/v1/policy", policy_route)
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .with_state(shared);
+    let doc_route = Router::new()
+        .route("/v1/openapi.json", get(openapi))
+        .with_state(doc);
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    api.merge(doc_route)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .concurrency_limit(max_concurrency.max(1))
+                .timeout(timeout),
+        )
+}

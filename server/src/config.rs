@@ -1,0 +1,94 @@
+//! The command line of `unified-message-server`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// The engine over HTTP: decide, triage, explain and check as JSON, with live policy reload.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "unified-message-server", version, about)]
+pub struct Args {
+    /// The policy file (.toml, .json, .yaml or .yml). Watched: a change is compiled, checked
+    /// and swapped in; a policy that does not compile leaves the one in force.
+    pub policy: PathBuf,
+
+    /// The address to listen on. Port 0 picks a free port; the bound address is printed on
+    /// standard output (`listening on http://ADDR`).
+    #[arg(long, env = "UM_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Where pins live: `memory` (this process only, lost on restart), `sqlite:PATH`,
+    /// `postgres://…` (or `postgresql://…`), `redis://…`, or `none` (pinned requests fail
+    /// with 400).
+    #[arg(long, env = "UM_PINS", default_value = "memory")]
+    pub pins: String,
+
+    /// The PostgreSQL schema or the Redis key prefix of the pins.
+    #[arg(long, env = "UM_PINS_NAMESPACE", default_value = "unified_message")]
+    pub pins_namespace: String,
+
+    /// Writes one JSON line per decision to this file (appended), or to standard output
+    /// with `-`.
+    #[arg(long, env = "UM_DECISION_LOG")]
+    pub decision_log: Option<String>,
+
+    /// Replaces customer ids in the decision log by their HMAC-SHA256 under the key of
+    /// `--hash-key` (or `UM_HASH_KEY`), so that no personal id reaches the log while one
+    /// customer's lines still share one value.
+    #[arg(long)]
+    pub hash_customer_ids: bool,
+
+    /// The key of `--hash-customer-ids` (prefer the environment variable: a command line is
+    /// visible to other users of the machine).
+    #[arg(long, env = "UM_HASH_KEY", hide_env_values = true)]
+    pub hash_key: Option<String>,
+
+    /// Enables `PUT /v1/policy` (upload a policy) for requests bearing this token
+    /// (`Authorization: Bearer TOKEN`). Without it the endpoint does not exist.
+    #[arg(long, env = "UM_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// The largest request body, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+
+    /// The most requests in one batch of `POST /v1/decide`.
+    #[arg(long, default_value_t = 1000)]
+    pub max_batch: usize,
+
+    /// The most requests served at once; more get 503 at once (load shedding).
+    #[arg(long, default_value_t = 512)]
+    pub max_concurrency: usize,
+
+    /// How long one request may take, in milliseconds; beyond it, 503.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
+
+    /// The largest policy file, in bytes (the file watched, and drafts sent to
+    /// `/v1/check` are bounded by `--max-body-bytes`).
+    #[arg(long, default_value_t = unified_message::DEFAULT_MAX_POLICY_BYTES)]
+    pub max_policy_bytes: usize,
+
+    /// The most circumstances `POST /v1/check` goes through for one draft.
+    #[arg(long, default_value_t = 200_000)]
+    pub max_check_circumstances: u64,
+
+    /// Do not watch the policy file (reload on SIGHUP only).
+    #[arg(long)]
+    pub no_watch: bool,
+
+    /// Serve the policy playground at `/`: a page where a policy is written, checked and tried
+    /// in the browser (its own endpoints under `/playground/api/`, which compile the draft
+    /// sent to them, within their own limits; nothing of the served policy changes).
+    #[arg(long, env = "UM_PLAYGROUND")]
+    pub playground: bool,
+}
+
+impl Args {
+    /// The request timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms.max(1))
+    }
+}

@@ -1,0 +1,199 @@
+//! The decision log, as OPA's: one JSON line per decision, written by a thread of its own so
+//! that a slow disk never holds a request.
+//!
+//! Each line: `time` (RFC 3339, UTC), `request_id`, `revision`, `request` (the contact and
+//! responder as sent; placeholder values are left out, only their names are kept), `outcome`,
+//! `topic`, `message` (id, version, locale), `flags`, `pin_status` for pinned decisions, and
+//! `latency_us` (the whole request's, shared by the lines of a batch). With
+//! `--hash-customer-ids`, `request.contact.customer` is `hmac-sha256:HEX`, the HMAC-SHA256 of
+//! the id under the service's key: the same customer gives the same value, no one without
+//! the key can tell the id back, and no personal id reaches the log.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::SystemTime;
+
+use hmac::{KeyInit, Mac};
+use serde::Serialize;
+use unified_message::{DecideRequest, DecisionRecord, Flags, PinStatus};
+
+use crate::metrics::Metrics;
+
+/// How many lines may wait for the writer; beyond, lines are dropped and counted.
+const QUEUE: usize = 64 * 1024;
+
+/// Where decisions are logged.
+#[derive(Debug)]
+pub struct DecisionLog {
+    sender: SyncSender<Option<String>>,
+    key: Option<Vec<u8>>,
+}
+
+/// The writer thread, joined at shutdown once every sender is gone.
+#[derive(Debug)]
+pub struct LogWriter(JoinHandle<()>);
+
+impl LogWriter {
+    /// Waits until every line sent is written.
+    pub fn finish(self) {
+        let _ = self.0.join();
+    }
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    time: String,
+    request_id: &'a str,
+    revision: &'a str,
+    request: LoggedRequest<'a>,
+    outcome: &'static str,
+    topic: &'a str,
+    message: LoggedMessage<'a>,
+    flags: Flags,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pin_status: Option<&'static str>,
+    latency_us: u128,
+}
+
+#[derive(Serialize)]
+struct LoggedRequest<'a> {
+    contact: serde_json::Value,
+    responder: &'a unified_message::Responder,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    values: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct LoggedMessage<'a> {
+    id: &'a str,
+    version: u32,
+    locale: &'a str,
+}
+
+/// One decision to log.
+#[derive(Debug)]
+pub struct Entry<'a> {
+    /// The request id.
+    pub request_id: &'a str,
+    /// The request.
+    pub request: &'a DecideRequest,
+    /// The decision.
+    pub record: &'a DecisionRecord,
+    /// The pin status, for a pinned decision.
+    pub pin_status: Option<PinStatus>,
+    /// The request's latency, in microseconds.
+    pub latency_us: u128,
+}
+
+impl DecisionLog {
+    /// A log writing to `out` on a thread of its own; `key` hashes customer ids.
+    pub fn start(
+        out: Box<dyn Write + Send>,
+        key: Option<Vec<u8>>,
+        metrics: Arc<Metrics>,
+    ) -> (DecisionLog, LogWriter) {
+        let (sender, receiver) = sync_channel(QUEUE);
+        let handle = std::thread::Builder::new()
+            .name("decision-log".to_owned())
+            .spawn(move || write_lines(receiver, out, &metrics));
+        let handle = match handle {
+            Ok(h) => h,
+            // No thread: the lines are dropped (and counted) rather than the service stopped.
+            Err(e) => {
+                tracing::error!("cannot start the decision log writer: {e}");
+                std::thread::spawn(|| ())
+            }
+        };
+        (DecisionLog { sender, key }, LogWriter(handle))
+    }
+
+    /// Ends the log: the writer writes every line queued before this call, then stops.
+    pub fn close(&self) {
+        let _ = self.sender.send(None);
+    }
+
+    /// `customer` as it may appear in the log.
+    pub fn customer(&self, customer: &str) -> String {
+        match &self.key {
+            None => customer.to_owned(),
+            Some(key) => hash_customer(key, customer),
+        }
+    }
+
+    /// Queues the line of one decision; `false` when it was dropped (the writer is behind).
+    pub fn log(&self, entry: &Entry<'_>) -> bool {
+        let mut contact = serde_json::to_value(&entry.request.contact).unwrap_or_default();
+        if let Some(customer) = contact.get_mut("customer") {
+            *customer = serde_json::Value::String(self.customer(&entry.request.contact.customer));
+        }
+        let record = entry.record;
+        let line = Line {
+            time: humantime::format_rfc3339_micros(SystemTime::now()).to_string(),
+            request_id: entry.request_id,
+            revision: &record.revision,
+            request: LoggedRequest {
+                contact,
+                responder: &entry.request.responder,
+                values: entry.request.values.keys().map(String::as_str).collect(),
+            },
+            outcome: record.outcome.as_str(),
+            topic: &record.topic,
+            message: LoggedMessage {
+                id: &record.message.id,
+                version: record.message.version,
+                locale: &record.message.locale,
+            },
+            flags: record.flags,
+            pin_status: entry.pin_status.map(PinStatus::as_str),
+            latency_us: entry.latency_us,
+        };
+        let Ok(text) = serde_json::to_string(&line) else {
+            return false;
+        };
+        match self.sender.try_send(Some(text)) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+        }
+    }
+}
+
+/// `hmac-sha256:` and the hex HMAC-SHA256 of `customer` under `key`.
+pub fn hash_customer(key: &[u8], customer: &str) -> String {
+    use std::fmt::Write as _;
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        // HMAC takes keys of any length; never happens.
+        return "hmac-sha256:".to_owned();
+    };
+    mac.update(customer.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut out = String::with_capacity(12 + 64);
+    out.push_str("hmac-sha256:");
+    for b in digest.iter() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+fn write_lines(receiver: Receiver<Option<String>>, out: Box<dyn Write + Send>, metrics: &Metrics) {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    while let Ok(first) = receiver.recv() {
+        let mut next = Some(first);
+        // Write what is queued, then flush once.
+        while let Some(line) = next {
+            let Some(line) = line else {
+                let _ = out.flush();
+                return;
+            };
+            if writeln!(out, "{line}").is_err() {
+                metrics.log_dropped();
+            }
+            next = receiver.try_recv().ok();
+        }
+        if let Err(e) = out.flush() {
+            tracing::warn!("cannot write the decision log: {e}");
+        }
+    }
+    let _ = out.flush();
+}

@@ -1,0 +1,220 @@
+//! `unified-message-server`: the engine over HTTP for apps in any language, beside them as
+//! OPA's server or cedar-agent run beside theirs. JSON in, JSON out, one schema with the
+//! CLI's JSON lines; the policy file is watched and reloaded without a torn answer; pins live
+//! in the workspace's stores. The chapter below is `docs/service.md`.
+//!
+//! The binary is the product; this library holds its parts so that the tests and benchmarks
+//! can reach them.
+
+pub mod api;
+pub mod config;
+pub mod decision_log;
+pub mod error;
+pub mod metrics;
+pub mod pins;
+pub mod state;
+pub mod wire;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use sha2::Digest;
+
+use crate::config::Args;
+use crate::decision_log::{DecisionLog, LogWriter};
+use crate::metrics::Metrics;
+use crate::pins::Pins;
+use crate::state::{Limits, Loaded, Shared, load_file};
+
+/// The service chapter of the guide (`docs/service.md`): running the service, its API,
+/// reload, pins, the decision log, its safe defaults, clients and benchmark figures.
+#[doc = include_str!("../../docs/service.md")]
+pub mod chapter {}
+
+/// The SHA-256 of `bytes` (the admin token is compared as its hash, in constant time).
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// Starts the service described by `args` and serves until SIGTERM or Ctrl-C, then finishes
+/// the requests in flight. Prints `listening on http://ADDR` on standard output once bound.
+///
+/// # Errors
+///
+/// When the policy does not compile at start, the pin store or the decision log cannot be
+/// opened, or the address cannot be bound.
+pub async fn run(args: Args) -> Result<(), String> {
+    let metrics = Arc::new(Metrics::new());
+    let path = args.policy.clone();
+    let max_policy = args.max_policy_bytes;
+    let engine = tokio::task::spawn_blocking(move || load_file(&path, max_policy))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|diagnostics| {
+            let mut text = format!("`{}` does not compile:", args.policy.display());
+            for d in diagnostics.iter().take(20) {
+                text.push_str(&format!("\n  {d}"));
+            }
+            text
+        })?;
+    let pins = Pins::open(&args.pins, &args.pins_namespace).await?;
+    let (log, writer) = open_log(&args, &metrics)?;
+    let admin_token = match args.admin_token.as_deref() {
+        Some("") => return Err("the admin token is empty".to_owned()),
+        Some(token) => Some(sha256(token.as_bytes())),
+        None => None,
+    };
+    let revision = engine.revision().to_owned();
+    let now = std::time::SystemTime::now();
+    metrics.loaded(state::unix_seconds(now));
+    let shared = Arc::new(Shared {
+        current: ArcSwap::from_pointee(Loaded {
+            engine: Arc::new(engine),
+            at: now,
+            source: "file",
+        }),
+        last_reload: Mutex::new(wire::ReloadStatus {
+            at: state::rfc3339(now),
+            trigger: "start".to_owned(),
+            result: "ok".to_owned(),
+            revision: Some(revision.clone()),
+            errors: Vec::new(),
+        }),
+        metrics: metrics.clone(),
+        pins,
+        log,
+        admin_token,
+        path: args.policy.clone(),
+        limits: Limits {
+            max_batch: args.max_batch,
+            max_policy_bytes: args.max_policy_bytes,
+            max_body_bytes: args.max_body_bytes,
+            max_check_circumstances: args.max_check_circumstances,
+        },
+        ready: AtomicBool::new(true),
+        compiling: tokio::sync::Semaphore::new(2),
+    });
+    metrics.reload(true);
+
+    let _watcher = if args.no_watch {
+        None
+    } else {
+        Some(state::watch(shared.clone()).map_err(|e| {
+            format!(
+                "cannot watch `{}`: {e} (or pass --no-watch)",
+                args.policy.display()
+            )
+        })?)
+    };
+    spawn_sighup(shared.clone());
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on http://{bound}");
+        let _ = out.flush();
+    }
+    tracing::info!(
+        address = %bound,
+        revision,
+        pins = shared.pins.as_ref().map_or("none", Pins::kind),
+        "serving"
+    );
+    let mut app = api::router(shared.clone(), args.max_concurrency, args.timeout());
+    if args.playground {
+        // The page's routes (`/`, `/playground/…`) keep their own body, time and concurrency
+        // limits; the service's layers above apply to its own API.
+        app = app.merge(unified_message_page::router());
+    }
+    let stopping = shared.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            stopping.ready.store(false, Ordering::Relaxed);
+            tracing::info!("stopping: finishing the requests in flight");
+        })
+        .await
+        .map_err(|e| format!("the server failed: {e}"))?;
+    // Every handler is done: the last lines reach the log.
+    if let Some(log) = &shared.log {
+        log.close();
+    }
+    if let Some(writer) = writer {
+        tokio::task::spawn_blocking(move || writer.finish())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn open_log(
+    args: &Args,
+    metrics: &Arc<Metrics>,
+) -> Result<(Option<DecisionLog>, Option<LogWriter>), String> {
+    let key = match (args.hash_customer_ids, args.hash_key.as_deref()) {
+        (false, _) => None,
+        (true, Some(key)) if !key.is_empty() => Some(key.as_bytes().to_vec()),
+        (true, _) => {
+            return Err(
+                "--hash-customer-ids needs a key: set UM_HASH_KEY (or --hash-key)".to_owned(),
+            );
+        }
+    };
+    let out: Box<dyn Write + Send> = match args.decision_log.as_deref() {
+        None => return Ok((None, None)),
+        Some("-") => Box::new(std::io::stdout()),
+        Some(path) => Box::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the decision log `{path}`: {e}"))?,
+        ),
+    };
+    let (log, writer) = DecisionLog::start(out, key, metrics.clone());
+    Ok((Some(log), Some(writer)))
+}
+
+fn spawn_sighup(shared: Arc<Shared>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; the file watch still reloads");
+            return;
+        };
+        while hangup.recv().await.is_some() {
+            shared.reload("sighup").await;
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = shared;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
