@@ -1,7 +1,7 @@
 //! The decision path's own indexes (issue 16), derived once from a compiled [`Engine`]:
 //!
-//! - [`IdTable`]: topic, role, system and channel ids → dense index, for `decide` with string
-//!   ids. An open-addressing table of indices (8 bytes a slot, at most half full) over the
+//! - [`IdIndex`]: ids → dense index, behind every [`crate::engine::IdTable`] (topics, roles,
+//!   systems, channels… for `decide` with string ids, and every other lookup by id). An open-addressing table of indices (8 bytes a slot, at most half full) over the
 //!   engine's own id arrays, with a multiplicative hash of the id's 8-byte words: hashing
 //!   `email.setup` costs a few instructions where SipHash cost about 200. The table is
 //!   read-only and built from the policy's ids, so a caller choosing what to look up cannot
@@ -15,16 +15,12 @@
 //!   one single-valued fact condition, whether it needs a staff responder), and whether they
 //!   are the rule's whole condition. The full rule is read only when its guard passes.
 
-use crate::engine::{Engine, Ix, NONE};
+use crate::engine::{DepartmentIx, EngineParts, FactKeyIx, FactValueIx, MessageIx, RuleIx};
 use crate::model::Authority;
 
 /// Indexes of the decision path, built by [`HotPath::new`] at the end of compiling.
 #[derive(Debug, Default)]
 pub(crate) struct HotPath {
-    pub(crate) topics: IdTable,
-    pub(crate) roles: IdTable,
-    pub(crate) systems: IdTable,
-    pub(crate) channels: IdTable,
     /// The declared locales, lowercased and packed by [`pack_locale`]; empty when one of
     /// them does not fit (the string scan then applies).
     pub(crate) locales: Box<[(u64, u8)]>,
@@ -34,17 +30,19 @@ pub(crate) struct HotPath {
 }
 
 impl HotPath {
-    pub(crate) fn new(engine: &Engine) -> Self {
-        let locales: Option<Box<[(u64, u8)]>> =
-            engine.locales.iter().map(|l| pack_locale(l)).collect();
-        let guards = (0..engine.rules.len())
-            .map(|r| RuleGuard::new(engine, r as Ix))
+    pub(crate) fn new(engine: &EngineParts) -> Self {
+        let locales: Option<Box<[(u64, u8)]>> = engine
+            .locales
+            .items()
+            .iter()
+            .map(|l| pack_locale(l))
+            .collect();
+        let guards = engine
+            .rules
+            .ixs()
+            .map(|r| RuleGuard::new(engine, r))
             .collect();
         HotPath {
-            topics: IdTable::new(engine.topics.iter().map(|t| &*t.id)),
-            roles: IdTable::new(engine.roles.iter().map(|r| &*r.id)),
-            systems: IdTable::new(engine.systems.iter().map(|s| &*s.id)),
-            channels: IdTable::new(engine.channels.iter().map(|c| &**c)),
             locales: locales.unwrap_or_default(),
             guards,
         }
@@ -55,8 +53,8 @@ impl HotPath {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RuleGuard {
     /// A fact condition with a single value, `(key, value)`; `key == NONE` when there is none.
-    pub(crate) key: Ix,
-    pub(crate) value: Ix,
+    pub(crate) key: FactKeyIx,
+    pub(crate) value: FactValueIx,
     /// Bit `p` set: progress `p` matches.
     pub(crate) progress: u8,
     /// The rule names departments, roles or ranks: only a known staff role can match.
@@ -66,8 +64,8 @@ pub(crate) struct RuleGuard {
     pub(crate) complete: bool,
     /// The rule's effects, [`effect`] bits, and their values.
     pub(crate) effects: u8,
-    pub(crate) answer: Ix,
-    pub(crate) route: Ix,
+    pub(crate) answer: MessageIx,
+    pub(crate) route: DepartmentIx,
     pub(crate) authority: Option<Authority>,
 }
 
@@ -81,18 +79,18 @@ pub(crate) mod effect {
 }
 
 impl RuleGuard {
-    fn new(engine: &Engine, r: Ix) -> Self {
-        let Some(rule) = engine.rules.get(r as usize) else {
+    fn new(engine: &EngineParts, r: RuleIx) -> Self {
+        let Some(rule) = engine.rules.get(r) else {
             // Never happens (`topic_rules` holds rule indices); a guard that rejects.
             return RuleGuard {
-                key: NONE,
-                value: NONE,
+                key: FactKeyIx::NONE,
+                value: FactValueIx::NONE,
                 progress: 0,
                 staff_only: false,
                 complete: true,
                 effects: 0,
-                answer: NONE,
-                route: NONE,
+                answer: MessageIx::NONE,
+                route: DepartmentIx::NONE,
                 authority: None,
             };
         };
@@ -100,13 +98,13 @@ impl RuleGuard {
             [v] => Some((*k, v)),
             _ => None,
         });
-        let (key, value) = single.unwrap_or((NONE, NONE));
+        let (key, value) = single.unwrap_or((FactKeyIx::NONE, FactValueIx::NONE));
         let staff_only = rule.staff_only();
         let complete = rule.channels.is_none()
             && !staff_only
             && match *rule.facts {
                 [] => true,
-                [_] => key != NONE,
+                [_] => !key.is_none(),
                 _ => false,
             };
         RuleGuard {
@@ -124,33 +122,36 @@ impl RuleGuard {
             .into_iter()
             .filter(|(has, _)| *has)
             .fold(0, |bits, (_, bit)| bits | bit),
-            answer: rule.answer.unwrap_or(NONE),
-            route: rule.route.unwrap_or(NONE),
+            answer: rule.answer.unwrap_or(MessageIx::NONE),
+            route: rule.route.unwrap_or(DepartmentIx::NONE),
             authority: rule.authority,
         }
     }
 }
 
+/// The index of an empty slot.
+const EMPTY: u32 = u32::MAX;
+
 /// Ids → dense indices: open addressing with linear probing over `(tag, index)` slots.
 #[derive(Debug, Default)]
-pub(crate) struct IdTable {
-    /// `(tag, index)`; `index == NONE` is an empty slot. A power of two long, at least twice
+pub(crate) struct IdIndex {
+    /// `(tag, index)`; `index == EMPTY` is an empty slot. A power of two long, at least twice
     /// the number of ids; empty for no ids.
-    slots: Box<[(u32, Ix)]>,
+    slots: Box<[(u32, u32)]>,
     /// `64 - log2(slots.len())`: the hash's top bits pick the first slot.
     shift: u32,
 }
 
-impl IdTable {
+impl IdIndex {
     /// The table of `ids`, the id at position `i` having index `i`. A duplicate id keeps its
     /// first index, as the compiler reports duplicates as errors.
     pub(crate) fn new<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Self {
         let n = ids.len();
         if n == 0 {
-            return IdTable::default();
+            return IdIndex::default();
         }
         let len = n.saturating_mul(2).next_power_of_two().max(4);
-        let mut slots = vec![(0u32, NONE); len].into_boxed_slice();
+        let mut slots = vec![(0u32, EMPTY); len].into_boxed_slice();
         let shift = 64 - len.trailing_zeros();
         let mask = len - 1;
         let all: Vec<&str> = ids.collect();
@@ -160,8 +161,8 @@ impl IdTable {
             let mut at = (h >> shift) as usize;
             loop {
                 match slots.get_mut(at & mask) {
-                    Some(slot) if slot.1 == NONE => {
-                        *slot = (tag, i as Ix);
+                    Some(slot) if slot.1 == EMPTY => {
+                        *slot = (tag, i as u32);
                         break;
                     }
                     Some(slot) => {
@@ -175,7 +176,7 @@ impl IdTable {
                 at = at.wrapping_add(1);
             }
         }
-        IdTable { slots, shift }
+        IdIndex { slots, shift }
     }
 
     /// The index of `wanted`, given the id of each index.
@@ -183,8 +184,8 @@ impl IdTable {
     pub(crate) fn get<'a>(
         &self,
         wanted: &str,
-        id_of: impl Fn(Ix) -> Option<&'a str>,
-    ) -> Option<Ix> {
+        id_of: impl Fn(u32) -> Option<&'a str>,
+    ) -> Option<u32> {
         let mask = self.slots.len().checked_sub(1)?;
         let h = id_hash(wanted.as_bytes());
         let tag = tag_of(h);
@@ -192,7 +193,7 @@ impl IdTable {
         // At most half the slots are full: an empty slot ends every probe sequence.
         loop {
             let &(t, i) = self.slots.get(at & mask)?;
-            if i == NONE {
+            if i == EMPTY {
                 return None;
             }
             if t == tag && id_of(i).is_some_and(|id| same_bytes(id.as_bytes(), wanted.as_bytes())) {
@@ -294,10 +295,10 @@ mod tests {
     #[test]
     fn id_table_finds_every_id_and_nothing_else() {
         let ids: Vec<String> = (0..1000).map(|i| format!("topic.{i}")).collect();
-        let table = IdTable::new(ids.iter().map(String::as_str));
-        let id_of = |i: Ix| ids.get(i as usize).map(String::as_str);
+        let table = IdIndex::new(ids.iter().map(String::as_str));
+        let id_of = |i: u32| ids.get(i as usize).map(String::as_str);
         for (i, id) in ids.iter().enumerate() {
-            assert_eq!(table.get(id, id_of), Some(i as Ix));
+            assert_eq!(table.get(id, id_of), Some(i as u32));
         }
         for absent in [
             "",
@@ -309,7 +310,7 @@ mod tests {
         ] {
             assert_eq!(table.get(absent, id_of), None, "{absent}");
         }
-        let empty = IdTable::new(std::iter::empty::<&str>());
+        let empty = IdIndex::new(std::iter::empty::<&str>());
         assert_eq!(empty.get("x", |_| None), None);
     }
 
@@ -369,7 +370,7 @@ mod tests {
     #[test]
     fn id_table_keeps_the_first_of_duplicates() {
         let ids = ["a", "b", "a"];
-        let table = IdTable::new(ids.iter().copied());
+        let table = IdIndex::new(ids.iter().copied());
         assert_eq!(table.get("a", |i| ids.get(i as usize).copied()), Some(0));
     }
 

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{Engine, Ix, Resolved, ResponderIx};
+use crate::engine::{Engine, FactValueIx, Resolved, ResponderIx};
 
 pub use crate::diagnostic::{Counterexample, Response, ScreenMatch};
 pub(crate) use classes::{Classes, Conditions, TooLarge};
@@ -132,7 +132,7 @@ impl fmt::Display for Report {
 pub(crate) fn response(
     engine: &Engine,
     c: &Resolved,
-    values: &[Ix],
+    values: &[FactValueIx],
     responder: ResponderIx,
 ) -> Response {
     let d = engine.run(c, values, responder, &mut crate::engine::NoTrace);
@@ -147,7 +147,7 @@ pub(crate) fn response(
 pub(crate) fn counterexample(
     engine: &Engine,
     c: &Resolved,
-    values: &[Ix],
+    values: &[FactValueIx],
     responses: Vec<Response>,
 ) -> Box<Counterexample> {
     Box::new(Counterexample {
@@ -160,7 +160,7 @@ pub(crate) fn counterexample(
 pub(crate) fn single_counterexample(
     engine: &Engine,
     c: &Resolved,
-    values: &[Ix],
+    values: &[FactValueIx],
     responder: ResponderIx,
 ) -> Box<Counterexample> {
     counterexample(
@@ -224,11 +224,15 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check_with(&self, progress: &mut dyn FnMut(crate::WorkProgress)) -> Report {
-        let mut diagnostics = self.warnings.to_vec();
+        let mut diagnostics = self.parts().warnings.to_vec();
         style::check(self, &mut diagnostics);
         rules::check(self, &mut diagnostics);
         let coverage = invariants::check(self, &mut diagnostics, progress);
-        crate::progress::report(progress, self.topics.len(), self.topics.len());
+        crate::progress::report(
+            progress,
+            self.parts().topics.len(),
+            self.parts().topics.len(),
+        );
         usage::check(self, &coverage, &mut diagnostics);
         Report {
             diagnostics,
@@ -250,6 +254,6 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compile_warnings(&self) -> &[Diagnostic] {
-        &self.warnings
+        &self.parts().warnings
     }
 }
