@@ -296,12 +296,12 @@ pub fn diff_with(
 
 fn topics(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
     for t in new.topics() {
-        if !old.parts().topics.find(t).is_some() {
+        if old.parts().topics.find(t).is_none() {
             out.added_topics.push(t.to_owned());
         }
     }
     for t in old.topics() {
-        if !new.parts().topics.find(t).is_some() {
+        if new.parts().topics.find(t).is_none() {
             out.removed_topics.push(t.to_owned());
             out.diagnostics.push(Diagnostic::warning(
                 Code::TopicRemoved,
@@ -660,11 +660,11 @@ fn decisions(
     }
     let responders: Vec<Responder> = old
         .systems()
-        .filter(|s| new.parts().systems.find(*s).is_some())
+        .filter(|s| new.parts().systems.find(s).is_some())
         .map(Responder::system)
         .chain(
             old.roles()
-                .filter(|r| new.parts().roles.find(*r).is_some())
+                .filter(|r| new.parts().roles.find(r).is_some())
                 .map(Responder::staff),
         )
         .collect();
@@ -687,7 +687,7 @@ fn decisions(
     let mut current: Vec<Option<usize>> = vec![None; responders.len()];
     for (done, topic) in old.topics().enumerate() {
         crate::progress::report(progress, done, old.parts().topics.len());
-        if !new.parts().topics.find(topic).is_some() {
+        if new.parts().topics.find(topic).is_none() {
             continue;
         }
         let space = match UnionSpace::new(old, new, topic, left / per_class, left) {
