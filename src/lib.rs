@@ -51,11 +51,11 @@ pub use crate::diagnostic::{
 pub use crate::diff::{
     DecisionChange, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,
 };
-pub use crate::engine::{Engine, PreparedContact, ResponderKey};
 /// The typed indices of a compiled policy (internal; public only so that the documentation
 /// can show that one kind of index does not pass for another).
 #[doc(hidden)]
 pub use crate::engine::ids;
+pub use crate::engine::{Engine, PreparedContact, ResponderKey};
 pub use crate::explain::{Explanation, Step};
 pub use crate::lines::DecideRequest;
 #[cfg(feature = "json")]
