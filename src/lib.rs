@@ -11,7 +11,7 @@ mod diagnostic;
 mod diff;
 mod engine;
 mod explain;
-mod hot;
+mod limits;
 mod lines;
 mod manual;
 mod model;

@@ -19,8 +19,7 @@ pub use crate::diagnostic::{Counterexample, Response, ScreenMatch};
 pub(crate) use classes::{Classes, Conditions, TooLarge};
 pub(crate) use space::responder as responder_of;
 pub(crate) use space::{
-    ANY_CUSTOMER, DEFAULT_MAX_CIRCUMSTANCES, ROW_CELLS, SpaceLimits, TopicFacts, dominance,
-    per_class, plan, responders,
+    ANY_CUSTOMER, ROW_CELLS, TopicFacts, dominance, per_class, plan, responders,
 };
 pub use space::{Circumstance, Circumstances};
 

@@ -315,36 +315,9 @@ impl Engine {
     }
 }
 
-/// The limits of the circumstance space, set on [`crate::EngineBuilder`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct SpaceLimits {
-    /// The most circumstances `check`, `diff` and the decision table decide.
-    pub(crate) max_circumstances: u64,
-    /// The most cells of the decision table and of a diff's decision changes: each row or
-    /// entry counts as [`ROW_CELLS`] plus the facts it names.
-    pub(crate) max_rows: u64,
-    /// Decide every circumstance of the product, one class per assignment (for tests that
-    /// cross-check the reduction).
-    pub(crate) exhaustive: bool,
-}
-
 /// What a row of the decision table (or an entry of a diff) counts against `max_table_size`,
 /// besides one per fact it names: its columns.
 pub(crate) const ROW_CELLS: u64 = 16;
-
-/// 64 Mi circumstances: about a minute of `check` on one core at the worst, with no memory
-/// held per circumstance.
-pub(crate) const DEFAULT_MAX_CIRCUMSTANCES: u64 = 1 << 26;
-
-impl Default for SpaceLimits {
-    fn default() -> Self {
-        SpaceLimits {
-            max_circumstances: DEFAULT_MAX_CIRCUMSTANCES,
-            max_rows: 1 << 24,
-            exhaustive: false,
-        }
-    }
-}
 
 /// One topic's fact assignments, one representative per class the rules cannot tell apart
 /// (see `classes.rs`).

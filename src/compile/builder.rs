@@ -76,7 +76,7 @@ impl Default for EngineBuilder {
             limits: ParseLimits::default(),
             max_triage_bytes: crate::triage::DEFAULT_MAX_TRIAGE_BYTES,
             // Issue 19, items 5–6.
-            max_circumstances: crate::check::DEFAULT_MAX_CIRCUMSTANCES,
+            max_circumstances: crate::limits::DEFAULT_MAX_CIRCUMSTANCES,
             exhaustive_circumstances: false,
         }
     }
@@ -266,8 +266,8 @@ impl EngineBuilder {
         self
     }
 
-    fn space_limits(&self) -> crate::check::SpaceLimits {
-        crate::check::SpaceLimits {
+    fn space_limits(&self) -> crate::limits::SpaceLimits {
+        crate::limits::SpaceLimits {
             max_circumstances: self.max_circumstances,
             max_rows: self.max_table_size as u64,
             exhaustive: self.exhaustive_circumstances,

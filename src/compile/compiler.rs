@@ -341,7 +341,7 @@ impl<'d> Compiler<'d> {
             triage,
             urgency,
             warnings: Box::new([]),
-            space: crate::check::SpaceLimits::default(),
+            space: crate::limits::SpaceLimits::default(),
         });
         (Some(engine), self.diags)
     }

@@ -36,7 +36,7 @@ impl FactSource for Facts {
                 .parts
                 .fact_values
                 .get(v)
-                .is_some_and(|s| crate::hot::same_bytes(s.as_bytes(), value.as_bytes()))
+                .is_some_and(|s| super::index::same_bytes(s.as_bytes(), value.as_bytes()))
         })
     }
 }
@@ -119,7 +119,7 @@ impl Engine {
         responder: ResponderIx,
         trace: &mut T,
     ) -> RuleEffects {
-        use crate::hot::effect;
+        use super::hot::effect;
         let (staff, role_ix) = match responder {
             ResponderIx::Staff(r) => (self.parts.roles.get(r), r),
             _ => (None, RoleIx::NONE),

@@ -36,7 +36,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
-use crate::hot::IdIndex;
+use super::index::IdIndex;
 
 /// What every kind of dense index offers (for code generic over the kind).
 pub(crate) trait Id: Copy + Eq + Ord + Hash + Debug {
@@ -140,7 +140,7 @@ impl HasId for Box<str> {
     }
 }
 
-/// One kind's items, in order, and the index from id to position (`hot.rs`'s open-addressing
+/// One kind's items, in order, and the index from id to position (`index.rs`'s open-addressing
 /// table: a lookup hashes the id once and compares it once).
 pub(crate) struct IdTable<I, T> {
     items: Box<[T]>,

@@ -17,7 +17,9 @@ use crate::explain::{Explanation, Step};
 pub(crate) use crate::explain::{NoTrace, Trace};
 
 mod decide;
+mod hot;
 pub mod ids;
+mod index;
 pub(crate) mod parts;
 
 pub(crate) use ids::{
@@ -64,7 +66,7 @@ pub struct Engine {
     /// engine are recognized (`decide_prepared`).
     stamp: u64,
     /// The decision path's own indexes, derived from the parts (`HotPath::new`).
-    hot: crate::hot::HotPath,
+    hot: hot::HotPath,
 }
 
 /// A contact resolved against one engine: topic, channel, locale and facts as dense indices.
@@ -120,7 +122,7 @@ impl Engine {
     /// The engine of compiled `parts`, with the indexes derived from them.
     pub(crate) fn new(parts: EngineParts) -> Engine {
         let stamp = stamp_of(&parts);
-        let hot = crate::hot::HotPath::new(&parts);
+        let hot = hot::HotPath::new(&parts);
         Engine { parts, stamp, hot }
     }
 
@@ -136,7 +138,7 @@ impl Engine {
         &mut self,
         warnings: Box<[crate::diagnostic::Diagnostic]>,
         max_triage_bytes: usize,
-        space: crate::check::SpaceLimits,
+        space: crate::limits::SpaceLimits,
     ) {
         self.parts.warnings = warnings;
         self.parts.triage.set_max_text(max_triage_bytes);
@@ -473,8 +475,8 @@ impl Engine {
             return (LocaleIx::new(0), false);
         };
         // The declared locales packed into integers: one comparison each (`hot.rs`).
-        if let Some(i) = crate::hot::pack_locale(wanted)
-            .and_then(|w| self.hot.locales.iter().position(|&l| l == w))
+        if let Some(i) =
+            hot::pack_locale(wanted).and_then(|w| self.hot.locales.iter().position(|&l| l == w))
         {
             return (LocaleIx::new(i), false);
         }

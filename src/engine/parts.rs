@@ -242,5 +242,5 @@ pub(crate) struct EngineParts {
     /// The warnings of the compile step, reported again by `check`.
     pub(crate) warnings: Box<[crate::diagnostic::Diagnostic]>,
     /// The limits of `check`, `diff` and the decision table (`EngineBuilder`).
-    pub(crate) space: crate::check::SpaceLimits,
+    pub(crate) space: crate::limits::SpaceLimits,
 }
