@@ -178,7 +178,7 @@ impl<I: Id, T: HasId> IdTable<I, T> {
     }
 
     /// The position of the item with id `id`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&self, id: &str) -> Option<I> {
         self.index
             .get(id, |i| self.items.get(i as usize).map(HasId::id))

@@ -56,7 +56,7 @@ impl IdIndex {
     }
 
     /// The index of `wanted`, given the id of each index.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get<'a>(
         &self,
         wanted: &str,
