@@ -1,4 +1,4 @@
-//! Typed dense indices, one type per kind of id, and [`IdTable`]: a kind's items with the
+//! Typed dense indices, one type per kind of id, and `IdTable`: a kind's items with the
 //! index from id to position.
 //!
 //! Every kind of index is its own `#[repr(transparent)]` newtype over `u32`, made by one
