@@ -4,7 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, Handover, Ix, NONE, Resolved, TierRef};
+use crate::engine::{
+    ChannelIx, DepartmentIx, Engine, Handover, LocaleIx, MessageIx, RankIx, Resolved, RuleIx,
+    SystemIx, TierRef, TopicIx,
+};
 use crate::model::{Authority, Progress, Tier};
 use crate::template::{Builtin, MissingValue, NoValues, Template, Values};
 
@@ -130,21 +133,21 @@ pub struct SystemRef<'e> {
 pub struct Decision<'e> {
     engine: &'e Engine,
     outcome: Outcome,
-    topic: Ix,
-    message: Ix,
+    topic: TopicIx,
+    message: MessageIx,
     version: u32,
-    locale: Ix,
-    channel: Ix,
+    locale: LocaleIx,
+    channel: ChannelIx,
     progress: Progress,
     asks_for_superior: bool,
-    system: Ix,
-    department: Ix,
-    rank: Ix,
-    pub(crate) rule: Option<Ix>,
+    system: SystemIx,
+    department: DepartmentIx,
+    rank: RankIx,
+    pub(crate) rule: Option<RuleIx>,
     pub(crate) authority: Option<Authority>,
     pub(crate) flags: Flags,
     /// What the customer was told before, when a pinned message changed substantively.
-    pub(crate) previous: Option<(Ix, u32)>,
+    pub(crate) previous: Option<(MessageIx, u32)>,
 }
 
 impl<'e> Decision<'e> {
@@ -154,15 +157,15 @@ impl<'e> Decision<'e> {
             engine,
             outcome: Outcome::Answer,
             topic: c.topic,
-            message: NONE,
+            message: MessageIx::NONE,
             version: 0,
             locale: c.locale,
             channel: c.channel,
             progress: c.progress,
             asks_for_superior: c.asks_for_superior,
-            system: NONE,
-            department: NONE,
-            rank: NONE,
+            system: SystemIx::NONE,
+            department: DepartmentIx::NONE,
+            rank: RankIx::NONE,
             rule: None,
             authority: None,
             flags: c.flags,
@@ -170,13 +173,14 @@ impl<'e> Decision<'e> {
         }
     }
 
-    fn with_message(mut self, outcome: Outcome, message: Ix) -> Self {
+    fn with_message(mut self, outcome: Outcome, message: MessageIx) -> Self {
         self.outcome = outcome;
         self.message = message;
         self.version = self
             .engine
+            .parts()
             .messages
-            .get(message as usize)
+            .get(message)
             .map_or(0, |m| m.current());
         self
     }
@@ -186,7 +190,7 @@ impl<'e> Decision<'e> {
         self.with_message(outcome, message)
     }
 
-    pub(crate) fn answer(mut self, message: Ix, rule: Ix) -> Self {
+    pub(crate) fn answer(mut self, message: MessageIx, rule: RuleIx) -> Self {
         self.rule = Some(rule);
         self.with_message(Outcome::Answer, message)
     }
@@ -196,7 +200,7 @@ impl<'e> Decision<'e> {
         self.with_message(Outcome::Answer, tier.message)
     }
 
-    pub(crate) fn staff_answer(self, message: Ix) -> Self {
+    pub(crate) fn staff_answer(self, message: MessageIx) -> Self {
         self.with_message(Outcome::Answer, message)
     }
 
@@ -205,18 +209,18 @@ impl<'e> Decision<'e> {
         self.with_handover(Outcome::Redirect, Handover::for_tier(tier))
     }
 
-    pub(crate) fn route(mut self, department: Ix) -> Self {
+    pub(crate) fn route(mut self, department: DepartmentIx) -> Self {
         self.department = department;
         self.with_handover(Outcome::Route, Handover::Route)
     }
 
-    pub(crate) fn authorize(mut self, department: Ix, rank: Ix) -> Self {
+    pub(crate) fn authorize(mut self, department: DepartmentIx, rank: RankIx) -> Self {
         self.department = department;
         self.rank = rank;
         self.with_handover(Outcome::Authorize, Handover::Authorize)
     }
 
-    pub(crate) fn escalate(mut self, department: Ix, rank: Ix) -> Self {
+    pub(crate) fn escalate(mut self, department: DepartmentIx, rank: RankIx) -> Self {
         self.department = department;
         self.rank = rank;
         self.with_handover(Outcome::Escalate, Handover::Escalate)
@@ -226,19 +230,19 @@ impl<'e> Decision<'e> {
         self.with_handover(Outcome::Review, Handover::Review)
     }
 
-    pub(crate) fn topic_ix(&self) -> Ix {
+    pub(crate) fn topic_ix(&self) -> TopicIx {
         self.topic
     }
 
-    pub(crate) fn message_ix(&self) -> Ix {
+    pub(crate) fn message_ix(&self) -> MessageIx {
         self.message
     }
 
-    pub(crate) fn department_ix(&self) -> Ix {
+    pub(crate) fn department_ix(&self) -> DepartmentIx {
         self.department
     }
 
-    pub(crate) fn rank_ix(&self) -> Ix {
+    pub(crate) fn rank_ix(&self) -> RankIx {
         self.rank
     }
 
@@ -248,7 +252,7 @@ impl<'e> Decision<'e> {
     }
 
     /// Marks the decision as changing what the customer was told before.
-    pub(crate) fn set_previous(&mut self, message: Ix, version: u32) {
+    pub(crate) fn set_previous(&mut self, message: MessageIx, version: u32) {
         self.previous = Some((message, version));
     }
 
@@ -269,7 +273,7 @@ impl<'e> Decision<'e> {
 
     /// The topic the decision is about (the fallback topic when none was known).
     pub fn topic(&self) -> &'e str {
-        self.engine.topic_id(self.topic)
+        self.engine.parts().topics.id(self.topic)
     }
 
     /// The customer's progress on the ladder, as the contact said.
@@ -279,7 +283,7 @@ impl<'e> Decision<'e> {
 
     /// The id of the message delivered; handover texts have ids `handover.<outcome>`.
     pub fn message_id(&self) -> &'e str {
-        self.engine.message_id(self.message)
+        self.engine.parts().messages.id(self.message)
     }
 
     /// The version of the message delivered, from 1.
@@ -289,17 +293,17 @@ impl<'e> Decision<'e> {
 
     /// The locale the text is rendered in.
     pub fn locale(&self) -> &'e str {
-        self.engine.locale_id(self.locale)
+        self.engine.parts().locales.id(self.locale)
     }
 
     /// The revision of the policy that made the decision.
     pub fn revision(&self) -> &'e str {
-        &self.engine.revision
+        &self.engine.parts().revision
     }
 
     /// The id of the rule that shaped the decision, if any.
     pub fn rule(&self) -> Option<&'e str> {
-        self.rule.map(|r| self.engine.rule_id(r))
+        self.rule.map(|r| self.engine.parts().rules.id(r))
     }
 
     /// The authority that applied, for a staff decision past the ladder.
@@ -309,7 +313,7 @@ impl<'e> Decision<'e> {
 
     /// The system a redirect points to, or whose message is delivered.
     pub fn system(&self) -> Option<SystemRef<'e>> {
-        let s = self.engine.systems.get(self.system as usize)?;
+        let s = self.engine.parts().systems.get(self.system)?;
         Some(SystemRef {
             id: &s.id,
             tier: s.tier,
@@ -321,19 +325,20 @@ impl<'e> Decision<'e> {
     /// The department a route goes to, or whose ranks an escalation or authorization climbs.
     pub fn department(&self) -> Option<&'e str> {
         self.engine
+            .parts()
             .departments
-            .get(self.department as usize)
+            .get(self.department)
             .map(|d| &*d.id)
     }
 
     /// The rank an escalation or authorization goes to.
     pub fn rank(&self) -> Option<&'e str> {
-        self.engine.ranks.get(self.rank as usize).map(|r| &**r)
+        self.engine.parts().ranks.get(self.rank).map(|r| &**r)
     }
 
     /// The review window, for a `review`.
     pub fn review_within(&self) -> Option<&'e str> {
-        (self.outcome == Outcome::Review).then_some(&*self.engine.review_within_text)
+        (self.outcome == Outcome::Review).then_some(&*self.engine.parts().review_within_text)
     }
 
     /// Flags the host logs.
@@ -344,15 +349,17 @@ impl<'e> Decision<'e> {
     /// When a pinned message changed substantively: the id and version the customer got
     /// before. The notice is rendered by [`Decision::render_notice_into`].
     pub fn previous(&self) -> Option<(&'e str, u32)> {
-        self.previous.map(|(m, v)| (self.engine.message_id(m), v))
+        self.previous
+            .map(|(m, v)| (self.engine.parts().messages.id(m), v))
     }
 
-    fn template(&self, message: Ix, version: u32) -> Option<&'e Template> {
+    fn template(&self, message: MessageIx, version: u32) -> Option<&'e Template> {
         self.engine
+            .parts()
             .messages
-            .get(message as usize)?
+            .get(message)?
             .version(version)?
-            .text(self.locale as usize, self.channel)
+            .text(self.locale, self.channel)
     }
 
     fn fill(&self, b: Builtin, out: &mut String, values: &dyn Values) {
@@ -369,7 +376,7 @@ impl<'e> Decision<'e> {
                 }
             }
             Builtin::Department => {
-                if let Some(d) = e.departments.get(self.department as usize) {
+                if let Some(d) = e.parts().departments.get(self.department) {
                     out.push_str(&d.name);
                 }
             }
@@ -378,7 +385,7 @@ impl<'e> Decision<'e> {
                     out.push_str(r);
                 }
             }
-            Builtin::Within => out.push_str(&e.review_within_text),
+            Builtin::Within => out.push_str(&e.parts().review_within_text),
             Builtin::Previous => {
                 if let Some(t) = self.previous.and_then(|(m, v)| self.template(m, v)) {
                     // Rendered with the same values; `{previous}` cannot nest.

@@ -11,7 +11,7 @@ use crate::check::{Classes, Conditions, TooLarge, TopicFacts};
 use crate::decision::{Decision, DecisionBrief};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::Change;
-use crate::engine::{Engine, Ix, Message, Version};
+use crate::engine::{Engine, LocaleIx, Message, RuleIx, Version};
 use crate::model::{Channel, Contact, Progress, Responder};
 
 /// What changed between two revisions of a policy, from [`diff`].
@@ -279,7 +279,7 @@ pub fn diff_with(
     topics(old, new, &mut out);
     messages(old, new, &mut out);
     decisions(old, new, &mut out, progress);
-    crate::progress::report(progress, old.topics.len(), old.topics.len());
+    crate::progress::report(progress, old.parts().topics.len(), old.parts().topics.len());
     if !out.is_empty() && old.revision() == new.revision() {
         out.diagnostics.push(Diagnostic::error(
             Code::RevisionUnchanged,
@@ -296,12 +296,12 @@ pub fn diff_with(
 
 fn topics(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
     for t in new.topics() {
-        if !old.topic_index.contains_key(t) {
+        if old.parts().topics.find(t).is_none() {
             out.added_topics.push(t.to_owned());
         }
     }
     for t in old.topics() {
-        if !new.topic_index.contains_key(t) {
+        if new.parts().topics.find(t).is_none() {
             out.removed_topics.push(t.to_owned());
             out.diagnostics.push(Diagnostic::warning(
                 Code::TopicRemoved,
@@ -320,13 +320,16 @@ fn topics(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
 fn texts<'e>(engine: &'e Engine, v: &'e Version) -> BTreeMap<String, &'e str> {
     let mut map = BTreeMap::new();
     for (li, t) in v.texts.iter().enumerate() {
-        map.insert(engine.locale_id(li as Ix).to_owned(), t.source());
+        map.insert(
+            engine.parts().locales.id(LocaleIx::new(li)).to_owned(),
+            t.source(),
+        );
     }
     for (c, list) in v.variants.iter() {
-        let channel = engine.channels.get(*c as usize).map_or("", |c| c);
+        let channel = engine.parts().channels.get(*c).map_or("", |c| c);
         for (li, t) in list.iter().enumerate() {
             map.insert(
-                format!("{channel}/{}", engine.locale_id(li as Ix)),
+                format!("{channel}/{}", engine.parts().locales.id(LocaleIx::new(li))),
                 t.source(),
             );
         }
@@ -359,22 +362,26 @@ fn message_path(m: &Message) -> DocPath {
 
 fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
     let mut ids: Vec<&str> = old
+        .parts()
         .messages
+        .items()
         .iter()
-        .chain(new.messages.iter())
+        .chain(new.parts().messages.items().iter())
         .map(|m| &*m.id)
         .collect();
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
         let o = old
-            .message_index
-            .get(id)
-            .and_then(|&i| old.messages.get(i as usize));
+            .parts()
+            .messages
+            .find(id)
+            .and_then(|i| old.parts().messages.get(i));
         let n = new
-            .message_index
-            .get(id)
-            .and_then(|&i| new.messages.get(i as usize));
+            .parts()
+            .messages
+            .find(id)
+            .and_then(|i| new.parts().messages.get(i));
         let change = |kind, texts| MessageChange {
             id: id.to_owned(),
             kind,
@@ -512,15 +519,15 @@ impl UnionSpace {
         let mut named: BTreeMap<&str, (Vec<&str>, HashMap<&str, u32>)> = BTreeMap::new();
         let engines = [old, new];
         for e in engines {
-            let Some(&t) = e.topic_index.get(topic) else {
+            let Some(t) = e.parts().topics.find(topic) else {
                 continue;
             };
             for (k, values) in TopicFacts::new(e, t).keys() {
                 let (list, digit) = named
-                    .entry(e.fact_keys.get(*k as usize).map_or("", |k| k))
+                    .entry(e.parts().fact_keys.get(*k).map_or("", |k| k))
                     .or_default();
                 for v in values {
-                    let v = e.fact_values.get(*v as usize).map_or("", |v| v);
+                    let v = e.parts().fact_values.get(*v).map_or("", |v| v);
                     if !digit.contains_key(v) {
                         list.push(v);
                         digit.insert(v, list.len() as u32);
@@ -536,7 +543,7 @@ impl UnionSpace {
             dominance: Vec::new(),
         };
         for (which, e) in engines.into_iter().enumerate() {
-            let Some(&t) = e.topic_index.get(topic) else {
+            let Some(t) = e.parts().topics.find(topic) else {
                 continue;
             };
             // Rules dominate only rules of their own policy.
@@ -545,10 +552,10 @@ impl UnionSpace {
             for (&r, keep) in e
                 .rules_for(t)
                 .iter()
-                .filter(|&&r| e.rules.get(r as usize).is_some_and(|x| !x.facts.is_empty()))
+                .filter(|&&r| e.parts().rules.get(r).is_some_and(|x| !x.facts.is_empty()))
                 .zip(keep)
             {
-                let Some(rule) = e.rules.get(r as usize) else {
+                let Some(rule) = e.parts().rules.get(r) else {
                     continue;
                 };
                 if !keep {
@@ -558,12 +565,12 @@ impl UnionSpace {
                     .facts
                     .iter()
                     .filter_map(|(k, values)| {
-                        let l = *local.get(e.fact_keys.get(*k as usize).map_or("", |k| &**k))?;
+                        let l = *local.get(e.parts().fact_keys.get(*k).map_or("", |k| &**k))?;
                         let map = maps.get(l)?;
                         let mut ds: Vec<u32> = values
                             .iter()
                             .filter_map(|v| {
-                                map.get(e.fact_values.get(*v as usize).map_or("", |v| &**v))
+                                map.get(e.parts().fact_values.get(*v).map_or("", |v| &**v))
                             })
                             .copied()
                             .collect();
@@ -572,10 +579,10 @@ impl UnionSpace {
                         Some((l as u32, ds))
                     })
                     .collect();
-                conditions.rules.push((2 * r as usize + which, conds));
+                conditions.rules.push((2 * r.index() + which, conds));
             }
         }
-        let exhaustive = old.space.exhaustive || new.space.exhaustive;
+        let exhaustive = old.parts().space.exhaustive || new.parts().space.exhaustive;
         let classes = Classes::new(&conditions, max_classes, max_work, exhaustive)?;
         Ok(UnionSpace {
             keys: named
@@ -604,7 +611,11 @@ fn too_large(old: &Engine, new: &Engine, topic: &str, e: TooLarge, limit: u64) -
     } else {
         (new, "new")
     };
-    let rule = engine.rules.get(e.rule / 2).map_or("", |r| &*r.id);
+    let rule = engine
+        .parts()
+        .rules
+        .get(RuleIx::new(e.rule / 2))
+        .map_or("", |r| &*r.id);
     let why = if e.needed == 0 {
         format!("telling its fact values apart takes more than {limit} steps")
     } else {
@@ -640,20 +651,20 @@ fn decisions(
     progress: &mut dyn FnMut(crate::WorkProgress),
 ) {
     // Hashed: linear in the channels.
-    let mut channels: Vec<&str> = old.channels.iter().map(|c| &**c).collect();
+    let mut channels: Vec<&str> = old.parts().channels.items().iter().map(|c| &**c).collect();
     let mut seen: HashSet<&str> = channels.iter().copied().collect();
-    for c in new.channels.iter() {
+    for c in new.parts().channels.items().iter() {
         if seen.insert(c) {
             channels.push(c);
         }
     }
     let responders: Vec<Responder> = old
         .systems()
-        .filter(|s| new.system_index.contains_key(*s))
+        .filter(|s| new.parts().systems.find(s).is_some())
         .map(Responder::system)
         .chain(
             old.roles()
-                .filter(|r| new.role_index.contains_key(*r))
+                .filter(|r| new.parts().roles.find(r).is_some())
                 .map(Responder::staff),
         )
         .collect();
@@ -661,8 +672,12 @@ fn decisions(
         .iter()
         .map(|r| (old.responder_key(r), new.responder_key(r)))
         .collect();
-    let budget = old.space.max_circumstances.min(new.space.max_circumstances);
-    let max_entries = old.space.max_rows.min(new.space.max_rows);
+    let budget = old
+        .parts()
+        .space
+        .max_circumstances
+        .min(new.parts().space.max_circumstances);
+    let max_entries = old.parts().space.max_rows.min(new.parts().space.max_rows);
     let per_class = (Progress::ALL.len() as u64 * 2)
         .saturating_mul(channels.len() as u64)
         .saturating_mul(responders.len() as u64)
@@ -671,8 +686,8 @@ fn decisions(
     let mut entries: u64 = 0;
     let mut current: Vec<Option<usize>> = vec![None; responders.len()];
     for (done, topic) in old.topics().enumerate() {
-        crate::progress::report(progress, done, old.topics.len());
-        if !new.topic_index.contains_key(topic) {
+        crate::progress::report(progress, done, old.parts().topics.len());
+        if new.parts().topics.find(topic).is_none() {
             continue;
         }
         let space = match UnionSpace::new(old, new, topic, left / per_class, left) {
@@ -690,7 +705,7 @@ fn decisions(
         let mut changed: Vec<(usize, Vec<DecisionChange>)> = Vec::new();
         let mut contact = Contact::new(crate::check::ANY_CUSTOMER, Channel::Phone)
             .with_topic(topic)
-            .with_locale(old.locale_id(0));
+            .with_locale(old.parts().locales.id(LocaleIx::new(0)));
         for class in 0..classes.len() {
             let weight = classes.count(class);
             space.set(classes.rep(class), &mut contact);

@@ -11,7 +11,7 @@ mod diagnostic;
 mod diff;
 mod engine;
 mod explain;
-mod hot;
+mod limits;
 mod lines;
 mod manual;
 mod model;
@@ -51,6 +51,10 @@ pub use crate::diagnostic::{
 pub use crate::diff::{
     DecisionChange, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,
 };
+/// The typed indices of a compiled policy (internal; public only so that the documentation
+/// can show that one kind of index does not pass for another).
+#[doc(hidden)]
+pub use crate::engine::ids;
 pub use crate::engine::{Engine, PreparedContact, ResponderKey};
 pub use crate::explain::{Explanation, Step};
 pub use crate::lines::DecideRequest;

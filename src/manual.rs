@@ -8,7 +8,10 @@ use std::fmt::{self, Write as _};
 
 use crate::compile::pattern_specificity;
 use crate::decision::{Decision, Outcome};
-use crate::engine::{Engine, Handover, Ix, NONE, Rule, TierRef};
+use crate::engine::{
+    ChannelIx, DepartmentIx, Engine, Handover, LocaleIx, MessageIx, RoleIx, Rule, SystemIx,
+    TierRef, TopicIx,
+};
 use crate::model::{Authority, Channel, Contact, Progress, Responder, Tier};
 use crate::table::{md_cell, md_code, slug};
 use crate::template::Builtin;
@@ -143,8 +146,8 @@ impl Engine {
     pub fn manual(&self, department: Option<&str>, locale: &str) -> Result<String, ManualError> {
         let dept = match department {
             None => None,
-            Some(d) => match self.department_index.get(d) {
-                Some(&i) => Some(i),
+            Some(d) => match self.parts().departments.find(d) {
+                Some(i) => Some(i),
                 None => {
                     return Err(ManualError {
                         kind: ManualErrorKind::Department(d.to_owned()),
@@ -154,7 +157,7 @@ impl Engine {
             },
         };
         let (locale_ix, undeclared) = if locale.is_empty() {
-            (0, false)
+            (LocaleIx::new(0), false)
         } else {
             self.locale_ix(Some(locale))
         };
@@ -165,7 +168,7 @@ impl Engine {
             });
         }
         let locale = locale_ix;
-        let language = self.locale_id(locale);
+        let language = self.parts().locales.id(locale);
         let words =
             if language == "es" || language.starts_with("es-") || language.starts_with("es_") {
                 &ES
@@ -445,8 +448,8 @@ fn fill(template: &str, args: &[&str]) -> String {
 
 struct Manual<'e> {
     engine: &'e Engine,
-    dept: Option<Ix>,
-    locale: Ix,
+    dept: Option<DepartmentIx>,
+    locale: LocaleIx,
     w: &'static Words,
 }
 
@@ -459,47 +462,58 @@ const SEC_FORBIDDEN: &str = "words-and-phrases-never-to-use";
 const SEC_RULES: &str = "rules";
 
 impl<'e> Manual<'e> {
-    fn department_name(&self, d: Ix) -> String {
+    fn department_name(&self, d: DepartmentIx) -> String {
         self.engine
+            .parts()
             .departments
-            .get(d as usize)
+            .get(d)
             .map_or_else(String::new, |d| format!("{} (`{}`)", d.name, d.id))
     }
 
-    fn own_topics(&self) -> Vec<Ix> {
+    fn own_topics(&self) -> Vec<TopicIx> {
         let e = self.engine;
-        (0..e.topics.len() as Ix)
+        e.parts()
+            .topics
+            .ixs()
             .filter(|&t| {
                 self.dept.is_none_or(|d| {
-                    e.topics
-                        .get(t as usize)
+                    e.parts()
+                        .topics
+                        .get(t)
                         .is_some_and(|topic| topic.owner == d)
                 })
             })
             .collect()
     }
 
-    fn other_topics(&self) -> Vec<Ix> {
+    fn other_topics(&self) -> Vec<TopicIx> {
         let e = self.engine;
         match self.dept {
             None => Vec::new(),
-            Some(d) => (0..e.topics.len() as Ix)
+            Some(d) => e
+                .parts()
+                .topics
+                .ixs()
                 .filter(|&t| {
-                    e.topics
-                        .get(t as usize)
+                    e.parts()
+                        .topics
+                        .get(t)
                         .is_some_and(|topic| topic.owner != d)
                 })
                 .collect(),
         }
     }
 
-    fn roles(&self) -> Vec<Ix> {
+    fn roles(&self) -> Vec<RoleIx> {
         let e = self.engine;
-        (0..e.roles.len() as Ix)
+        e.parts()
+            .roles
+            .ixs()
             .filter(|&r| {
                 self.dept.is_none_or(|d| {
-                    e.roles
-                        .get(r as usize)
+                    e.parts()
+                        .roles
+                        .get(r)
                         .is_some_and(|role| role.department == d)
                 })
             })
@@ -509,17 +523,18 @@ impl<'e> Manual<'e> {
     /// The text of message `m` (current version) in the manual's locale, with `{system}` and
     /// `{where}` filled for `system` (its web address, else its first entry: every entry is
     /// listed beside the text) and host placeholders shown as `{name}`.
-    fn text(&self, m: Ix, system: Ix) -> String {
+    fn text(&self, m: MessageIx, system: SystemIx) -> String {
         let e = self.engine;
         let Some(template) = e
+            .parts()
             .messages
-            .get(m as usize)
+            .get(m)
             .and_then(|msg| msg.version(msg.current()))
-            .and_then(|v| v.text(self.locale as usize, NONE))
+            .and_then(|v| v.text(self.locale, ChannelIx::NONE))
         else {
             return String::new();
         };
-        let sys = e.systems.get(system as usize);
+        let sys = e.parts().systems.get(system);
         let web = e.channel_ix(&Channel::Web);
         // Host placeholders stay visible as `{name}`: every `{…}` of the source may be one
         // (a name that is not one is never asked for).
@@ -548,19 +563,21 @@ impl<'e> Manual<'e> {
     }
 
     /// The text of message `m` as written, placeholders and all.
-    fn source(&self, m: Ix) -> String {
+    fn source(&self, m: MessageIx) -> String {
         self.engine
+            .parts()
             .messages
-            .get(m as usize)
+            .get(m)
             .and_then(|msg| msg.version(msg.current()))
-            .and_then(|v| v.text(self.locale as usize, NONE))
+            .and_then(|v| v.text(self.locale, ChannelIx::NONE))
             .map_or_else(String::new, |t| t.source().to_owned())
     }
 
-    fn version(&self, m: Ix) -> u32 {
+    fn version(&self, m: MessageIx) -> u32 {
         self.engine
+            .parts()
             .messages
-            .get(m as usize)
+            .get(m)
             .map_or(0, |m| m.current())
     }
 
@@ -580,7 +597,7 @@ impl<'e> Manual<'e> {
 
     fn write(&self, out: &mut String) -> fmt::Result {
         let (e, w) = (self.engine, self.w);
-        writeln!(out, "# {} — {}", w.title, e.name)?;
+        writeln!(out, "# {} — {}", w.title, e.parts().name)?;
         writeln!(out)?;
         writeln!(out, "<!-- {} -->", w.generated)?;
         writeln!(out)?;
@@ -591,7 +608,14 @@ impl<'e> Manual<'e> {
         writeln!(
             out,
             "{}",
-            fill(w.header, &[&e.revision, e.locale_id(self.locale), &scope])
+            fill(
+                w.header,
+                &[
+                    &e.parts().revision,
+                    e.parts().locales.id(self.locale),
+                    &scope
+                ]
+            )
         )?;
         writeln!(out)?;
         writeln!(out, "{}", w.intro)?;
@@ -622,7 +646,7 @@ impl<'e> Manual<'e> {
         writeln!(out, "1. [{}](#{SEC_HOW})", w.how)?;
         writeln!(out, "2. [{}](#{SEC_TOPICS})", w.topics)?;
         for t in self.own_topics() {
-            let id = e.topic_id(t);
+            let id = e.parts().topics.id(t);
             writeln!(out, "   - [`{id}`](#topic-{})", slug(id))?;
         }
         let mut n = 3;
@@ -648,13 +672,13 @@ impl<'e> Manual<'e> {
             Tier::Explains => w.explains,
             _ => w.serves,
         };
-        match e.systems.get(tr.system as usize) {
+        match e.parts().systems.get(tr.system) {
             Some(s) => {
                 let wheres = s
                     .wheres
                     .iter()
                     .map(|(c, place)| {
-                        format!("{}: {place}", e.channels.get(*c as usize).map_or("", |c| c))
+                        format!("{}: {place}", e.parts().channels.get(*c).map_or("", |c| c))
                     })
                     .collect::<Vec<_>>()
                     .join("; ");
@@ -665,7 +689,7 @@ impl<'e> Manual<'e> {
         writeln!(
             out,
             "   `{}` v{}:",
-            e.message_id(tr.message),
+            e.parts().messages.id(tr.message),
             self.version(tr.message)
         )?;
         writeln!(out)?;
@@ -674,13 +698,13 @@ impl<'e> Manual<'e> {
     }
 
     /// What staff of `role` do on topic `t` once the systems are exhausted, with no facts.
-    fn staff_decision(&self, t: Ix, role: Ix) -> Option<Decision<'e>> {
+    fn staff_decision(&self, t: TopicIx, role: RoleIx) -> Option<Decision<'e>> {
         let e = self.engine;
-        let topic = e.topics.get(t as usize)?;
-        let role = e.roles.get(role as usize)?;
+        let topic = e.parts().topics.get(t)?;
+        let role = e.parts().roles.get(role)?;
         let contact = Contact::new("manual", Channel::Phone)
             .with_topic(&*topic.id)
-            .with_locale(e.locale_id(self.locale))
+            .with_locale(e.parts().locales.id(self.locale))
             .with_progress(Progress::Served);
         Some(e.decide(&contact, &Responder::staff(&*role.id)))
     }
@@ -692,8 +716,8 @@ impl<'e> Manual<'e> {
             Outcome::Route => fill(
                 w.route_to,
                 &[&d.department()
-                    .and_then(|id| self.engine.department_index.get(id))
-                    .map_or_else(String::new, |&i| self.department_name(i))],
+                    .and_then(|id| self.engine.parts().departments.find(id))
+                    .map_or_else(String::new, |i| self.department_name(i))],
             ),
             Outcome::Authorize => fill(w.authorize_from, &[d.rank().unwrap_or_default()]),
             Outcome::Redirect => fill(
@@ -706,7 +730,7 @@ impl<'e> Manual<'e> {
     }
 
     /// The authority a role has on a topic, and where it comes from.
-    fn authority_source(&self, t: Ix, role: Ix, d: &Decision<'_>) -> String {
+    fn authority_source(&self, t: TopicIx, role: RoleIx, d: &Decision<'_>) -> String {
         let (e, w) = (self.engine, self.w);
         let Some(authority) = d.authority() else {
             return String::new();
@@ -715,8 +739,8 @@ impl<'e> Manual<'e> {
         if let Some(rule) = d.rule() {
             return fill(w.by_rule, &[authority, rule]);
         }
-        let topic_id = e.topic_id(t);
-        let grant = e.roles.get(role as usize).and_then(|r| {
+        let topic_id = e.parts().topics.id(t);
+        let grant = e.parts().roles.get(role).and_then(|r| {
             r.grants
                 .iter()
                 .filter_map(|(p, _)| pattern_specificity(p, topic_id).map(|s| (s, p)))
@@ -725,10 +749,11 @@ impl<'e> Manual<'e> {
         });
         match grant {
             Some(p) => fill(w.grant, &[authority, &p]),
-            None => match e.roles.get(role as usize) {
+            None => match e.parts().roles.get(role) {
                 Some(r)
-                    if e.topics
-                        .get(t as usize)
+                    if e.parts()
+                        .topics
+                        .get(t)
                         .is_some_and(|tp| tp.owner == r.department) =>
                 {
                     fill(w.owning, &[authority])
@@ -738,9 +763,9 @@ impl<'e> Manual<'e> {
         }
     }
 
-    fn topic(&self, out: &mut String, t: Ix) -> fmt::Result {
+    fn topic(&self, out: &mut String, t: TopicIx) -> fmt::Result {
         let (e, w) = (self.engine, self.w);
-        let Some(topic) = e.topics.get(t as usize) else {
+        let Some(topic) = e.parts().topics.get(t) else {
             return Ok(());
         };
         writeln!(out)?;
@@ -765,17 +790,17 @@ impl<'e> Manual<'e> {
         writeln!(
             out,
             "   `{}` v{}:",
-            e.message_id(topic.answer),
+            e.parts().messages.id(topic.answer),
             self.version(topic.answer)
         )?;
         writeln!(out)?;
-        Self::quote(out, &self.text(topic.answer, NONE))?;
+        Self::quote(out, &self.text(topic.answer, SystemIx::NONE))?;
         writeln!(out)?;
         writeln!(out, "#### {}", w.who)?;
         writeln!(out)?;
         let approver = match (topic.authority, topic.approver) {
-            (Authority::Authorized, NONE) => w.approver_above.to_owned(),
-            (Authority::Authorized, a) => fill(w.approver, &[e.rank_id(a)]),
+            (Authority::Authorized, a) if a.is_none() => w.approver_above.to_owned(),
+            (Authority::Authorized, a) => fill(w.approver, &[e.parts().ranks.id(a)]),
             _ => String::new(),
         };
         writeln!(
@@ -786,8 +811,8 @@ impl<'e> Manual<'e> {
         writeln!(out)?;
         writeln!(out, "{}", w.who_header)?;
         writeln!(out, "|---|---|---|---|---|")?;
-        for (r, role) in e.roles.iter().enumerate() {
-            let Some(d) = self.staff_decision(t, r as Ix) else {
+        for (r, role) in e.parts().roles.items().iter().enumerate() {
+            let Some(d) = self.staff_decision(t, RoleIx::new(r)) else {
                 continue;
             };
             writeln!(
@@ -795,12 +820,13 @@ impl<'e> Manual<'e> {
                 "| `{}` | {} | {} | {} | {} |",
                 role.id,
                 md_cell(
-                    e.departments
-                        .get(role.department as usize)
+                    e.parts()
+                        .departments
+                        .get(role.department)
                         .map_or("", |d| &d.name)
                 ),
-                e.rank_id(role.rank),
-                md_cell(&self.authority_source(t, r as Ix, &d)),
+                e.parts().ranks.id(role.rank),
+                md_cell(&self.authority_source(t, RoleIx::new(r), &d)),
                 md_cell(&self.outcome_words(&d))
             )?;
         }
@@ -814,7 +840,7 @@ impl<'e> Manual<'e> {
             writeln!(out, "#### {}", w.touching)?;
             writeln!(out)?;
             for &r in rules {
-                if let Some(rule) = e.rules.get(r as usize) {
+                if let Some(rule) = e.parts().rules.get(r) {
                     writeln!(
                         out,
                         "- [`{}`](#rule-{}): {}.",
@@ -831,27 +857,31 @@ impl<'e> Manual<'e> {
 
     /// The rank chain of department `d`, with its roles, up to the review: what a customer
     /// asking for a superior goes through, as the engine escalates (staffed ranks only).
-    fn chain(&self, d: Ix) -> String {
+    fn chain(&self, d: DepartmentIx) -> String {
         let e = self.engine;
         let mut steps = Vec::new();
         let mut rank = e
+            .parts()
             .roles
+            .items()
             .iter()
             .filter(|r| r.department == d)
             .map(|r| r.rank)
             .min();
         while let Some(r) = rank {
             let roles: Vec<String> = e
+                .parts()
                 .roles
+                .items()
                 .iter()
                 .filter(|role| role.department == d && role.rank == r)
                 .map(|role| format!("`{}`", role.id))
                 .collect();
-            steps.push(format!("{} ({})", e.rank_id(r), roles.join(", ")));
+            steps.push(format!("{} ({})", e.parts().ranks.id(r), roles.join(", ")));
             let next = e.superior_rank(d, r);
-            rank = (next != NONE && next > r).then_some(next);
+            rank = (!next.is_none() && next > r).then_some(next);
         }
-        steps.push(fill(self.w.review_within, &[&e.review_within_text]));
+        steps.push(fill(self.w.review_within, &[&e.parts().review_within_text]));
         steps.join(" → ")
     }
 
@@ -873,23 +903,23 @@ impl<'e> Manual<'e> {
         if let Some(channels) = &rule.channels {
             let ids = channels
                 .iter()
-                .map(|c| e.channels.get(*c as usize).map_or("", |c| c))
+                .map(|c| e.parts().channels.get(*c).map_or("", |c| c))
                 .collect();
             parts.push(fill(w.channel, &[&list(ids)]));
         }
         if let Some(ds) = &rule.departments {
-            let ids = ds.iter().map(|d| e.department_id(*d)).collect();
+            let ids = ds.iter().map(|d| e.parts().departments.id(*d)).collect();
             parts.push(fill(w.in_department, &[&list(ids)]));
         }
         if let Some(rs) = &rule.roles {
             let ids = rs
                 .iter()
-                .map(|r| e.roles.get(*r as usize).map_or("", |r| &r.id))
+                .map(|r| e.parts().roles.get(*r).map_or("", |r| &r.id))
                 .collect();
             parts.push(fill(w.role, &[&list(ids)]));
         }
         if let Some(rs) = &rule.ranks {
-            let ids = rs.iter().map(|r| e.rank_id(*r)).collect();
+            let ids = rs.iter().map(|r| e.parts().ranks.id(*r)).collect();
             parts.push(fill(w.rank, &[&list(ids)]));
         }
         let all = Progress::ALL.iter().fold(0, |acc, p| acc | p.bit());
@@ -904,11 +934,11 @@ impl<'e> Manual<'e> {
         for (k, values) in rule.facts.iter() {
             let ids = values
                 .iter()
-                .map(|v| e.fact_values.get(*v as usize).map_or("", |v| v))
+                .map(|v| e.parts().fact_values.get(*v).map_or("", |v| v))
                 .collect();
             parts.push(fill(
                 w.fact,
-                &[e.fact_keys.get(*k as usize).map_or("", |k| k), &list(ids)],
+                &[e.parts().fact_keys.get(*k).map_or("", |k| k), &list(ids)],
             ));
         }
         if parts.is_empty() {
@@ -922,7 +952,7 @@ impl<'e> Manual<'e> {
         let (e, w) = (self.engine, self.w);
         let mut parts = Vec::new();
         if let Some(m) = rule.answer {
-            parts.push(fill(w.fixed_answer, &[e.message_id(m)]));
+            parts.push(fill(w.fixed_answer, &[e.parts().messages.id(m)]));
         }
         if rule.skip_ladder {
             parts.push(w.skips_ladder.to_owned());
@@ -953,8 +983,9 @@ impl<'e> Manual<'e> {
         writeln!(out, "|---|---|---|---|---|")?;
         for t in self.other_topics() {
             let owner = e
+                .parts()
                 .topics
-                .get(t as usize)
+                .get(t)
                 .map_or_else(String::new, |tp| self.department_name(tp.owner));
             for r in self.roles() {
                 let Some(d) = self.staff_decision(t, r) else {
@@ -963,9 +994,9 @@ impl<'e> Manual<'e> {
                 writeln!(
                     out,
                     "| `{}` | {} | `{}` | {} | {} |",
-                    e.topic_id(t),
+                    e.parts().topics.id(t),
                     md_cell(&owner),
-                    e.roles.get(r as usize).map_or("", |r| &r.id),
+                    e.parts().roles.get(r).map_or("", |r| &r.id),
                     md_cell(&self.authority_source(t, r, &d)),
                     md_cell(&self.outcome_words(&d))
                 )?;
@@ -981,7 +1012,7 @@ impl<'e> Manual<'e> {
         writeln!(out, "{}", w.handover_intro)?;
         for (h, label) in Handover::ALL.into_iter().zip(w.handover_labels) {
             let m = e.handover_message(h);
-            if m == NONE {
+            if m.is_none() {
                 continue;
             }
             writeln!(out)?;
@@ -996,11 +1027,15 @@ impl<'e> Manual<'e> {
         let (e, w) = (self.engine, self.w);
         Self::section(out, SEC_RANKS, w.ranks)?;
         writeln!(out)?;
-        writeln!(out, "{}", fill(w.ranks_intro, &[&e.review_within_text]))?;
+        writeln!(
+            out,
+            "{}",
+            fill(w.ranks_intro, &[&e.parts().review_within_text])
+        )?;
         writeln!(out)?;
-        let departments: Vec<Ix> = match self.dept {
+        let departments: Vec<DepartmentIx> = match self.dept {
             Some(d) => vec![d],
-            None => (0..e.departments.len() as Ix).collect(),
+            None => e.parts().departments.ixs().collect(),
         };
         for d in departments {
             writeln!(out, "- {}: {}", self.department_name(d), self.chain(d))?;
@@ -1016,7 +1051,7 @@ impl<'e> Manual<'e> {
         writeln!(out)?;
         writeln!(out, "{}", w.forbidden_header)?;
         writeln!(out, "|---|---|")?;
-        for f in e.forbidden.iter() {
+        for f in e.parts().forbidden.iter() {
             writeln!(
                 out,
                 "| {} | {} |",
@@ -1032,7 +1067,7 @@ impl<'e> Manual<'e> {
         Self::section(out, SEC_RULES, w.rules)?;
         writeln!(out)?;
         writeln!(out, "{}", w.rules_intro)?;
-        for rule in e.rules.iter() {
+        for rule in e.parts().rules.items().iter() {
             writeln!(out)?;
             writeln!(out, "<a id=\"rule-{}\"></a>", slug(&rule.id))?;
             writeln!(out)?;

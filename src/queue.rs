@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::engine::{Engine, Ix};
+use crate::engine::{Engine, TopicIx};
 use crate::model::Contact;
 use crate::urgency::Urgency;
 
@@ -300,17 +300,18 @@ impl Queues {
     ) -> Routed {
         let case = case.into();
         let resolved = engine.resolve(contact);
-        let topic: Ix = resolved.topic;
+        let topic: TopicIx = resolved.topic;
         let urgency = engine.urgency_for(contact, topic);
         let department = engine
+            .parts()
             .topics
-            .get(topic as usize)
-            .map_or("", |t| engine.department_id(t.owner))
+            .get(topic)
+            .map_or("", |t| engine.parts().departments.id(t.owner))
             .to_owned();
         for queue in self.queues.values_mut() {
             queue.remove(&case);
         }
-        let topic_id = engine.topic_id(topic).to_owned();
+        let topic_id = engine.parts().topics.id(topic).to_owned();
         self.queues
             .entry(department.clone())
             .or_default()
@@ -372,8 +373,8 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn topic_owner(&self, topic: &str) -> Option<&str> {
-        let t = self.topics.get(*self.topic_index.get(topic)? as usize)?;
-        self.departments.get(t.owner as usize).map(|d| &*d.id)
+        let t = self.parts().topics.get(self.parts().topics.find(topic)?)?;
+        self.parts().departments.get(t.owner).map(|d| &*d.id)
     }
 
     /// The roles of `department`, lowest rank first (document order among equals): the first
@@ -388,9 +389,11 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn department_roles(&self, department: &str) -> impl Iterator<Item = &str> {
-        let d = self.department_index.get(department).copied();
+        let d = self.parts().departments.find(department);
         let mut roles: Vec<_> = self
+            .parts()
             .roles
+            .items()
             .iter()
             .filter(|r| Some(r.department) == d)
             .collect();

@@ -651,12 +651,12 @@ fn compare_flag(out: &mut Vec<Mismatch>, field: &str, expected: Option<bool>, ac
 /// something else (a rule that never fires, the default `where`), as a misspelt topic would.
 fn unknown_names(engine: &Engine, read: &[&str], scenario: &Scenario, out: &mut Vec<Mismatch>) {
     let contact = &scenario.contact;
-    if engine.channel_ix(&contact.channel) == crate::engine::NONE {
+    if engine.channel_ix(&contact.channel).is_none() {
         out.push(Mismatch {
             field: "contact.channel".to_owned(),
             expected: format!(
                 "a channel of the policy ({})",
-                crate::bounded::list(engine.channels.iter().map(|c| &**c))
+                crate::bounded::list(engine.parts().channels.items().iter().map(|c| &**c))
             ),
             actual: format!("`{}`", crate::bounded::cut(contact.channel.as_str())),
         });
@@ -688,10 +688,12 @@ fn unknown_names(engine: &Engine, read: &[&str], scenario: &Scenario, out: &mut 
 /// The facts a policy reads (its rules' and its urgency weights'), sorted, once per run.
 fn facts_read(engine: &Engine) -> Vec<&str> {
     let mut read: Vec<&str> = engine
+        .parts()
         .fact_keys
+        .items()
         .iter()
         .map(|k| &**k)
-        .chain(engine.urgency.fact_names())
+        .chain(engine.parts().urgency.fact_names())
         .collect();
     read.sort_unstable();
     read.dedup();

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::{Decision, DecisionBrief, Flags, Outcome};
 use crate::diagnostic::{Code, Diagnostic, DocPath, PolicyError};
-use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx};
+use crate::engine::{
+    ChannelIx, Engine, FactValueIx, LocaleIx, NoTrace, Resolved, ResponderIx, TopicIx,
+};
 use crate::model::{Authority, Facts, Progress, Responder};
 
 /// The whole decision table of a policy: the circumstance space of
@@ -365,34 +367,34 @@ impl Engine {
             .collect();
         let plan = crate::check::plan(self, crate::check::per_class(self));
         let mut diagnostics = plan.diagnostics;
-        let max_rows = self.space.max_rows;
+        let max_rows = self.parts().space.max_rows;
         let mut total: u64 = 0;
         let mut rows: Vec<TableRow> = Vec::new();
-        let mut values = vec![NONE; self.fact_keys.len()];
+        let mut values = vec![FactValueIx::NONE; self.parts().fact_keys.len()];
         for (t, space) in plan.spaces.iter().enumerate() {
-            crate::progress::report(progress, t, self.topics.len());
+            crate::progress::report(progress, t, self.parts().topics.len());
             let Some(space) = space else { continue };
-            let t = t as Ix;
-            let topic = self.topic_id(t);
+            let t = TopicIx::new(t);
+            let topic = self.parts().topics.id(t);
             // Per class: the rows of its first member, with their place (progress, responder,
             // request for a superior) and no facts yet.
             let mut base: Vec<Vec<Key<'_>>> = Vec::new();
             let mut templates: Vec<(usize, Vec<(RowPlace, TableRow)>)> = Vec::new();
             let mut topic_rows: u64 = 0;
             let row_cells = crate::check::ROW_CELLS + space.keys() as u64;
-            values.fill(NONE);
+            values.fill(FactValueIx::NONE);
             for class in 0..space.len() {
                 space.fill(class, &mut values);
                 let mut cells: Vec<(RowPlace, Vec<Decision<'_>>, Vec<Key<'_>>)> = Vec::new();
                 for progress in Progress::ALL {
                     for (ri, &r) in responders.iter().enumerate() {
                         for asks in [false, true] {
-                            let decisions: Vec<Decision<'_>> = (0..self.channels.len())
+                            let decisions: Vec<Decision<'_>> = (0..self.parts().channels.len())
                                 .map(|ch| {
                                     let c = Resolved {
                                         topic: t,
-                                        channel: ch as Ix,
-                                        locale: 0,
+                                        channel: ChannelIx::new(ch),
+                                        locale: LocaleIx::new(0),
                                         progress,
                                         asks_for_superior: asks,
                                         flags: Flags::default(),
@@ -425,16 +427,18 @@ impl Engine {
                         .get(ri)
                         .cloned()
                         .unwrap_or_else(|| Responder::staff(""));
-                    for row in push_groups(&self.channels, decisions, keys, |d| TableRow {
-                        topic: topic.to_owned(),
-                        progress,
-                        responder: responder.clone(),
-                        channels: Vec::new(),
-                        facts: Facts::new(),
-                        asks_for_superior: asks,
-                        decision: DecisionBrief::from(d),
-                        authority: d.authority(),
-                        flags: d.flags(),
+                    for row in push_groups(self.parts().channels.items(), decisions, keys, |d| {
+                        TableRow {
+                            topic: topic.to_owned(),
+                            progress,
+                            responder: responder.clone(),
+                            channels: Vec::new(),
+                            facts: Facts::new(),
+                            asks_for_superior: asks,
+                            decision: DecisionBrief::from(d),
+                            authority: d.authority(),
+                            flags: d.flags(),
+                        }
                     }) {
                         own.push((*place, row));
                     }
@@ -495,7 +499,11 @@ impl Engine {
             });
             rows.extend(placed.into_iter().map(|(_, row)| row));
         }
-        crate::progress::report(progress, self.topics.len(), self.topics.len());
+        crate::progress::report(
+            progress,
+            self.parts().topics.len(),
+            self.parts().topics.len(),
+        );
         DecisionTable {
             policy: self.name().to_owned(),
             revision: self.revision().to_owned(),

@@ -63,7 +63,9 @@ fn pick<T: Clone + std::fmt::Debug + 'static>(values: Vec<T>, otherwise: T) -> B
 /// ```
 pub fn channels(engine: &Engine) -> BoxedStrategy<Channel> {
     let channels: Vec<Channel> = engine
+        .parts()
         .channels
+        .items()
         .iter()
         .map(|c| Channel::from(&**c))
         .collect();
@@ -92,15 +94,17 @@ pub fn contacts(engine: &Engine) -> BoxedStrategy<Contact> {
     let locales: Vec<String> = engine.locales().map(str::to_owned).collect();
     // Every value any rule names for each fact key.
     let mut facts: Vec<(String, Vec<String>)> = engine
+        .parts()
         .fact_keys
+        .items()
         .iter()
         .map(|k| (k.to_string(), Vec::new()))
         .collect();
-    for rule in engine.rules.iter() {
+    for rule in engine.parts().rules.items().iter() {
         for (k, values) in rule.facts.iter() {
-            if let Some((_, list)) = facts.get_mut(*k as usize) {
+            if let Some((_, list)) = facts.get_mut((*k).index()) {
                 for v in values.iter() {
-                    let v = engine.fact_values.get(*v as usize).map_or("", |v| v);
+                    let v = engine.parts().fact_values.get(*v).map_or("", |v| v);
                     if !list.iter().any(|x| x == v) {
                         list.push(v.to_owned());
                     }

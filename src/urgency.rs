@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::UrgencyDoc;
-use crate::engine::{Engine, Ix};
+use crate::engine::{Engine, TopicIx};
 use crate::model::Contact;
 
 /// Points when a fact equals a value.
@@ -270,8 +270,8 @@ impl Engine {
     }
 
     /// [`Engine::urgency`] with the topic already resolved.
-    pub(crate) fn urgency_for(&self, contact: &Contact, topic: Ix) -> Urgency {
-        let w = &self.urgency;
+    pub(crate) fn urgency_for(&self, contact: &Contact, topic: TopicIx) -> Urgency {
+        let w = &self.parts().urgency;
         let mut contributions = Vec::new();
         for FactWeight {
             fact,
@@ -328,10 +328,10 @@ impl Engine {
                 note: Some(note),
             });
         }
-        let severity = self.topics.get(topic as usize).map_or(0.0, |t| t.severity);
+        let severity = self.parts().topics.get(topic).map_or(0.0, |t| t.severity);
         contributions.push(Contribution {
             kind: ContributionKind::Severity,
-            name: self.topic_id(topic).to_owned(),
+            name: self.parts().topics.id(topic).to_owned(),
             value: number(severity),
             points: (severity * w.severity).clamp(-f64::MAX, f64::MAX),
             note: Some(format!(
@@ -347,7 +347,7 @@ impl Engine {
             .clamp(-f64::MAX, f64::MAX);
         Urgency {
             score,
-            topic: self.topic_id(topic).to_owned(),
+            topic: self.parts().topics.id(topic).to_owned(),
             contributions,
         }
     }

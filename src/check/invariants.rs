@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use crate::decision::{Decision, Outcome};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
-use crate::engine::{Engine, Ix, NONE, NoTrace, Resolved, ResponderIx, Topic};
+use crate::engine::{
+    ChannelIx, DepartmentIx, Engine, FactValueIx, LocaleIx, MessageIx, NoTrace, RankIx, Resolved,
+    ResponderIx, RoleIx, Topic, TopicIx,
+};
 use crate::model::{Authority, Progress, Tier};
 
 use super::{counterexample, per_class, plan, responders, response, single_counterexample};
@@ -24,7 +27,7 @@ pub(super) struct Coverage {
 /// Violations found so far, one diagnostic per kind and subject, with a count.
 #[derive(Default)]
 struct Findings {
-    index: HashMap<(Code, Ix, Ix), usize>,
+    index: HashMap<(Code, usize, usize), usize>,
     found: Vec<(Diagnostic, u64)>,
     /// How many circumstances the one being decided stands for (its fact class's size).
     weight: u64,
@@ -32,7 +35,7 @@ struct Findings {
 
 impl Findings {
     /// Counts a violation; builds its diagnostic (with the counterexample) only the first time.
-    fn add(&mut self, key: (Code, Ix, Ix), make: impl FnOnce() -> Diagnostic) {
+    fn add(&mut self, key: (Code, usize, usize), make: impl FnOnce() -> Diagnostic) {
         match self.index.get(&key) {
             Some(&i) => {
                 if let Some((_, n)) = self.found.get_mut(i) {
@@ -56,17 +59,19 @@ impl Findings {
     }
 }
 
-fn topic_path(engine: &Engine, t: Ix) -> DocPath {
-    DocPath::root().key("topics").key(engine.topic_id(t))
+fn topic_path(engine: &Engine, t: TopicIx) -> DocPath {
+    DocPath::root()
+        .key("topics")
+        .key(engine.parts().topics.id(t))
 }
 
 /// `has[department][rank]`: a role of that department has that rank.
 fn ranks_by_department(engine: &Engine) -> Vec<Vec<bool>> {
-    let mut has = vec![vec![false; engine.ranks.len()]; engine.departments.len()];
-    for role in engine.roles.iter() {
+    let mut has = vec![vec![false; engine.parts().ranks.len()]; engine.parts().departments.len()];
+    for role in engine.parts().roles.items().iter() {
         if let Some(slot) = has
-            .get_mut(role.department as usize)
-            .and_then(|d| d.get_mut(role.rank as usize))
+            .get_mut(role.department.index())
+            .and_then(|d| d.get_mut(role.rank.index()))
         {
             *slot = true;
         }
@@ -75,7 +80,7 @@ fn ranks_by_department(engine: &Engine) -> Vec<Vec<bool>> {
 }
 
 /// The key of a decision for I1 and I2: outcome and message.
-fn key(d: &Decision<'_>) -> (Outcome, Ix) {
+fn key(d: &Decision<'_>) -> (Outcome, MessageIx) {
     (d.outcome(), d.message_ix())
 }
 
@@ -86,10 +91,10 @@ struct Ctx<'e> {
     findings: Findings,
     coverage: Coverage,
     /// Per responder: the decision key on the first channel (I1).
-    first: Vec<(Outcome, Ix)>,
+    first: Vec<(Outcome, MessageIx)>,
     /// Per department: some role of it answers or can get authorization (I4 routes).
     dept_can_answer: Vec<bool>,
-    routes: Vec<(usize, Ix)>,
+    routes: Vec<(usize, DepartmentIx)>,
 }
 
 pub(super) fn check(
@@ -100,45 +105,53 @@ pub(super) fn check(
     let responders = responders(engine);
     let mut cx = Ctx {
         engine,
-        first: vec![(Outcome::Answer, NONE); responders.len()],
+        first: vec![(Outcome::Answer, MessageIx::NONE); responders.len()],
         responders,
         has_rank: ranks_by_department(engine),
         findings: Findings::default(),
         coverage: Coverage {
             circumstances: 0,
             decided: 0,
-            role_acts: vec![false; engine.roles.len()],
-            topic_answered: vec![false; engine.topics.len()],
+            role_acts: vec![false; engine.parts().roles.len()],
+            topic_answered: vec![false; engine.parts().topics.len()],
         },
-        dept_can_answer: vec![false; engine.departments.len()],
+        dept_can_answer: vec![false; engine.parts().departments.len()],
         routes: Vec::new(),
     };
     // One circumstance per class of fact values the rules cannot tell apart, weighted by the
     // class's size: exact, and bounded by `max_circumstances`.
     let plan = plan(engine, per_class(engine));
     diags.extend(plan.diagnostics);
-    let mut values = vec![NONE; engine.fact_keys.len()];
-    for ((t, topic), space) in engine.topics.iter().enumerate().zip(&plan.spaces) {
-        crate::progress::report(progress, t, engine.topics.len());
+    let mut values = vec![FactValueIx::NONE; engine.parts().fact_keys.len()];
+    for ((t, topic), space) in engine
+        .parts()
+        .topics
+        .items()
+        .iter()
+        .enumerate()
+        .zip(&plan.spaces)
+    {
+        crate::progress::report(progress, t, engine.parts().topics.len());
         let Some(space) = space else { continue };
-        let t = t as Ix;
+        let t = TopicIx::new(t);
         let channel_rule = engine.rules_for(t).iter().any(|&r| {
             engine
+                .parts()
                 .rules
-                .get(r as usize)
+                .get(r)
                 .is_some_and(|r| r.channels.is_some())
         });
-        values.fill(NONE);
+        values.fill(FactValueIx::NONE);
         for class in 0..space.len() {
             space.fill(class, &mut values);
             cx.findings.weight = space.count(class);
             for progress in Progress::ALL {
                 for asks_for_superior in [false, true] {
-                    for channel in 0..engine.channels.len() {
+                    for channel in 0..engine.parts().channels.len() {
                         let c = Resolved {
                             topic: t,
-                            channel: channel as Ix,
-                            locale: 0,
+                            channel: ChannelIx::new(channel),
+                            locale: LocaleIx::new(0),
                             progress,
                             asks_for_superior,
                             flags: crate::decision::Flags::default(),
@@ -170,9 +183,9 @@ fn rank_gaps(engine: &Engine, has_rank: &[Vec<bool>], diags: &mut Vec<Diagnostic
         };
         let names: Vec<String> = missing
             .iter()
-            .map(|&k| format!("`{}`", engine.rank_id(k as Ix)))
+            .map(|&k| format!("`{}`", engine.parts().ranks.id(RankIx::new(k))))
             .collect();
-        let department = engine.department_id(di as Ix);
+        let department = engine.parts().departments.id(DepartmentIx::new(di));
         let mut d = Diagnostic::warning(
             Code::RankGap,
             DocPath::root().key("departments").key(department),
@@ -182,27 +195,29 @@ fn rank_gaps(engine: &Engine, has_rank: &[Vec<bool>], diags: &mut Vec<Diagnostic
             ),
             format!(
                 "add a role with `department = \"{department}\"` and `rank = \"{}\"`: there is always a superior",
-                engine.rank_id(first as Ix)
+                engine.parts().ranks.id(RankIx::new(first))
             ),
         );
         // The role just below the gap, asked for a superior.
         let below = engine
+            .parts()
             .roles
+            .items()
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.department as usize == di && (r.rank as usize) < first)
+            .filter(|(_, r)| r.department.index() == di && r.rank.index() < first)
             .max_by_key(|(_, r)| r.rank);
         if let Some((ri, _)) = below {
             let c = Resolved {
-                topic: engine.fallback,
-                channel: 0,
-                locale: 0,
+                topic: engine.parts().fallback,
+                channel: ChannelIx::new(0),
+                locale: LocaleIx::new(0),
                 progress: Progress::Fresh,
                 asks_for_superior: true,
                 flags: crate::decision::Flags::default(),
             };
-            let values = vec![NONE; engine.fact_keys.len()];
-            let r = ResponderIx::Staff(ri as Ix);
+            let values = vec![FactValueIx::NONE; engine.parts().fact_keys.len()];
+            let r = ResponderIx::Staff(RoleIx::new(ri));
             d.counterexample = Some(counterexample(
                 engine,
                 &c,
@@ -216,13 +231,19 @@ fn rank_gaps(engine: &Engine, has_rank: &[Vec<bool>], diags: &mut Vec<Diagnostic
 
 impl Ctx<'_> {
     /// Decides one circumstance for every responder and checks what they do.
-    fn circumstance(&mut self, topic: &Topic, c: &Resolved, values: &[Ix], channel_rule: bool) {
+    fn circumstance(
+        &mut self,
+        topic: &Topic,
+        c: &Resolved,
+        values: &[FactValueIx],
+        channel_rule: bool,
+    ) {
         let engine = self.engine;
         let t = c.topic;
         self.dept_can_answer.fill(false);
         self.routes.clear();
         // I2: the first answer per group: explaining systems, serving systems, staff.
-        let mut answers: [Option<(usize, Ix)>; 3] = [None; 3];
+        let mut answers: [Option<(usize, MessageIx)>; 3] = [None; 3];
         let tier_ahead = topic.tiers().any(|(tier, _)| !c.progress.has_passed(tier));
         for i in 0..self.responders.len() {
             let Some(&r) = self.responders.get(i) else {
@@ -236,21 +257,21 @@ impl Ctx<'_> {
             self.coverage.decided += 1;
             let k = key(&d);
             // I1: channel independence.
-            if c.channel == 0 {
+            if c.channel == ChannelIx::new(0) {
                 if let Some(slot) = self.first.get_mut(i) {
                     *slot = k;
                 }
             } else if !channel_rule && self.first.get(i).is_some_and(|f| *f != k) {
-                self.findings.add((Code::ChannelDependent, t, NONE), || {
-                    let first = Resolved { channel: 0, ..*c };
+                self.findings.add((Code::ChannelDependent, t.index(), usize::MAX), || {
+                    let first = Resolved { channel: ChannelIx::new(0), ..*c };
                     let mut d = Diagnostic::error(
                         Code::ChannelDependent,
                         topic_path(engine, t),
                         format!(
                             "topic `{}` gets a different decision on channel `{}` than on `{}` though no rule names a channel (I1)",
-                            engine.topic_id(t),
-                            engine.channels.get(c.channel as usize).map_or("", |c| c),
-                            engine.channels.first().map_or("", |c| c),
+                            engine.parts().topics.id(t),
+                            engine.parts().channels.get(c.channel).map_or("", |c| c),
+                            engine.parts().channels.id(ChannelIx::new(0)),
                         ),
                         "the channel may change how a message is rendered, never what is said (R0.1)",
                     );
@@ -267,18 +288,16 @@ impl Ctx<'_> {
                 });
             }
             let role = match r {
-                ResponderIx::Staff(ri) => engine.roles.get(ri as usize).map(|role| (ri, role)),
+                ResponderIx::Staff(ri) => engine.parts().roles.get(ri).map(|role| (ri, role)),
                 _ => None,
             };
             // I2: one substantive answer per tier.
             if d.outcome() == Outcome::Answer {
                 let group = match r {
-                    ResponderIx::System(s) => {
-                        match engine.systems.get(s as usize).map(|s| s.tier) {
-                            Some(Tier::Serves) => 1,
-                            _ => 0,
-                        }
-                    }
+                    ResponderIx::System(s) => match engine.parts().systems.get(s).map(|s| s.tier) {
+                        Some(Tier::Serves) => 1,
+                        _ => 0,
+                    },
                     _ => 2,
                 };
                 if let Some(slot) = answers.get_mut(group) {
@@ -286,7 +305,7 @@ impl Ctx<'_> {
                         None => *slot = Some((i, d.message_ix())),
                         Some((j, m)) if m != d.message_ix() => {
                             let other = self.responders.get(j).copied().unwrap_or(r);
-                            self.findings.add((Code::AnswersDiffer, t, group as Ix), || {
+                            self.findings.add((Code::AnswersDiffer, t.index(), group), || {
                                 let mut diag = Diagnostic::error(
                                     Code::AnswersDiffer,
                                     topic_path(engine, t),
@@ -297,9 +316,9 @@ impl Ctx<'_> {
                                             1 => "serving systems",
                                             _ => "staff members",
                                         },
-                                        engine.topic_id(t),
-                                        engine.message_id(m),
-                                        engine.message_id(d.message_ix()),
+                                        engine.parts().topics.id(t),
+                                        engine.parts().messages.id(m),
+                                        engine.parts().messages.id(d.message_ix()),
                                     ),
                                     "give every responder of the same tier the same message: a rule's fixed `answer` applies to everyone, a rule restricted to a department or role makes staff disagree",
                                 );
@@ -338,7 +357,7 @@ impl Ctx<'_> {
             };
             if self
                 .dept_can_answer
-                .get(dept as usize)
+                .get(dept.index())
                 .copied()
                 .unwrap_or(false)
             {
@@ -349,11 +368,11 @@ impl Ctx<'_> {
                 .get(i)
                 .copied()
                 .unwrap_or(ResponderIx::UnknownStaff);
-            self.findings.add((Code::RouteDeadEnd, t, dept), || {
+            self.findings.add((Code::RouteDeadEnd, t.index(), dept.index()), || {
                 let mut responses = vec![response(engine, c, values, r)];
                 for (j, &other) in self.responders.iter().enumerate() {
                     if let ResponderIx::Staff(o) = other {
-                        if engine.roles.get(o as usize).is_some_and(|x| x.department == dept)
+                        if engine.parts().roles.get(o).is_some_and(|x| x.department == dept)
                             && j != i
                         {
                             responses.push(response(engine, c, values, other));
@@ -365,12 +384,12 @@ impl Ctx<'_> {
                     topic_path(engine, t),
                     format!(
                         "topic `{}` is routed to department `{}`, where no role can answer it (I4)",
-                        engine.topic_id(t),
-                        engine.department_id(dept)
+                        engine.parts().topics.id(t),
+                        engine.parts().departments.id(dept)
                     ),
                     format!(
                         "give a role of `{}` authority on the topic (`own`, or `authorized` with an approver rank it has), or route to another department",
-                        engine.department_id(dept)
+                        engine.parts().departments.id(dept)
                     ),
                 );
                 diag.counterexample = Some(counterexample(engine, c, values, responses));
@@ -385,43 +404,43 @@ impl Ctx<'_> {
         &mut self,
         d: &Decision<'_>,
         c: &Resolved,
-        values: &[Ix],
+        values: &[FactValueIx],
         (index, r): (usize, ResponderIx),
-        ri: Ix,
-        department: Ix,
+        ri: RoleIx,
+        department: DepartmentIx,
         tier_ahead: bool,
         topic: &Topic,
     ) {
         let engine = self.engine;
         let t = c.topic;
-        let rule = d.rule.and_then(|x| engine.rules.get(x as usize));
+        let rule = d.rule.and_then(|x| engine.parts().rules.get(x));
         // A rule's fixed answer given by systems too is not staff improvising.
         let fixed_for_all =
             rule.is_some_and(|x| !x.staff_only() && x.answer.is_some_and(|m| m == d.message_ix()));
         let fixed = rule.is_some_and(|x| x.answer.is_some_and(|m| m == d.message_ix()));
         match d.outcome() {
             Outcome::Answer => {
-                if let Some(slot) = self.dept_can_answer.get_mut(department as usize) {
+                if let Some(slot) = self.dept_can_answer.get_mut(department.index()) {
                     *slot = true;
                 }
                 if !fixed {
-                    if let Some(slot) = self.coverage.role_acts.get_mut(ri as usize) {
+                    if let Some(slot) = self.coverage.role_acts.get_mut(ri.index()) {
                         *slot = true;
                     }
                 }
-                if let Some(slot) = self.coverage.topic_answered.get_mut(t as usize) {
+                if let Some(slot) = self.coverage.topic_answered.get_mut(t.index()) {
                     *slot = true;
                 }
                 // I3: no staff answer while a system tier is ahead.
                 if tier_ahead && !d.flags().ladder_skipped && !fixed_for_all {
-                    self.findings.add((Code::LadderOrder, t, NONE), || {
+                    self.findings.add((Code::LadderOrder, t.index(), usize::MAX), || {
                         let mut diag = Diagnostic::error(
                             Code::LadderOrder,
                             topic_path(engine, t),
                             format!(
                                 "a person answers topic `{}` with `{}` before the customer has been through its systems (I3)",
-                                engine.topic_id(t),
-                                engine.message_id(d.message_ix())
+                                engine.parts().topics.id(t),
+                                engine.parts().messages.id(d.message_ix())
                             ),
                             "a person points the customer to the systems first (R0.5); give the fixed answer to every responder, or skip the ladder explicitly with `skip_ladder = true`",
                         );
@@ -442,7 +461,7 @@ impl Ctx<'_> {
                     // A rule that names the role or its department is an explicit grant.
                     let named = fx
                         .authority
-                        .and_then(|(_, rule)| engine.rules.get(rule as usize))
+                        .and_then(|(_, rule)| engine.parts().rules.get(rule))
                         .is_some_and(|rule| {
                             rule.roles.as_ref().is_some_and(|l| l.contains(&ri))
                                 || rule
@@ -451,22 +470,22 @@ impl Ctx<'_> {
                                     .is_some_and(|l| l.contains(&department))
                         });
                     if department != owner && !named {
-                        self.findings.add((Code::OutOfLane, t, department), || {
+                        self.findings.add((Code::OutOfLane, t.index(), department.index()), || {
                             let mut diag = Diagnostic::error(
                                 Code::OutOfLane,
                                 fx.authority.map_or_else(
                                     || topic_path(engine, t),
-                                    |(_, rule)| DocPath::root().key("rules").index(rule as usize),
+                                    |(_, rule)| DocPath::root().key("rules").index(rule.index()),
                                 ),
                                 format!(
                                     "a role of `{}` answers topic `{}`, owned by `{}`, with `own` authority and no explicit grant (I5)",
-                                    engine.department_id(department),
-                                    engine.topic_id(t),
-                                    engine.department_id(owner)
+                                    engine.parts().departments.id(department),
+                                    engine.parts().topics.id(t),
+                                    engine.parts().departments.id(owner)
                                 ),
                                 format!(
                                     "restrict the rule to `department = \"{}\"`, or grant the role authority on the topic explicitly (R0.2, R0.8)",
-                                    engine.department_id(owner)
+                                    engine.parts().departments.id(owner)
                                 ),
                             );
                             diag.counterexample = Some(single_counterexample(engine, c, values, r));
@@ -476,34 +495,34 @@ impl Ctx<'_> {
                 }
             }
             Outcome::Authorize => {
-                if let Some(slot) = self.coverage.role_acts.get_mut(ri as usize) {
+                if let Some(slot) = self.coverage.role_acts.get_mut(ri.index()) {
                     *slot = true;
                 }
                 let dept = d.department_ix();
                 let rank = d.rank_ix();
                 let reachable = self
                     .has_rank
-                    .get(dept as usize)
-                    .is_some_and(|ranks| ranks.iter().skip(rank as usize).any(|x| *x));
+                    .get(dept.index())
+                    .is_some_and(|ranks| ranks.iter().skip(rank.index()).any(|x| *x));
                 if reachable {
-                    if let Some(slot) = self.dept_can_answer.get_mut(department as usize) {
+                    if let Some(slot) = self.dept_can_answer.get_mut(department.index()) {
                         *slot = true;
                     }
                 } else {
-                    self.findings.add((Code::AuthorizeDeadEnd, dept, rank), || {
+                    self.findings.add((Code::AuthorizeDeadEnd, dept.index(), rank.index()), || {
                         let mut diag = Diagnostic::error(
                             Code::AuthorizeDeadEnd,
-                            DocPath::root().key("departments").key(engine.department_id(dept)),
+                            DocPath::root().key("departments").key(engine.parts().departments.id(dept)),
                             format!(
                                 "authorization for topic `{}` is requested from a `{}` of `{}`, but the department has no role of that rank or above (I4)",
-                                engine.topic_id(t),
-                                engine.rank_id(rank),
-                                engine.department_id(dept)
+                                engine.parts().topics.id(t),
+                                engine.parts().ranks.id(rank),
+                                engine.parts().departments.id(dept)
                             ),
                             format!(
                                 "add a role with `department = \"{}\"` and `rank = \"{}\"`, or change the topic's `approver`",
-                                engine.department_id(dept),
-                                engine.rank_id(rank)
+                                engine.parts().departments.id(dept),
+                                engine.parts().ranks.id(rank)
                             ),
                         );
                         diag.counterexample = Some(single_counterexample(engine, c, values, r));
@@ -514,7 +533,7 @@ impl Ctx<'_> {
             Outcome::Redirect => {
                 // Sending the customer to the systems first is not a dead end: past them, the
                 // department's answer is checked in the circumstance where they have been.
-                if let Some(slot) = self.dept_can_answer.get_mut(department as usize) {
+                if let Some(slot) = self.dept_can_answer.get_mut(department.index()) {
                     *slot = true;
                 }
             }
@@ -527,24 +546,24 @@ impl Ctx<'_> {
                 let rank = d.rank_ix();
                 let exists = self
                     .has_rank
-                    .get(dept as usize)
-                    .and_then(|ranks| ranks.get(rank as usize))
+                    .get(dept.index())
+                    .and_then(|ranks| ranks.get(rank.index()))
                     .copied()
                     .unwrap_or(false);
                 if !exists {
-                    self.findings.add((Code::EscalationDeadEnd, dept, rank), || {
+                    self.findings.add((Code::EscalationDeadEnd, dept.index(), rank.index()), || {
                         let mut diag = Diagnostic::error(
                             Code::EscalationDeadEnd,
-                            DocPath::root().key("departments").key(engine.department_id(dept)),
+                            DocPath::root().key("departments").key(engine.parts().departments.id(dept)),
                             format!(
                                 "a customer asking for a superior in `{}` is handed to a `{}`, but the department has no role of that rank: the rank chain does not reach the review (I4, R3.3)",
-                                engine.department_id(dept),
-                                engine.rank_id(rank)
+                                engine.parts().departments.id(dept),
+                                engine.parts().ranks.id(rank)
                             ),
                             format!(
                                 "add a role with `department = \"{}\"` and `rank = \"{}\"`: there is always a superior",
-                                engine.department_id(dept),
-                                engine.rank_id(rank)
+                                engine.parts().departments.id(dept),
+                                engine.parts().ranks.id(rank)
                             ),
                         );
                         diag.counterexample = Some(single_counterexample(engine, c, values, r));

@@ -13,14 +13,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{Engine, Ix, Resolved, ResponderIx};
+use crate::engine::{Engine, FactValueIx, Resolved, ResponderIx};
 
 pub use crate::diagnostic::{Counterexample, Response, ScreenMatch};
 pub(crate) use classes::{Classes, Conditions, TooLarge};
 pub(crate) use space::responder as responder_of;
 pub(crate) use space::{
-    ANY_CUSTOMER, DEFAULT_MAX_CIRCUMSTANCES, ROW_CELLS, SpaceLimits, TopicFacts, dominance,
-    per_class, plan, responders,
+    ANY_CUSTOMER, ROW_CELLS, TopicFacts, dominance, per_class, plan, responders,
 };
 pub use space::{Circumstance, Circumstances};
 
@@ -132,7 +131,7 @@ impl fmt::Display for Report {
 pub(crate) fn response(
     engine: &Engine,
     c: &Resolved,
-    values: &[Ix],
+    values: &[FactValueIx],
     responder: ResponderIx,
 ) -> Response {
     let d = engine.run(c, values, responder, &mut crate::engine::NoTrace);
@@ -147,7 +146,7 @@ pub(crate) fn response(
 pub(crate) fn counterexample(
     engine: &Engine,
     c: &Resolved,
-    values: &[Ix],
+    values: &[FactValueIx],
     responses: Vec<Response>,
 ) -> Box<Counterexample> {
     Box::new(Counterexample {
@@ -160,7 +159,7 @@ pub(crate) fn counterexample(
 pub(crate) fn single_counterexample(
     engine: &Engine,
     c: &Resolved,
-    values: &[Ix],
+    values: &[FactValueIx],
     responder: ResponderIx,
 ) -> Box<Counterexample> {
     counterexample(
@@ -224,11 +223,15 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check_with(&self, progress: &mut dyn FnMut(crate::WorkProgress)) -> Report {
-        let mut diagnostics = self.warnings.to_vec();
+        let mut diagnostics = self.parts().warnings.to_vec();
         style::check(self, &mut diagnostics);
         rules::check(self, &mut diagnostics);
         let coverage = invariants::check(self, &mut diagnostics, progress);
-        crate::progress::report(progress, self.topics.len(), self.topics.len());
+        crate::progress::report(
+            progress,
+            self.parts().topics.len(),
+            self.parts().topics.len(),
+        );
         usage::check(self, &coverage, &mut diagnostics);
         Report {
             diagnostics,
@@ -250,6 +253,6 @@ impl Engine {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compile_warnings(&self) -> &[Diagnostic] {
-        &self.warnings
+        &self.parts().warnings
     }
 }

@@ -5,7 +5,10 @@
 //! topics, channels and roles of the policy.
 
 use crate::diagnostic::{Code, Diagnostic, DocPath};
-use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx, Rule};
+use crate::engine::{
+    ChannelIx, Engine, FactKeyIx, FactValueIx, LocaleIx, Resolved, ResponderIx, RoleIx, Rule,
+    SystemIx, TopicIx,
+};
 use crate::model::Progress;
 
 /// A set of small indices, 64 to a word: subset and intersection tests cost the words, not
@@ -51,26 +54,29 @@ struct Reach {
     systems: bool,
     roles: Bits,
     /// The fact conditions, keys and values sorted: compared by binary search.
-    facts: Vec<(Ix, Vec<Ix>)>,
+    facts: Vec<(FactKeyIx, Vec<FactValueIx>)>,
 }
 
 fn reach(engine: &Engine) -> Vec<Reach> {
     let mut out: Vec<Reach> = engine
+        .parts()
         .rules
+        .items()
         .iter()
         .map(|rule| {
-            let mut roles = Bits::new(engine.roles.len());
-            for (ri, role) in engine.roles.iter().enumerate() {
-                let ok =
-                    |list: &Option<Box<[Ix]>>, x: Ix| list.as_ref().is_none_or(|l| l.contains(&x));
+            let mut roles = Bits::new(engine.parts().roles.len());
+            for (ri, role) in engine.parts().roles.items().iter().enumerate() {
+                fn ok<I: PartialEq>(list: &Option<Box<[I]>>, x: I) -> bool {
+                    list.as_ref().is_none_or(|l| l.contains(&x))
+                }
                 if ok(&rule.departments, role.department)
-                    && ok(&rule.roles, ri as Ix)
+                    && ok(&rule.roles, RoleIx::new(ri))
                     && ok(&rule.ranks, role.rank)
                 {
                     roles.set(ri);
                 }
             }
-            let mut facts: Vec<(Ix, Vec<Ix>)> = rule
+            let mut facts: Vec<(FactKeyIx, Vec<FactValueIx>)> = rule
                 .facts
                 .iter()
                 .map(|(k, v)| {
@@ -82,16 +88,16 @@ fn reach(engine: &Engine) -> Vec<Reach> {
                 .collect();
             facts.sort_unstable_by_key(|(k, _)| *k);
             Reach {
-                topics: Bits::new(engine.topics.len()),
+                topics: Bits::new(engine.parts().topics.len()),
                 systems: !rule.staff_only(),
                 roles,
                 facts,
             }
         })
         .collect();
-    for t in 0..engine.topics.len() {
-        for &r in engine.rules_for(t as Ix) {
-            if let Some(x) = out.get_mut(r as usize) {
+    for t in 0..engine.parts().topics.len() {
+        for &r in engine.rules_for(TopicIx::new(t)) {
+            if let Some(x) = out.get_mut(r.index()) {
                 x.topics.set(t);
             }
         }
@@ -100,7 +106,7 @@ fn reach(engine: &Engine) -> Vec<Reach> {
 }
 
 /// The values a reach's facts allow for `key`, if it tests it.
-fn values_of(reach: &Reach, key: Ix) -> Option<&[Ix]> {
+fn values_of(reach: &Reach, key: FactKeyIx) -> Option<&[FactValueIx]> {
     let i = reach.facts.binary_search_by_key(&key, |(k, _)| *k).ok()?;
     reach.facts.get(i).map(|(_, v)| v.as_slice())
 }
@@ -129,40 +135,40 @@ fn common(
     engine: &Engine,
     a: (&Rule, &Reach),
     b: (&Rule, &Reach),
-) -> Option<(Resolved, Vec<Ix>, ResponderIx)> {
+) -> Option<(Resolved, Vec<FactValueIx>, ResponderIx)> {
     let ((a, ar), (b, br)) = (a, b);
-    let topic = ar.topics.first_common(&br.topics)? as Ix;
+    let topic = TopicIx::new(ar.topics.first_common(&br.topics)?);
     let channel = match (&a.channels, &b.channels) {
-        (None, None) => 0,
+        (None, None) => ChannelIx::new(0),
         (Some(l), None) | (None, Some(l)) => *l.first()?,
         (Some(x), Some(y)) => *x.iter().find(|c| y.contains(c))?,
     };
     let progress = *Progress::ALL
         .iter()
         .find(|p| a.progress & b.progress & p.bit() != 0)?;
-    let mut values = vec![NONE; engine.fact_keys.len()];
+    let mut values = vec![FactValueIx::NONE; engine.parts().fact_keys.len()];
     // The values in the order the rules write them; membership by binary search.
     for (k, av) in a.facts.iter() {
         let v = match values_of(br, *k) {
             Some(bv) => *av.iter().find(|v| bv.binary_search(v).is_ok())?,
             None => *av.first()?,
         };
-        *values.get_mut(*k as usize)? = v;
+        *values.get_mut((*k).index())? = v;
     }
     for (k, bv) in b.facts.iter() {
         if values_of(ar, *k).is_none() {
-            *values.get_mut(*k as usize)? = *bv.first()?;
+            *values.get_mut((*k).index())? = *bv.first()?;
         }
     }
-    let responder = if ar.systems && br.systems && !engine.systems.is_empty() {
-        ResponderIx::System(0)
+    let responder = if ar.systems && br.systems && !engine.parts().systems.is_empty() {
+        ResponderIx::System(SystemIx::new(0))
     } else {
-        ResponderIx::Staff(br.roles.first_common(&ar.roles)? as Ix)
+        ResponderIx::Staff(RoleIx::new(br.roles.first_common(&ar.roles)?))
     };
     let resolved = Resolved {
         topic,
         channel,
-        locale: 0,
+        locale: LocaleIx::new(0),
         progress,
         asks_for_superior: false,
         flags: crate::decision::Flags::default(),
@@ -182,7 +188,7 @@ fn never_fires(engine: &Engine, rule: &Rule, reach: &Reach) -> Option<(&'static 
         return Some(("progress", "its progress list is empty".to_owned()));
     }
     if let Some((k, _)) = rule.facts.iter().find(|(_, v)| v.is_empty()) {
-        let key = engine.fact_keys.get(*k as usize).map_or("", |k| &**k);
+        let key = engine.parts().fact_keys.get(*k).map_or("", |k| &**k);
         return Some(("facts", format!("fact `{key}` lists no value")));
     }
     if rule.staff_only() && !reach.roles.any() {
@@ -196,12 +202,12 @@ fn never_fires(engine: &Engine, rule: &Rule, reach: &Reach) -> Option<(&'static 
 }
 
 /// The effects a rule has, as `(name, value)`; values compare within one effect kind.
-fn effects(rule: &Rule) -> [(&'static str, Option<u32>); 4] {
+fn effects(rule: &Rule) -> [(&'static str, Option<usize>); 4] {
     [
-        ("answer", rule.answer),
+        ("answer", rule.answer.map(|m| m.index())),
         ("skip_ladder", rule.skip_ladder.then_some(1)),
-        ("authority", rule.authority.map(|a| a as u32)),
-        ("route", rule.route),
+        ("authority", rule.authority.map(|a| a as usize)),
+        ("route", rule.route.map(|d| d.index())),
     ]
 }
 
@@ -209,12 +215,12 @@ fn effect_value(engine: &Engine, rule: &Rule, name: &str) -> String {
     match name {
         "answer" => format!(
             "answer `{}`",
-            rule.answer.map_or("", |m| engine.message_id(m))
+            rule.answer.map_or("", |m| engine.parts().messages.id(m))
         ),
         "authority" => format!("authority `{}`", rule.authority.unwrap_or_default()),
         "route" => format!(
             "route `{}`",
-            rule.route.map_or("", |d| engine.department_id(d))
+            rule.route.map_or("", |d| engine.parts().departments.id(d))
         ),
         _ => "skip_ladder".to_owned(),
     }
@@ -223,8 +229,8 @@ fn effect_value(engine: &Engine, rule: &Rule, name: &str) -> String {
 pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
     let reach = reach(engine);
     let path = |i: usize| DocPath::root().key("rules").index(i);
-    let mut dead = vec![false; engine.rules.len()];
-    for (i, (rule, r)) in engine.rules.iter().zip(&reach).enumerate() {
+    let mut dead = vec![false; engine.parts().rules.len()];
+    for (i, (rule, r)) in engine.parts().rules.items().iter().zip(&reach).enumerate() {
         if let Some(dead_slot) = dead.get_mut(i) {
             if let Some((key, why)) = never_fires(engine, rule, r) {
                 *dead_slot = true;
@@ -240,7 +246,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
         if let Some(channels) = &rule.channels {
             let names: Vec<String> = channels
                 .iter()
-                .map(|c| format!("`{}`", engine.channels.get(*c as usize).map_or("", |c| c)))
+                .map(|c| format!("`{}`", engine.parts().channels.get(*c).map_or("", |c| c)))
                 .collect();
             diags.push(Diagnostic::warning(
                 Code::ChannelSpecificRule,
@@ -256,10 +262,12 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
     }
     // Rules are compared pairwise: the work is bounded by `max_circumstances` (each pair
     // costs its topic and role words), past which the rest is not compared, with an error.
-    let budget = engine.space.max_circumstances;
-    let pair_cost = 1 + (engine.topics.len().div_ceil(64) + engine.roles.len().div_ceil(64)) as u64;
+    let budget = engine.parts().space.max_circumstances;
+    let pair_cost = 1
+        + (engine.parts().topics.len().div_ceil(64) + engine.parts().roles.len().div_ceil(64))
+            as u64;
     let mut spent: u64 = 0;
-    for (j, (later, lr)) in engine.rules.iter().zip(&reach).enumerate() {
+    for (j, (later, lr)) in engine.parts().rules.items().iter().zip(&reach).enumerate() {
         if dead.get(j).copied().unwrap_or(true) {
             continue;
         }
@@ -272,7 +280,7 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
                 format!(
                     "comparing the rules pairwise (shadowed, conflicting) takes more than the limit of {budget} steps: rule `{}` and the {} after it were not compared with the rules before them",
                     later.id,
-                    engine.rules.len().saturating_sub(j + 1)
+                    engine.parts().rules.len().saturating_sub(j + 1)
                 ),
                 "use fewer rules (a rule can list several topics, roles and fact values), or raise the limit (`EngineBuilder::max_circumstances`)",
             ));
@@ -283,7 +291,15 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
         for (name, value) in effects(later) {
             let Some(value) = value else { continue };
             has_effects += 1;
-            for (i, (earlier, er)) in engine.rules.iter().zip(&reach).enumerate().take(j) {
+            for (i, (earlier, er)) in engine
+                .parts()
+                .rules
+                .items()
+                .iter()
+                .zip(&reach)
+                .enumerate()
+                .take(j)
+            {
                 if dead.get(i).copied().unwrap_or(true) {
                     continue;
                 }

@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::classes::{Classes, Conditions, TooLarge};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
-use crate::engine::{Engine, Ix, NONE, Resolved, ResponderIx};
+use crate::engine::{
+    ChannelIx, Engine, FactKeyIx, FactValueIx, LocaleIx, Resolved, ResponderIx, RoleIx, RuleIx,
+    SystemIx, TopicIx,
+};
 use crate::model::{Channel, Contact, Facts, Progress, Responder};
 
 /// The customer id of the contacts in the circumstance space: circumstances are about what is
@@ -32,17 +35,17 @@ pub struct Circumstance {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TopicFacts {
     /// `(fact key index, mentioned value indices)`, keys in index order.
-    keys: Vec<(Ix, Vec<Ix>)>,
+    keys: Vec<(FactKeyIx, Vec<FactValueIx>)>,
 }
 
 impl TopicFacts {
-    pub(crate) fn new(engine: &Engine, topic: Ix) -> Self {
+    pub(crate) fn new(engine: &Engine, topic: TopicIx) -> Self {
         // Hashed: linear in the rules' conditions, however many keys and values they name.
-        let mut slot_of: HashMap<Ix, usize> = HashMap::new();
-        let mut keys: Vec<(Ix, Vec<Ix>)> = Vec::new();
-        let mut seen: Vec<HashSet<Ix>> = Vec::new();
+        let mut slot_of: HashMap<FactKeyIx, usize> = HashMap::new();
+        let mut keys: Vec<(FactKeyIx, Vec<FactValueIx>)> = Vec::new();
+        let mut seen: Vec<HashSet<FactValueIx>> = Vec::new();
         for &r in engine.rules_for(topic) {
-            let Some(rule) = engine.rules.get(r as usize) else {
+            let Some(rule) = engine.parts().rules.get(r) else {
                 continue;
             };
             for (key, values) in rule.facts.iter() {
@@ -65,7 +68,7 @@ impl TopicFacts {
     }
 
     /// `(fact key index, mentioned value indices)`, keys in index order.
-    pub(crate) fn keys(&self) -> &[(Ix, Vec<Ix>)] {
+    pub(crate) fn keys(&self) -> &[(FactKeyIx, Vec<FactValueIx>)] {
         &self.keys
     }
 
@@ -78,15 +81,15 @@ impl TopicFacts {
 
     /// Writes assignment `n` into `out` (indexed by fact key; `NONE` is absent). Keys this
     /// topic does not mention are left untouched.
-    pub(crate) fn fill(&self, mut n: usize, out: &mut [Ix]) {
+    pub(crate) fn fill(&self, mut n: usize, out: &mut [FactValueIx]) {
         for (key, values) in &self.keys {
             let radix = values.len() + 1;
             let digit = n % radix;
             n /= radix;
-            if let Some(slot) = out.get_mut(*key as usize) {
+            if let Some(slot) = out.get_mut((*key).index()) {
                 *slot = match digit.checked_sub(1) {
-                    Some(i) => values.get(i).copied().unwrap_or(NONE),
-                    None => NONE,
+                    Some(i) => values.get(i).copied().unwrap_or(FactValueIx::NONE),
+                    None => FactValueIx::NONE,
                 };
             }
         }
@@ -95,49 +98,49 @@ impl TopicFacts {
 
 /// Every responder of the policy: systems in document order, then roles.
 pub(crate) fn responders(engine: &Engine) -> Vec<ResponderIx> {
-    (0..engine.systems.len())
-        .map(|s| ResponderIx::System(s as Ix))
-        .chain((0..engine.roles.len()).map(|r| ResponderIx::Staff(r as Ix)))
+    (0..engine.parts().systems.len())
+        .map(|s| ResponderIx::System(SystemIx::new(s)))
+        .chain((0..engine.parts().roles.len()).map(|r| ResponderIx::Staff(RoleIx::new(r))))
         .collect()
 }
 
 pub(crate) fn responder(engine: &Engine, r: ResponderIx) -> Responder {
     match r {
         ResponderIx::System(s) => {
-            Responder::system(engine.systems.get(s as usize).map_or("", |s| &*s.id))
+            Responder::system(engine.parts().systems.get(s).map_or("", |s| &*s.id))
         }
         ResponderIx::Staff(r) => {
-            Responder::staff(engine.roles.get(r as usize).map_or("", |r| &*r.id))
+            Responder::staff(engine.parts().roles.get(r).map_or("", |r| &*r.id))
         }
         ResponderIx::UnknownSystem => Responder::system(""),
         ResponderIx::UnknownStaff => Responder::staff(""),
     }
 }
 
-pub(crate) fn channel(engine: &Engine, c: Ix) -> Channel {
-    Channel::from(engine.channels.get(c as usize).map_or("", |c| &**c))
+pub(crate) fn channel(engine: &Engine, c: ChannelIx) -> Channel {
+    Channel::from(engine.parts().channels.get(c).map_or("", |c| &**c))
 }
 
 /// The facts of an assignment, by name.
-pub(crate) fn facts(engine: &Engine, values: &[Ix]) -> Facts {
+pub(crate) fn facts(engine: &Engine, values: &[FactValueIx]) -> Facts {
     values
         .iter()
         .enumerate()
-        .filter(|(_, v)| **v != NONE)
+        .filter(|(_, v)| !v.is_none())
         .filter_map(|(k, v)| {
             Some((
-                engine.fact_keys.get(k)?.to_string(),
-                engine.fact_values.get(*v as usize)?.to_string(),
+                engine.parts().fact_keys.get(FactKeyIx::new(k))?.to_string(),
+                engine.parts().fact_values.get(*v)?.to_string(),
             ))
         })
         .collect()
 }
 
 /// The contact of a resolved circumstance, in the default locale.
-pub(crate) fn contact(engine: &Engine, c: &Resolved, values: &[Ix]) -> Contact {
+pub(crate) fn contact(engine: &Engine, c: &Resolved, values: &[FactValueIx]) -> Contact {
     let mut contact = Contact::new(ANY_CUSTOMER, channel(engine, c.channel))
-        .with_topic(engine.topic_id(c.topic))
-        .with_locale(engine.locale_id(0))
+        .with_topic(engine.parts().topics.id(c.topic))
+        .with_locale(engine.parts().locales.id(LocaleIx::new(0)))
         .with_progress(c.progress);
     contact.facts = facts(engine, values);
     contact.asks_for_superior = c.asks_for_superior;
@@ -149,7 +152,7 @@ pub struct Circumstances<'e> {
     engine: &'e Engine,
     responders: Vec<ResponderIx>,
     space: TopicFacts,
-    values: Vec<Ix>,
+    values: Vec<FactValueIx>,
     topic: usize,
     combination: usize,
     progress: usize,
@@ -171,12 +174,12 @@ impl std::fmt::Debug for Circumstances<'_> {
 impl<'e> Circumstances<'e> {
     pub(crate) fn new(engine: &'e Engine) -> Self {
         let responders = responders(engine);
-        let per_topic = Progress::ALL.len() * 2 * responders.len() * engine.channels.len();
-        let remaining = (0..engine.topics.len())
-            .map(|t| TopicFacts::new(engine, t as Ix).combinations())
+        let per_topic = Progress::ALL.len() * 2 * responders.len() * engine.parts().channels.len();
+        let remaining = (0..engine.parts().topics.len())
+            .map(|t| TopicFacts::new(engine, TopicIx::new(t)).combinations())
             .fold(0usize, |n, c| n.saturating_add(c.saturating_mul(per_topic)));
-        let mut values = vec![NONE; engine.fact_keys.len()];
-        let space = TopicFacts::new(engine, 0);
+        let mut values = vec![FactValueIx::NONE; engine.parts().fact_keys.len()];
+        let space = TopicFacts::new(engine, TopicIx::new(0));
         space.fill(0, &mut values);
         Circumstances {
             engine,
@@ -195,7 +198,7 @@ impl<'e> Circumstances<'e> {
 
     fn advance(&mut self) {
         self.channel += 1;
-        if self.channel < self.engine.channels.len() {
+        if self.channel < self.engine.parts().channels.len() {
             return;
         }
         self.channel = 0;
@@ -221,8 +224,8 @@ impl<'e> Circumstances<'e> {
         }
         self.combination = 0;
         self.topic += 1;
-        self.space = TopicFacts::new(self.engine, self.topic as Ix);
-        self.values.fill(NONE);
+        self.space = TopicFacts::new(self.engine, TopicIx::new(self.topic));
+        self.values.fill(FactValueIx::NONE);
         self.space.fill(0, &mut self.values);
     }
 }
@@ -235,9 +238,9 @@ impl Iterator for Circumstances<'_> {
             return None;
         }
         let resolved = Resolved {
-            topic: self.topic as Ix,
-            channel: self.channel as Ix,
-            locale: 0,
+            topic: TopicIx::new(self.topic),
+            channel: ChannelIx::new(self.channel),
+            locale: LocaleIx::new(0),
             progress: Progress::ALL
                 .get(self.progress)
                 .copied()
@@ -312,36 +315,9 @@ impl Engine {
     }
 }
 
-/// The limits of the circumstance space, set on [`crate::EngineBuilder`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct SpaceLimits {
-    /// The most circumstances `check`, `diff` and the decision table decide.
-    pub(crate) max_circumstances: u64,
-    /// The most cells of the decision table and of a diff's decision changes: each row or
-    /// entry counts as [`ROW_CELLS`] plus the facts it names.
-    pub(crate) max_rows: u64,
-    /// Decide every circumstance of the product, one class per assignment (for tests that
-    /// cross-check the reduction).
-    pub(crate) exhaustive: bool,
-}
-
 /// What a row of the decision table (or an entry of a diff) counts against `max_table_size`,
 /// besides one per fact it names: its columns.
 pub(crate) const ROW_CELLS: u64 = 16;
-
-/// 64 Mi circumstances: about a minute of `check` on one core at the worst, with no memory
-/// held per circumstance.
-pub(crate) const DEFAULT_MAX_CIRCUMSTANCES: u64 = 1 << 26;
-
-impl Default for SpaceLimits {
-    fn default() -> Self {
-        SpaceLimits {
-            max_circumstances: DEFAULT_MAX_CIRCUMSTANCES,
-            max_rows: 1 << 24,
-            exhaustive: false,
-        }
-    }
-}
 
 /// One topic's fact assignments, one representative per class the rules cannot tell apart
 /// (see `classes.rs`).
@@ -355,18 +331,18 @@ impl TopicSpace {
     /// The classes of topic `t`, at most `max_classes`, spending at most `max_work`.
     pub(crate) fn new(
         engine: &Engine,
-        t: Ix,
+        t: TopicIx,
         max_classes: u64,
         max_work: u64,
     ) -> Result<TopicSpace, TooLarge> {
         let facts = TopicFacts::new(engine, t);
-        let local: HashMap<Ix, usize> = facts
+        let local: HashMap<FactKeyIx, usize> = facts
             .keys
             .iter()
             .enumerate()
             .map(|(i, (k, _))| (*k, i))
             .collect();
-        let digits: Vec<HashMap<Ix, u32>> = facts
+        let digits: Vec<HashMap<FactValueIx, u32>> = facts
             .keys
             .iter()
             .map(|(_, values)| {
@@ -389,13 +365,14 @@ impl TopicSpace {
             .iter()
             .filter(|&&r| {
                 engine
+                    .parts()
                     .rules
-                    .get(r as usize)
+                    .get(r)
                     .is_some_and(|x| !x.facts.is_empty())
             })
             .zip(keep)
         {
-            let Some(rule) = engine.rules.get(r as usize) else {
+            let Some(rule) = engine.parts().rules.get(r) else {
                 continue;
             };
             if !keep {
@@ -414,9 +391,14 @@ impl TopicSpace {
                     Some((l as u32, ds))
                 })
                 .collect();
-            conditions.rules.push((r as usize, conds));
+            conditions.rules.push((r.index(), conds));
         }
-        let classes = Classes::new(&conditions, max_classes, max_work, engine.space.exhaustive)?;
+        let classes = Classes::new(
+            &conditions,
+            max_classes,
+            max_work,
+            engine.parts().space.exhaustive,
+        )?;
         Ok(TopicSpace { facts, classes })
     }
 
@@ -442,7 +424,7 @@ impl TopicSpace {
 
     /// Writes the first assignment of class `c` into `out` (indexed by fact key; `NONE` is
     /// absent).
-    pub(crate) fn fill(&self, c: usize, out: &mut [Ix]) {
+    pub(crate) fn fill(&self, c: usize, out: &mut [FactValueIx]) {
         self.fill_digits(self.classes.rep(c), out);
     }
 
@@ -452,14 +434,14 @@ impl TopicSpace {
     }
 
     /// Writes an assignment given as a digit per key into `out`.
-    pub(crate) fn fill_digits(&self, digits: &[u32], out: &mut [Ix]) {
+    pub(crate) fn fill_digits(&self, digits: &[u32], out: &mut [FactValueIx]) {
         for ((key, values), d) in self.facts.keys.iter().zip(digits) {
-            if let Some(slot) = out.get_mut(*key as usize) {
+            if let Some(slot) = out.get_mut((*key).index()) {
                 *slot = d
                     .checked_sub(1)
                     .and_then(|i| values.get(i as usize))
                     .copied()
-                    .unwrap_or(NONE);
+                    .unwrap_or(FactValueIx::NONE);
             }
         }
     }
@@ -473,8 +455,8 @@ impl TopicSpace {
             .filter_map(|((key, values), d)| {
                 let v = values.get(d.checked_sub(1)? as usize)?;
                 Some((
-                    engine.fact_keys.get(*key as usize)?.to_string(),
-                    engine.fact_values.get(*v as usize)?.to_string(),
+                    engine.parts().fact_keys.get(*key)?.to_string(),
+                    engine.parts().fact_values.get(*v)?.to_string(),
                 ))
             })
             .collect()
@@ -491,7 +473,7 @@ impl TopicSpace {
 pub(crate) fn per_class(engine: &Engine) -> u64 {
     (Progress::ALL.len() as u64 * 2)
         .saturating_mul(responders(engine).len() as u64)
-        .saturating_mul(engine.channels.len() as u64)
+        .saturating_mul(engine.parts().channels.len() as u64)
 }
 
 /// The topics' spaces within the engine's `max_circumstances`, and a `space-too-large` error
@@ -504,21 +486,21 @@ pub(crate) struct Plan {
 /// The circumstance spaces of every topic of `engine`, each class standing for `per_class`
 /// circumstances.
 pub(crate) fn plan(engine: &Engine, per_class: u64) -> Plan {
-    let budget = engine.space.max_circumstances;
+    let budget = engine.parts().space.max_circumstances;
     let per_class = per_class.max(1);
     let mut work_left = budget;
-    let mut spaces = Vec::with_capacity(engine.topics.len());
+    let mut spaces = Vec::with_capacity(engine.parts().topics.len());
     let mut diagnostics = Vec::new();
     let mut sizes: Vec<(u64, usize)> = Vec::new();
-    for t in 0..engine.topics.len() {
-        match TopicSpace::new(engine, t as Ix, budget / per_class, work_left) {
+    for t in 0..engine.parts().topics.len() {
+        match TopicSpace::new(engine, TopicIx::new(t), budget / per_class, work_left) {
             Ok(space) => {
                 work_left = work_left.saturating_sub(space.work());
                 sizes.push(((space.len() as u64).saturating_mul(per_class), t));
                 spaces.push(Some(space));
             }
             Err(e) => {
-                diagnostics.push(too_large(engine, t as Ix, e, per_class));
+                diagnostics.push(too_large(engine, TopicIx::new(t), e, per_class));
                 spaces.push(None);
             }
         }
@@ -532,10 +514,10 @@ pub(crate) fn plan(engine: &Engine, per_class: u64) -> Plan {
                 break;
             }
             total = total.saturating_sub(size);
-            let blame = blame(engine, t as Ix);
+            let blame = blame(engine, TopicIx::new(t));
             diagnostics.push(too_large(
                 engine,
-                t as Ix,
+                TopicIx::new(t),
                 TooLarge {
                     rule: blame,
                     needed: size / per_class,
@@ -555,43 +537,44 @@ pub(crate) fn plan(engine: &Engine, per_class: u64) -> Plan {
 
 /// The rule of topic `t` testing the most facts: the one to name when the topic's space is
 /// too large though no single step was.
-fn blame(engine: &Engine, t: Ix) -> usize {
+fn blame(engine: &Engine, t: TopicIx) -> usize {
     engine
         .rules_for(t)
         .iter()
         .copied()
         .filter(|&r| {
             engine
+                .parts()
                 .rules
-                .get(r as usize)
+                .get(r)
                 .is_some_and(|x| !x.facts.is_empty())
         })
         .max_by_key(|&r| {
             (
-                engine.rules.get(r as usize).map_or(0, |x| x.facts.len()),
+                engine.parts().rules.get(r).map_or(0, |x| x.facts.len()),
                 std::cmp::Reverse(r),
             )
         })
         // No rule tests facts: the topic's own circumstances are too many (`usize::MAX`
         // names no rule).
-        .map_or(usize::MAX, |r| r as usize)
+        .map_or(usize::MAX, |r| r.index())
 }
 
 /// The `space-too-large` error of topic `t`.
-pub(crate) fn too_large(engine: &Engine, t: Ix, e: TooLarge, per_class: u64) -> Diagnostic {
-    let rule = engine.rules.get(e.rule);
+pub(crate) fn too_large(engine: &Engine, t: TopicIx, e: TooLarge, per_class: u64) -> Diagnostic {
+    let rule = engine.parts().rules.get(RuleIx::new(e.rule));
     let facts: Vec<String> = rule
         .map(|r| {
             r.facts
                 .iter()
                 .take(5)
-                .filter_map(|(k, _)| engine.fact_keys.get(*k as usize))
+                .filter_map(|(k, _)| engine.parts().fact_keys.get(*k))
                 .map(|k| format!("`{}`", cut(k)))
                 .collect()
         })
         .unwrap_or_default();
     let more = rule.map_or(0, |r| r.facts.len().saturating_sub(facts.len()));
-    let topic = engine.topic_id(t);
+    let topic = engine.parts().topics.id(t);
     let Some(rule) = rule else {
         return Diagnostic::error(
             Code::SpaceTooLarge,
@@ -599,7 +582,7 @@ pub(crate) fn too_large(engine: &Engine, t: Ix, e: TooLarge, per_class: u64) -> 
             format!(
                 "topic `{}` is left out: its {per_class} circumstances (progress × request for a superior × responders × channels) exceed what is left of the limit of {}",
                 cut(topic),
-                engine.space.max_circumstances
+                engine.parts().space.max_circumstances
             ),
             "raise the limit (`EngineBuilder::max_circumstances`), or use fewer responders or channels",
         );
@@ -608,14 +591,14 @@ pub(crate) fn too_large(engine: &Engine, t: Ix, e: TooLarge, per_class: u64) -> 
     let why = if e.needed == 0 {
         format!(
             "telling its fact values apart takes more than {} steps",
-            engine.space.max_circumstances
+            engine.parts().space.max_circumstances
         )
     } else {
         format!(
             "it needs at least {} circumstances to be decided ({} classes of fact values that its rules tell apart × {per_class}), more than the limit of {}",
             e.needed.saturating_mul(per_class),
             e.needed,
-            engine.space.max_circumstances,
+            engine.parts().space.max_circumstances,
         )
     };
     Diagnostic::error(
@@ -647,11 +630,13 @@ fn cut(id: &str) -> String {
 /// Whether rule `r` applies only where rule `o` does, facts aside (conservative: `false` when
 /// unsure).
 fn implies(r: &crate::engine::Rule, o: &crate::engine::Rule) -> bool {
-    let sub = |a: &Option<Box<[Ix]>>, b: &Option<Box<[Ix]>>| match (a, b) {
-        (_, None) => true,
-        (None, Some(_)) => false,
-        (Some(a), Some(b)) => a.iter().all(|x| b.contains(x)),
-    };
+    fn sub<I: PartialEq>(a: &Option<Box<[I]>>, b: &Option<Box<[I]>>) -> bool {
+        match (a, b) {
+            (_, None) => true,
+            (None, Some(_)) => false,
+            (Some(a), Some(b)) => a.iter().all(|x| b.contains(x)),
+        }
+    }
     sub(&r.channels, &o.channels)
         && r.progress & !o.progress == 0
         && sub(&r.departments, &o.departments)
@@ -679,14 +664,18 @@ const MAX_DOMINANCE_RULES: usize = 512;
 /// effect kind it has that is not decided so, the earlier kept rules (their positions among
 /// the kept ones, plus `offset`) that decide that effect wherever it applies. See
 /// `Conditions::dominance`.
-pub(crate) fn dominance(engine: &Engine, t: Ix, offset: u32) -> (Vec<bool>, Vec<Vec<Vec<u32>>>) {
+pub(crate) fn dominance(
+    engine: &Engine,
+    t: TopicIx,
+    offset: u32,
+) -> (Vec<bool>, Vec<Vec<Vec<u32>>>) {
     let rules: Vec<&crate::engine::Rule> = engine
         .rules_for(t)
         .iter()
-        .filter_map(|&r| engine.rules.get(r as usize))
+        .filter_map(|&r| engine.parts().rules.get(r))
         .collect();
     let with_facts = rules.iter().filter(|r| !r.facts.is_empty()).count();
-    if engine.space.exhaustive || with_facts > MAX_DOMINANCE_RULES {
+    if engine.parts().space.exhaustive || with_facts > MAX_DOMINANCE_RULES {
         return (vec![true; with_facts], vec![vec![Vec::new()]; with_facts]);
     }
     let mut keep = Vec::with_capacity(with_facts);

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, DocPath, ScreenMatch};
 use crate::document::Change;
-use crate::engine::{Engine, Handover, NONE};
+use crate::engine::{Engine, Handover, LocaleIx};
 use crate::template::Template;
 
 impl Engine {
@@ -33,6 +33,7 @@ impl Engine {
         // Every pattern applies to every locale (see above).
         let _ = locale;
         let mut found: Vec<ScreenMatch> = self
+            .parts()
             .forbidden
             .iter()
             .flat_map(|f| {
@@ -53,7 +54,7 @@ impl Engine {
 /// Every text of the policy with its document path: messages (every version, locale and
 /// channel variant) and handover texts.
 fn each_text(engine: &Engine, mut visit: impl FnMut(DocPath, &Template)) {
-    for m in engine.messages.iter() {
+    for m in engine.parts().messages.items().iter() {
         let base = match m.id.strip_prefix("handover.") {
             Some(kind) => DocPath::root().key("handover").key(kind),
             None => DocPath::root().key("messages").key(&*m.id),
@@ -70,13 +71,16 @@ fn each_text(engine: &Engine, mut visit: impl FnMut(DocPath, &Template)) {
                 vp.key("text")
             };
             for (li, t) in v.texts.iter().enumerate() {
-                visit(text_path.key(engine.locale_id(li as u32)), t);
+                visit(
+                    text_path.key(engine.parts().locales.id(LocaleIx::new(li))),
+                    t,
+                );
             }
             for (channel, texts) in v.variants.iter() {
-                let name = engine.channels.get(*channel as usize).map_or("", |c| &**c);
+                let name = engine.parts().channels.get(*channel).map_or("", |c| &**c);
                 let cp = vp.key("channels").key(name);
                 for (li, t) in texts.iter().enumerate() {
-                    visit(cp.key(engine.locale_id(li as u32)), t);
+                    visit(cp.key(engine.parts().locales.id(LocaleIx::new(li))), t);
                 }
             }
         }
@@ -85,12 +89,12 @@ fn each_text(engine: &Engine, mut visit: impl FnMut(DocPath, &Template)) {
 
 pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
     // Every message in every declared locale (compile guarantees it; asserted).
-    for m in engine.messages.iter() {
+    for m in engine.parts().messages.items().iter() {
         let complete = m.versions.iter().all(|v| {
-            v.texts.len() == engine.locales.len()
+            v.texts.len() == engine.parts().locales.len()
                 && v.variants
                     .iter()
-                    .all(|(_, t)| t.len() == engine.locales.len())
+                    .all(|(_, t)| t.len() == engine.parts().locales.len())
         });
         if !complete {
             diags.push(Diagnostic::error(
@@ -132,10 +136,10 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
     // Every handover outcome has its words, in every locale (compile guarantees it; asserted).
     for kind in Handover::ALL {
         let path = DocPath::root().key("handover").key(kind.name());
-        let present = engine.handover_message(kind) != NONE;
+        let present = !engine.handover_message(kind).is_none();
         match kind {
             Handover::Changed => {
-                let substantive = engine.messages.iter().any(|m| {
+                let substantive = engine.parts().messages.items().iter().any(|m| {
                     m.versions
                         .iter()
                         .any(|v| v.change == Some(Change::Substantive))

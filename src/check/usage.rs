@@ -2,35 +2,35 @@
 //! whose topics nobody can answer.
 
 use crate::diagnostic::{Code, Diagnostic, DocPath};
-use crate::engine::{Engine, NONE};
+use crate::engine::{Engine, Id};
 
 use super::invariants::Coverage;
 
 pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagnostic>) {
     let root = DocPath::root();
-    let mut message_used = vec![false; engine.messages.len()];
-    let mut system_used = vec![false; engine.systems.len()];
-    let mark = |v: &mut Vec<bool>, i: u32| {
-        if let Some(slot) = v.get_mut(i as usize) {
+    let mut message_used = vec![false; engine.parts().messages.len()];
+    let mut system_used = vec![false; engine.parts().systems.len()];
+    fn mark<I: Id>(v: &mut [bool], i: I) {
+        if let Some(slot) = v.get_mut(i.index()) {
             *slot = true;
         }
-    };
-    for h in engine.handover.iter().filter(|h| **h != NONE) {
+    }
+    for h in engine.parts().handover.iter().filter(|h| !h.is_none()) {
         mark(&mut message_used, *h);
     }
-    for t in engine.topics.iter() {
+    for t in engine.parts().topics.items().iter() {
         for (_, tr) in t.tiers() {
             mark(&mut message_used, tr.message);
             mark(&mut system_used, tr.system);
         }
         mark(&mut message_used, t.answer);
     }
-    for r in engine.rules.iter() {
+    for r in engine.parts().rules.items().iter() {
         if let Some(m) = r.answer {
             mark(&mut message_used, m);
         }
     }
-    for (m, used) in engine.messages.iter().zip(&message_used) {
+    for (m, used) in engine.parts().messages.items().iter().zip(&message_used) {
         if !used && !m.id.starts_with("handover.") {
             diags.push(Diagnostic::warning(
                 Code::UnusedMessage,
@@ -40,7 +40,7 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
             ));
         }
     }
-    for (s, used) in engine.systems.iter().zip(&system_used) {
+    for (s, used) in engine.parts().systems.items().iter().zip(&system_used) {
         if !used {
             diags.push(Diagnostic::warning(
                 Code::UnusedSystem,
@@ -50,7 +50,7 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
             ));
         }
     }
-    for (r, acts) in engine.roles.iter().zip(&coverage.role_acts) {
+    for (r, acts) in engine.parts().roles.items().iter().zip(&coverage.role_acts) {
         if !acts {
             diags.push(Diagnostic::warning(
                 Code::UnusedRole,
@@ -63,7 +63,7 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
             ));
         }
     }
-    for t in engine.topics.iter() {
+    for t in engine.parts().topics.items().iter() {
         if t.explains.is_none() {
             diags.push(Diagnostic::warning(
                 Code::TopicWithoutExplanation,
@@ -76,12 +76,14 @@ pub(super) fn check(engine: &Engine, coverage: &Coverage, diags: &mut Vec<Diagno
             ));
         }
     }
-    for (di, dept) in engine.departments.iter().enumerate() {
+    for (di, dept) in engine.parts().departments.items().iter().enumerate() {
         let unanswered: Vec<String> = engine
+            .parts()
             .topics
+            .items()
             .iter()
             .zip(&coverage.topic_answered)
-            .filter(|(t, answered)| t.owner as usize == di && !**answered)
+            .filter(|(t, answered)| t.owner.index() == di && !**answered)
             .map(|(t, _)| format!("`{}`", t.id))
             .collect();
         if !unanswered.is_empty() {

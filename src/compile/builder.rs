@@ -76,7 +76,7 @@ impl Default for EngineBuilder {
             limits: ParseLimits::default(),
             max_triage_bytes: crate::triage::DEFAULT_MAX_TRIAGE_BYTES,
             // Issue 19, items 5–6.
-            max_circumstances: crate::check::DEFAULT_MAX_CIRCUMSTANCES,
+            max_circumstances: crate::limits::DEFAULT_MAX_CIRCUMSTANCES,
             exhaustive_circumstances: false,
         }
     }
@@ -266,8 +266,8 @@ impl EngineBuilder {
         self
     }
 
-    fn space_limits(&self) -> crate::check::SpaceLimits {
-        crate::check::SpaceLimits {
+    fn space_limits(&self) -> crate::limits::SpaceLimits {
+        crate::limits::SpaceLimits {
             max_circumstances: self.max_circumstances,
             max_rows: self.max_table_size as u64,
             exhaustive: self.exhaustive_circumstances,
@@ -284,9 +284,11 @@ impl EngineBuilder {
         match engine {
             Some(mut engine) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 // Kept so that `check` reports them.
-                engine.warnings = diagnostics.into();
-                engine.triage.set_max_text(self.max_triage_bytes);
-                engine.space = self.space_limits();
+                engine.configure(
+                    diagnostics.into(),
+                    self.max_triage_bytes,
+                    self.space_limits(),
+                );
                 Ok(engine)
             }
             _ => Err(PolicyError::new(diagnostics)),
@@ -308,9 +310,8 @@ impl EngineBuilder {
         drop(doc);
         match compiled {
             Ok(mut engine) => {
-                if !engine.warnings.is_empty() {
-                    let warnings = std::mem::take(&mut engine.warnings).into_vec();
-                    engine.warnings = crate::source::locate_toml(source, warnings).into();
+                if !engine.parts().warnings.is_empty() {
+                    engine.map_warnings(|warnings| crate::source::locate_toml(source, warnings));
                 }
                 Ok(engine)
             }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::{IdMap, PolicyDocument};
-use crate::engine::{Engine, Ix, NONE};
+use crate::engine::{ChannelIx, Engine, EngineParts, Id, IdTable};
 use crate::model::Channel;
 
 use super::builder::EngineBuilder;
@@ -37,7 +37,7 @@ pub(super) struct Compiler<'d> {
     pub(super) placeholders: HashSet<Box<str>>,
     /// The channels named so far: the standard ones, then others in order of first use.
     channels: Vec<Box<str>>,
-    channel_index: HashMap<Box<str>, Ix>,
+    channel_index: HashMap<Box<str>, ChannelIx>,
 }
 
 /// Adds an error to `diags`.
@@ -54,7 +54,7 @@ impl<'d> Compiler<'d> {
         let channel_index = channels
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.clone(), i as Ix))
+            .map(|(i, c)| (c.clone(), ChannelIx::new(i)))
             .collect();
         Compiler {
             doc,
@@ -97,26 +97,26 @@ impl<'d> Compiler<'d> {
         self.errors > self.max_errors
     }
 
-    pub(super) fn channel(&mut self, name: &str) -> Ix {
+    pub(super) fn channel(&mut self, name: &str) -> ChannelIx {
         // The same spelling rules as a contact's channel: `Phone` is `phone`, `SMS` is `sms`.
         let channel = Channel::from(name);
         let name = channel.as_str();
         if let Some(&i) = self.channel_index.get(name) {
             return i;
         }
-        let i = self.channels.len() as Ix;
+        let i = ChannelIx::new(self.channels.len());
         self.channels.push(name.into());
         self.channel_index.insert(name.into(), i);
         i
     }
 
     /// Interns the ids of a table, reporting duplicates.
-    pub(super) fn intern<V>(
+    pub(super) fn intern<I: Id, V>(
         &mut self,
         map: &IdMap<V>,
         path: &DocPath,
         what: &str,
-    ) -> HashMap<Box<str>, Ix> {
+    ) -> HashMap<Box<str>, I> {
         let mut index = HashMap::with_capacity(map.len());
         for (i, (id, _)) in map.0.iter().enumerate() {
             if id.is_empty() {
@@ -127,7 +127,7 @@ impl<'d> Compiler<'d> {
                     "give it a short, stable id",
                 );
             }
-            if index.insert(id.as_str().into(), i as Ix).is_some() {
+            if index.insert(id.as_str().into(), I::new(i)).is_some() {
                 self.error(
                     Code::DuplicateId,
                     path.key(id.as_str()),
@@ -139,14 +139,14 @@ impl<'d> Compiler<'d> {
         index
     }
 
-    pub(super) fn lookup(
+    pub(super) fn lookup<I: Id>(
         &mut self,
-        index: &HashMap<Box<str>, Ix>,
+        index: &HashMap<Box<str>, I>,
         id: &str,
         path: DocPath,
         what: &str,
         section: &str,
-    ) -> Ix {
+    ) -> I {
         match index.get(id) {
             Some(&i) => i,
             None => {
@@ -157,7 +157,7 @@ impl<'d> Compiler<'d> {
                     format!("unknown {what} `{}`", crate::bounded::cut(id)),
                     &format!("define it under `[{section}]`{known}"),
                 );
-                NONE
+                I::NONE
             }
         }
     }
@@ -315,74 +315,34 @@ impl<'d> Compiler<'d> {
         );
         let urgency = crate::urgency::Weights::build(doc.urgency.as_ref(), &mut self.diags);
 
-        let fact_value_index = fact_values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (Box::<str>::from(&**v), i as Ix))
-            .collect();
-        let engine = Engine {
+        let engine = Engine::new(EngineParts {
             name: name.into(),
             revision: revision.into(),
-            locales: self.locales.into(),
-            channels: self.channels.into(),
-            departments: departments.into(),
-            department_index,
-            systems: systems.into(),
-            system_index,
-            topics: topics.into(),
-            topic_index,
-            messages: messages.into(),
-            message_index,
-            roles: roles.into(),
-            role_index,
+            locales: IdTable::new(self.locales),
+            channels: IdTable::new(self.channels),
+            departments: IdTable::new(departments),
+            systems: IdTable::new(systems),
+            topics: IdTable::new(topics),
+            messages: IdTable::new(messages),
+            roles: IdTable::new(roles),
             grants: grants.into(),
             superior: superior.into(),
-            ranks: ranks.list.into(),
+            ranks: IdTable::new(ranks.list),
             review_within: ranks.review_within,
             review_within_text: ranks.review_within_text,
             handover,
-            rules: rules.into(),
+            rules: IdTable::new(rules),
             topic_rule_start: topic_rule_start.into(),
             topic_rules: topic_rules.into(),
-            fact_keys: fact_keys.into(),
-            fact_values: fact_values.into(),
-            fact_value_index,
+            fact_keys: IdTable::new(fact_keys),
+            fact_values: IdTable::new(fact_values),
             forbidden: forbidden.into(),
             fallback,
             triage,
             urgency,
             warnings: Box::new([]),
-            space: crate::check::SpaceLimits::default(),
-            stamp: 0,
-            hot: crate::hot::HotPath::default(),
-        };
-        let engine = Engine {
-            stamp: stamp_of(&engine),
-            hot: crate::hot::HotPath::new(&engine),
-            ..engine
-        };
+            space: crate::limits::SpaceLimits::default(),
+        });
         (Some(engine), self.diags)
     }
-}
-
-/// A fingerprint of every id list behind the engine's dense indices (not the texts, nor the
-/// revision): two engines with the same
-/// stamp resolve a prepared key to the same things.
-fn stamp_of(engine: &Engine) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    engine.locales.hash(&mut h);
-    engine.channels.hash(&mut h);
-    for t in engine.topics.iter() {
-        t.id.hash(&mut h);
-    }
-    for r in engine.roles.iter() {
-        r.id.hash(&mut h);
-    }
-    for s in engine.systems.iter() {
-        s.id.hash(&mut h);
-    }
-    engine.fact_keys.hash(&mut h);
-    engine.fact_values.hash(&mut h);
-    h.finish()
 }

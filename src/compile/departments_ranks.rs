@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use crate::diagnostic::{Code, DocPath};
-use crate::engine::{Department, Ix};
+use crate::engine::{Department, DepartmentIx, RankIx};
 
 use super::compiler::Compiler;
 
@@ -14,7 +14,7 @@ pub(super) struct Ranks {
     /// The ranks, from the lowest to the highest.
     pub(super) list: Vec<Box<str>>,
     /// Each rank's place in `list`.
-    pub(super) index: HashMap<Box<str>, Ix>,
+    pub(super) index: HashMap<Box<str>, RankIx>,
     /// How soon a review is due, and as the policy wrote it (`24h` when it does not).
     pub(super) review_within: Duration,
     pub(super) review_within_text: Box<str>,
@@ -22,7 +22,7 @@ pub(super) struct Ranks {
 
 impl Compiler<'_> {
     /// Compiles `[departments]`: the departments, in order, and their index by id.
-    pub(super) fn departments(&mut self) -> (Vec<Department>, HashMap<Box<str>, Ix>) {
+    pub(super) fn departments(&mut self) -> (Vec<Department>, HashMap<Box<str>, DepartmentIx>) {
         let doc = self.doc;
         let dpath = DocPath::root().key("departments");
         let department_index = self.intern(&doc.departments, &dpath, "department");
@@ -89,10 +89,10 @@ impl Compiler<'_> {
                 }
             }
         }
-        let rank_index: HashMap<Box<str>, Ix> = ranks
+        let rank_index: HashMap<Box<str>, RankIx> = ranks
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.clone(), i as Ix))
+            .map(|(i, r)| (r.clone(), RankIx::new(i)))
             .collect();
         Ranks {
             list: ranks,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, DocPath};
-use crate::engine::{Handover, Ix, Message, NONE, Version};
+use crate::engine::{Handover, Message, MessageIx, Version};
 
 use super::compiler::Compiler;
 use super::texts::Usage;
@@ -17,11 +17,11 @@ impl Compiler<'_> {
     pub(super) fn handover(
         &mut self,
         messages: &mut Vec<Message>,
-        message_index: &mut HashMap<Box<str>, Ix>,
-    ) -> [Ix; 7] {
+        message_index: &mut HashMap<Box<str>, MessageIx>,
+    ) -> [MessageIx; 7] {
         let doc = self.doc;
         let hopath = DocPath::root().key("handover");
-        let mut handover = [NONE; 7];
+        let mut handover = [MessageIx::NONE; 7];
         let empty = crate::document::HandoverDoc::default();
         let h = doc.handover.as_ref().unwrap_or(&empty);
         for kind in Handover::ALL {
@@ -40,9 +40,9 @@ impl Compiler<'_> {
                     let id = format!("handover.{}", kind.name());
                     let texts = self.locale_texts(text, &path, Usage::Handover(kind));
                     if let Some(slot) = handover.get_mut(kind as usize) {
-                        *slot = messages.len() as Ix;
+                        *slot = MessageIx::new(messages.len());
                     }
-                    message_index.insert(id.as_str().into(), messages.len() as Ix);
+                    message_index.insert(id.as_str().into(), MessageIx::new(messages.len()));
                     messages.push(Message {
                         id: id.into(),
                         versions: vec![Version {

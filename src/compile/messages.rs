@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Code, DocPath};
 use crate::document::{IdMap, LocaleText, MessageDoc, VersionDoc};
-use crate::engine::{Ix, Message, Version};
+use crate::engine::{ChannelIx, Message, MessageIx, Version};
 use crate::template::{Builtin, Template};
 
 use super::compiler::Compiler;
@@ -19,7 +19,10 @@ pub(super) type Usages = Vec<Vec<(Usage, DocPath)>>;
 impl Compiler<'_> {
     /// Interns the ids of `[messages]` (at `mpath`), reporting duplicates and reserved ids;
     /// the usages start empty, one list per message.
-    pub(super) fn intern_messages(&mut self, mpath: &DocPath) -> (HashMap<Box<str>, Ix>, Usages) {
+    pub(super) fn intern_messages(
+        &mut self,
+        mpath: &DocPath,
+    ) -> (HashMap<Box<str>, MessageIx>, Usages) {
         let doc = self.doc;
         let message_index = self.intern(&doc.messages, mpath, "message");
         for id in doc.messages.keys() {
@@ -111,7 +114,7 @@ impl Compiler<'_> {
         channels: &IdMap<LocaleText>,
         path: &DocPath,
         usage: Usage,
-    ) -> Box<[(Ix, Box<[Template]>)]> {
+    ) -> Box<[(ChannelIx, Box<[Template]>)]> {
         self.duplicate_keys(channels, path, "channel");
         channels
             .iter()

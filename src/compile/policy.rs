@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, DocPath};
-use crate::engine::{Ix, NONE, Topic};
+use crate::engine::{Topic, TopicIx};
 use crate::template::Builtin;
 
 use super::compiler::Compiler;
@@ -90,8 +90,8 @@ impl Compiler<'_> {
         &mut self,
         hp: &DocPath,
         topics: &[Topic],
-        topic_index: &HashMap<Box<str>, Ix>,
-    ) -> Ix {
+        topic_index: &HashMap<Box<str>, TopicIx>,
+    ) -> TopicIx {
         let doc = self.doc;
         match &doc.policy.fallback {
             None => {
@@ -101,11 +101,11 @@ impl Compiler<'_> {
                     "the policy has no fallback topic".to_owned(),
                     "add `fallback = \"general\"` under `[policy]`, naming a topic whose explaining system is the general self-diagnosis",
                 );
-                NONE
+                TopicIx::NONE
             }
             Some(f) => {
                 let t = self.lookup(topic_index, f, hp.key("fallback"), "topic", "topics");
-                if let Some(topic) = topics.get(t as usize) {
+                if let Some(topic) = topics.get(t.index()) {
                     if topic.explains.is_none() {
                         self.error(
                             Code::FallbackWithoutExplanation,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, DocPath};
-use crate::engine::{Ix, NONE, Role, Topic};
+use crate::engine::{DepartmentIx, RankIx, Role, RoleIx, Topic};
 
 use super::compiler::Compiler;
 use super::patterns::{PatternSet, TopicIds};
@@ -15,11 +15,11 @@ impl Compiler<'_> {
     /// grants match: the roles, in order, and their index by id.
     pub(super) fn roles(
         &mut self,
-        department_index: &HashMap<Box<str>, Ix>,
-        rank_index: &HashMap<Box<str>, Ix>,
+        department_index: &HashMap<Box<str>, DepartmentIx>,
+        rank_index: &HashMap<Box<str>, RankIx>,
         topics: &[Topic],
         topic_ids: &TopicIds<'_>,
-    ) -> (Vec<Role>, HashMap<Box<str>, Ix>) {
+    ) -> (Vec<Role>, HashMap<Box<str>, RoleIx>) {
         let doc = self.doc;
         let ropath = DocPath::root().key("roles");
         let role_index = self.intern(&doc.roles, &ropath, "role");
@@ -41,7 +41,7 @@ impl Compiler<'_> {
                         format!("role `{id}` has no department"),
                         "add `department = \"<department>\"`",
                     );
-                    NONE
+                    DepartmentIx::NONE
                 }
             };
             let rank = match &r.rank {
@@ -53,7 +53,7 @@ impl Compiler<'_> {
                         format!("role `{id}` has no rank"),
                         "add `rank = \"<rank>\"` from `[ranks].order`",
                     );
-                    NONE
+                    RankIx::NONE
                 }
             };
             self.duplicate_keys(&r.authority, &p.key("authority"), "topic pattern");
@@ -104,31 +104,33 @@ pub(super) fn grant_table(roles: &[Role], topics: &[Topic]) -> Vec<u8> {
 /// Escalation (R3.3): per department and rank (`departments` × `ranks`), the next rank above
 /// that some role holds in that department, or `NONE`. The caller checked its size against
 /// the limit.
-pub(super) fn superior_table(departments: usize, ranks: usize, roles: &[Role]) -> Vec<Ix> {
+pub(super) fn superior_table(departments: usize, ranks: usize, roles: &[Role]) -> Vec<RankIx> {
     // Which (department, rank) pairs some role holds: one pass over the roles, so that
     // the table below costs departments × ranks, not × roles too.
     let mut staffed = vec![false; departments.saturating_mul(ranks)];
     for role in roles {
-        let i = (role.department as usize)
+        let i = role
+            .department
+            .index()
             .checked_mul(ranks)
-            .and_then(|i| i.checked_add(role.rank as usize));
+            .and_then(|i| i.checked_add(role.rank.index()));
         if let (true, Some(slot)) = (
-            (role.rank as usize) < ranks,
+            role.rank.index() < ranks,
             i.and_then(|i| staffed.get_mut(i)),
         ) {
             *slot = true;
         }
     }
-    let mut superior = vec![NONE; staffed.len()];
+    let mut superior = vec![RankIx::NONE; staffed.len()];
     for d in 0..departments {
-        let mut above = NONE;
+        let mut above = RankIx::NONE;
         for r in (0..ranks).rev() {
             let i = d.saturating_mul(ranks).saturating_add(r);
             if let Some(slot) = superior.get_mut(i) {
                 *slot = above;
             }
             if staffed.get(i).copied().unwrap_or(false) {
-                above = r as Ix;
+                above = RankIx::new(r);
             }
         }
     }

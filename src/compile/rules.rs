@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Code, DocPath};
 use crate::document::{IdMap, OneOrMany, RuleDoc, ThenDoc, WhenDoc};
-use crate::engine::{Ix, Rule, Topic};
+use crate::engine::{
+    ChannelIx, DepartmentIx, FactKeyIx, FactValueIx, Id, MessageIx, RankIx, RoleIx, Rule, RuleIx,
+    Topic,
+};
 use crate::model::Progress;
 
 use super::compiler::Compiler;
@@ -19,18 +22,18 @@ use super::texts::Usage;
 pub(super) struct RuleRefs<'a> {
     pub(super) topics: &'a [Topic],
     pub(super) topic_ids: &'a TopicIds<'a>,
-    pub(super) departments: &'a HashMap<Box<str>, Ix>,
-    pub(super) roles: &'a HashMap<Box<str>, Ix>,
-    pub(super) ranks: &'a HashMap<Box<str>, Ix>,
-    pub(super) messages: &'a HashMap<Box<str>, Ix>,
+    pub(super) departments: &'a HashMap<Box<str>, DepartmentIx>,
+    pub(super) roles: &'a HashMap<Box<str>, RoleIx>,
+    pub(super) ranks: &'a HashMap<Box<str>, RankIx>,
+    pub(super) messages: &'a HashMap<Box<str>, MessageIx>,
 }
 
 /// The fact keys and values the rules' conditions name, interned in order of first
 /// appearance.
 #[derive(Default)]
 struct FactNames {
-    keys: Interner,
-    values: Interner,
+    keys: Interner<FactKeyIx>,
+    values: Interner<FactValueIx>,
 }
 
 impl Compiler<'_> {
@@ -85,10 +88,11 @@ impl Compiler<'_> {
         );
         let roles = self.rule_ids(&w.role, &wp, "role", refs.roles, "role", "roles");
         let ranks = self.rule_ids(&w.rank, &wp, "rank", refs.ranks, "rank", "ranks");
-        let channels = w
-            .channel
-            .as_ref()
-            .map(|l| l.0.iter().map(|c| self.channel(c)).collect::<Box<[Ix]>>());
+        let channels = w.channel.as_ref().map(|l| {
+            l.0.iter()
+                .map(|c| self.channel(c))
+                .collect::<Box<[ChannelIx]>>()
+        });
         let progress = match &w.progress {
             None => Progress::ALL.iter().fold(0, |m, p| m | p.bit()),
             Some(list) => list.0.iter().fold(0, |m, p| m | p.bit()),
@@ -97,7 +101,7 @@ impl Compiler<'_> {
         let tp = p.key("then");
         let answer = t.answer.as_ref().map(|m| {
             let ix = self.lookup(refs.messages, m, tp.key("answer"), "message", "messages");
-            if let Some(u) = usages.get_mut(ix as usize) {
+            if let Some(u) = usages.get_mut(ix.index()) {
                 u.push((Usage::Answer, tp.key("answer")));
             }
             ix
@@ -201,15 +205,15 @@ impl Compiler<'_> {
     }
 
     /// A condition listing ids of one section (`when.KEY`), each looked up in `index`.
-    fn rule_ids(
+    fn rule_ids<I: Id>(
         &mut self,
         list: &Option<OneOrMany<String>>,
         wp: &DocPath,
         key: &str,
-        index: &HashMap<Box<str>, Ix>,
+        index: &HashMap<Box<str>, I>,
         what: &str,
         section: &str,
-    ) -> Option<Box<[Ix]>> {
+    ) -> Option<Box<[I]>> {
         list.as_ref().map(|l| {
             l.0.iter()
                 .enumerate()
@@ -221,7 +225,7 @@ impl Compiler<'_> {
                     };
                     self.lookup(index, id, path, what, section)
                 })
-                .collect::<Box<[Ix]>>()
+                .collect::<Box<[I]>>()
         })
     }
 
@@ -232,12 +236,12 @@ impl Compiler<'_> {
         id: &str,
         wp: &DocPath,
         names: &mut FactNames,
-    ) -> Vec<(Ix, Box<[Ix]>)> {
+    ) -> Vec<(FactKeyIx, Box<[FactValueIx]>)> {
         self.duplicate_keys(conditions, &wp.key("facts"), "fact");
         let mut facts = Vec::new();
         for (key, values) in conditions.iter() {
             let k = names.keys.intern(key);
-            let vs: Box<[Ix]> = values.0.iter().map(|v| names.values.intern(v)).collect();
+            let vs: Box<[FactValueIx]> = values.0.iter().map(|v| names.values.intern(v)).collect();
             if vs.is_empty() {
                 self.error(
                     Code::EmptyCondition,
@@ -255,7 +259,7 @@ impl Compiler<'_> {
 /// The rules that can apply to each topic (those whose patterns match it, or that name no
 /// topic), in order: topic `t`'s are `rules[start[t]..start[t + 1]]`. Returns `(start,
 /// rules)`. The caller checked topics × rules against the limit.
-pub(super) fn topic_rule_index(topics: &[Topic], rules: &[Rule]) -> (Vec<Ix>, Vec<Ix>) {
+pub(super) fn topic_rule_index(topics: &[Topic], rules: &[Rule]) -> (Vec<u32>, Vec<RuleIx>) {
     let mut topic_rule_start = Vec::with_capacity(topics.len() + 1);
     let mut topic_rules = Vec::new();
     let rule_patterns: Vec<Option<PatternSet<'_>>> = rules
@@ -267,35 +271,43 @@ pub(super) fn topic_rule_index(topics: &[Topic], rules: &[Rule]) -> (Vec<Ix>, Ve
         })
         .collect();
     for topic in topics {
-        topic_rule_start.push(topic_rules.len() as Ix);
+        topic_rule_start.push(topic_rules.len() as u32);
         for (ri, patterns) in rule_patterns.iter().enumerate() {
             let applies = patterns
                 .as_ref()
                 .is_none_or(|ps| ps.best(&topic.id).is_some());
             if applies {
-                topic_rules.push(ri as Ix);
+                topic_rules.push(RuleIx::new(ri));
             }
         }
     }
-    topic_rule_start.push(topic_rules.len() as Ix);
+    topic_rule_start.push(topic_rules.len() as u32);
 
     (topic_rule_start, topic_rules)
 }
 
 /// Strings interned in order of first appearance: the list and its index (a hash map, so
 /// 100,000 values of one fact condition cost 100,000 lookups, not a scan each).
-#[derive(Default)]
-struct Interner {
+struct Interner<I> {
     list: Vec<Box<str>>,
-    index: HashMap<Box<str>, Ix>,
+    index: HashMap<Box<str>, I>,
 }
 
-impl Interner {
-    fn intern(&mut self, s: &str) -> Ix {
+impl<I> Default for Interner<I> {
+    fn default() -> Self {
+        Interner {
+            list: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<I: Id> Interner<I> {
+    fn intern(&mut self, s: &str) -> I {
         if let Some(&i) = self.index.get(s) {
             return i;
         }
-        let i = self.list.len() as Ix;
+        let i = I::new(self.list.len());
         self.list.push(s.into());
         self.index.insert(s.into(), i);
         i

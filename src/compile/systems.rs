@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, DocPath};
-use crate::engine::{Ix, System};
+use crate::engine::{System, SystemIx};
 use crate::model::Tier;
 
 use super::compiler::Compiler;
@@ -12,7 +12,7 @@ use super::compiler::Compiler;
 impl Compiler<'_> {
     /// Compiles `[systems]`: the systems, in order, and their index by id. A system whose
     /// tier is missing or `person` gets tier `Person`, which marks it as already reported.
-    pub(super) fn systems(&mut self) -> (Vec<System>, HashMap<Box<str>, Ix>) {
+    pub(super) fn systems(&mut self) -> (Vec<System>, HashMap<Box<str>, SystemIx>) {
         let doc = self.doc;
         let spath = DocPath::root().key("systems");
         let system_index = self.intern(&doc.systems, &spath, "system");

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::TierRefDoc;
-use crate::engine::{Ix, NONE, System, TierRef, Topic};
+use crate::engine::{DepartmentIx, MessageIx, RankIx, System, SystemIx, TierRef, Topic, TopicIx};
 use crate::model::{Authority, Tier};
 
 use super::compiler::Compiler;
@@ -19,13 +19,13 @@ impl Compiler<'_> {
     /// recording each message's usage: the topics, in order, and their index by id.
     pub(super) fn topics(
         &mut self,
-        department_index: &HashMap<Box<str>, Ix>,
-        rank_index: &HashMap<Box<str>, Ix>,
+        department_index: &HashMap<Box<str>, DepartmentIx>,
+        rank_index: &HashMap<Box<str>, RankIx>,
         systems: &[System],
-        system_index: &HashMap<Box<str>, Ix>,
-        message_index: &HashMap<Box<str>, Ix>,
+        system_index: &HashMap<Box<str>, SystemIx>,
+        message_index: &HashMap<Box<str>, MessageIx>,
         usages: &mut Usages,
-    ) -> (Vec<Topic>, HashMap<Box<str>, Ix>) {
+    ) -> (Vec<Topic>, HashMap<Box<str>, TopicIx>) {
         let doc = self.doc;
         let tpath = DocPath::root().key("topics");
         let topic_index = self.intern(&doc.topics, &tpath, "topic");
@@ -55,7 +55,7 @@ impl Compiler<'_> {
                         format!("topic `{id}` has no owner"),
                         "add `owner = \"<department>\"`: every topic belongs to a department (R0.2)",
                     );
-                    NONE
+                    DepartmentIx::NONE
                 }
             };
             let mut tier_ref =
@@ -69,7 +69,7 @@ impl Compiler<'_> {
                         "system",
                         "systems",
                     );
-                    if let Some(s) = systems.get(system as usize) {
+                    if let Some(s) = systems.get(system.index()) {
                         // `Person`: the system's own tier is already reported as wrong.
                         if s.tier != tier && s.tier != Tier::Person {
                             this.error(
@@ -90,7 +90,7 @@ impl Compiler<'_> {
                         "message",
                         "messages",
                     );
-                    if let Some(u) = usages.get_mut(message as usize) {
+                    if let Some(u) = usages.get_mut(message.index()) {
                         u.push((Usage::TierMessage, tp.key("message")));
                     }
                     Some(TierRef { system, message })
@@ -100,7 +100,7 @@ impl Compiler<'_> {
             let answer = match &t.answer {
                 Some(a) => {
                     let m = self.lookup(message_index, a, p.key("answer"), "message", "messages");
-                    if let Some(u) = usages.get_mut(m as usize) {
+                    if let Some(u) = usages.get_mut(m.index()) {
                         u.push((Usage::Answer, p.key("answer")));
                     }
                     m
@@ -112,7 +112,7 @@ impl Compiler<'_> {
                         format!("topic `{id}` has no answer for a person to give"),
                         "add `answer = \"<message id>\"`: the answer once the systems are exhausted",
                     );
-                    NONE
+                    MessageIx::NONE
                 }
             };
             let authority = t.authority.unwrap_or_default();
@@ -130,7 +130,7 @@ impl Compiler<'_> {
                     }
                     self.lookup(rank_index, a, p.key("approver"), "rank", "ranks")
                 }
-                None => NONE,
+                None => RankIx::NONE,
             };
             if let Some(s) = t.severity {
                 if !s.is_finite() || s < 0.0 {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::value::{Pin, PinKey, Slot};
 use crate::decision::{Decision, Outcome};
-use crate::engine::{Engine, Ix, NONE, TierRef};
+use crate::engine::{Engine, RuleIx, SystemIx, TierRef, TopicIx};
 use crate::model::{Channel, Contact, Facts, Progress};
 
 /// One thing a customer was already told about a topic, in a [`Handoff`].
@@ -99,7 +99,7 @@ impl Engine {
         slots.extend(
             self.rules_for(t)
                 .iter()
-                .filter_map(|&r| self.rules.get(r as usize))
+                .filter_map(|&r| self.parts().rules.get(r))
                 .filter(|r| r.answer.is_some())
                 .map(|r| Slot::Rule(r.id.to_string())),
         );
@@ -159,20 +159,27 @@ impl Engine {
     }
 
     /// The pinned version's text, rendered as the slot's responder would have said it.
-    fn told_text(&self, contact: &Contact, topic: Ix, slot: &Slot, pin: &Pin) -> Option<String> {
-        let message = *self.message_index.get(pin.message.as_str())?;
-        self.messages.get(message as usize)?.version(pin.version)?;
+    fn told_text(
+        &self,
+        contact: &Contact,
+        topic: TopicIx,
+        slot: &Slot,
+        pin: &Pin,
+    ) -> Option<String> {
+        let message = self.parts().messages.find(pin.message.as_str())?;
+        self.parts().messages.get(message)?.version(pin.version)?;
         let mut resolved = self.resolve(contact);
         resolved.topic = topic;
         let blank = Decision::new(self, &resolved);
-        let t = self.topics.get(topic as usize)?;
+        let t = self.parts().topics.get(topic)?;
         let system_of = |tier: Option<TierRef>| {
             tier.or_else(|| {
-                self.topics
-                    .get(self.fallback as usize)
+                self.parts()
+                    .topics
+                    .get(self.parts().fallback)
                     .and_then(|f| f.explains)
             })
-            .map_or(NONE, |r| r.system)
+            .map_or(SystemIx::NONE, |r| r.system)
         };
         let mut d = match slot {
             Slot::Explains => blank.system_message(TierRef {
@@ -185,8 +192,13 @@ impl Engine {
             }),
             Slot::Answer => blank.staff_answer(message),
             Slot::Rule(id) => {
-                let r = self.rules.iter().position(|r| *r.id == **id)?;
-                blank.answer(message, Ix::try_from(r).ok()?)
+                let r = self
+                    .parts()
+                    .rules
+                    .items()
+                    .iter()
+                    .position(|r| *r.id == **id)?;
+                blank.answer(message, RuleIx::new(r))
             }
         };
         d.set_version(pin.version);

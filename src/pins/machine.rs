@@ -14,7 +14,7 @@ use super::outcome::{PinStatus, PinnedDecision};
 use super::value::{Pin, PinKey, Slot, Timestamp};
 use crate::decision::{Decision, Outcome};
 use crate::document::Change;
-use crate::engine::{Engine, NONE};
+use crate::engine::{Engine, MessageIx};
 use crate::model::{Contact, Responder};
 
 /// Whether a pin holds against the message a decision would deliver now.
@@ -232,10 +232,10 @@ impl<'e> ReplacePin<'e> {
             Ok(Some(pin)) if pin == flow.fresh => {
                 let previous = flow
                     .engine
-                    .message_index
-                    .get(expected.message.as_str())
-                    .copied()
-                    .unwrap_or(NONE);
+                    .parts()
+                    .messages
+                    .find(expected.message.as_str())
+                    .unwrap_or(MessageIx::NONE);
                 let mut decision = flow.decision;
                 decision.set_previous(previous, expected.version);
                 PinStep::Done(Ok(PinnedDecision {
@@ -383,7 +383,7 @@ impl Engine {
         if pin.message != decision.message_id() {
             return Verdict::Replace;
         }
-        let Some(message) = self.messages.get(decision.message_ix() as usize) else {
+        let Some(message) = self.parts().messages.get(decision.message_ix()) else {
             return Verdict::Replace;
         };
         if pin.version as usize > message.versions.len() {
@@ -408,11 +408,11 @@ impl Engine {
 
     /// The slot a decision's message is pinned under; `None` for handover texts.
     pub(crate) fn slot_of(&self, d: &Decision<'_>) -> Option<Slot> {
-        if d.outcome() != Outcome::Answer || d.message_ix() == NONE || d.version() == 0 {
+        if d.outcome() != Outcome::Answer || d.message_ix().is_none() || d.version() == 0 {
             return None;
         }
         let m = d.message_ix();
-        if let Some(rule) = d.rule.and_then(|r| self.rules.get(r as usize)) {
+        if let Some(rule) = d.rule.and_then(|r| self.parts().rules.get(r)) {
             if rule.answer == Some(m) {
                 return Some(Slot::Rule(rule.id.to_string()));
             }
@@ -420,7 +420,7 @@ impl Engine {
         let Some(system) = d.system() else {
             return Some(Slot::Answer);
         };
-        let topic = self.topics.get(d.topic_ix() as usize)?;
+        let topic = self.parts().topics.get(d.topic_ix())?;
         let explains = topic.explains.is_some_and(|t| t.message == m);
         let serves = topic.serves.is_some_and(|t| t.message == m);
         Some(match (explains, serves) {

@@ -4,7 +4,7 @@
 use super::{DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD, Triage};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::PolicyDocument;
-use crate::engine::Ix;
+use crate::engine::TopicIx;
 
 impl Triage {
     /// Compiles the keywords of every topic of `doc` (topic `i` of the document is topic `i`
@@ -42,7 +42,7 @@ impl Triage {
                 }
                 for (i, pattern) in patterns.iter().enumerate() {
                     let path = || tpath.key(id).key("keywords").key(locale).index(i);
-                    Self::keyword(0, pattern, size_limit, path, diags);
+                    Self::keyword(TopicIx::new(0), pattern, size_limit, path, diags);
                 }
             }
         }
@@ -55,7 +55,9 @@ impl Triage {
                 };
                 for (i, pattern) in patterns.iter().enumerate() {
                     let path = || tpath.key(id).key("keywords").key(&**locale).index(i);
-                    if let Some(p) = Self::keyword(ti as Ix, pattern, size_limit, path, diags) {
+                    if let Some(p) =
+                        Self::keyword(TopicIx::new(ti), pattern, size_limit, path, diags)
+                    {
                         pending.push(p);
                     }
                 }

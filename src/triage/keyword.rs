@@ -12,7 +12,7 @@ use super::Triage;
 use super::literals::{Literals, exact, required, shortest};
 use super::rewrite::fold_ast;
 use crate::diagnostic::{Code, Diagnostic, DocPath};
-use crate::engine::Ix;
+use crate::engine::TopicIx;
 
 /// A keyword that can match more than this many bytes is searched over the whole text rather
 /// than in windows around its anchors.
@@ -81,7 +81,7 @@ fn nfa_config(size_limit: usize) -> thompson::Config {
 /// One compiled keyword.
 #[derive(Debug)]
 pub(super) struct Keyword {
-    pub(super) topic: Ix,
+    pub(super) topic: TopicIx,
     /// The pattern as written in the policy.
     pub(super) source: Box<str>,
     /// The pattern as matched, its literals folded, when that differs from `source`.
@@ -146,7 +146,7 @@ impl Triage {
     /// literal prefilters, which for a case-insensitive keyword costs 10 to 40 times more
     /// (`benches/compile.rs`).
     pub(super) fn keyword(
-        topic: Ix,
+        topic: TopicIx,
         pattern: &str,
         size_limit: usize,
         path: impl Fn() -> DocPath,

@@ -296,7 +296,15 @@ mod tests {
             r"\bcorreo\b",
         ]
         .iter()
-        .filter_map(|p| Triage::keyword(0, p, 1 << 20, DocPath::root, &mut diags))
+        .filter_map(|p| {
+            Triage::keyword(
+                crate::engine::TopicIx::new(0),
+                p,
+                1 << 20,
+                DocPath::root,
+                &mut diags,
+            )
+        })
         .collect();
         assert!(diags.is_empty(), "{diags:?}");
         let chosen = choose_anchors(&pending);

@@ -272,13 +272,13 @@ impl Engine {
     /// ```
     pub fn triage(&self, text: &str, locale: &str) -> TriageResult {
         let (locale, _) = self.locale_ix(Some(locale));
-        self.triage.run(self, text, locale)
+        self.parts().triage.run(self, text, locale)
     }
 
     /// The confidence below which triage answers with the fallback topic: the policy's
     /// `[triage] threshold`, or 0.3.
     pub fn triage_threshold(&self) -> f64 {
-        self.triage.threshold
+        self.parts().triage.threshold
     }
 
     /// The work triaging `text` takes, counted rather than timed: for tests that hold triage
@@ -286,6 +286,6 @@ impl Engine {
     #[doc(hidden)]
     pub fn triage_work(&self, text: &str, locale: &str) -> TriageWork {
         let (locale, _) = self.locale_ix(Some(locale));
-        self.triage.work(text, locale)
+        self.parts().triage.work(text, locale)
     }
 }

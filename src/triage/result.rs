@@ -5,11 +5,11 @@ use super::budget::{TriageWork, Work, cut};
 use super::fold::{fold_text, fold_with_map, original_span};
 use super::score::Score;
 use super::{KeywordMatch, Triage, TriageCandidate, TriageReason, TriageResult};
-use crate::engine::{Engine, Ix};
+use crate::engine::{Engine, LocaleIx, TopicIx};
 
 impl Triage {
     /// Folds the first [`Triage::max_text`] bytes of `text` and scores them.
-    fn evidence(&self, text: &str, locale: Ix) -> (Vec<Score>, Work) {
+    fn evidence(&self, text: &str, locale: LocaleIx) -> (Vec<Score>, Work) {
         let (text, was_cut) = cut(text, self.max_text);
         let folded = fold_text(text);
         let mut work = Work::new(folded.len(), was_cut);
@@ -19,7 +19,7 @@ impl Triage {
 
     /// What `decide` uses: the topic for `text` if triage is confident enough (`None`: the
     /// fallback topic applies), the confidence, and whether other topics tie with the best.
-    pub(crate) fn best(&self, text: &str, locale: Ix) -> Best {
+    pub(crate) fn best(&self, text: &str, locale: LocaleIx) -> Best {
         let (scores, _) = self.evidence(text, locale);
         let confidence = Self::confidence(&scores);
         Best {
@@ -33,7 +33,7 @@ impl Triage {
     }
 
     /// The work triaging `text` takes, counted.
-    pub(crate) fn work(&self, text: &str, locale: Ix) -> TriageWork {
+    pub(crate) fn work(&self, text: &str, locale: LocaleIx) -> TriageWork {
         let (_, work) = self.evidence(text, locale);
         TriageWork {
             truncated: work.truncated,
@@ -42,18 +42,18 @@ impl Triage {
     }
 
     /// The full result, for [`Engine::triage`].
-    pub(super) fn run(&self, engine: &Engine, text: &str, locale: Ix) -> TriageResult {
+    pub(super) fn run(&self, engine: &Engine, text: &str, locale: LocaleIx) -> TriageResult {
         let (text, was_cut) = cut(text, self.max_text);
         let (folded, map) = fold_with_map(text);
         let mut work = Work::new(folded.len(), was_cut);
         let scores = self.scores(&folded, locale, &mut work);
         let confidence = Self::confidence(&scores);
         let total: f64 = scores.iter().map(|s| s.score).sum();
-        let keywords = self.locales.get(locale as usize).map(|l| &l.keywords[..]);
+        let keywords = self.locales.get(locale.index()).map(|l| &l.keywords[..]);
         let candidates: Vec<TriageCandidate> = scores
             .iter()
             .map(|s| TriageCandidate {
-                topic: engine.topic_id(s.topic).to_owned(),
+                topic: engine.parts().topics.id(s.topic).to_owned(),
                 score: s.score,
                 share: if total > 0.0 { s.score / total } else { 0.0 },
                 specificity: s.specificity as f64 / 1000.0,
@@ -82,7 +82,7 @@ impl Triage {
                 TriageReason::BelowThreshold,
             ),
             Some(best) => (
-                engine.topic_id(best.topic).to_owned(),
+                engine.parts().topics.id(best.topic).to_owned(),
                 TriageReason::Keywords,
             ),
         };
@@ -112,7 +112,7 @@ impl Triage {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Best {
     /// The topic, if triage is confident enough (`None`: the fallback topic applies).
-    pub(crate) topic: Option<Ix>,
+    pub(crate) topic: Option<TopicIx>,
     pub(crate) confidence: f64,
     /// How many topics share the best evidence (1: the best is the only one; 0: no match).
     pub(crate) tied: usize,

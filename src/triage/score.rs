@@ -4,7 +4,7 @@
 
 use super::Triage;
 use super::budget::Work;
-use crate::engine::Ix;
+use crate::engine::{LocaleIx, TopicIx};
 
 /// How much evidence halves the confidence: a topic scoring `s` is trusted `s / (s + DOUBT)`.
 /// With one plain keyword (weight 1) and no rival, the confidence is 2/3.
@@ -30,7 +30,7 @@ pub(super) struct Hit {
 /// A topic's evidence.
 #[derive(Debug)]
 pub(super) struct Score {
-    pub(super) topic: Ix,
+    pub(super) topic: TopicIx,
     pub(super) score: f64,
     /// Over the stretches of text keywords of several topics matched, the best share of the
     /// stretch one of its keywords spells out, summed, in thousandths (an integer, so that
@@ -46,8 +46,8 @@ impl Triage {
     /// [`Engine::triage`] for the order); `folded` is the text as matched.
     ///
     /// [`Engine::triage`]: crate::Engine::triage
-    pub(super) fn scores(&self, folded: &str, locale: Ix, work: &mut Work) -> Vec<Score> {
-        let Some(lk) = self.locales.get(locale as usize) else {
+    pub(super) fn scores(&self, folded: &str, locale: LocaleIx, work: &mut Work) -> Vec<Score> {
+        let Some(lk) = self.locales.get(locale.index()) else {
             return Vec::new();
         };
         let mut scores: Vec<Score> = Vec::new();

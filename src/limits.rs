@@ -1,0 +1,30 @@
+//! The limits of the circumstance space that `check`, `diff` and the decision table walk: set on
+//! the builder, held by the engine, read by the procedures (a module of its own, so that the
+//! engine's data imports none of them).
+
+/// The limits of the circumstance space, set on [`crate::EngineBuilder`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SpaceLimits {
+    /// The most circumstances `check`, `diff` and the decision table decide.
+    pub(crate) max_circumstances: u64,
+    /// The most cells of the decision table and of a diff's decision changes: each row or
+    /// entry counts as `check::ROW_CELLS` plus the facts it names.
+    pub(crate) max_rows: u64,
+    /// Decide every circumstance of the product, one class per assignment (for tests that
+    /// cross-check the reduction).
+    pub(crate) exhaustive: bool,
+}
+
+/// 64 Mi circumstances: about a minute of `check` on one core at the worst, with no memory
+/// held per circumstance.
+pub(crate) const DEFAULT_MAX_CIRCUMSTANCES: u64 = 1 << 26;
+
+impl Default for SpaceLimits {
+    fn default() -> Self {
+        SpaceLimits {
+            max_circumstances: DEFAULT_MAX_CIRCUMSTANCES,
+            max_rows: 1 << 24,
+            exhaustive: false,
+        }
+    }
+}
