@@ -17,8 +17,7 @@ use std::time::Duration;
 
 use unified_message::testing::pin_store;
 use unified_message::{
-    AsyncPinStore, Channel, Contact, Engine, PinErrorKind, PinKey, PinStatus, Responder, Slot,
-    Timestamp,
+    AsyncPinStore, Channel, Contact, Engine, PinErrorKind, PinKey, Responder, Slot, Timestamp,
 };
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
