@@ -1,6 +1,10 @@
 //! Policy diff: what a new revision changes for customers — every circumstance whose outcome
 //! or message changes, every message whose text changed — and whether the message history
 //! was kept (the first message wins, R0.3).
+//!
+//! [`diff`] and [`PolicyDiff`] are also at the crate root; the changes it lists
+//! ([`DecisionChange`], [`MessageChange`], [`MessageChangeKind`]) and [`diff_with`] (with
+//! progress) live here.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;

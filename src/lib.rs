@@ -4,11 +4,11 @@ pub mod document;
 pub mod guide;
 
 mod bounded;
-mod check;
+pub mod check;
 mod compile;
 mod decision;
 mod diagnostic;
-mod diff;
+pub mod diff;
 mod engine;
 mod explain;
 mod limits;
@@ -19,11 +19,11 @@ pub mod pins;
 #[cfg(any(feature = "yaml", feature = "json"))]
 mod prescan;
 mod progress;
-mod queue;
+pub mod queue;
 mod render;
 #[cfg(feature = "reports")]
 pub mod report;
-mod scenario;
+pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
 #[cfg(feature = "toml")]
@@ -32,12 +32,13 @@ mod table;
 mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod triage;
+pub mod triage;
 mod urgency;
 
-pub use crate::check::{
-    Circumstance, Circumstances, Counterexample, Report, Response, ScreenMatch,
-};
+// The names most hosts use, at the crate root. The rest live in their module (`check::`,
+// `diff::`, `pins::`, `queue::`, `scenario::`, `triage::`) and are documented there; their
+// former root paths still work (hidden re-exports below), so no user code breaks.
+pub use crate::check::Report;
 pub use crate::compile::{
     DEFAULT_MAX_NESTING_DEPTH, DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, EngineBuilder,
 };
@@ -48,9 +49,7 @@ pub use crate::decision::{
 pub use crate::diagnostic::{
     Code, Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity, UnknownCode,
 };
-pub use crate::diff::{
-    DecisionChange, MessageChange, MessageChangeKind, PolicyDiff, diff, diff_with,
-};
+pub use crate::diff::{PolicyDiff, diff};
 /// The typed indices of a compiled policy (internal; public only so that the documentation
 /// can show that one kind of index does not pass for another).
 #[doc(hidden)]
@@ -63,23 +62,36 @@ pub use crate::lines::DecideStream;
 pub use crate::manual::ManualError;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
 pub use crate::pins::{
-    AsyncPinStore, Handoff, MemoryPinStore, ParseSlotError, Pin, PinError, PinErrorKind, PinKey,
-    PinStatus, PinStore, PinStoreError, PinnedDecision, PinnedRecord, Slot, Timestamp, Told,
+    AsyncPinStore, Handoff, MemoryPinStore, Pin, PinError, PinKey, PinStatus, PinStore,
+    PinStoreError, PinnedDecision, Slot, Timestamp,
 };
 pub use crate::progress::WorkProgress;
-pub use crate::queue::{Queue, QueuedCase, Queues, Routed};
+pub use crate::queue::Queues;
 pub use crate::render::{RenderStyle, SourceFile};
-pub use crate::scenario::{
-    Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
-    Scenarios,
-};
+pub use crate::scenario::Scenarios;
 pub use crate::table::{DecisionTable, TABLE_COLUMNS, TableRow};
 pub use crate::template::{MissingValue, NoValues, Values};
+pub use crate::triage::TriageResult;
+pub use crate::urgency::{Contribution, ContributionKind, Urgency};
+
+// Former root paths of names that now live in their module (see the CHANGELOG).
+#[doc(hidden)]
+pub use crate::check::{Circumstance, Circumstances, Counterexample, Response, ScreenMatch};
+#[doc(hidden)]
+pub use crate::diff::{DecisionChange, MessageChange, MessageChangeKind, diff_with};
+#[doc(hidden)]
+pub use crate::pins::{ParseSlotError, PinErrorKind, PinnedRecord, Told};
+#[doc(hidden)]
+pub use crate::queue::{Queue, QueuedCase, Routed};
+#[doc(hidden)]
+pub use crate::scenario::{
+    Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
+};
+#[doc(hidden)]
 pub use crate::triage::{
     DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD, KeywordMatch, TriageCandidate, TriageReason,
-    TriageResult, TriageWork, fold_text,
+    TriageWork, fold_text,
 };
-pub use crate::urgency::{Contribution, ContributionKind, Urgency};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.
 pub const EXAMPLE_POLICY: &str = include_str!("../examples/policies/acme-hosting.toml");

@@ -1,5 +1,8 @@
 //! Queues (R1.4): cases ordered by urgency, then arrival, one queue per department. Pure data
 //! structures: the host persists them with serde.
+//!
+//! [`Queues`] (also at the crate root) routes cases to their department's [`Queue`]; a
+//! [`QueuedCase`] is one case waiting, and [`Routed`] says where a case went.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};

@@ -1,5 +1,21 @@
 //! `check`: the invariants I1–I5 proven over the whole circumstance space, the style of every
 //! text (R2.3), static diagnostics about rules and unused parts; `screen` for drafts.
+//!
+//! [`Engine::check`] returns a [`Report`] (also at the crate root); the evidence its findings
+//! carry ([`Counterexample`], [`Response`], [`ScreenMatch`]) and the circumstance space
+//! ([`Circumstances`], [`Circumstance`]) live here.
+//!
+//! ```
+//! use unified_message::Engine;
+//! use unified_message::check::{Circumstance, Report};
+//!
+//! let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+//! let report: Report = engine.check();
+//! assert_eq!(report.errors().count(), 0, "{report}");
+//! let first: Option<Circumstance> = engine.circumstances().next();
+//! assert!(first.is_some());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod classes;
 mod invariants;

@@ -28,6 +28,22 @@
 //! matches: the text is lowercase). Keywords are then compiled case-sensitively, which is much
 //! cheaper than case-insensitive matching.
 //!
+//! [`Engine::triage`] gives a [`TriageResult`] (also at the crate root): the chosen topic, its
+//! [`TriageCandidate`]s with their [`KeywordMatch`]es, and the [`TriageReason`]; [`TriageWork`]
+//! counts the work done; [`fold_text`] folds a text as triage reads it.
+//!
+//! ```
+//! use unified_message::Engine;
+//! use unified_message::triage::{TriageReason, fold_text};
+//!
+//! let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+//! let result = engine.triage("No puedo CONFIGURAR el correo", "es");
+//! assert_eq!(result.topic, "email.setup");
+//! assert_eq!(fold_text("CONFIGURACIÓN"), "configuracion");
+//! assert!(!matches!(result.reason, TriageReason::BelowThreshold));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Where it is
 //!
 //! - [`fold`] — the text folded, with a byte map back to the original;
