@@ -9,6 +9,10 @@
 //! `--max-input-bytes`, so a device (`/dev/zero`), a pipe that never ends or a huge file stops
 //! with an error naming the limit; `decide` reads its standard input in chunks through the
 //! library's `DecideStream`, which keeps at most `--max-line-bytes` of a line.
+//!
+//! One file for one job (about 600 lines): the commands' arguments with their help texts
+//! (clap derive) beside the short function that runs each; apart, a command's options and
+//! what it does with them would be read in two places.
 
 use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
