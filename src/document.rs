@@ -13,9 +13,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{Authority, Progress, Tier};
 
-#[cfg(feature = "schema")]
-pub use crate::schema::policy_schema;
-
 /// A table of named entries that keeps document order and keeps duplicates, so that a
 /// duplicate id is reported by [`crate::Engine::compile`] with every other error instead of
 /// being silently overwritten (JSON allows repeated keys).
@@ -597,4 +594,35 @@ pub struct CountWeightDoc {
     /// The most points it can add.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+}
+
+/// The JSON Schema (draft 7, which editors' TOML and YAML language servers read) of a policy
+/// document, as committed in `schema/policy.schema.json`.
+///
+/// Point an editor at the committed file for completion and validation as you type: a
+/// `#:schema ./schema/policy.schema.json` first line in a TOML policy (Taplo, Even Better
+/// TOML), `# yaml-language-server: $schema=./schema/policy.schema.json` in a YAML one. The
+/// schema checks the shape (sections, field names and types, enumerations);
+/// [`crate::Engine::compile`] still checks what a schema cannot (references, tiers, locales,
+/// placeholders, regular expressions).
+///
+/// # Examples
+///
+/// ```
+/// let schema = unified_message::document::policy_schema();
+/// assert_eq!(schema["title"], "PolicyDocument");
+/// assert_eq!(schema["additionalProperties"], false);
+/// assert!(schema["properties"]["topics"].is_object());
+/// ```
+#[cfg(feature = "schema")]
+pub fn policy_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<PolicyDocument>();
+    schema.insert(
+        "$comment".to_owned(),
+        "Generated from the document types of the unified-message crate (src/document.rs): \
+         `cargo run --example write_schema` writes it again."
+            .into(),
+    );
+    schema.to_value()
 }

@@ -1,44 +1,14 @@
-//! The JSON Schema of the policy format (feature `schema`): derived from the document types,
+//! The JSON Schema of the policy format (feature `schema`), for
+//! [`policy_schema`](crate::document::policy_schema): derived from the document types,
 //! every field's doc comment as its description, with the schemas of the two shapes the
-//! derive cannot see written by hand: [`IdMap`] (a table of named entries) and [`OneOrMany`]
+//! derive cannot see written by hand here: [`IdMap`] (a table of named entries) and [`OneOrMany`]
 //! (a value or a list of values).
 
 use std::borrow::Cow;
 
-use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
-use crate::document::{IdMap, OneOrMany, PolicyDocument};
-
-/// The JSON Schema (draft 7, which editors' TOML and YAML language servers read) of a policy
-/// document, as committed in `schema/policy.schema.json`.
-///
-/// Point an editor at the committed file for completion and validation as you type: a
-/// `#:schema ./schema/policy.schema.json` first line in a TOML policy (Taplo, Even Better
-/// TOML), `# yaml-language-server: $schema=./schema/policy.schema.json` in a YAML one. The
-/// schema checks the shape (sections, field names and types, enumerations);
-/// [`crate::Engine::compile`] still checks what a schema cannot (references, tiers, locales,
-/// placeholders, regular expressions).
-///
-/// # Examples
-///
-/// ```
-/// let schema = unified_message::document::policy_schema();
-/// assert_eq!(schema["title"], "PolicyDocument");
-/// assert_eq!(schema["additionalProperties"], false);
-/// assert!(schema["properties"]["topics"].is_object());
-/// ```
-pub fn policy_schema() -> serde_json::Value {
-    let generator = SchemaSettings::draft07().into_generator();
-    let mut schema = generator.into_root_schema_for::<PolicyDocument>();
-    schema.insert(
-        "$comment".to_owned(),
-        "Generated from the document types of the unified-message crate (src/document.rs): \
-         `cargo run --example write_schema` writes it again."
-            .into(),
-    );
-    schema.to_value()
-}
+use crate::document::{IdMap, OneOrMany};
 
 /// A table of named entries: any key, each value of `V`'s schema. Duplicate keys, which JSON
 /// allows, are reported by the compiler, not by the schema.

@@ -6,6 +6,7 @@ use crate::document::PolicyDocument;
 use crate::engine::Engine;
 
 use super::compiler::Compiler;
+use super::limits::{CompileLimits, ParseLimits};
 #[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
 use super::parse::utf8;
 #[cfg(feature = "toml")]
@@ -38,35 +39,6 @@ pub struct EngineBuilder {
     max_circumstances: u64,
     exhaustive_circumstances: bool,
 }
-
-/// The limits of [`EngineBuilder`] that bound reading a policy (issue 19).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ParseLimits {
-    pub(crate) max_policy_bytes: usize,
-    pub(crate) max_nesting_depth: usize,
-    pub(crate) max_suggestion_work: u64,
-    pub(crate) max_errors: usize,
-}
-
-impl Default for ParseLimits {
-    fn default() -> Self {
-        ParseLimits {
-            max_policy_bytes: DEFAULT_MAX_POLICY_BYTES,
-            max_nesting_depth: DEFAULT_MAX_NESTING_DEPTH,
-            max_suggestion_work: DEFAULT_MAX_SUGGESTION_WORK,
-            max_errors: DEFAULT_MAX_ERRORS,
-        }
-    }
-}
-
-/// The default of [`EngineBuilder::max_policy_bytes`]: 32 MiB.
-pub const DEFAULT_MAX_POLICY_BYTES: usize = 32 << 20;
-/// The default of [`EngineBuilder::max_nesting_depth`]: 64 levels.
-pub const DEFAULT_MAX_NESTING_DEPTH: usize = 64;
-/// The default of [`EngineBuilder::max_suggestion_work`]: 10 million cells.
-pub const DEFAULT_MAX_SUGGESTION_WORK: u64 = 10_000_000;
-/// The default of [`EngineBuilder::max_errors`]: 10,000 errors.
-pub const DEFAULT_MAX_ERRORS: usize = 10_000;
 
 impl Default for EngineBuilder {
     fn default() -> Self {
@@ -266,6 +238,16 @@ impl EngineBuilder {
         self
     }
 
+    /// What the compiler reads of these limits.
+    fn compile_limits(&self) -> CompileLimits {
+        CompileLimits {
+            regex_size_limit: self.regex_size_limit,
+            max_table_size: self.max_table_size,
+            max_suggestion_work: self.limits.max_suggestion_work,
+            max_errors: self.limits.max_errors,
+        }
+    }
+
     fn space_limits(&self) -> crate::limits::SpaceLimits {
         crate::limits::SpaceLimits {
             max_circumstances: self.max_circumstances,
@@ -280,7 +262,7 @@ impl EngineBuilder {
     ///
     /// A [`PolicyError`] with every error found, each with its document path.
     pub fn compile(&self, doc: &PolicyDocument) -> Result<Engine, PolicyError> {
-        let (engine, diagnostics) = Compiler::new(doc, self).run();
+        let (engine, diagnostics) = Compiler::new(doc, self.compile_limits()).run();
         match engine {
             Some(mut engine) if !diagnostics.iter().any(Diagnostic::is_error) => {
                 // Kept so that `check` reports them.

@@ -1,25 +1,22 @@
 //! The compiler: its state (the document, the limits, the diagnostics so far, the locales,
-//! placeholders and channels every section shares), the helpers every section uses (report,
-//! intern, look up, suggest, bound a table, build a regex), and `run`, which compiles the
+//! placeholders and channels every section shares) and the helpers every section uses (report,
+//! intern, look up, suggest, bound a table, build a regex). `run` (in `run.rs`) compiles the
 //! sections in order and assembles the engine.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::{IdMap, PolicyDocument};
-use crate::engine::{ChannelIx, Engine, EngineParts, Id, IdTable};
+use crate::engine::{ChannelIx, Id};
 use crate::model::Channel;
 
-use super::builder::EngineBuilder;
-use super::patterns::TopicIds;
-use super::roles::{grant_table, superior_table};
-use super::rules::{RuleRefs, topic_rule_index};
+use super::limits::CompileLimits;
 
 /// One compilation of one document: what every section shares. The sections are compiled by
-/// the `impl Compiler` blocks of their own files.
+/// the `impl Compiler` blocks of their own files, in order by `run`.
 pub(super) struct Compiler<'d> {
     pub(super) doc: &'d PolicyDocument,
-    regex_size_limit: usize,
+    pub(super) regex_size_limit: usize,
     max_table_size: usize,
     /// How many more unknown references get a "did you mean" (each costs a scan of the ids).
     suggestions_left: usize,
@@ -36,7 +33,7 @@ pub(super) struct Compiler<'d> {
     /// The policy's own placeholders (`[policy]`).
     pub(super) placeholders: HashSet<Box<str>>,
     /// The channels named so far: the standard ones, then others in order of first use.
-    channels: Vec<Box<str>>,
+    pub(super) channels: Vec<Box<str>>,
     channel_index: HashMap<Box<str>, ChannelIx>,
 }
 
@@ -46,7 +43,7 @@ fn err(diags: &mut Vec<Diagnostic>, code: Code, path: DocPath, message: String, 
 }
 
 impl<'d> Compiler<'d> {
-    pub(super) fn new(doc: &'d PolicyDocument, builder: &EngineBuilder) -> Self {
+    pub(super) fn new(doc: &'d PolicyDocument, limits: CompileLimits) -> Self {
         let channels: Vec<Box<str>> = Channel::STANDARD
             .iter()
             .map(|c| c.as_str().into())
@@ -58,12 +55,12 @@ impl<'d> Compiler<'d> {
             .collect();
         Compiler {
             doc,
-            regex_size_limit: builder.regex_size_limit,
-            max_table_size: builder.max_table_size,
+            regex_size_limit: limits.regex_size_limit,
+            max_table_size: limits.max_table_size,
             suggestions_left: 100,
-            suggester: crate::bounded::Suggester::new(builder.limits.max_suggestion_work),
+            suggester: crate::bounded::Suggester::new(limits.max_suggestion_work),
             errors: 0,
-            max_errors: builder.limits.max_errors,
+            max_errors: limits.max_errors,
             diags: Vec::new(),
             locales: Vec::new(),
             locale_set: HashSet::new(),
@@ -248,101 +245,5 @@ impl<'d> Compiler<'d> {
                 );
             }
         }
-    }
-
-    /// Compiles the document, section by section in the order of the module's documentation,
-    /// and assembles the engine: `None` when a derived table would pass the size limit (the
-    /// diagnostics say which); otherwise an engine, usable only if no diagnostic is an error.
-    pub(super) fn run(mut self) -> (Option<Engine>, Vec<Diagnostic>) {
-        let doc = self.doc;
-        let root = DocPath::root();
-        let hp = root.key("policy");
-        let mpath = root.key("messages");
-
-        let (name, revision) = self.policy(&hp);
-        let (departments, department_index) = self.departments();
-        let ranks = self.ranks();
-        let (systems, system_index) = self.systems();
-        // Messages are interned first, compiled once their usages are known.
-        let (mut message_index, mut usages) = self.intern_messages(&mpath);
-        let (topics, topic_index) = self.topics(
-            &department_index,
-            &ranks.index,
-            &systems,
-            &system_index,
-            &message_index,
-            &mut usages,
-        );
-        let fallback = self.fallback(&hp, &topics, &topic_index);
-        let topic_ids = TopicIds::new(doc.topics.keys());
-        let (roles, role_index) = self.roles(&department_index, &ranks.index, &topics, &topic_ids);
-
-        // The derived tables, each within the size limit.
-        let grants_fit = self.table_fits((roles.len(), "roles"), (topics.len(), "topics"));
-        let rules_fit = self.table_fits((topics.len(), "topics"), (doc.rules.len(), "rules"));
-        if !grants_fit || !rules_fit {
-            return (None, self.diags);
-        }
-        let grants = grant_table(&roles, &topics);
-        // Escalation (R3.3): per department and rank, the next rank that has a role there.
-        if !self.table_fits(
-            (departments.len(), "departments"),
-            (ranks.list.len(), "ranks"),
-        ) {
-            return (None, self.diags);
-        }
-        let superior = superior_table(departments.len(), ranks.list.len(), &roles);
-
-        let mut messages = self.messages(&mpath);
-        let handover = self.handover(&mut messages, &mut message_index);
-        let forbidden = self.forbidden();
-        let refs = RuleRefs {
-            topics: &topics,
-            topic_ids: &topic_ids,
-            departments: &department_index,
-            roles: &role_index,
-            ranks: &ranks.index,
-            messages: &message_index,
-        };
-        let (rules, fact_keys, fact_values) = self.rules(&refs, &mut usages);
-        self.check_usages(&messages, &usages);
-        let (topic_rule_start, topic_rules) = topic_rule_index(&topics, &rules);
-        let triage = crate::triage::Triage::build(
-            &self.locales,
-            doc,
-            self.regex_size_limit,
-            &mut self.diags,
-        );
-        let urgency = crate::urgency::Weights::build(doc.urgency.as_ref(), &mut self.diags);
-
-        let engine = Engine::new(EngineParts {
-            name: name.into(),
-            revision: revision.into(),
-            locales: IdTable::new(self.locales),
-            channels: IdTable::new(self.channels),
-            departments: IdTable::new(departments),
-            systems: IdTable::new(systems),
-            topics: IdTable::new(topics),
-            messages: IdTable::new(messages),
-            roles: IdTable::new(roles),
-            grants: grants.into(),
-            superior: superior.into(),
-            ranks: IdTable::new(ranks.list),
-            review_within: ranks.review_within,
-            review_within_text: ranks.review_within_text,
-            handover,
-            rules: IdTable::new(rules),
-            topic_rule_start: topic_rule_start.into(),
-            topic_rules: topic_rules.into(),
-            fact_keys: IdTable::new(fact_keys),
-            fact_values: IdTable::new(fact_values),
-            forbidden: forbidden.into(),
-            fallback,
-            triage,
-            urgency,
-            warnings: Box::new([]),
-            space: crate::limits::SpaceLimits::default(),
-        });
-        (Some(engine), self.diags)
     }
 }

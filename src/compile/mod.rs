@@ -3,7 +3,7 @@
 //!
 //! Compiling reads the document's sections in a fixed order, each after the ones it refers
 //! to, so that diagnostics come out in the same order for the same policy
-//! (`compiler::Compiler::run`):
+//! (`run`):
 //!
 //! 1. `[policy]` but its fallback: name, revision, locales, placeholders (`policy`);
 //! 2. `[departments]`, then `[ranks]` (`departments_ranks`);
@@ -22,26 +22,31 @@
 //! An error does not stop the compilation (but for a table past its size): every section is
 //! read, and every error reported, up to `max_errors`.
 //!
-//! The rest: `builder` holds [`EngineBuilder`] and the entry points; `parse` reads a
-//! policy text into a [`PolicyDocument`](crate::document::PolicyDocument); `compiler` holds
-//! the state and helpers every section shares; `patterns` matches topic patterns.
+//! The rest: `builder` holds [`EngineBuilder`] and the entry points; `limits` the limits the
+//! builder passes to `parse` and the compiler, as values; `parse` reads a policy text into a
+//! [`PolicyDocument`](crate::document::PolicyDocument); `run` compiles the sections in order;
+//! `compiler` holds the state and helpers every section shares; `patterns` matches topic
+//! patterns.
 
 mod builder;
 mod compiler;
 mod departments_ranks;
 mod handover;
+mod limits;
 mod messages;
 mod parse;
 mod patterns;
 mod policy;
 mod roles;
 mod rules;
+mod run;
 mod style;
 mod systems;
 mod texts;
 mod topics;
 
-pub use builder::{
-    DEFAULT_MAX_NESTING_DEPTH, DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, EngineBuilder,
+pub use builder::EngineBuilder;
+pub use limits::{
+    DEFAULT_MAX_NESTING_DEPTH, DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK,
 };
 pub(crate) use patterns::pattern_specificity;

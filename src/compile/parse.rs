@@ -4,7 +4,7 @@
 use crate::diagnostic::{Code, Diagnostic, DocPath, PolicyError};
 use crate::document::PolicyDocument;
 
-use super::builder::ParseLimits;
+use super::limits::ParseLimits;
 
 /// `source` as text, or an `invalid-utf8` error at the first byte that is not UTF-8.
 #[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{details, fingerprints, to_json};
+use super::shared::{details, fingerprints, to_json};
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// The findings as a SARIF 2.1.0 log: one run of the tool `unified-message`, one rule per

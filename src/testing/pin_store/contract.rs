@@ -1,11 +1,11 @@
 //! The store-level checks (insert-if-absent, compare-and-replace, values, `get_many`, erase),
-//! written once over [`AsyncPinStore`]; sync stores run them through [`super::Blocking`].
+//! written once over [`AsyncPinStore`]; sync stores run them through [`super::exec::Blocking`].
 
 use std::future::Future;
 
 use crate::pins::{AsyncPinStore, PinKey, PinStatus, PinStoreError, Slot, Timestamp};
 
-use super::{Nonconformance, bot, contact, engines, ok, pin};
+use super::common::{Nonconformance, bot, contact, engines, ensure, ok, pin};
 
 /// The store-level checks, once for both kinds of store.
 pub(super) async fn contract<S, E, F>(

@@ -8,8 +8,8 @@ use crate::pins::{
     AsyncPinStore, Pin, PinErrorKind, PinKey, PinStatus, PinStoreError, Slot, Timestamp,
 };
 
+use super::common::{Nonconformance, bot, contact, engines, ensure, ok};
 use super::race::seen;
-use super::{Nonconformance, bot, contact, engines, ok};
 
 /// A store whose reads, inserts and replaces fail on demand, around the store under test.
 pub(super) struct Failing<'s, S: ?Sized> {

@@ -60,131 +60,24 @@
 //! ```
 
 use std::future::Future;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::engine::Engine;
-use crate::model::{Channel, Contact, Responder};
-use crate::pins::{AsyncPinStore, Pin, PinKey, PinStore, PinStoreError, Timestamp};
+use crate::pins::{AsyncPinStore, PinKey, PinStore, PinStoreError};
 
-/// How many writers race on one first contact.
-pub const WRITERS: usize = 16;
-
-/// A check of the kit that the store failed: which, and what was seen.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the pin store fails the conformance check `{check}`: {detail}")]
-pub struct Nonconformance {
-    check: &'static str,
-    detail: String,
-}
-
-impl Nonconformance {
-    /// The check that failed (`insert_if_absent`, `compare_and_replace`, `values`,
-    /// `get_many`, `erase`, `race`, `store error`; `many nodes`, `rolling deploy` and `setup`
-    /// for the node checks).
-    pub fn check(&self) -> &'static str {
-        self.check
-    }
-
-    /// What was expected and what the store did.
-    pub fn detail(&self) -> &str {
-        &self.detail
-    }
-}
-
-/// Fails `check` with a message unless `cond`.
-macro_rules! ensure {
-    ($check:expr, $cond:expr, $($detail:tt)+) => {
-        if !$cond {
-            return Err(Nonconformance { check: $check, detail: format!($($detail)+) });
-        }
-    };
-}
-
+mod common;
 mod contract;
 mod exec;
 mod faults;
 mod nodes;
 mod race;
 
+use self::common::{ok, run_id};
 use self::contract::contract;
 use self::exec::{Blocking, ready};
 use self::faults::{Failing, failures};
 use self::race::{race_async, race_sync};
 
+pub use self::common::{Nonconformance, WRITERS};
 pub use self::nodes::{run_nodes_async, run_nodes_sync};
-
-/// A store call that must succeed during `check`.
-fn ok<T>(
-    check: &'static str,
-    what: &str,
-    r: Result<T, PinStoreError>,
-) -> Result<T, Nonconformance> {
-    r.map_err(|e| Nonconformance {
-        check,
-        detail: format!("{what} failed: {e}"),
-    })
-}
-
-/// A substantive version 4 of `email-setup-guide` (version 3 in the example policy).
-const SUBSTANTIVE: &str = r#"
-[[messages.email-setup-guide.versions]]
-change = "substantive"
-text.es = "Los programas de correo usan ahora una contraseña de aplicación. {system}: {where}"
-text.en = "E-mail programs now use an app password. {system}: {where}"
-"#;
-
-/// The example policy (revision `kit-1`) and a revision with a substantive change (`kit-2`).
-fn engines() -> Result<&'static (Engine, Engine), Nonconformance> {
-    static ENGINES: OnceLock<Result<(Engine, Engine), String>> = OnceLock::new();
-    let built = ENGINES.get_or_init(|| {
-        let line = "revision = \"2026-11-27\"";
-        let first = crate::EXAMPLE_POLICY.replace(line, "revision = \"kit-1\"");
-        let second = format!(
-            "{}{SUBSTANTIVE}",
-            crate::EXAMPLE_POLICY.replace(line, "revision = \"kit-2\"")
-        );
-        let build = |text: &str| Engine::from_toml_str(text).map_err(|e| e.to_string());
-        Ok((build(&first)?, build(&second)?))
-    });
-    built.as_ref().map_err(|e| Nonconformance {
-        check: "setup",
-        detail: format!("the kit's policy does not compile: {e}"),
-    })
-}
-
-/// A customer id no other run uses: the process, the time, a counter.
-fn run_id() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "um-kit-{}-{nanos}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn pin(message: &str, version: u32, revision: &str, at: i64) -> Pin {
-    Pin::new(message, version, revision, Timestamp::from_unix_seconds(at))
-}
-
-fn bot() -> Responder {
-    Responder::system("self-diagnosis")
-}
-
-fn contact(customer: &str, i: usize) -> Contact {
-    let channels = [Channel::Chat, Channel::Phone, Channel::Email, Channel::Web];
-    let channel = channels
-        .get(i % channels.len())
-        .cloned()
-        .unwrap_or(Channel::Chat);
-    Contact::new(customer, channel)
-        .with_topic("email.setup")
-        .with_locale("en")
-}
 
 /// Checks the [`PinStore`] contract on `store`; `erase` removes the pin of a key, as the host
 /// does (a customer's data deleted, an expiry). The store must be shareable across threads:

@@ -16,9 +16,9 @@ use crate::pins::{
     AsyncPinStore, Pin, PinError, PinErrorKind, PinKey, PinStatus, PinStore, Slot, Timestamp,
 };
 
+use super::common::{Nonconformance, WRITERS, bot, contact, engines, ensure, ok, run_id};
 use super::exec::{Blocking, JoinAll, ready};
 use super::race::{Seen, judge_race, seen};
-use super::{Nonconformance, WRITERS, bot, contact, engines, ok};
 
 /// At least two nodes, or the checks would prove nothing about sharing.
 fn enough<S: ?Sized>(nodes: &[&S]) -> Result<(), Nonconformance> {
@@ -186,7 +186,7 @@ where
     E: Fn(&PinKey) -> Result<(), crate::pins::PinStoreError>,
 {
     enough(nodes)?;
-    let run = super::run_id();
+    let run = run_id();
     let mut written = Vec::new();
     let checks = many_nodes_sync(nodes, &format!("{run}-nodes"), &mut written).and_then(|()| {
         let blocking: Vec<Blocking<'_, S>> = nodes.iter().map(|s| Blocking(*s)).collect();
@@ -215,7 +215,7 @@ where
     F: std::future::Future<Output = Result<(), crate::pins::PinStoreError>>,
 {
     enough(nodes)?;
-    let run = super::run_id();
+    let run = run_id();
     let mut written = Vec::new();
     let mut checks = many_nodes_async(nodes, &format!("{run}-nodes"), &mut written).await;
     if checks.is_ok() {

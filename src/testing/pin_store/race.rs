@@ -9,8 +9,8 @@ use crate::pins::{
     Timestamp,
 };
 
+use super::common::{Nonconformance, WRITERS, bot, contact, engines, ensure, ok, pin};
 use super::exec::JoinAll;
-use super::{Nonconformance, WRITERS, bot, contact, engines, ok, pin};
 
 /// What a racing writer saw: status, delivered message and version, pin in force.
 pub(super) type Seen = (PinStatus, String, u32, Option<Pin>);

@@ -1,0 +1,116 @@
+//! What the checks of the kit share: the failure, the `ensure!` macro, the policies, the
+//! fixtures.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::engine::Engine;
+use crate::model::{Channel, Contact, Responder};
+use crate::pins::{Pin, PinStoreError, Timestamp};
+
+/// How many writers race on one first contact.
+pub const WRITERS: usize = 16;
+
+/// A check of the kit that the store failed: which, and what was seen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the pin store fails the conformance check `{check}`: {detail}")]
+pub struct Nonconformance {
+    pub(super) check: &'static str,
+    pub(super) detail: String,
+}
+
+impl Nonconformance {
+    /// The check that failed (`insert_if_absent`, `compare_and_replace`, `values`,
+    /// `get_many`, `erase`, `race`, `store error`; `many nodes`, `rolling deploy` and `setup`
+    /// for the node checks).
+    pub fn check(&self) -> &'static str {
+        self.check
+    }
+
+    /// What was expected and what the store did.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+}
+
+/// Fails `check` with a message unless `cond`.
+macro_rules! ensure {
+    ($check:expr, $cond:expr, $($detail:tt)+) => {
+        if !$cond {
+            return Err(Nonconformance { check: $check, detail: format!($($detail)+) });
+        }
+    };
+}
+pub(super) use ensure;
+
+/// A store call that must succeed during `check`.
+pub(super) fn ok<T>(
+    check: &'static str,
+    what: &str,
+    r: Result<T, PinStoreError>,
+) -> Result<T, Nonconformance> {
+    r.map_err(|e| Nonconformance {
+        check,
+        detail: format!("{what} failed: {e}"),
+    })
+}
+
+/// A substantive version 4 of `email-setup-guide` (version 3 in the example policy).
+const SUBSTANTIVE: &str = r#"
+[[messages.email-setup-guide.versions]]
+change = "substantive"
+text.es = "Los programas de correo usan ahora una contraseña de aplicación. {system}: {where}"
+text.en = "E-mail programs now use an app password. {system}: {where}"
+"#;
+
+/// The example policy (revision `kit-1`) and a revision with a substantive change (`kit-2`).
+pub(super) fn engines() -> Result<&'static (Engine, Engine), Nonconformance> {
+    static ENGINES: OnceLock<Result<(Engine, Engine), String>> = OnceLock::new();
+    let built = ENGINES.get_or_init(|| {
+        let line = "revision = \"2026-11-27\"";
+        let first = crate::EXAMPLE_POLICY.replace(line, "revision = \"kit-1\"");
+        let second = format!(
+            "{}{SUBSTANTIVE}",
+            crate::EXAMPLE_POLICY.replace(line, "revision = \"kit-2\"")
+        );
+        let build = |text: &str| Engine::from_toml_str(text).map_err(|e| e.to_string());
+        Ok((build(&first)?, build(&second)?))
+    });
+    built.as_ref().map_err(|e| Nonconformance {
+        check: "setup",
+        detail: format!("the kit's policy does not compile: {e}"),
+    })
+}
+
+/// A customer id no other run uses: the process, the time, a counter.
+pub(super) fn run_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "um-kit-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub(super) fn pin(message: &str, version: u32, revision: &str, at: i64) -> Pin {
+    Pin::new(message, version, revision, Timestamp::from_unix_seconds(at))
+}
+
+pub(super) fn bot() -> Responder {
+    Responder::system("self-diagnosis")
+}
+
+pub(super) fn contact(customer: &str, i: usize) -> Contact {
+    let channels = [Channel::Chat, Channel::Phone, Channel::Email, Channel::Web];
+    let channel = channels
+        .get(i % channels.len())
+        .cloned()
+        .unwrap_or(Channel::Chat);
+    Contact::new(customer, channel)
+        .with_topic("email.setup")
+        .with_locale("en")
+}
