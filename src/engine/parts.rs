@@ -237,7 +237,7 @@ pub(crate) struct EngineParts {
     pub(crate) fact_values: IdTable<FactValueIx, Box<str>>,
     pub(crate) forbidden: Box<[Forbidden]>,
     pub(crate) fallback: TopicIx,
-    pub(crate) triage: crate::triage::Triage,
+    pub(crate) triage: crate::triage::compiled::Triage,
     pub(crate) urgency: crate::urgency::Weights,
     /// The warnings of the compile step, reported again by `check`.
     pub(crate) warnings: Box<[crate::diagnostic::Diagnostic]>,
