@@ -9,7 +9,8 @@
 
 use std::fmt;
 
-use crate::decision::{Decision, Outcome};
+use crate::decision::Decision;
+use crate::decision::record::Outcome;
 use crate::model::{Authority, Tier};
 
 /// A decision and the steps that led to it, from [`Engine::explain`](crate::Engine::explain).

@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::decision::{Decision, DecisionBrief, Flags, Outcome};
 use crate::diagnostic::{Code, Diagnostic, DocPath, PolicyError};
-use crate::engine::{
-    ChannelIx, Engine, FactValueIx, LocaleIx, NoTrace, Resolved, ResponderIx, TopicIx,
-};
+use crate::engine::{ChannelIx, Engine, FactValueIx, LocaleIx, Resolved, ResponderIx, TopicIx};
+use crate::explain::NoTrace;
 use crate::model::{Authority, Facts, Progress, Responder};
 
 /// The whole decision table of a policy: the circumstance space of

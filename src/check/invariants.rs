@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use crate::decision::{Decision, Outcome};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::{
-    ChannelIx, DepartmentIx, Engine, FactValueIx, LocaleIx, MessageIx, NoTrace, RankIx, Resolved,
+    ChannelIx, DepartmentIx, Engine, FactValueIx, LocaleIx, MessageIx, RankIx, Resolved,
     ResponderIx, RoleIx, Topic, TopicIx,
 };
+use crate::explain::NoTrace;
 use crate::model::{Authority, Progress, Tier};
 
 use super::{counterexample, per_class, plan, responders, response, single_counterexample};

@@ -150,7 +150,7 @@ pub(crate) fn response(
     values: &[FactValueIx],
     responder: ResponderIx,
 ) -> Response {
-    let d = engine.run(c, values, responder, &mut crate::engine::NoTrace);
+    let d = engine.run(c, values, responder, &mut crate::explain::NoTrace);
     Response {
         responder: space::responder(engine, responder),
         channel: space::channel(engine, c.channel),

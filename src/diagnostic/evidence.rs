@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::DecisionRecord;
+use crate::decision::record::DecisionRecord;
 use crate::model::{Channel, Contact, Responder};
 
 /// One concrete circumstance that violates an invariant, and the responses that disagree.

@@ -237,8 +237,8 @@ pub(crate) struct EngineParts {
     pub(crate) fact_values: IdTable<FactValueIx, Box<str>>,
     pub(crate) forbidden: Box<[Forbidden]>,
     pub(crate) fallback: TopicIx,
-    pub(crate) triage: crate::triage::Triage,
-    pub(crate) urgency: crate::urgency::Weights,
+    pub(crate) triage: crate::triage::compiled::Triage,
+    pub(crate) urgency: crate::urgency::weights::Weights,
     /// The warnings of the compile step, reported again by `check`.
     pub(crate) warnings: Box<[crate::diagnostic::Diagnostic]>,
     /// The limits of `check`, `diff` and the decision table (`EngineBuilder`).

@@ -1,10 +1,11 @@
 //! Building triage: a policy's `[triage]` settings validated, and every topic's keywords
 //! checked, then compiled into matchers per locale.
 
-use super::{DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD, Triage};
+use super::compiled::{DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD, Triage};
+use super::{keyword, locale};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::document::PolicyDocument;
-use crate::engine::TopicIx;
+use crate::engine::ids::TopicIx;
 
 impl Triage {
     /// Compiles the keywords of every topic of `doc` (topic `i` of the document is topic `i`
@@ -42,7 +43,7 @@ impl Triage {
                 }
                 for (i, pattern) in patterns.iter().enumerate() {
                     let path = || tpath.key(id).key("keywords").key(locale).index(i);
-                    Self::keyword(TopicIx::new(0), pattern, size_limit, path, diags);
+                    keyword::keyword(TopicIx::new(0), pattern, size_limit, path, diags);
                 }
             }
         }
@@ -56,13 +57,13 @@ impl Triage {
                 for (i, pattern) in patterns.iter().enumerate() {
                     let path = || tpath.key(id).key("keywords").key(&**locale).index(i);
                     if let Some(p) =
-                        Self::keyword(TopicIx::new(ti), pattern, size_limit, path, diags)
+                        keyword::keyword(TopicIx::new(ti), pattern, size_limit, path, diags)
                     {
                         pending.push(p);
                     }
                 }
             }
-            built.push(Self::locale(pending, size_limit, locale, &tpath, diags));
+            built.push(locale::locale(pending, size_limit, locale, &tpath, diags));
         }
         Triage {
             threshold,

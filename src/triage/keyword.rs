@@ -8,11 +8,10 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 use std::fmt;
 use std::sync::OnceLock;
 
-use super::Triage;
 use super::literals::{Literals, exact, required, shortest};
 use super::rewrite::fold_ast;
 use crate::diagnostic::{Code, Diagnostic, DocPath};
-use crate::engine::TopicIx;
+use crate::engine::ids::TopicIx;
 
 /// A keyword that can match more than this many bytes is searched over the whole text rather
 /// than in windows around its anchors.
@@ -137,125 +136,121 @@ pub(super) struct Pending {
     pub(super) options: Vec<Literals>,
 }
 
-impl Triage {
-    /// Checks one keyword — syntax, size limit, folding — and parses it for matching.
-    ///
-    /// Each keyword is parsed once (twice when folding rewrites it), and only its Thompson
-    /// NFA is built to hold it to the size limit: parsing is most of the cost of compiling a
-    /// policy with many keywords, and a whole `regex::Regex` per keyword also extracts
-    /// literal prefilters, which for a case-insensitive keyword costs 10 to 40 times more
-    /// (`benches/compile.rs`).
-    pub(super) fn keyword(
-        topic: TopicIx,
-        pattern: &str,
-        size_limit: usize,
-        path: impl Fn() -> DocPath,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<Pending> {
-        let bad_regex = |e: &dyn fmt::Display, diags: &mut Vec<Diagnostic>| {
-            let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
-            diags.push(Diagnostic::error(
-                Code::BadRegex,
-                path(),
-                format!("`{pattern}` is not a valid regular expression: {detail}"),
-                "fix the pattern; escape literal characters such as `(` or `.` with `\\`",
-            ));
-        };
-        let ast = match ast::parse::Parser::new().parse(pattern) {
-            Ok(ast) => ast,
-            Err(e) => {
-                bad_regex(&e, diags);
-                return None;
-            }
-        };
-        let as_written = regex_syntax::hir::translate::Translator::new().translate(pattern, &ast);
-        let folded = fold_ast(pattern, &ast);
-        let hir = match (as_written, &folded) {
-            (Err(e), _) => {
-                bad_regex(&e, diags);
-                return None;
-            }
-            (Ok(hir), Ok(None)) => hir,
-            (Ok(_), Ok(Some(folded))) => match regex_syntax::Parser::new().parse(folded) {
-                Ok(hir) => hir,
-                Err(e) => {
-                    let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
-                    diags.push(Diagnostic::error(
-                            Code::BadKeyword,
-                            path(),
-                            format!(
-                                "keyword `{pattern}` is no longer a valid regular expression once folded to `{folded}`: {detail}"
-                            ),
-                            "write the keyword in lowercase without accents, as triage reads the text",
-                        ));
-                    return None;
-                }
-            },
-            (Ok(_), Err(c)) => {
-                diags.push(Diagnostic::error(
-                    Code::UnfoldableKeyword,
-                    path(),
-                    format!(
-                        "keyword `{pattern}` has `{c}` in a character class, and `{c}` without its accents is not a single character"
-                    ),
-                    "write the character class without accents: triage matches text with accents removed",
-                ));
-                return None;
-            }
-        };
-        let fits = nfa_bound(&hir).is_some_and(|bound| bound <= size_limit);
-        let nfa = if fits {
-            Ok(())
-        } else {
-            thompson::Compiler::new()
-                .configure(nfa_config(size_limit))
-                .build_from_hir(&hir)
-                .map(drop)
-        };
-        if let Err(e) = nfa {
-            match e.size_limit() {
-                Some(limit) => diags.push(Diagnostic::error(
-                    Code::RegexTooBig,
-                    path(),
-                    format!("the regular expression `{pattern}` compiles to more than {limit} bytes"),
-                    "simplify it (avoid large counted repetitions such as `{1000}`), or raise the engine's regex size limit",
-                )),
-                None => bad_regex(&e, diags),
-            }
+/// Checks one keyword — syntax, size limit, folding — and parses it for matching.
+///
+/// Each keyword is parsed once (twice when folding rewrites it), and only its Thompson
+/// NFA is built to hold it to the size limit: parsing is most of the cost of compiling a
+/// policy with many keywords, and a whole `regex::Regex` per keyword also extracts
+/// literal prefilters, which for a case-insensitive keyword costs 10 to 40 times more
+/// (`benches/compile.rs`).
+pub(super) fn keyword(
+    topic: TopicIx,
+    pattern: &str,
+    size_limit: usize,
+    path: impl Fn() -> DocPath,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Pending> {
+    let bad_regex = |e: &dyn fmt::Display, diags: &mut Vec<Diagnostic>| {
+        let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+        diags.push(Diagnostic::error(
+            Code::BadRegex,
+            path(),
+            format!("`{pattern}` is not a valid regular expression: {detail}"),
+            "fix the pattern; escape literal characters such as `(` or `.` with `\\`",
+        ));
+    };
+    let ast = match ast::parse::Parser::new().parse(pattern) {
+        Ok(ast) => ast,
+        Err(e) => {
+            bad_regex(&e, diags);
             return None;
         }
-        if hir.properties().minimum_len() == Some(0) {
+    };
+    let as_written = regex_syntax::hir::translate::Translator::new().translate(pattern, &ast);
+    let folded = fold_ast(pattern, &ast);
+    let hir = match (as_written, &folded) {
+        (Err(e), _) => {
+            bad_regex(&e, diags);
+            return None;
+        }
+        (Ok(hir), Ok(None)) => hir,
+        (Ok(_), Ok(Some(folded))) => match regex_syntax::Parser::new().parse(folded) {
+            Ok(hir) => hir,
+            Err(e) => {
+                let detail = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+                diags.push(Diagnostic::error(
+                        Code::BadKeyword,
+                        path(),
+                        format!(
+                            "keyword `{pattern}` is no longer a valid regular expression once folded to `{folded}`: {detail}"
+                        ),
+                        "write the keyword in lowercase without accents, as triage reads the text",
+                    ));
+                return None;
+            }
+        },
+        (Ok(_), Err(c)) => {
             diags.push(Diagnostic::error(
-                Code::KeywordMatchesEmpty,
+                Code::UnfoldableKeyword,
                 path(),
                 format!(
-                    "keyword `{pattern}` can match empty text, so it would match every inquiry"
+                    "keyword `{pattern}` has `{c}` in a character class, and `{c}` without its accents is not a single character"
                 ),
-                "make it require at least one character, e.g. `colou?r` instead of `(colou?r)?`",
+                "write the character class without accents: triage matches text with accents removed",
             ));
             return None;
         }
-        let mut options = Vec::new();
-        required(&hir, &mut options);
-        let literal_bytes = options.iter().filter_map(shortest).sum::<usize>();
-        let literal = matches!(exact(&hir).as_deref(), Some([one]) if !one.is_empty());
-        Some(Pending {
-            keyword: Keyword {
-                topic,
-                folded: folded.ok().flatten().map(Into::into),
-                source: pattern.into(),
-                literal,
-                max_len: hir
-                    .properties()
-                    .maximum_len()
-                    .and_then(|n| u32::try_from(n).ok()),
-                literal_bytes: u32::try_from(literal_bytes).unwrap_or(u32::MAX),
-                nfa: OnceLock::new(),
-            },
-            hir,
-            options,
-        })
+    };
+    let fits = nfa_bound(&hir).is_some_and(|bound| bound <= size_limit);
+    let nfa = if fits {
+        Ok(())
+    } else {
+        thompson::Compiler::new()
+            .configure(nfa_config(size_limit))
+            .build_from_hir(&hir)
+            .map(drop)
+    };
+    if let Err(e) = nfa {
+        match e.size_limit() {
+            Some(limit) => diags.push(Diagnostic::error(
+                Code::RegexTooBig,
+                path(),
+                format!("the regular expression `{pattern}` compiles to more than {limit} bytes"),
+                "simplify it (avoid large counted repetitions such as `{1000}`), or raise the engine's regex size limit",
+            )),
+            None => bad_regex(&e, diags),
+        }
+        return None;
     }
+    if hir.properties().minimum_len() == Some(0) {
+        diags.push(Diagnostic::error(
+            Code::KeywordMatchesEmpty,
+            path(),
+            format!("keyword `{pattern}` can match empty text, so it would match every inquiry"),
+            "make it require at least one character, e.g. `colou?r` instead of `(colou?r)?`",
+        ));
+        return None;
+    }
+    let mut options = Vec::new();
+    required(&hir, &mut options);
+    let literal_bytes = options.iter().filter_map(shortest).sum::<usize>();
+    let literal = matches!(exact(&hir).as_deref(), Some([one]) if !one.is_empty());
+    Some(Pending {
+        keyword: Keyword {
+            topic,
+            folded: folded.ok().flatten().map(Into::into),
+            source: pattern.into(),
+            literal,
+            max_len: hir
+                .properties()
+                .maximum_len()
+                .and_then(|n| u32::try_from(n).ok()),
+            literal_bytes: u32::try_from(literal_bytes).unwrap_or(u32::MAX),
+            nfa: OnceLock::new(),
+        },
+        hir,
+        options,
+    })
 }
 
 #[cfg(test)]
@@ -302,7 +297,7 @@ mod tests {
             let Some(bound) = nfa_bound(&hir) else {
                 continue;
             };
-            // The limit `Triage::keyword` would otherwise check, set to the bound.
+            // The limit `keyword` would otherwise check, set to the bound.
             let nfa = thompson::Compiler::new()
                 .configure(nfa_config(bound))
                 .build_from_hir(&hir);

@@ -8,7 +8,6 @@ use regex_automata::{MatchKind, meta};
 use regex_syntax::hir::Hir;
 use std::collections::HashMap;
 
-use super::Triage;
 use super::keyword::{Keyword, Pending};
 use super::literals::{Literals, shortest};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
@@ -171,114 +170,112 @@ fn anchor_table(anchor_index: HashMap<Vec<u8>, u32>, mut pairs: Vec<(u32, u32)>)
     }
 }
 
-impl Triage {
-    /// Builds the matchers of one locale's keywords, in steps: each keyword's anchors are
-    /// chosen ([`choose_anchors`]), each keyword is assigned to its anchors or to the keyword
-    /// set ([`assign`]), the anchors are indexed ([`anchor_table`]), then the anchor automaton
-    /// ([`Triage::anchor_automaton`]) and the keyword set ([`Triage::unanchored_set`]) are
-    /// built. What does not build is reported, and its keywords are never found.
-    pub(super) fn locale(
-        pending: Vec<Pending>,
-        size_limit: usize,
-        locale: &str,
-        tpath: &DocPath,
-        diags: &mut Vec<Diagnostic>,
-    ) -> LocaleKeywords {
-        let chosen = choose_anchors(&pending);
-        let assigned = assign(pending, chosen);
-        let table = anchor_table(assigned.anchor_index, assigned.pairs);
-        let automaton = Self::anchor_automaton(&table.anchors, locale, tpath, diags);
-        let set = Self::unanchored_set(&assigned.hirs, size_limit, locale, tpath, diags);
-        let unanchored = if set.is_some() {
-            assigned.unanchored.into()
-        } else {
-            Box::default()
-        };
-        LocaleKeywords {
-            anchors: automaton,
-            anchor_start: table.anchor_start,
-            anchor_keywords: table.anchor_keywords,
-            set,
-            unanchored,
-            keywords: assigned.keywords.into(),
-        }
+/// Builds the matchers of one locale's keywords, in steps: each keyword's anchors are
+/// chosen ([`choose_anchors`]), each keyword is assigned to its anchors or to the keyword
+/// set ([`assign`]), the anchors are indexed ([`anchor_table`]), then the anchor automaton
+/// ([`anchor_automaton`]) and the keyword set ([`unanchored_set`]) are
+/// built. What does not build is reported, and its keywords are never found.
+pub(super) fn locale(
+    pending: Vec<Pending>,
+    size_limit: usize,
+    locale: &str,
+    tpath: &DocPath,
+    diags: &mut Vec<Diagnostic>,
+) -> LocaleKeywords {
+    let chosen = choose_anchors(&pending);
+    let assigned = assign(pending, chosen);
+    let table = anchor_table(assigned.anchor_index, assigned.pairs);
+    let automaton = anchor_automaton(&table.anchors, locale, tpath, diags);
+    let set = unanchored_set(&assigned.hirs, size_limit, locale, tpath, diags);
+    let unanchored = if set.is_some() {
+        assigned.unanchored.into()
+    } else {
+        Box::default()
+    };
+    LocaleKeywords {
+        anchors: automaton,
+        anchor_start: table.anchor_start,
+        anchor_keywords: table.anchor_keywords,
+        set,
+        unanchored,
+        keywords: assigned.keywords.into(),
     }
+}
 
-    /// One Aho-Corasick automaton for a locale's anchors (`None`: there are none, or it does
-    /// not build, which is reported).
-    fn anchor_automaton(
-        anchors: &[Vec<u8>],
-        locale: &str,
-        tpath: &DocPath,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<AhoCorasick> {
-        if anchors.is_empty() {
-            return None;
-        }
-        let built = AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::Standard)
-            .build(anchors);
-        match built {
-            Ok(automaton) => Some(automaton),
-            Err(e) => {
-                Self::too_big(locale, tpath, &e.to_string(), diags);
-                None
-            }
+/// One Aho-Corasick automaton for a locale's anchors (`None`: there are none, or it does
+/// not build, which is reported).
+fn anchor_automaton(
+    anchors: &[Vec<u8>],
+    locale: &str,
+    tpath: &DocPath,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<AhoCorasick> {
+    if anchors.is_empty() {
+        return None;
+    }
+    let built = AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::Standard)
+        .build(anchors);
+    match built {
+        Ok(automaton) => Some(automaton),
+        Err(e) => {
+            too_big(locale, tpath, &e.to_string(), diags);
+            None
         }
     }
+}
 
-    /// One multi-pattern regex for the keywords without anchors or of no bounded length
-    /// (`None`: there are none, or together they are too big, which is reported).
-    fn unanchored_set(
-        hirs: &[Hir],
-        size_limit: usize,
-        locale: &str,
-        tpath: &DocPath,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<meta::Regex> {
-        if hirs.is_empty() {
-            return None;
-        }
-        // Each keyword is held to the size limit alone; the set, their union, to the sum of
-        // those limits. One limit for the whole set rejected every policy of about a thousand
-        // topics with two keywords each, and a lazy-DFA cache of one keyword's limit made the
-        // set fall back to the PikeVM: 5.7 ms to triage 64 bytes against 1,000 topics
-        // (benches/scale.rs).
-        let set_limit = size_limit.saturating_mul(hirs.len());
-        let config = meta::Config::new()
-            .match_kind(MatchKind::All)
-            .utf8_empty(true)
-            .which_captures(WhichCaptures::None)
-            .nfa_size_limit(Some(set_limit))
-            .hybrid_cache_capacity(set_limit)
-            // Extracting a prefilter's literals is quadratic in the number of keywords, and
-            // over a few thousand keywords the prefilter is given up anyway.
-            .auto_prefilter(hirs.len() <= PREFILTER_MAX_KEYWORDS);
-        match meta::Builder::new()
-            .configure(config)
-            .build_many_from_hir(hirs)
-        {
-            Ok(set) => Some(set),
-            Err(e) => {
-                let detail = match e.size_limit() {
-                    Some(limit) => format!("compile to more than {limit} bytes"),
-                    None => e.to_string().lines().last().unwrap_or("").to_owned(),
-                };
-                Self::too_big(locale, tpath, &detail, diags);
-                None
-            }
+/// One multi-pattern regex for the keywords without anchors or of no bounded length
+/// (`None`: there are none, or together they are too big, which is reported).
+fn unanchored_set(
+    hirs: &[Hir],
+    size_limit: usize,
+    locale: &str,
+    tpath: &DocPath,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<meta::Regex> {
+    if hirs.is_empty() {
+        return None;
+    }
+    // Each keyword is held to the size limit alone; the set, their union, to the sum of
+    // those limits. One limit for the whole set rejected every policy of about a thousand
+    // topics with two keywords each, and a lazy-DFA cache of one keyword's limit made the
+    // set fall back to the PikeVM: 5.7 ms to triage 64 bytes against 1,000 topics
+    // (benches/scale.rs).
+    let set_limit = size_limit.saturating_mul(hirs.len());
+    let config = meta::Config::new()
+        .match_kind(MatchKind::All)
+        .utf8_empty(true)
+        .which_captures(WhichCaptures::None)
+        .nfa_size_limit(Some(set_limit))
+        .hybrid_cache_capacity(set_limit)
+        // Extracting a prefilter's literals is quadratic in the number of keywords, and
+        // over a few thousand keywords the prefilter is given up anyway.
+        .auto_prefilter(hirs.len() <= PREFILTER_MAX_KEYWORDS);
+    match meta::Builder::new()
+        .configure(config)
+        .build_many_from_hir(hirs)
+    {
+        Ok(set) => Some(set),
+        Err(e) => {
+            let detail = match e.size_limit() {
+                Some(limit) => format!("compile to more than {limit} bytes"),
+                None => e.to_string().lines().last().unwrap_or("").to_owned(),
+            };
+            too_big(locale, tpath, &detail, diags);
+            None
         }
     }
+}
 
-    /// Reports that the keywords of `locale` could not be compiled together.
-    fn too_big(locale: &str, tpath: &DocPath, detail: &str, diags: &mut Vec<Diagnostic>) {
-        diags.push(Diagnostic::error(
-            Code::KeywordsTooBig,
-            tpath.clone(),
-            format!("the keywords of locale `{locale}` together {detail}"),
-            "simplify the keywords (prefer literal words to large classes such as `\\w{50}`), or raise the engine's regex size limit",
-        ));
-    }
+/// Reports that the keywords of `locale` could not be compiled together.
+fn too_big(locale: &str, tpath: &DocPath, detail: &str, diags: &mut Vec<Diagnostic>) {
+    diags.push(Diagnostic::error(
+        Code::KeywordsTooBig,
+        tpath.clone(),
+        format!("the keywords of locale `{locale}` together {detail}"),
+        "simplify the keywords (prefer literal words to large classes such as `\\w{50}`), or raise the engine's regex size limit",
+    ));
 }
 
 #[cfg(test)]
@@ -297,8 +294,8 @@ mod tests {
         ]
         .iter()
         .filter_map(|p| {
-            Triage::keyword(
-                crate::engine::TopicIx::new(0),
+            crate::triage::keyword::keyword(
+                crate::engine::ids::TopicIx::new(0),
                 p,
                 1 << 20,
                 DocPath::root,

@@ -58,183 +58,27 @@
 //! - [`result`] — what `decide`, tests and [`Engine::triage`] get back;
 //! - here — the public types and the engine's triage methods.
 
+mod answer;
 mod budget;
 mod build;
+pub(crate) mod compiled;
 mod fold;
 mod keyword;
 mod literals;
 mod locale;
-mod result;
+pub(crate) mod result;
 mod rewrite;
 mod score;
 mod search;
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-use crate::engine::Engine;
-use locale::LocaleKeywords;
+use crate::engine::compiled::Engine;
 
 pub use budget::TriageWork;
 pub use fold::fold_text;
-pub(crate) use result::Best;
 
-/// The confidence below which triage answers with the fallback topic when the policy's
-/// `[triage]` section sets no `threshold`.
-pub const DEFAULT_THRESHOLD: f64 = 0.3;
-
-/// How many bytes of a customer's text triage reads unless the engine is built with
-/// another [`EngineBuilder::max_triage_bytes`](crate::EngineBuilder::max_triage_bytes):
-/// 64 KiB, some thirty pages. The rest is not read, and [`TriageResult::truncated`] says so.
-pub const DEFAULT_MAX_TRIAGE_BYTES: usize = 64 * 1024;
-
-/// Keyword matchers per locale, compiled once per engine.
-#[derive(Debug)]
-pub(crate) struct Triage {
-    threshold: f64,
-    /// The engine's regex size limit, for the keywords compiled on their first match.
-    size_limit: usize,
-    /// How many bytes of a text triage reads.
-    max_text: usize,
-    /// By locale index.
-    locales: Box<[LocaleKeywords]>,
-}
-
-impl Default for Triage {
-    fn default() -> Self {
-        Triage {
-            threshold: DEFAULT_THRESHOLD,
-            size_limit: 1 << 20,
-            max_text: DEFAULT_MAX_TRIAGE_BYTES,
-            locales: Box::new([]),
-        }
-    }
-}
-
-impl Triage {
-    /// Sets how many bytes of a text triage reads ([`DEFAULT_MAX_TRIAGE_BYTES`] by default).
-    pub(crate) fn set_max_text(&mut self, bytes: usize) {
-        self.max_text = bytes;
-    }
-}
-
-/// Why triage chose its topic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum TriageReason {
-    /// The keywords place the text on the topic with enough confidence.
-    Keywords,
-    /// Keywords matched, but the best topic's confidence is below the policy's threshold:
-    /// the fallback topic applies.
-    BelowThreshold,
-    /// No keyword matched: the fallback topic applies.
-    NoMatch,
-}
-
-impl fmt::Display for TriageReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TriageReason::Keywords => "keywords",
-            TriageReason::BelowThreshold => "below threshold",
-            TriageReason::NoMatch => "no match",
-        })
-    }
-}
-
-/// A keyword that matched the customer's text.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct KeywordMatch {
-    /// The keyword as written in the policy.
-    pub pattern: String,
-    /// Where its first match starts in the original text, in bytes.
-    pub start: usize,
-    /// Where its first match ends in the original text, in bytes.
-    pub end: usize,
-    /// The matched words as the customer wrote them (`text[start..end]`).
-    pub text: String,
-    /// What the match adds to its topic's score: 1, plus ½ per extra word, up to 3.
-    pub weight: f64,
-}
-
-/// A topic that some keyword placed the text on.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct TriageCandidate {
-    /// The topic's id.
-    pub topic: String,
-    /// The sum of the weights of its matching keywords, where keywords whose matches overlap
-    /// count once, with the heaviest weight.
-    pub score: f64,
-    /// Its score over the sum of every candidate's score.
-    pub share: f64,
-    /// How specific its evidence is where it competes with other topics, what settles
-    /// candidates of equal score: for each stretch of text keywords of several topics matched,
-    /// the share of it one of this topic's keywords spells out literally (0.38 for
-    /// `err_cert[a-z_]*` on `err_cert_date_invalid`, 0.19 for `err_[a-z_]+` on it, 1 for a
-    /// plain word), summed. 0 when no other topic matched the same words.
-    #[serde(default)]
-    pub specificity: f64,
-    /// Its keywords that matched, each once, in the order of the policy.
-    pub matches: Vec<KeywordMatch>,
-}
-
-/// What triage made of a customer's words: the topic, how sure it is, and why.
-///
-/// # Examples
-///
-/// ```
-/// use unified_message::{Engine, TriageReason};
-///
-/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
-/// let result = engine.triage("No puedo configurar el correo en Outlook", "es");
-/// assert_eq!(result.topic, "email.setup");
-/// assert_eq!(result.reason, TriageReason::Keywords);
-/// let best = &result.candidates[0];
-/// assert!(best.matches.iter().any(|m| m.text == "Outlook"));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct TriageResult {
-    /// The topic: the best candidate, or the policy's fallback topic when no candidate is
-    /// confident enough.
-    pub topic: String,
-    /// The confidence in the best candidate, from 0 to 1 (0 when nothing matched).
-    pub confidence: f64,
-    /// The policy's threshold the confidence was compared with.
-    pub threshold: f64,
-    /// Why `topic` was chosen.
-    pub reason: TriageReason,
-    /// Every topic with a matching keyword, best first.
-    pub candidates: Vec<TriageCandidate>,
-    /// The topics tied for best — the same score and the same specificity — in the order of
-    /// `candidates` (first mentioned in the text first); empty when one topic has the best
-    /// evidence alone. A chatbot can ask the customer which one they mean; `topic` is the
-    /// first of them (or the fallback topic, below the threshold).
-    #[serde(default)]
-    pub ambiguous: Vec<String>,
-    /// Triage stopped at a limit: the text is longer than the engine's
-    /// [`max_triage_bytes`](crate::EngineBuilder::max_triage_bytes) (only its beginning was
-    /// read), or a keyword's anchors occur so often, or the keywords to confirm are so many,
-    /// that some were not looked for. Some evidence may be missing; never so for ordinary
-    /// messages.
-    #[serde(default)]
-    pub truncated: bool,
-}
-
-impl TriageResult {
-    /// Whether the fallback topic applies because triage could not place the text.
-    pub fn is_fallback(&self) -> bool {
-        !matches!(self.reason, TriageReason::Keywords)
-    }
-
-    /// Whether several topics tie for best (listed in [`TriageResult::ambiguous`]).
-    pub fn is_ambiguous(&self) -> bool {
-        !self.ambiguous.is_empty()
-    }
-}
+pub use answer::{KeywordMatch, TriageCandidate, TriageReason, TriageResult};
+pub(crate) use compiled::Triage;
+pub use compiled::{DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD};
 
 impl Engine {
     /// Places the customer's own words on a topic (R1.4), with the keywords of `locale` (an

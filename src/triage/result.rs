@@ -1,11 +1,13 @@
 //! Results: a text cut, folded and scored, turned into what `decide` needs ([`Best`]), the
 //! work counted ([`TriageWork`]), or the full [`TriageResult`] with spans in the original text.
 
+use super::answer::{KeywordMatch, TriageCandidate, TriageReason, TriageResult};
 use super::budget::{TriageWork, Work, cut};
+use super::compiled::Triage;
 use super::fold::{fold_text, fold_with_map, original_span};
 use super::score::Score;
-use super::{KeywordMatch, Triage, TriageCandidate, TriageReason, TriageResult};
-use crate::engine::{Engine, LocaleIx, TopicIx};
+use crate::engine::compiled::Engine;
+use crate::engine::ids::{LocaleIx, TopicIx};
 
 impl Triage {
     /// Folds the first [`Triage::max_text`] bytes of `text` and scores them.

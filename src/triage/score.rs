@@ -2,9 +2,9 @@
 //! once, specificity where topics contest the same words — ranked, with the ties and the
 //! confidence in the best.
 
-use super::Triage;
 use super::budget::Work;
-use crate::engine::{LocaleIx, TopicIx};
+use super::compiled::Triage;
+use crate::engine::ids::{LocaleIx, TopicIx};
 
 /// How much evidence halves the confidence: a topic scoring `s` is trusted `s / (s + DOUBT)`.
 /// With one plain keyword (weight 1) and no rival, the confidence is 2/3.

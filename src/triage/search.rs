@@ -6,8 +6,8 @@ use regex_automata::nfa::thompson::pikevm::{Cache as PikeCache, PikeVM};
 use regex_automata::{Input, PatternSet};
 use std::collections::HashMap;
 
-use super::Triage;
 use super::budget::Work;
+use super::compiled::Triage;
 use super::locale::LocaleKeywords;
 
 /// A keyword's PikeVM and its cache, made on its first search of a triage (`None`: not yet).
