@@ -11,7 +11,9 @@ use crate::engine::{
 use crate::explain::NoTrace;
 use crate::model::{Authority, Progress, Tier};
 
-use super::{counterexample, per_class, plan, responders, response, single_counterexample};
+use super::evidence::{counterexample, response, single_counterexample};
+use super::plan::{per_class, plan};
+use super::space::responders;
 
 /// What the enumeration saw, for the checks of unused parts.
 pub(super) struct Coverage {

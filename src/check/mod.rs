@@ -18,7 +18,9 @@
 //! ```
 
 mod classes;
+mod evidence;
 mod invariants;
+mod plan;
 mod rules;
 mod space;
 mod style;
@@ -29,14 +31,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::{Engine, FactValueIx, Resolved, ResponderIx};
+use crate::engine::Engine;
 
 pub use crate::diagnostic::{Counterexample, Response, ScreenMatch};
 pub(crate) use classes::{Classes, Conditions, TooLarge};
+pub(crate) use plan::{ROW_CELLS, dominance, per_class, plan};
 pub(crate) use space::responder as responder_of;
-pub(crate) use space::{
-    ANY_CUSTOMER, ROW_CELLS, TopicFacts, dominance, per_class, plan, responders,
-};
+pub(crate) use space::{ANY_CUSTOMER, TopicFacts, responders};
 pub use space::{Circumstance, Circumstances};
 
 /// What `check` found in a policy: errors and warnings, each with a stable code, its document
@@ -141,49 +142,6 @@ impl fmt::Display for Report {
             self.circumstances
         )
     }
-}
-
-/// The response of `responder` in a resolved circumstance, for a counterexample.
-pub(crate) fn response(
-    engine: &Engine,
-    c: &Resolved,
-    values: &[FactValueIx],
-    responder: ResponderIx,
-) -> Response {
-    let d = engine.run(c, values, responder, &mut crate::explain::NoTrace);
-    Response {
-        responder: space::responder(engine, responder),
-        channel: space::channel(engine, c.channel),
-        decision: d.to_record(),
-    }
-}
-
-/// A counterexample: the contact of `c` and the given responses.
-pub(crate) fn counterexample(
-    engine: &Engine,
-    c: &Resolved,
-    values: &[FactValueIx],
-    responses: Vec<Response>,
-) -> Box<Counterexample> {
-    Box::new(Counterexample {
-        contact: space::contact(engine, c, values),
-        responses,
-    })
-}
-
-/// The counterexample of one responder's decision in circumstance `c`.
-pub(crate) fn single_counterexample(
-    engine: &Engine,
-    c: &Resolved,
-    values: &[FactValueIx],
-    responder: ResponderIx,
-) -> Box<Counterexample> {
-    counterexample(
-        engine,
-        c,
-        values,
-        vec![response(engine, c, values, responder)],
-    )
 }
 
 impl Engine {

@@ -327,11 +327,11 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
                                 "make their `when` conditions exclusive (e.g. a fact or department only one of them matches), or give both the same `{name}`"
                             ),
                         );
-                        d.counterexample = Some(super::counterexample(
+                        d.counterexample = Some(super::evidence::counterexample(
                             engine,
                             &c,
                             &values,
-                            vec![super::response(engine, &c, &values, responder)],
+                            vec![super::evidence::response(engine, &c, &values, responder)],
                         ));
                         diags.push(d);
                         break;

@@ -6,11 +6,16 @@
 //!   compiled policy through ([`Engine::parts`]).
 //! - [`ids`]: the index types and [`ids::IdTable`].
 //! - [`parts`]: the compiled departments, systems, topics, messages, roles and rules.
-//! - `decide.rs`: the decision procedure, resolving contacts and responders, and the public
-//!   `decide` / `explain` API.
+//! - `decide.rs`: the decision procedure: the rules that match, then the ladder, authority
+//!   and escalation rungs.
+//! - `entry.rs`: the public `decide` / `decide_prepared` / `explain` / `prepare` /
+//!   `responder_key`, resolving contacts and responders to indices first.
+//! - `index.rs`: the id → index table behind every lookup; `hot.rs`: the decision path's own
+//!   indexes (packed locales, rule guards).
 
 pub(crate) mod compiled;
 mod decide;
+mod entry;
 mod hot;
 pub mod ids;
 mod index;

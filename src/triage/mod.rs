@@ -56,7 +56,9 @@
 //! - [`search`] — the pass over the text and the keywords it confirms;
 //! - [`score`] — the evidence per topic, ranked, and the confidence;
 //! - [`result`] — what `decide`, tests and [`Engine::triage`] get back;
-//! - here — the public types and the engine's triage methods.
+//! - `compiled.rs` — `Triage`, the compiled keywords of every locale (data, below the rest);
+//! - `answer.rs` — the public result types ([`TriageResult`], [`TriageCandidate`], …);
+//! - here — the engine's triage methods and the re-exports.
 
 mod answer;
 mod budget;
