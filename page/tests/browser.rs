@@ -39,6 +39,36 @@ struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// Chromium outlives chromedriver when the driver is killed (its processes are re-parented),
+/// and every leftover holds memory and inotify instances that later tests need (the decision
+/// service watches its policy file). So a browser, however its test ends, takes its Chromium
+/// with it: every process whose command line names this browser's own profile directory.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let profile = self._profile.path().display().to_string();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+                continue;
+            };
+            if String::from_utf8_lossy(&cmdline).contains(&profile) {
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", pid])
+                    .status();
+            }
+        }
+    }
+}
+
 fn shots() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("playground");
     std::fs::create_dir_all(&dir).unwrap();
