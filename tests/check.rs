@@ -419,3 +419,111 @@ fn engine_check_is_send_and_sync_friendly() {
     assert_send_sync::<Report>();
     assert_send_sync::<unified_message::Circumstance>();
 }
+
+/// The example policy's `premium-refund` rule for every department, at `authority`.
+fn premium_refund_for_everyone(authority: &str) -> String {
+    let policy = unified_message::EXAMPLE_POLICY
+        .replacen(
+            r#"when = { topic = "billing.refund", department = "billing", facts = { plan = "premium" } }
+then = { authority = "own" }"#,
+            &format!(
+                "when = {{ topic = \"billing.refund\", facts = {{ plan = \"premium\" }} }}\nthen = {{ authority = \"{authority}\" }}"
+            ),
+            1,
+        );
+    assert_ne!(policy, unified_message::EXAMPLE_POLICY);
+    policy
+}
+
+/// Issue 23, point 10: I5 holds under every authority that lets a person answer. A rule that
+/// gives every department `authorized` authority on premium refunds lets a sales supervisor
+/// (at the approving rank) answer billing's refund itself: out of its lane, like under `own`.
+#[test]
+fn issue23_10_out_of_lane_under_authorized_authority() {
+    let policy = premium_refund_for_everyone("authorized");
+    let engine = Engine::from_toml_str(&policy).unwrap();
+    // The decision the issue reports: a sales supervisor grants the refund.
+    let contact = unified_message::Contact::new("c", unified_message::Channel::Phone)
+        .with_topic("billing.refund")
+        .with_progress(Progress::Explained)
+        .with_fact("plan", "premium");
+    let d = engine.decide(
+        &contact,
+        &unified_message::Responder::staff("sales-supervisor"),
+    );
+    assert_eq!(d.outcome(), Outcome::Answer);
+    assert_eq!(d.message_id(), "refund-granted");
+
+    let report = engine.check().located_in_toml(&policy);
+    let lanes: Vec<_> = report.with_code("out-of-lane").collect();
+    assert!(!lanes.is_empty(), "{report}");
+    assert!(!report.is_clean());
+    // Every department but billing is out of its lane, each named once, at the rule.
+    let named: BTreeSet<&str> = lanes
+        .iter()
+        .map(|d| {
+            assert_eq!(d.path.to_string(), "rules[2]", "{d}");
+            assert!(d.location.is_some(), "{d}");
+            assert!(d.message.contains("with `authorized` authority"), "{d}");
+            d.message.split('`').nth(1).unwrap()
+        })
+        .collect();
+    assert!(named.contains("sales"), "{report}");
+    assert!(!named.contains("billing"), "{report}");
+    assert_eq!(named.len(), lanes.len(), "{report}");
+    // The counterexample is an answer of a role outside billing, and replays.
+    for d in &lanes {
+        let c = d.counterexample.as_ref().unwrap();
+        let r = &c.responses[0];
+        assert_eq!(r.decision.outcome, Outcome::Answer, "{d}");
+        assert_eq!(r.decision.message.id, "refund-granted", "{d}");
+        assert!(
+            matches!(&r.responder, unified_message::Responder::Staff(s) if !s.starts_with("billing")),
+            "{d}"
+        );
+    }
+    replay(&engine, &report);
+
+    // Under `own`, as before.
+    let own = Engine::from_toml_str(&premium_refund_for_everyone("own")).unwrap();
+    assert!(own.check().has_code("out-of-lane"));
+}
+
+/// Issue 23, point 10: an explicit grant still clears I5 under `authorized` — the rule
+/// restricted to billing (the example policy), or a role granted `authorized` on refunds.
+#[test]
+fn issue23_10_an_explicit_grant_is_in_lane_under_authorized() {
+    let restricted = unified_message::EXAMPLE_POLICY.replacen(
+        r#"then = { authority = "own" }"#,
+        r#"then = { authority = "authorized" }"#,
+        1,
+    );
+    assert_ne!(restricted, unified_message::EXAMPLE_POLICY);
+    let report = Engine::from_toml_str(&restricted).unwrap().check();
+    assert!(!report.has_code("out-of-lane"), "{report}");
+
+    // Every sales, support and projects role granted `authorized` on refunds: explicit.
+    let mut granted = premium_refund_for_everyone("authorized");
+    for role in ["sales", "support", "projects"] {
+        for rank in ["agent", "supervisor", "manager"] {
+            let header = format!("[roles.{role}-{rank}]\n");
+            let at = granted.find(&header).unwrap() + header.len();
+            let rest = &granted[at..];
+            let line_end = rest.find("\n\n").unwrap_or(rest.len());
+            let block = &rest[..line_end];
+            let new_block = if let Some(i) = block.find("authority = { ") {
+                let mut b = block.to_owned();
+                b.insert_str(
+                    i + "authority = { ".len(),
+                    "\"billing.refund\" = \"authorized\", ",
+                );
+                b
+            } else {
+                format!("{block}\nauthority = {{ \"billing.refund\" = \"authorized\" }}")
+            };
+            granted.replace_range(at..at + line_end, &new_block);
+        }
+    }
+    let report = Engine::from_toml_str(&granted).unwrap().check();
+    assert!(!report.has_code("out-of-lane"), "{report}");
+}

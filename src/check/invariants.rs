@@ -452,12 +452,17 @@ impl Ctx<'_> {
                         diag
                     });
                 }
-                // I5: departments stay in their lane.
-                // Only a grant of `own` itself is explicit: a rule that raises a `consensual`
-                // grant to `own` for everyone is not.
-                if d.authority() == Some(Authority::Own)
+                // I5: departments stay in their lane, under every authority that lets a
+                // person answer: `own`, and `authorized` (the approver answers).
+                // Only a grant that lets the role answer so is explicit — `own`, or the
+                // authority the answer is given under: a rule that raises a `consensual`
+                // grant for everyone is not.
+                let authority = d.authority().unwrap_or(Authority::Consensual);
+                let grant = engine.grant(ri, t);
+                if authority != Authority::Consensual
                     && !fixed
-                    && engine.grant(ri, t) != Some(Authority::Own)
+                    && grant != Some(Authority::Own)
+                    && grant != Some(authority)
                 {
                     let fx = engine.rule_effects(c, values, r, &mut NoTrace);
                     let owner = fx.route.map_or(topic.owner, |(dept, _)| dept);
@@ -481,7 +486,7 @@ impl Ctx<'_> {
                                     |(_, rule)| DocPath::root().key("rules").index(rule.index()),
                                 ),
                                 format!(
-                                    "a role of `{}` answers topic `{}`, owned by `{}`, with `own` authority and no explicit grant (I5)",
+                                    "a role of `{}` answers topic `{}`, owned by `{}`, with `{authority}` authority and no explicit grant (I5)",
                                     engine.parts().departments.id(department),
                                     engine.parts().topics.id(t),
                                     engine.parts().departments.id(owner)
