@@ -93,6 +93,8 @@ codes! {
         "A rule names a channel: the one allowed exception to channel independence (I1), listed so reviewers see it. No fix needed if the difference is intended.";
     ConflictingRules => "conflicting-rules",
         "Two rules can match the same circumstance with different values for the same effect, so the first silently wins. Make their `when` conditions exclusive, or give both the same value.";
+    DefaultLocaleChanged => "default-locale-changed",
+        "A diff: the policy's default locale (the first of `[policy].locales`) changed, so every contact without a known locale now hears the messages listed in another language. Make sure that is intended, or restore the order of `locales`.";
     DepartmentUnanswerable => "department-unanswerable",
         "Nobody can answer some topics of a department, in any circumstance. Add a role to the department, or grant a role `own` authority on these topics.";
     DiffTooLarge => "diff-too-large",
@@ -121,6 +123,8 @@ codes! {
         "Invariant I4: a text is empty, so customers in its locale would be told nothing. Write the text.";
     EscalationDeadEnd => "escalation-dead-end",
         "Invariant I4: a customer who asks for a superior is handed to a rank no role of the department holds, so the rank chain does not reach the review (R3.3). Add a role of that rank.";
+    FallbackChanged => "fallback-changed",
+        "A diff: `[policy].fallback` names another topic, so every contact with an unknown topic, no topic or a text below the triage threshold is now decided for the new fallback; the decisions that change are listed under the pseudo-topic `(unknown topic / no topic)`. Make sure that is intended.";
     FallbackWithoutExplanation => "fallback-without-explanation",
         "The fallback topic has no explanation, so a contact about an unknown topic gets nothing to read. Give the fallback topic an `explains` message.";
     ForbiddenPhrase => "forbidden-phrase",
@@ -135,6 +139,8 @@ codes! {
         "The triage keywords of a locale together exceed the size limit. Simplify them (prefer literal words to large classes) or raise the engine's regex size limit.";
     LadderOrder => "ladder-order",
         "Invariant I3: a person answers a topic before the customer has been through its systems (R0.5). Give the fixed answer to every responder, or skip the ladder explicitly with `skip_ladder = true`.";
+    MessageRemoved => "message-removed",
+        "A diff: a message of the old policy is gone, but customers may be pinned to one of its versions, and a pinned customer who hears a new text would be told nothing of what they heard before (R0.3). Keep the message with all its versions; it may stay unused.";
     MissingAnswer => "missing-answer",
         "A topic has no answer for a person to give once the systems are exhausted. Add `answer = \"<message id>\"`.";
     MissingChange => "missing-change",
@@ -166,7 +172,7 @@ codes! {
     NoLocales => "no-locales",
         "The policy declares no locale. List its locales, the default first.";
     OutOfLane => "out-of-lane",
-        "Invariant I5: a role answers, with `own` authority, a topic another department owns, with no explicit grant (R0.2, R0.8). Restrict the rule to the owning department, or grant the role authority on the topic explicitly.";
+        "Invariant I5: a role answers, with `own` or `authorized` authority, a topic another department owns, with no explicit grant (R0.2, R0.8). Restrict the rule to the owning department, or grant the role authority on the topic explicitly.";
     ParseError => "parse-error",
         "The policy file does not parse (syntax, an unknown field, a value of the wrong type). Fix it at the line and column given.";
     PersonIsNotASystem => "person-is-not-a-system",

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::check::{Classes, Conditions, TooLarge, TopicFacts};
 use crate::decision::{Decision, DecisionBrief};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
-use crate::engine::{Engine, LocaleIx, RuleIx};
+use crate::engine::{Engine, LocaleIx, ResponderKey, RuleIx};
 use crate::model::{Channel, Contact, Progress, Responder};
 
 use super::types::{DecisionChange, PolicyDiff};
@@ -21,17 +21,19 @@ struct UnionSpace {
 }
 
 impl UnionSpace {
+    /// `topics` names the topic in each policy: the same one, or each policy's fallback for
+    /// the contacts without a known topic.
     fn new(
         old: &Engine,
         new: &Engine,
-        topic: &str,
+        topics: [&str; 2],
         max_classes: u64,
         max_work: u64,
     ) -> Result<UnionSpace, TooLarge> {
         // Hashed: linear in the rules' conditions.
         let mut named: BTreeMap<&str, (Vec<&str>, HashMap<&str, u32>)> = BTreeMap::new();
         let engines = [old, new];
-        for e in engines {
+        for (e, topic) in engines.into_iter().zip(topics) {
             let Some(t) = e.parts().topics.find(topic) else {
                 continue;
             };
@@ -55,7 +57,7 @@ impl UnionSpace {
             rules: Vec::new(),
             dominance: Vec::new(),
         };
-        for (which, e) in engines.into_iter().enumerate() {
+        for (which, (e, topic)) in engines.into_iter().zip(topics).enumerate() {
             let Some(t) = e.parts().topics.find(topic) else {
                 continue;
             };
@@ -118,7 +120,7 @@ impl UnionSpace {
 }
 
 /// The `space-too-large` error of a topic of the diff.
-fn too_large(old: &Engine, new: &Engine, topic: &str, e: TooLarge, limit: u64) -> Diagnostic {
+fn too_large(old: &Engine, new: &Engine, topic: &Compared, e: TooLarge, limit: u64) -> Diagnostic {
     let (engine, which) = if e.rule % 2 == 0 {
         (old, "old")
     } else {
@@ -139,10 +141,10 @@ fn too_large(old: &Engine, new: &Engine, topic: &str, e: TooLarge, limit: u64) -
     };
     Diagnostic::error(
         Code::SpaceTooLarge,
-        DocPath::root().key("topics").key(topic),
+        topic.path(),
         format!(
-            "topic `{}` is left out of the diff: {why}; its facts are tested by rule `{}` of the {which} policy and the other rules of the topic",
-            cut(topic),
+            "{} is left out of the diff: {why}; its facts are tested by rule `{}` of the {which} policy and the other rules of the topic",
+            topic.name(),
             cut(rule),
         ),
         "each rule with its own fact conditions can double its topics' circumstances: test these facts in fewer rules, with fewer distinct values, or raise the limit (`EngineBuilder::max_circumstances`)",
@@ -155,6 +157,62 @@ fn cut(id: &str) -> String {
         Some((end, _)) => format!("{}…", id.get(..end).unwrap_or("")),
         None => id.to_owned(),
     }
+}
+
+/// What one pass of the decision diff compares: a topic both policies have, or the contacts
+/// without a known topic when the fallback changed.
+enum Compared<'a> {
+    /// A topic of both policies.
+    Topic(&'a str),
+    /// The contacts with an unknown topic, no topic or a text below the triage threshold:
+    /// decided for each policy's fallback topic.
+    Unknown { old: &'a str, new: &'a str },
+}
+
+impl Compared<'_> {
+    /// The topic's name in each policy.
+    fn topics(&self) -> [&str; 2] {
+        match *self {
+            Compared::Topic(t) => [t, t],
+            Compared::Unknown { old, new } => [old, new],
+        }
+    }
+
+    /// Where a finding about it points.
+    fn path(&self) -> DocPath {
+        match self {
+            Compared::Topic(t) => DocPath::root().key("topics").key(*t),
+            Compared::Unknown { .. } => DocPath::root().key("policy").key("fallback"),
+        }
+    }
+
+    /// The topic in words, for a finding.
+    fn name(&self) -> String {
+        match self {
+            Compared::Topic(t) => format!("topic `{}`", cut(t)),
+            Compared::Unknown { old, new } => format!(
+                "the {} (fallback `{}` -> `{}`)",
+                super::types::UNKNOWN_TOPIC,
+                cut(old),
+                cut(new)
+            ),
+        }
+    }
+}
+
+/// The state of the decision diff across topics: what is compared, and the budgets left.
+struct Run<'a> {
+    old: &'a Engine,
+    new: &'a Engine,
+    channels: Vec<&'a str>,
+    responders: Vec<Responder>,
+    keys: Vec<(ResponderKey, ResponderKey)>,
+    budget: u64,
+    max_entries: u64,
+    per_class: u64,
+    left: u64,
+    entries: u64,
+    current: Vec<Option<usize>>,
 }
 
 pub(super) fn decisions(
@@ -195,30 +253,91 @@ pub(super) fn decisions(
         .saturating_mul(channels.len() as u64)
         .saturating_mul(responders.len() as u64)
         .max(1);
-    let mut left = budget;
-    let mut entries: u64 = 0;
-    let mut current: Vec<Option<usize>> = vec![None; responders.len()];
+    let mut run = Run {
+        old,
+        new,
+        channels,
+        current: vec![None; responders.len()],
+        responders,
+        keys,
+        budget,
+        max_entries,
+        per_class,
+        left: budget,
+        entries: 0,
+    };
     for (done, topic) in old.topics().enumerate() {
         crate::progress::report(progress, done, old.parts().topics.len());
         if new.parts().topics.find(topic).is_none() {
             continue;
         }
-        let space = match UnionSpace::new(old, new, topic, left / per_class, left) {
+        run.compare(&Compared::Topic(topic), out);
+    }
+    // The contacts without a known topic are decided for the fallback: when it names another
+    // topic, theirs is one more topic to compare (once, not once per topic).
+    let (old_fallback, new_fallback) = (old.fallback_topic(), new.fallback_topic());
+    if old_fallback != new_fallback {
+        let before = out.decisions.len();
+        run.compare(
+            &Compared::Unknown {
+                old: old_fallback,
+                new: new_fallback,
+            },
+            out,
+        );
+        let changed = out.decisions.get(before..).map_or(0, <[_]>::len);
+        out.fallback = Some(super::types::FallbackChange {
+            old: old_fallback.to_owned(),
+            new: new_fallback.to_owned(),
+        });
+        out.diagnostics.push(Diagnostic::warning(
+            Code::FallbackChanged,
+            DocPath::root().key("policy").key("fallback"),
+            format!(
+                "the fallback topic changed from `{}` to `{}`: every contact with an unknown topic, no topic or a text below the triage threshold is now decided for `{}` ({changed} decision change(s), listed as the {})",
+                cut(old_fallback),
+                cut(new_fallback),
+                cut(new_fallback),
+                super::types::UNKNOWN_TOPIC,
+            ),
+            "make sure the new fallback is meant for every contact whose topic is not known, or restore `fallback`",
+        ));
+    }
+}
+
+impl Run<'_> {
+    /// Compares the decisions of one topic (or of the contacts without a known topic) and
+    /// lists those that change.
+    fn compare(&mut self, topic: &Compared<'_>, out: &mut PolicyDiff) {
+        let (old, new) = (self.old, self.new);
+        let space = match UnionSpace::new(
+            old,
+            new,
+            topic.topics(),
+            self.left / self.per_class,
+            self.left,
+        ) {
             Ok(space) => space,
             Err(e) => {
-                out.diagnostics.push(too_large(old, new, topic, e, budget));
-                continue;
+                out.diagnostics
+                    .push(too_large(old, new, topic, e, self.budget));
+                return;
             }
         };
         let classes = &space.classes;
-        left = left
+        self.left = self
+            .left
             .saturating_sub(classes.work())
-            .saturating_sub((classes.len() as u64).saturating_mul(per_class));
+            .saturating_sub((classes.len() as u64).saturating_mul(self.per_class));
+        let unknown = matches!(topic, Compared::Unknown { .. });
         // The changes of each class's first member, then of every member.
         let mut changed: Vec<(usize, Vec<DecisionChange>)> = Vec::new();
         let mut contact = Contact::new(crate::check::ANY_CUSTOMER, Channel::Phone)
-            .with_topic(topic)
             .with_locale(old.parts().locales.id(LocaleIx::new(0)));
+        if let Compared::Topic(t) = topic {
+            contact = contact.with_topic(*t);
+        }
+        let current = &mut self.current;
         for class in 0..classes.len() {
             let weight = classes.count(class);
             space.set(classes.rep(class), &mut contact);
@@ -228,10 +347,10 @@ pub(super) fn decisions(
                     contact.progress = progress;
                     contact.asks_for_superior = asks;
                     current.fill(None);
-                    for channel in &channels {
+                    for channel in &self.channels {
                         contact.channel = Channel::from(*channel);
                         let (po, pn) = (old.prepare(&contact), new.prepare(&contact));
-                        for (i, (ko, kn)) in keys.iter().enumerate() {
+                        for (i, (ko, kn)) in self.keys.iter().enumerate() {
                             let a = old.decide_prepared(&po, *ko);
                             let b = new.decide_prepared(&pn, *kn);
                             out.circumstances = out.circumstances.saturating_add(weight);
@@ -254,13 +373,15 @@ pub(super) fn decisions(
                                     }
                                     found.push(DecisionChange {
                                         contact: contact.clone(),
-                                        responder: responders
+                                        responder: self
+                                            .responders
                                             .get(i)
                                             .cloned()
                                             .unwrap_or_else(|| Responder::staff("")),
                                         channels: vec![contact.channel.clone()],
                                         before,
                                         after,
+                                        unknown_topic: unknown,
                                     });
                                 }
                             }
@@ -278,25 +399,28 @@ pub(super) fn decisions(
             let each = (found.len() as u64).saturating_mul(cells);
             n.saturating_add(each.saturating_mul(classes.count(*class)))
         });
-        if entries.saturating_add(listed) > max_entries {
+        if self.entries.saturating_add(listed) > self.max_entries {
             // Each class's first member only: still every kind of change, not every one.
             out.diagnostics.push(Diagnostic::error(
                 Code::DiffTooLarge,
-                DocPath::root().key("topics").key(topic),
+                topic.path(),
                 format!(
-                    "the decision changes of topic `{}` would take up to {listed} cells ({} columns and the facts of each entry), past the limit of {max_entries} (`max_table_size`): only the first combination of fact values of each kind of change is listed",
-                    cut(topic),
+                    "the decision changes of {} would take up to {listed} cells ({} columns and the facts of each entry), past the limit of {} (`max_table_size`): only the first combination of fact values of each kind of change is listed",
+                    topic.name(),
                     crate::check::ROW_CELLS,
+                    self.max_entries,
                 ),
                 "name fewer fact values in the topic's rules, or raise the limit (`EngineBuilder::max_table_size`)",
             ));
             for (_, found) in changed {
-                entries = entries.saturating_add((found.len() as u64).saturating_mul(cells));
+                self.entries = self
+                    .entries
+                    .saturating_add((found.len() as u64).saturating_mul(cells));
                 out.decisions.extend(found);
             }
-            continue;
+            return;
         }
-        entries = entries.saturating_add(listed);
+        self.entries = self.entries.saturating_add(listed);
         let mut members: Vec<(Vec<u32>, usize)> = Vec::new();
         for (ci, (class, _)) in changed.iter().enumerate() {
             classes.for_each_member(*class, |m| members.push((m.to_vec(), ci)));

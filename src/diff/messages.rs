@@ -111,7 +111,19 @@ pub(super) fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
                     .push(change(MessageChangeKind::Added, Vec::new()));
                 continue;
             }
-            (Some(_), None) => {
+            (Some(o), None) => {
+                // Handover texts are not pinned; a message is, in any of its versions.
+                if !id.starts_with("handover.") {
+                    out.diagnostics.push(Diagnostic::error(
+                        Code::MessageRemoved,
+                        message_path(o),
+                        format!(
+                            "message `{id}` was removed, with its {} version(s): customers pinned to it could not be told what they heard before",
+                            o.versions.len()
+                        ),
+                        "keep the message with every version (it may stay unused: stop naming it in topics and rules instead)",
+                    ));
+                }
                 out.messages
                     .push(change(MessageChangeKind::Removed, Vec::new()));
                 continue;
@@ -211,4 +223,77 @@ pub(super) fn messages(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
             }
         }
     }
+}
+
+/// A version's texts in the default locale (the first declared): its own, and each channel's
+/// variant by channel.
+fn default_texts<'e>(engine: &'e Engine, v: &'e Version) -> (&'e str, BTreeMap<&'e str, &'e str>) {
+    let first = LocaleIx::new(0);
+    let base = v.texts.get(first.index()).map_or("", |t| t.source());
+    let variants = v
+        .variants
+        .iter()
+        .filter_map(|(c, list)| {
+            let channel = engine.parts().channels.get(*c)?;
+            Some((&**channel, list.get(first.index())?.source()))
+        })
+        .collect();
+    (base, variants)
+}
+
+/// Whether a contact without a known locale hears other words from `o` (in the old policy)
+/// than from `n` (in the new), in some version both have, on some channel.
+fn default_text_differs(old: &Engine, o: &Message, new: &Engine, n: &Message) -> bool {
+    o.versions.iter().zip(n.versions.iter()).any(|(ov, nv)| {
+        let (ob, ovar) = default_texts(old, ov);
+        let (nb, nvar) = default_texts(new, nv);
+        ob != nb
+            || ovar
+                .keys()
+                .chain(nvar.keys())
+                .any(|c| ovar.get(c).unwrap_or(&ob) != nvar.get(c).unwrap_or(&nb))
+    })
+}
+
+/// A changed default locale: every contact without a known locale hears it, so every message
+/// whose text in it differs is heard in other words (linear in the messages' texts).
+pub(super) fn default_locale(old: &Engine, new: &Engine, out: &mut PolicyDiff) {
+    let (o, n) = (
+        old.parts().locales.id(LocaleIx::new(0)),
+        new.parts().locales.id(LocaleIx::new(0)),
+    );
+    if o == n {
+        return;
+    }
+    let mut messages: Vec<String> = old
+        .parts()
+        .messages
+        .items()
+        .iter()
+        .filter_map(|m| {
+            let nm = new
+                .parts()
+                .messages
+                .find(&m.id)
+                .and_then(|i| new.parts().messages.get(i))?;
+            default_text_differs(old, m, new, nm).then(|| m.id.to_string())
+        })
+        .collect();
+    messages.sort_unstable();
+    out.diagnostics.push(Diagnostic::warning(
+        Code::DefaultLocaleChanged,
+        DocPath::root().key("policy").key("locales"),
+        format!(
+            "the default locale changed from `{o}` to `{n}`: every contact without a locale, or with one the policy does not declare, now hears {} message(s) in other words",
+            messages.len()
+        ),
+        format!(
+            "make sure contacts without a known locale should hear `{n}`, or list `{o}` first in `locales` again"
+        ),
+    ));
+    out.default_locale = Some(super::types::DefaultLocaleChange {
+        old: o.to_owned(),
+        new: n.to_owned(),
+        messages,
+    });
 }

@@ -14,13 +14,16 @@ mod messages;
 mod report;
 mod types;
 
-pub use self::types::{DecisionChange, MessageChange, MessageChangeKind, PolicyDiff};
+pub use self::types::{
+    DecisionChange, DefaultLocaleChange, FallbackChange, MessageChange, MessageChangeKind,
+    PolicyDiff,
+};
 
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::Engine;
 
 use self::decisions::decisions;
-use self::messages::{messages, topics};
+use self::messages::{default_locale, messages, topics};
 
 /// Compares two revisions of a policy: every circumstance (the space of
 /// [`Engine::circumstances`], over the topics and responders both policies have, the
@@ -84,6 +87,7 @@ pub fn diff_with(
     };
     topics(old, new, &mut out);
     messages(old, new, &mut out);
+    default_locale(old, new, &mut out);
     decisions(old, new, &mut out, progress);
     crate::progress::report(progress, old.parts().topics.len(), old.parts().topics.len());
     if !out.is_empty() && old.revision() == new.revision() {

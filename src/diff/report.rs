@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::model::Channel;
 
-use super::types::PolicyDiff;
+use super::types::{PolicyDiff, UNKNOWN_TOPIC};
 
 impl fmt::Display for PolicyDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -22,6 +22,26 @@ impl fmt::Display for PolicyDiff {
         for t in &self.removed_topics {
             writeln!(f, "topic removed: `{t}`")?;
         }
+        if let Some(fallback) = &self.fallback {
+            writeln!(
+                f,
+                "fallback topic: `{}` -> `{}` (contacts with an unknown topic, no topic or a text below the triage threshold: decisions listed as {})",
+                fallback.old, fallback.new, UNKNOWN_TOPIC
+            )?;
+        }
+        if let Some(locale) = &self.default_locale {
+            write!(
+                f,
+                "default locale: `{}` -> `{}` (contacts without a known locale: {} message(s) heard in other words",
+                locale.old,
+                locale.new,
+                locale.messages.len()
+            )?;
+            if !locale.messages.is_empty() {
+                write!(f, ": {}", locale.messages.join(", "))?;
+            }
+            writeln!(f, ")")?;
+        }
         for m in &self.messages {
             write!(f, "message `{}`: {}", m.id, m.kind)?;
             if let (Some(o), Some(n)) = (m.old_version, m.new_version) {
@@ -34,12 +54,16 @@ impl fmt::Display for PolicyDiff {
         }
         for c in &self.decisions {
             let channels: Vec<&str> = c.channels.iter().map(Channel::as_str).collect();
-            write!(
-                f,
-                "topic `{}`, progress `{}`",
-                c.contact.topic.as_deref().unwrap_or(""),
-                c.contact.progress
-            )?;
+            if c.unknown_topic {
+                write!(f, "{UNKNOWN_TOPIC}, progress `{}`", c.contact.progress)?;
+            } else {
+                write!(
+                    f,
+                    "topic `{}`, progress `{}`",
+                    c.contact.topic.as_deref().unwrap_or(""),
+                    c.contact.progress
+                )?;
+            }
             for (k, v) in &c.contact.facts {
                 write!(f, ", {k} = `{v}`")?;
             }

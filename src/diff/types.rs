@@ -44,12 +44,52 @@ pub struct PolicyDiff {
     pub added_topics: Vec<String>,
     /// Topics only in the old policy: their contacts now get the fallback topic.
     pub removed_topics: Vec<String>,
-    /// Every circumstance (of the topics and responders both policies have) whose outcome,
-    /// message, system, department or rank changes; identical changes on several channels
-    /// are one entry.
+    /// Every circumstance (of the topics and responders both policies have, and of the
+    /// contacts without a known topic when the fallback changed) whose outcome, message,
+    /// system, department or rank changes; identical changes on several channels are one
+    /// entry.
     pub decisions: Vec<DecisionChange>,
     /// How many circumstances were compared.
     pub circumstances: u64,
+    /// `[policy].fallback` when the new policy names another topic: the contacts with an
+    /// unknown topic, no topic or a text below the triage threshold are decided for it, and
+    /// their changed decisions are in `decisions` with
+    /// [`unknown_topic`](DecisionChange::unknown_topic) set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<FallbackChange>,
+    /// The default locale (the first of `[policy].locales`) when it changed, with the messages
+    /// that contacts without a known locale now hear in other words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_locale: Option<DefaultLocaleChange>,
+}
+
+/// How the contacts without a known topic are labelled: the pseudo-topic of the decision
+/// changes that a changed fallback causes.
+pub(crate) const UNKNOWN_TOPIC: &str = "(unknown topic / no topic)";
+
+/// A changed `[policy].fallback`, in a [`PolicyDiff`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FallbackChange {
+    /// The old policy's fallback topic.
+    pub old: String,
+    /// The new policy's fallback topic.
+    pub new: String,
+}
+
+/// A changed default locale, in a [`PolicyDiff`]: every contact without a locale, or with one
+/// the policy does not declare, hears the default.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DefaultLocaleChange {
+    /// The old policy's default locale.
+    pub old: String,
+    /// The new policy's default locale.
+    pub new: String,
+    /// The messages of both policies (handover texts as `handover.<kind>`) whose text for a
+    /// contact without a known locale differs — in some version, on some channel — in id
+    /// order.
+    pub messages: Vec<String>,
 }
 
 impl PolicyDiff {
@@ -69,6 +109,10 @@ impl PolicyDiff {
             && self.decisions.is_empty()
             && self.added_topics.is_empty()
             && self.removed_topics.is_empty()
+            && self
+                .default_locale
+                .as_ref()
+                .is_none_or(|d| d.messages.is_empty())
     }
 }
 
@@ -150,4 +194,9 @@ pub struct DecisionChange {
     pub before: DecisionBrief,
     /// The new decision, in brief.
     pub after: DecisionBrief,
+    /// Whether this is the decision of the contacts with an unknown topic, no topic or a text
+    /// below the triage threshold (the `contact` has no topic): each policy decides them for
+    /// its own fallback topic, and the fallback changed ([`PolicyDiff::fallback`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown_topic: bool,
 }
