@@ -3,8 +3,8 @@
 //! was kept (the first message wins, R0.3).
 //!
 //! [`diff`] and [`PolicyDiff`] are also at the crate root; the changes it lists
-//! ([`DecisionChange`], [`MessageChange`], [`MessageChangeKind`]) and [`diff_with`] (with
-//! progress) live here.
+//! ([`DecisionChange`], [`MessageChange`], [`MessageChangeKind`], [`FallbackChange`],
+//! [`DefaultLocaleChange`]) and [`diff_with`] (with progress) live here.
 //!
 //! The types are in `types`, their text in `report`; topics and messages are compared in
 //! `messages`, decisions in `decisions`.
@@ -32,6 +32,15 @@ use self::messages::{default_locale, messages, topics};
 /// `text-changed-without-version` error, and so is a changed policy that kept its `revision`
 /// label (`revision-unchanged`); a new substantive version is a `substantive-change` warning
 /// (customers pinned to the old one get a change notice); editorial versions are listed.
+///
+/// A message removed whole is a `message-removed` error, as removed versions are
+/// (`versions-removed`): customers may be pinned to it. A changed `[policy].fallback` is a
+/// `fallback-changed` warning, and the decisions it changes for the contacts with an unknown
+/// topic, no topic or a text below the triage threshold are listed under the pseudo-topic
+/// `(unknown topic / no topic)` ([`DecisionChange::unknown_topic`], [`PolicyDiff::fallback`]):
+/// one more topic's circumstances. A changed default locale is a `default-locale-changed`
+/// warning naming the messages that contacts without a known locale hear in other words
+/// ([`PolicyDiff::default_locale`]).
 ///
 /// # Examples
 ///
