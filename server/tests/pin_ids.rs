@@ -1,0 +1,88 @@
+//! Issue 23 point 6 in the service: a customer id no pin store can hold (a NUL character, an
+//! id over 1,024 bytes) is a 400 naming `contact.customer`, on every store — it used to be a
+//! 503 "retry" forever on PostgreSQL. The PostgreSQL run needs a server
+//! (`UM_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/test`); without one it
+//! says `SKIPPED`, unless `UM_REQUIRE_SERVICES=1`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::io::Write as _;
+
+use serde_json::Value;
+use support::{Scratch, Service, client, email_request, policy_text};
+use unified_message_postgres::{PostgresPinStore, StoreOptions};
+
+/// Posts a pinned decision for `customer`: the status and the body.
+async fn decide(s: &Service, customer: &str) -> (u16, Value) {
+    let r = client()
+        .post(s.url("/v1/decide?pin=true"))
+        .json(&email_request(customer))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// The rule on one service: valid ids (the longest, with a newline) are decided, invalid ones
+/// are a 400 naming the field, and the service keeps answering.
+async fn ids_on(label: &str, pins: &str, schema: &str) {
+    let dir = Scratch::new(label);
+    let policy = dir.write_atomic("policy.toml", &policy_text("r1", None));
+    let s = Service::start(&policy, &["--pins", pins, "--pins-namespace", schema]);
+    let longest = format!("c-\n{}", "x".repeat(1024 - 3));
+    let (status, body) = decide(&s, &longest).await;
+    assert_eq!(status, 200, "{label}: the longest valid id: {body}");
+    assert_eq!(body["status"], "new", "{body}");
+    for bad in ["c-\0-nul".to_owned(), format!("{longest}y"), "z".repeat(5000)] {
+        let (status, body) = decide(&s, &bad).await;
+        assert_eq!(status, 400, "{label}: {} bytes: {body}", bad.len());
+        assert_eq!(body["field"], "contact.customer", "{body}");
+        let error = body["error"].as_str().unwrap();
+        assert!(error.contains("customer id"), "{error}");
+        assert!(!error.contains('\0') && error.len() < 600, "{error}");
+    }
+    let (status, body) = decide(&s, &longest).await;
+    assert_eq!(status, 200, "{label}: still answering: {body}");
+    assert_eq!(body["status"], "kept", "{body}");
+}
+
+#[tokio::test]
+async fn issue23_6_an_id_no_store_can_hold_is_a_400_in_memory() {
+    ids_on("ids-memory", "memory", "um_ids").await;
+}
+
+#[tokio::test]
+async fn issue23_6_an_id_no_store_can_hold_is_a_400_on_postgres() {
+    let url = std::env::var("UM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let schema = format!(
+        "um_ids_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 1_000_000_000
+    );
+    let store = match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(&schema))
+        .await
+    {
+        Ok(store) => store,
+        Err(e) if !std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: pin ids on postgres: no PostgreSQL at {url} ({e}); set UM_REQUIRE_SERVICES=1 to fail instead"
+            );
+            return;
+        }
+        Err(e) => panic!("PostgreSQL at {url} is required (UM_REQUIRE_SERVICES=1): {e}"),
+    };
+    ids_on("ids-postgres", &url, &schema).await;
+    store.drop_schema().await.unwrap();
+}
