@@ -1,6 +1,8 @@
-//! Issue 23 point 6 in the service: a customer id no pin store can hold (a NUL character, an
-//! id over 1,024 bytes) is a 400 naming `contact.customer`, on every store — it used to be a
-//! 503 "retry" forever on PostgreSQL. The PostgreSQL run needs a server
+//! Issue 23 in the service, as an operator deploys it. Point 1: two services on two policy
+//! revisions sharing one pin store no longer flip a customer's pin between two messages.
+//! Point 6: a customer id no pin store can hold (a NUL character, an id over 1,024 bytes) is a
+//! 400 naming `contact.customer`, on every store — it used to be a 503 "retry" forever on
+//! PostgreSQL. The PostgreSQL run needs a server
 //! (`UM_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/test`); without one it
 //! says `SKIPPED`, unless `UM_REQUIRE_SERVICES=1`.
 #![allow(
@@ -39,7 +41,11 @@ async fn ids_on(label: &str, pins: &str, schema: &str) {
     let (status, body) = decide(&s, &longest).await;
     assert_eq!(status, 200, "{label}: the longest valid id: {body}");
     assert_eq!(body["status"], "new", "{body}");
-    for bad in ["c-\0-nul".to_owned(), format!("{longest}y"), "z".repeat(5000)] {
+    for bad in [
+        "c-\0-nul".to_owned(),
+        format!("{longest}y"),
+        "z".repeat(5000),
+    ] {
         let (status, body) = decide(&s, &bad).await;
         assert_eq!(status, 400, "{label}: {} bytes: {body}", bad.len());
         assert_eq!(body["field"], "contact.customer", "{body}");
@@ -85,4 +91,43 @@ async fn issue23_6_an_id_no_store_can_hold_is_a_400_on_postgres() {
     };
     ids_on("ids-postgres", &url, &schema).await;
     store.drop_schema().await.unwrap();
+}
+
+/// Point 1, the issue's reproduction: service A on the old policy, service B on a new one whose
+/// `email.setup` explaining system names `email-setup-guide-2`, one SQLite pin file. Contacting
+/// B, A, B, A used to give new → moved → moved → moved; now B pins the new guide, A answers 503
+/// (a newer policy's pin: retry on a newer host) and leaves it, B keeps it.
+#[tokio::test]
+async fn issue23_1_two_services_on_two_revisions_do_not_flip_a_pin() {
+    let dir = Scratch::new("flip");
+    let old = dir.write_atomic("old.toml", &policy_text("2026-11-27", None));
+    let guide = "explains = { system = \"self-diagnosis\", message = \"email-setup-guide\" }";
+    let new_text = format!(
+        "{}\n[messages.email-setup-guide-2]\ntext.es = \"Descargue el perfil automático en {{system}}: {{where}}\"\ntext.en = \"Download the automatic profile from {{system}}: {{where}}\"\n",
+        policy_text("2026-11-28", None).replace(
+            guide,
+            "explains = { system = \"self-diagnosis\", message = \"email-setup-guide-2\" }"
+        )
+    );
+    let new = dir.write_atomic("new.toml", &new_text);
+    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
+    let a = Service::start(&old, &["--pins", &pins]);
+    let b = Service::start(&new, &["--pins", &pins]);
+    let (status, first) = decide(&b, "maria").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["status"], "new");
+    assert_eq!(first["decision"]["message"]["id"], "email-setup-guide-2");
+    for round in 0..2 {
+        let (status, body) = decide(&a, "maria").await;
+        assert_eq!(
+            status, 503,
+            "round {round}: the old service answered {body}"
+        );
+        assert!(body["error"].as_str().unwrap().contains("newer"), "{body}");
+        let (status, body) = decide(&b, "maria").await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["status"], "kept", "round {round}: {body}");
+        assert_eq!(body["pin"], first["pin"], "the pin never moved back");
+        assert!(body["decision"]["previous"].is_null(), "no notice: {body}");
+    }
 }
