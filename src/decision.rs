@@ -182,6 +182,12 @@ impl<'e> Decision<'e> {
         self.previous = Some((message, version));
     }
 
+    /// Whether version `version` of `message` has a text for this decision's locale and
+    /// channel: whether a change notice can quote it.
+    pub(crate) fn can_quote(&self, message: MessageIx, version: u32) -> bool {
+        self.template(message, version).is_some()
+    }
+
     /// The engine that made this decision.
     pub fn engine(&self) -> &'e Engine {
         self.engine

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Barrier, LazyLock};
 
 use pin_support::{EDITORIAL, SUBSTANTIVE, TempDir, policy, t};
+use unified_message::pins::compare_revisions;
 use unified_message::{
     Channel, Contact, Engine, MemoryPinStore, Pin, PinErrorKind, PinKey, PinStatus, PinStore,
     PinStoreError, Responder, Slot,
@@ -743,7 +744,7 @@ mod sequences {
         /// Whatever the revisions and failures, a delivered answer is the pin in force, a kept
         /// pin does not change, a moved pin names the one it replaced, a failed call changes
         /// nothing (except a replace whose reply was lost), and an older revision meeting a
-        /// newer revision's pin delivers nothing.
+        /// newer revision's pin delivers nothing and never moves it back.
         #[test]
         fn delivered_text_always_matches_the_pin_in_force(
             steps in proptest::collection::vec((0usize..4, 0usize..8, 0u8..6), 1..24),
@@ -777,7 +778,24 @@ mod sequences {
                             }
                             PinStatus::Moved => {
                                 prop_assert_eq!(d.replaced(), before.as_ref());
-                                prop_assert!(d.notice().is_some());
+                                // A notice whenever what was said is still in the policy,
+                                // and never an empty quote (issue 23 point 2).
+                                prop_assert_eq!(
+                                    d.notice().is_some(),
+                                    d.decision().previous().is_some()
+                                );
+                                let quotable = before.as_ref().is_some_and(|p| {
+                                    engine(e).decide(&c, &bot()).message_id() == p.message
+                                        || p.version <= 3
+                                });
+                                prop_assert_eq!(d.notice().is_some(), quotable);
+                                prop_assert!(!d.notice().unwrap_or_default().contains("“”"));
+                                // Issue 23 point 1: never moved back by an older revision.
+                                let was = before.as_ref().map_or("", |p| p.revision.as_str());
+                                prop_assert_ne!(
+                                    compare_revisions(was, engine(e).revision()),
+                                    std::cmp::Ordering::Greater
+                                );
                             }
                             other => prop_assert!(false, "unexpected status {other}"),
                         }
@@ -786,9 +804,13 @@ mod sequences {
                     // (R0.3 across a rolling deploy).
                     Err(err) if err.kind() == PinErrorKind::Ahead => {
                         prop_assert_eq!(&before, &after);
-                        let newest = before.as_ref().map_or(0, |p| p.version);
-                        prop_assert!(e != 2, "the newest revision is never behind: {err}");
-                        prop_assert!(newest > 3, "version {newest} is not newer: {err}");
+                        let pin = before.as_ref().unwrap();
+                        // Written under a later revision (issue 23 point 1), or naming a
+                        // version this one does not have.
+                        let later = compare_revisions(&pin.revision, engine(e).revision())
+                            == std::cmp::Ordering::Greater;
+                        prop_assert!(e != 3, "the newest revision is never behind: {err}");
+                        prop_assert!(later || pin.version > 3, "{pin:?} is not newer: {err}");
                     }
                     Err(err) => {
                         prop_assert!(fault != 0 && fault != 5, "no fault, yet {err}");

@@ -41,6 +41,19 @@ enum Bug {
     ShufflesMany,
     /// Ignores the erase.
     NeverErases,
+    /// Holds customer ids of at most 255 bytes (a `VARCHAR(255)` column).
+    ShortIds,
+}
+
+impl Broken {
+    fn too_long(&self, key: &PinKey) -> Result<(), PinStoreError> {
+        if self.bug == Bug::ShortIds && key.customer.len() > 255 {
+            return Err(PinStoreError::new(
+                "value too long for type character varying(255)",
+            ));
+        }
+        Ok(())
+    }
 }
 
 struct Broken {
@@ -50,6 +63,7 @@ struct Broken {
 
 impl PinStore for Broken {
     fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
+        self.too_long(key)?;
         let mut pin = self.inner.get(key)?;
         if self.bug == Bug::LosesNegativeTime {
             if let Some(p) = &mut pin {
@@ -70,6 +84,7 @@ impl PinStore for Broken {
     }
 
     fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
+        self.too_long(key)?;
         if self.bug == Bug::InsertOverwrites {
             self.inner.remove(key);
         }
@@ -94,13 +109,15 @@ impl PinStore for Broken {
 }
 
 #[test]
-fn issue13_2_the_kit_names_what_a_broken_store_gets_wrong() {
+fn issue13_2_issue23_6_the_kit_names_what_a_broken_store_gets_wrong() {
     for (bug, check) in [
         (Bug::InsertOverwrites, "insert_if_absent"),
         (Bug::ComparesTwoFields, "compare_and_replace"),
         (Bug::LosesNegativeTime, "values"),
         (Bug::ShufflesMany, "get_many"),
         (Bug::NeverErases, "erase"),
+        // Issue 23 point 6: every id the library accepts must fit.
+        (Bug::ShortIds, "customer ids"),
     ] {
         let store = Broken {
             inner: MemoryPinStore::new(),

@@ -164,6 +164,10 @@ async fn decide(
             )),
             Some(pins) => match pins.decide(engine, request, now).await {
                 Ok(record) => Item::Pinned(Box::new(record)),
+                // A customer id no pin store can hold (issue 23 point 6): the request's fault.
+                Err(PinFailure::Pin(e)) if e.invalid_customer().is_some() => {
+                    return Err(ApiError::field("contact.customer", e.to_string()));
+                }
                 Err(e) => {
                     shared.metrics.pin_error();
                     tracing::warn!(

@@ -1,7 +1,7 @@
 //! What goes wrong: a store's own failure ([`PinStoreError`]) and why a pinned decision
 //! delivered nothing ([`PinError`]).
 
-use super::value::PinKey;
+use super::value::{InvalidCustomerId, PinKey, check_customer_id};
 
 /// How many times a pinned decision judges a pin that other hosts keep moving under it before
 /// giving up with [`PinErrorKind::Contention`].
@@ -68,12 +68,20 @@ pub enum PinErrorKind {
     /// The pin kept changing under every attempt: other hosts are answering this customer
     /// with other policy revisions at the same moment.
     Contention,
-    /// The pin names a version of the message newer than any this engine's policy has: a
-    /// host on a newer revision (a rolling deploy) already told the customer a newer text, so
-    /// this one must not tell its older text (R0.3). Answer from a host with the new policy,
-    /// or retry once this one runs it. After a deliberate rollback, add the old text back as a
-    /// new version (removing versions is a `diff` error) or erase such pins.
+    /// The pin was written under a newer policy than this engine's: its revision sorts after
+    /// this one's ([`compare_revisions`](super::compare_revisions)), or it names a version of
+    /// the message newer than any this policy has. A host on a newer revision (a rolling
+    /// deploy) already told the customer a newer text — another version, another message in
+    /// the slot, another fixed answer of a rule — so this one must not tell its older text
+    /// (R0.3), and leaves the pin alone. Answer from a host with the new policy, or retry once
+    /// this one runs it. To roll a text back, deploy the old text under a *newer* revision.
     Ahead,
+    /// The contact's customer id cannot hold pins under the one rule every store shares
+    /// ([`check_customer_id`](super::check_customer_id)): longer than
+    /// [`MAX_CUSTOMER_ID_BYTES`](super::MAX_CUSTOMER_ID_BYTES), or containing a NUL
+    /// character. No store was asked and nothing was delivered; a retry fails the same way, so
+    /// a service answers it as a bad request naming the customer field.
+    InvalidCustomer,
 }
 
 /// Why [`Engine::decide_pinned`] delivered nothing. Whatever the failure, no text was given
@@ -147,6 +155,14 @@ impl PinError {
         self.source.as_ref()
     }
 
+    /// What is wrong with the customer id, for [`PinErrorKind::InvalidCustomer`].
+    pub fn invalid_customer(&self) -> Option<InvalidCustomerId> {
+        match self.kind {
+            PinErrorKind::InvalidCustomer => check_customer_id(&self.key.customer).err(),
+            _ => None,
+        }
+    }
+
     fn describe(&self) -> String {
         let key = &self.key;
         match self.kind {
@@ -163,8 +179,19 @@ impl PinError {
                 "the pin of {key} changed under each of {MAX_ATTEMPTS} attempts: hosts with different policy revisions are answering this customer at once; retry when every host runs the same revision"
             ),
             PinErrorKind::Ahead => format!(
-                "the pin of {key} names a version newer than any this policy revision has: a host with a newer revision already told this customer a newer text, so no text was delivered; answer from a host with the new policy, or retry once this one runs it"
+                "the pin of {key} was written under a newer policy than this revision (a later revision, or a version this one does not have): a host with a newer revision already told this customer a newer text, so no text was delivered; answer from a host with the new policy, or retry once this one runs it"
             ),
+            // The id itself is not repeated: it may be huge, or hold control characters.
+            PinErrorKind::InvalidCustomer => {
+                let why = self.invalid_customer().map_or_else(
+                    || "the customer id is not valid".to_owned(),
+                    |e| e.to_string(),
+                );
+                format!(
+                    "no pin can be kept on topic `{}`, slot `{}` for this customer, so no text was delivered: {why}",
+                    key.topic, key.slot
+                )
+            }
         }
     }
 }

@@ -8,10 +8,12 @@
 //! consumes the step and returns the next one, so an answer cannot go to the wrong question
 //! and the machine cannot be resumed twice.
 
+use std::cmp::Ordering;
+
 use super::error::{MAX_ATTEMPTS, PinError, PinErrorKind, PinStoreError};
 use super::handoff::Handoff;
 use super::outcome::{PinStatus, PinnedDecision};
-use super::value::{Pin, PinKey, Slot, Timestamp};
+use super::value::{Pin, PinKey, Slot, Timestamp, check_customer_id, compare_revisions};
 use crate::decision::{Decision, Outcome};
 use crate::document::Change;
 use crate::engine::{Engine, MessageIx};
@@ -23,9 +25,9 @@ pub(super) enum Verdict {
     Keep(u32),
     /// Deliver the current text with a notice, and move the pin.
     Replace,
-    /// The pin names a version of the message newer than any this policy has: a host on a
-    /// newer revision told the customer a newer text. Deliver nothing (R0.3: never the old
-    /// text once the pin moved).
+    /// The pin was written under a newer policy (a later revision, or a version this policy
+    /// does not have): a host on a newer revision told the customer a newer text. Deliver
+    /// nothing (R0.3: never the old text once the pin moved).
     Ahead,
 }
 
@@ -237,7 +239,13 @@ impl<'e> ReplacePin<'e> {
                     .find(expected.message.as_str())
                     .unwrap_or(MessageIx::NONE);
                 let mut decision = flow.decision;
-                decision.set_previous(previous, expected.version);
+                // The notice quotes what was said before; when this policy no longer has that
+                // text (the message, or its version, was removed), the pin moves without a
+                // notice rather than with an empty quote (issue 23 point 2): `replaced` still
+                // names what was said.
+                if decision.can_quote(previous, expected.version) {
+                    decision.set_previous(previous, expected.version);
+                }
                 PinStep::Done(Ok(PinnedDecision {
                     decision,
                     status: PinStatus::Moved,
@@ -329,6 +337,16 @@ impl Engine {
                 handoff,
             }));
         }
+        if check_customer_id(&contact.customer).is_err() {
+            // One rule for every store (issue 23 point 6): an id no store can hold is refused
+            // before any store is asked.
+            let slot = self.slot_of(&decision).unwrap_or(Slot::Answer);
+            return PinStep::Done(Err(PinError {
+                kind: PinErrorKind::InvalidCustomer,
+                key: PinKey::new(contact.customer.as_str(), decision.topic(), slot),
+                source: None,
+            }));
+        }
         if handover {
             let keys = self.handoff_keys(contact, &decision);
             return PinStep::ReadMany(ReadPins {
@@ -379,7 +397,25 @@ impl Engine {
     }
 
     /// Whether `pin` holds against what `decision` would deliver now.
+    ///
+    /// A pin written under a revision that sorts after this engine's ([`compare_revisions`])
+    /// is never moved by it (issue 23 point 1): whatever changed — a version, the message the
+    /// slot names, a rule's fixed answer, a removed message — the newer policy told the
+    /// customer the newer text. It is delivered when this policy would keep it (the same
+    /// message and version, same words), and otherwise nothing is ([`Verdict::Ahead`]).
     pub(super) fn judge(&self, decision: &Decision<'_>, pin: &Pin) -> Verdict {
+        match self.judge_content(decision, pin) {
+            Verdict::Replace
+                if compare_revisions(&pin.revision, self.revision()) == Ordering::Greater =>
+            {
+                Verdict::Ahead
+            }
+            verdict => verdict,
+        }
+    }
+
+    /// Whether `pin` holds against what `decision` would deliver now, by the messages alone.
+    fn judge_content(&self, decision: &Decision<'_>, pin: &Pin) -> Verdict {
         if pin.message != decision.message_id() {
             return Verdict::Replace;
         }

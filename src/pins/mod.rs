@@ -21,4 +21,7 @@ pub use self::handoff::{Handoff, Told};
 pub use self::machine::{InsertPin, PinStep, ReadPin, ReadPins, ReplacePin};
 pub use self::outcome::{PinStatus, PinnedDecision, PinnedRecord};
 pub use self::store::{AsyncPinStore, MemoryPinStore, PinStore};
-pub use self::value::{ParseSlotError, Pin, PinKey, Slot, Timestamp};
+pub use self::value::{
+    InvalidCustomerId, MAX_CUSTOMER_ID_BYTES, ParseSlotError, Pin, PinKey, Slot, Timestamp,
+    check_customer_id, compare_revisions,
+};

@@ -27,7 +27,9 @@ pub enum PinStatus {
     /// one when only editorial versions came after it).
     Kept,
     /// The pinned message changed substantively, or the slot now names another message: the
-    /// current text is delivered with a change notice, and the pin moved forward.
+    /// current text is delivered with a change notice, and the pin moved forward. When the
+    /// policy no longer has the pinned message or version, there is nothing to quote: the
+    /// text is delivered without a notice, and [`PinnedDecision::replaced`] names the old pin.
     Moved,
 }
 

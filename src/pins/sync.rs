@@ -23,6 +23,12 @@ impl Engine {
     ///   change notice naming what was said before ([`Decision::previous`],
     ///   [`Decision::notice`]), and the pin moves forward by compare-and-replace
     ///   ([`PinStatus::Moved`]). When another host moved it first, its pin is judged in turn.
+    ///   A pinned message or version this policy no longer has moves without a notice (there
+    ///   is nothing to quote).
+    /// - a pin written under a newer revision ([`compare_revisions`](crate::pins::compare_revisions))
+    ///   that this policy would move, or naming a version this policy does not have → nothing
+    ///   is delivered ([`PinErrorKind::Ahead`](crate::PinErrorKind::Ahead)): an older host never
+    ///   moves a newer host's pin back.
     ///
     /// Handover texts are not pinned ([`PinStatus::Unpinned`]); `route`, `authorize`,
     /// `escalate` and `review` carry a [`Handoff`] with what the customer was already told.
@@ -31,7 +37,9 @@ impl Engine {
     ///
     /// # Errors
     ///
-    /// [`PinError`] when the store fails, or when the pin keeps moving under every attempt.
+    /// [`PinError`] when the store fails, when the pin keeps moving under every attempt, when
+    /// the pin was written under a newer policy, or when the customer id breaks the rule of
+    /// [`check_customer_id`](crate::pins::check_customer_id) (before any store is asked).
     /// No text is delivered then: in particular, a store that fails to move a pin never lets
     /// the changed text out while the old pin is still in force. [`Engine::decide`] stays
     /// total for hosts that must answer anyway. When a move was written but the store's

@@ -1,6 +1,7 @@
 //! The values a pin is made of: when ([`Timestamp`]), which message ([`Slot`]), under which
 //! key ([`PinKey`]), and the pin itself ([`Pin`]).
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -243,5 +244,124 @@ impl Pin {
             revision: revision.into(),
             at,
         }
+    }
+}
+
+/// How policy revisions are ordered, so that a host can tell that a pin was written under a
+/// newer policy than its own (issue 23 point 1): **natural order** — runs of ASCII digits
+/// compare as numbers, everything else character by character, and a revision that extends
+/// another sorts after it. Dates (`2026-11-27` < `2026-11-28`), counters (`9` < `10`),
+/// versions (`v1.9` < `v1.10`) and timestamps order as written. Two revisions whose runs are
+/// all equal (`01` and `1`) fall back to plain byte order, so the order is total.
+///
+/// A host on revision R that meets a pin written under a revision that sorts after R never
+/// moves that pin: it delivers the pinned text if its own policy would keep it, and nothing
+/// ([`PinErrorKind::Ahead`](super::PinErrorKind::Ahead)) otherwise. So give every policy
+/// change a revision that sorts after the one it replaces.
+///
+/// # Examples
+///
+/// ```
+/// use std::cmp::Ordering;
+/// use unified_message::pins::compare_revisions;
+///
+/// assert_eq!(compare_revisions("2026-11-27", "2026-11-28"), Ordering::Less);
+/// assert_eq!(compare_revisions("r10", "r9"), Ordering::Greater);
+/// assert_eq!(compare_revisions("v1.9", "v1.10"), Ordering::Less);
+/// assert_eq!(compare_revisions("2026-11-27", "2026-11-27.2"), Ordering::Less);
+/// assert_eq!(compare_revisions("kit-2", "kit-2"), Ordering::Equal);
+/// ```
+pub fn compare_revisions(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (runs(a), runs(b));
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(p), Some(q)) => {
+                let order = match (digits(p), digits(q)) {
+                    (true, true) => {
+                        let (p, q) = (p.trim_start_matches('0'), q.trim_start_matches('0'));
+                        p.len().cmp(&q.len()).then_with(|| p.cmp(q))
+                    }
+                    _ => p.cmp(q),
+                };
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+        }
+    }
+}
+
+/// Whether `run` is a run of ASCII digits.
+fn digits(run: &str) -> bool {
+    run.bytes().next().is_some_and(|b| b.is_ascii_digit())
+}
+
+/// `text` cut into maximal runs of ASCII digits and of other characters.
+fn runs(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let digit = first.is_ascii_digit();
+        let end = rest
+            .find(|c: char| c.is_ascii_digit() != digit)
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(end);
+        rest = tail;
+        Some(run)
+    })
+}
+
+/// The longest customer id a pin may be stored under, in bytes of UTF-8: every store of the
+/// workspace holds it with the longest topic and slot ids (a PostgreSQL primary-key entry
+/// must stay under about 2.7 KB).
+pub const MAX_CUSTOMER_ID_BYTES: usize = 1024;
+
+/// Why a customer id cannot hold pins: [`check_customer_id`]'s answer, and what a
+/// [`PinErrorKind::InvalidCustomer`](super::PinErrorKind::InvalidCustomer) error says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidCustomerId {
+    /// Longer than [`MAX_CUSTOMER_ID_BYTES`]; the length in bytes.
+    #[error(
+        "the customer id is {0} bytes long, over the limit of {MAX_CUSTOMER_ID_BYTES} bytes a pin key may hold; send a shorter id (a database key, or a digest of a longer one)"
+    )]
+    TooLong(usize),
+    /// Contains a NUL character (U+0000), which PostgreSQL text cannot hold; its byte offset.
+    #[error(
+        "the customer id contains a NUL character (U+0000) at byte {0}, which no pin store can hold as text; send the id without it"
+    )]
+    Nul(usize),
+}
+
+/// The one rule for customer ids, the same for every store and host: a pinned decision for a
+/// customer id longer than [`MAX_CUSTOMER_ID_BYTES`] bytes, or containing a NUL character,
+/// fails with [`PinErrorKind::InvalidCustomer`](super::PinErrorKind::InvalidCustomer) before
+/// any store is asked (issue 23 point 6). Every other string is a valid id (an empty or blank
+/// one is an anonymous contact, which touches no store).
+///
+/// # Errors
+///
+/// [`InvalidCustomerId`] saying what is wrong.
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::pins::{InvalidCustomerId, MAX_CUSTOMER_ID_BYTES, check_customer_id};
+///
+/// assert!(check_customer_id("customer-42 ü \n").is_ok());
+/// assert_eq!(check_customer_id("a\0b"), Err(InvalidCustomerId::Nul(1)));
+/// let long = "x".repeat(MAX_CUSTOMER_ID_BYTES + 1);
+/// assert_eq!(check_customer_id(&long), Err(InvalidCustomerId::TooLong(1025)));
+/// ```
+pub fn check_customer_id(customer: &str) -> Result<(), InvalidCustomerId> {
+    if customer.len() > MAX_CUSTOMER_ID_BYTES {
+        return Err(InvalidCustomerId::TooLong(customer.len()));
+    }
+    match customer.find('\0') {
+        Some(at) => Err(InvalidCustomerId::Nul(at)),
+        None => Ok(()),
     }
 }

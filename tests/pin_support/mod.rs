@@ -79,3 +79,43 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A new message for the `email.setup` explaining slot (issue 23 point 1: the slot names
+/// another message).
+pub const GUIDE_2: &str = r#"
+[messages.email-setup-guide-2]
+text.es = "Su correo se configura ahora con el perfil automático que descarga en {system}; ya no hace falta escribir servidores ni puertos: {where}"
+text.en = "Your e-mail is now set up with the automatic profile you download from {system}; there are no servers or ports to type any more: {where}"
+"#;
+
+/// A new fixed answer for the `email-outage` rule.
+pub const OUTAGE_2: &str = r#"
+[messages.email-outage-notice-2]
+text.es = "La incidencia de correo continúa: use el webmail mientras la resolvemos. Estado: https://estado.acme.example"
+text.en = "The e-mail incident goes on: use webmail while we fix it. Status: https://estado.acme.example"
+"#;
+
+/// `text` with `email.setup`'s explaining slot naming `email-setup-guide-2` (append
+/// [`GUIDE_2`]).
+pub fn slot_names_guide_2(text: &str) -> String {
+    let from = "explains = { system = \"self-diagnosis\", message = \"email-setup-guide\" }";
+    assert!(
+        text.contains(from),
+        "the example policy's email.setup slot changed"
+    );
+    text.replace(
+        from,
+        "explains = { system = \"self-diagnosis\", message = \"email-setup-guide-2\" }",
+    )
+}
+
+/// `text` without the message `email-setup-guide` (all its versions).
+pub fn without_guide(text: &str) -> String {
+    let start = text
+        .find("[[messages.email-setup-guide.versions]]")
+        .expect("the example policy has email-setup-guide");
+    let end = text
+        .find("[messages.email-setup-panel]")
+        .expect("the example policy has email-setup-panel");
+    format!("{}{}", &text[..start], &text[end..])
+}

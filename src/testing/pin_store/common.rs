@@ -22,8 +22,8 @@ pub struct Nonconformance {
 
 impl Nonconformance {
     /// The check that failed (`insert_if_absent`, `compare_and_replace`, `values`,
-    /// `get_many`, `erase`, `race`, `store error`; `many nodes`, `rolling deploy` and `setup`
-    /// for the node checks).
+    /// `get_many`, `erase`, `race`, `store error`, `newer policy`, `removed message`,
+    /// `customer ids`; `many nodes`, `rolling deploy` and `setup` for the node checks).
     pub fn check(&self) -> &'static str {
         self.check
     }
@@ -80,6 +80,68 @@ pub(super) fn engines() -> Result<&'static (Engine, Engine), Nonconformance> {
     built.as_ref().map_err(|e| Nonconformance {
         check: "setup",
         detail: format!("the kit's policy does not compile: {e}"),
+    })
+}
+
+/// A new message for `email.setup`'s explaining slot, and a new fixed answer of the
+/// `email-outage` rule (issue 23 point 1: the message a slot names changes).
+const GUIDE_2: &str = r#"
+[messages.email-setup-guide-2]
+text.es = "Su correo se configura ahora con el perfil automático de {system}: {where}"
+text.en = "Your e-mail is now set up with the automatic profile from {system}: {where}"
+
+[messages.email-outage-notice-2]
+text.es = "La incidencia de correo continúa: use el webmail mientras la resolvemos."
+text.en = "The e-mail incident goes on: use webmail while we fix it."
+"#;
+
+/// Two later revisions (issue 23 points 1 and 2): `kit-3`, `kit-2` where `email.setup`'s
+/// explaining system names a new message `email-setup-guide-2` and the `email-outage` rule
+/// gives a new fixed answer; and `kit-4`, `kit-3` without the message `email-setup-guide`.
+pub(super) fn later_engines() -> Result<&'static (Engine, Engine), Nonconformance> {
+    static ENGINES: OnceLock<Result<(Engine, Engine), String>> = OnceLock::new();
+    let built = ENGINES.get_or_init(|| {
+        let changed = |revision: &str| {
+            let text = crate::EXAMPLE_POLICY
+                .replace(
+                    "revision = \"2026-11-27\"",
+                    &format!("revision = \"{revision}\""),
+                )
+                .replace(
+                    "message = \"email-setup-guide\" }",
+                    "message = \"email-setup-guide-2\" }",
+                )
+                .replace(
+                    "then = { answer = \"email-outage-notice\" }",
+                    "then = { answer = \"email-outage-notice-2\" }",
+                );
+            format!("{text}{GUIDE_2}")
+        };
+        let third = format!("{}{SUBSTANTIVE}", changed("kit-3"));
+        let fourth = changed("kit-4");
+        let start = fourth.find("[[messages.email-setup-guide.versions]]");
+        let end = fourth.find("[messages.email-setup-panel]");
+        let fourth = match (start, end) {
+            (Some(start), Some(end)) if start < end => {
+                format!(
+                    "{}{}",
+                    fourth.get(..start).unwrap_or_default(),
+                    fourth.get(end..).unwrap_or_default()
+                )
+            }
+            _ => {
+                return Err(
+                    "the example policy's email-setup-guide is not where the kit expects it"
+                        .to_owned(),
+                );
+            }
+        };
+        let build = |text: &str| Engine::from_toml_str(text).map_err(|e| e.to_string());
+        Ok((build(&third)?, build(&fourth)?))
+    });
+    built.as_ref().map_err(|e| Nonconformance {
+        check: "setup",
+        detail: format!("the kit's later policies do not compile: {e}"),
     })
 }
 

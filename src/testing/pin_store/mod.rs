@@ -20,12 +20,24 @@
 //!   writer made it, and every writer delivers its text; 16 raw `insert_if_absent`s of
 //!   different pins all return the same winner;
 //! - **`store error`**: when the store fails to read, insert or replace, a pinned decision
-//!   delivers nothing and the pin in force does not change.
+//!   delivers nothing and the pin in force does not change;
+//! - **`newer policy`** (issue 23 point 1): a pin written under a newer revision — the slot
+//!   names another message, a rule gives another fixed answer, a newer version — is never
+//!   moved back by an older revision, which delivers nothing and leaves the pin;
+//! - **`removed message`** (issue 23 point 2): a pin on a message the new policy removed
+//!   moves to the new text without a notice quoting nothing;
+//! - **`customer ids`** (issue 23 point 6): the longest valid id
+//!   ([`MAX_CUSTOMER_ID_BYTES`](crate::pins::MAX_CUSTOMER_ID_BYTES) bytes, with non-ASCII,
+//!   quotes, `%`, `:`, glob characters and control characters) holds pins through every
+//!   store call; an id over the limit or with a NUL character fails with
+//!   `PinErrorKind::InvalidCustomer` and never reaches the store.
 //!
 //! [`run_nodes_sync`] and [`run_nodes_async`] check several stores on one backend (two pools
 //! on one database: the nodes of a support desk): **`many nodes`**, [`WRITERS`] first contacts
 //! of one customer split across the nodes leave one pin and one story; **`rolling deploy`**, once
-//! a node on a new revision moved a pin, no node tells that customer the old text again.
+//! a node on a new revision moved a pin, no node tells that customer the old text again — also
+//! through a deploy whose revisions change a slot's message and remove a message, with nodes
+//! on four revisions answering in turn and at once (issue 23).
 //!
 //! The first failed check is returned as a [`Nonconformance`] naming the check; a store error
 //! where none was expected is one too.
@@ -63,6 +75,7 @@ use std::future::Future;
 
 use crate::pins::{AsyncPinStore, PinKey, PinStore, PinStoreError};
 
+mod changes;
 mod common;
 mod contract;
 mod exec;
@@ -70,6 +83,7 @@ mod faults;
 mod nodes;
 mod race;
 
+use self::changes::changes;
 use self::common::{ok, run_id};
 use self::contract::contract;
 use self::exec::{Blocking, ready};
@@ -101,7 +115,8 @@ where
     let mut written = Vec::new();
     let checks = ready(contract(&blocking, &erase_async, &run, &mut written))
         .and_then(|()| race_sync(store, &run, &mut written))
-        .and_then(|()| ready(failures(&Failing::new(&blocking), &run, &mut written)));
+        .and_then(|()| ready(failures(&Failing::new(&blocking), &run, &mut written)))
+        .and_then(|()| ready(changes(&blocking, &run, &mut written)));
     let cleanup = written.iter().try_for_each(&erase);
     checks?;
     ok("erase", "erasing the kit's pins", cleanup)
@@ -128,6 +143,9 @@ where
     }
     if checks.is_ok() {
         checks = failures(&Failing::new(store), &run, &mut written).await;
+    }
+    if checks.is_ok() {
+        checks = changes(store, &run, &mut written).await;
     }
     let mut cleanup = Ok(());
     for key in written {

@@ -7,16 +7,23 @@
 //! - **`rolling deploy`**: the customer pinned by an old node; a node on the new revision
 //!   (a substantive change) moves the pin; then [`WRITERS`] decisions on the new revision,
 //!   across all nodes, all tell the new text; and an old node, asked again, delivers nothing
-//!   (`PinErrorKind::Ahead`) and leaves the pin where the new node put it.
+//!   (`PinErrorKind::Ahead`) and leaves the pin where the new node put it. Then nodes on four
+//!   revisions — a substantive version, the slot naming another message, that message's
+//!   predecessor removed — answer one customer in turn and all at once: no contact tells a
+//!   text older than one the customer heard, none quotes nothing (issue 23).
 
 use std::sync::Barrier;
 
+use crate::engine::Engine;
 use crate::model::Contact;
 use crate::pins::{
-    AsyncPinStore, Pin, PinError, PinErrorKind, PinKey, PinStatus, PinStore, Slot, Timestamp,
+    AsyncPinStore, Pin, PinError, PinErrorKind, PinKey, PinStatus, PinStore, PinnedDecision, Slot,
+    Timestamp, compare_revisions,
 };
 
-use super::common::{Nonconformance, WRITERS, bot, contact, engines, ensure, ok, run_id};
+use super::common::{
+    Nonconformance, WRITERS, bot, contact, engines, ensure, later_engines, ok, run_id,
+};
 use super::exec::{Blocking, JoinAll, ready};
 use super::race::{Seen, judge_race, seen};
 
@@ -155,6 +162,181 @@ async fn rolling_deploy<S: AsyncPinStore + ?Sized>(
     Ok(())
 }
 
+/// What a contact in the deploy of changed messages delivered: the message, its version and
+/// the revision that wrote the pin delivered; or `None` when it delivered nothing.
+type Heard = Option<(String, u32, String)>;
+
+/// Judges one contact of [`deploy_changes`]: a delivery is the pin in force and no older
+/// than what the customer heard before (`newest`); a refusal is `Ahead`, by a revision older
+/// than the pin's, and leaves the pin alone.
+fn judge_heard(
+    engine: &Engine,
+    result: Result<PinnedDecision<'_>, PinError>,
+    before: Option<&Pin>,
+    after: Option<&Pin>,
+    newest: &mut Option<String>,
+) -> Result<Heard, Nonconformance> {
+    let check = "rolling deploy";
+    let revision = engine.revision();
+    match result {
+        Ok(d) => {
+            let Some(pin) = after else {
+                return Err(Nonconformance {
+                    check,
+                    detail: format!("revision `{revision}` delivered, and no pin is in force"),
+                });
+            };
+            let said = (d.decision().message_id(), d.decision().version());
+            ensure!(
+                check,
+                said == (pin.message.as_str(), pin.version) && d.pin() == Some(pin),
+                "revision `{revision}` told {} v{} while the pin in force is {pin:?}",
+                said.0,
+                said.1
+            );
+            ensure!(
+                check,
+                d.notice()
+                    .is_none_or(|n| !n.contains("“”") && !n.contains("«»")),
+                "revision `{revision}` gave a notice quoting nothing: {:?}",
+                d.notice()
+            );
+            if let Some(heard) = newest.as_deref() {
+                ensure!(
+                    check,
+                    compare_revisions(&pin.revision, heard) != std::cmp::Ordering::Less,
+                    "revision `{revision}` told a text of revision `{}` after the customer heard revision `{heard}`'s",
+                    pin.revision
+                );
+            }
+            *newest = Some(pin.revision.clone());
+            Ok(Some((said.0.to_owned(), said.1, pin.revision.clone())))
+        }
+        Err(e) => {
+            ensure!(
+                check,
+                e.kind() == PinErrorKind::Ahead,
+                "revision `{revision}` failed with {e}"
+            );
+            ensure!(
+                check,
+                before.is_some_and(
+                    |p| compare_revisions(&p.revision, revision) == std::cmp::Ordering::Greater
+                ),
+                "revision `{revision}` refused the pin {before:?}, which is not newer"
+            );
+            ensure!(
+                check,
+                before == after,
+                "revision `{revision}` delivered nothing yet moved the pin from {before:?} to {after:?}"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// The rolling deploy of changed messages (issue 23): nodes on four revisions — the example
+/// policy, a substantive version, the slot naming another message (and a rule another fixed
+/// answer), that message's predecessor removed — answer one customer in turn, then
+/// [`WRITERS`] contacts at once across all four revisions. No contact tells a text older than
+/// one the customer already heard, none quotes nothing, and every refusal is an older
+/// revision's.
+async fn deploy_changes<S: AsyncPinStore + ?Sized>(
+    nodes: &[&S],
+    customer: &str,
+    written: &mut Vec<PinKey>,
+) -> Result<(), Nonconformance> {
+    let check = "rolling deploy";
+    let (r1, r2) = engines()?;
+    let (r3, r4) = later_engines()?;
+    // One customer sees the slot change (kit-3 moves the pin to the new message, with a
+    // notice); another is pinned to a version of the message kit-4 removes (kit-4 moves the
+    // pin without a notice). Old revisions answer in between.
+    let slot_change: [(&Engine, usize); 8] = [
+        (r1, 1),
+        (r3, 0),
+        (r1, 1),
+        (r2, 0),
+        (r4, 1),
+        (r3, 0),
+        (r1, 1),
+        (r2, 0),
+    ];
+    let removal: [(&Engine, usize); 8] = [
+        (r1, 1),
+        (r2, 0),
+        (r1, 1),
+        (r4, 0),
+        (r3, 1),
+        (r2, 0),
+        (r1, 1),
+        (r4, 0),
+    ];
+    let mut key = self::key(customer);
+    for (who, turns) in [("slot", slot_change), ("removed", removal)] {
+        key = self::key(&format!("{customer}-{who}"));
+        written.push(key.clone());
+        let mut newest = None;
+        let mut last = None;
+        for (i, (engine, n)) in turns.into_iter().enumerate() {
+            let store = node(nodes, n)?;
+            let before = ok(check, "get", store.get(&key).await)?;
+            let at = Timestamp::from_unix_seconds(i as i64);
+            let c = contact(&key.customer, i);
+            let result = engine.decide_pinned_async(&c, &bot(), store, at).await;
+            let after = ok(check, "get", store.get(&key).await)?;
+            let heard = judge_heard(engine, result, before.as_ref(), after.as_ref(), &mut newest)?;
+            last = heard.or(last);
+        }
+        ensure!(
+            check,
+            last.as_ref()
+                .is_some_and(|(m, _, _)| m == "email-setup-guide-2"),
+            "after the deploy the customer last heard {last:?}, not email-setup-guide-2"
+        );
+    }
+    let customer = key.customer.clone();
+    let customer = customer.as_str();
+    let newest = ok(check, "get", node(nodes, 0)?.get(&key).await)?.map(|p| p.revision);
+
+    // Every revision at once, on every node.
+    let all = [r1, r2, r3, r4];
+    let contacts: Vec<Contact> = (0..WRITERS).map(|i| contact(customer, i)).collect();
+    let before = ok(check, "get", node(nodes, 0)?.get(&key).await)?;
+    let responder = bot();
+    let results = JoinAll::new(contacts.iter().zip(0..).map(|(c, i)| {
+        let responder = &responder;
+        async move {
+            let engine = all.get(i % all.len()).copied().unwrap_or(r4);
+            let store = node(nodes, i)?;
+            let at = Timestamp::from_unix_seconds(100 + i as i64);
+            Ok::<_, Nonconformance>((
+                engine,
+                engine.decide_pinned_async(c, responder, store, at).await,
+            ))
+        }
+    }))
+    .await;
+    let after = ok(check, "get", node(nodes, 1)?.get(&key).await)?;
+    ensure!(
+        check,
+        before == after,
+        "contacts on four revisions at once moved the newest revision's pin from {before:?} to {after:?}"
+    );
+    for result in results {
+        let (engine, result) = result?;
+        let mut at_least = newest.clone();
+        judge_heard(
+            engine,
+            result,
+            before.as_ref(),
+            after.as_ref(),
+            &mut at_least,
+        )?;
+    }
+    Ok(())
+}
+
 /// Checks that stores sharing one backend tell one customer one story ([`WRITERS`] first
 /// contacts split across `nodes`, then a rolling deploy between two revisions). Each element
 /// of `nodes` is a separate store on the same backend (two pools on one PostgreSQL database,
@@ -196,6 +378,13 @@ where
             &format!("{run}-deploy"),
             &mut written,
         ))
+        .and_then(|()| {
+            ready(deploy_changes(
+                &views,
+                &format!("{run}-changes"),
+                &mut written,
+            ))
+        })
     });
     let cleanup = written.iter().try_for_each(&erase);
     checks?;
@@ -220,6 +409,9 @@ where
     let mut checks = many_nodes_async(nodes, &format!("{run}-nodes"), &mut written).await;
     if checks.is_ok() {
         checks = rolling_deploy(nodes, &format!("{run}-deploy"), &mut written).await;
+    }
+    if checks.is_ok() {
+        checks = deploy_changes(nodes, &format!("{run}-changes"), &mut written).await;
     }
     let mut cleanup = Ok(());
     for key in written {

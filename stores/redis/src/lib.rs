@@ -14,9 +14,11 @@
 //! - **Move**: a Lua script that compares the value in force with the expected pin and
 //!   replaces it only if equal, answering with the pin in force — atomic, as every script.
 //! - **`get_many`**: one `MGET`.
-//! - **Expiry** (optional, [`StoreOptions::expiry`]): each pin expires that long after it
-//!   was last written (first pin or move); a customer silent for longer starts afresh, as
-//!   if the host had erased the pin. Without it, pins stay until erased
+//! - **Expiry** (optional, [`StoreOptions::expiry`]): each pin expires that long after the
+//!   customer's last contact that read or wrote it — the first pin, a move, and every read
+//!   (`GETEX … PX`, also in `get_many`), so a pin that is kept because the customer keeps
+//!   writing never expires under them; a customer silent for longer starts afresh, as if the
+//!   host had erased the pin. Without it, pins stay until erased
 //!   ([`RedisPinStore::remove`]). Either way, run Redis with persistence (AOF) if pins must
 //!   survive a restart, and read from the primary.
 //! - **Failures**: a refused or lost connection, a response over the timeout — each is a
@@ -73,7 +75,9 @@ return ARGV[2]
 pub struct StoreOptions {
     /// The prefix of every key: one per policy (or tenant). Must not be empty.
     pub namespace: String,
-    /// How long a pin lives after it was last written; `None` (the default): until erased.
+    /// How long a pin lives after the last contact that read or wrote it (a kept pin is
+    /// read, so it lives on while the customer keeps writing); `None` (the default): until
+    /// erased.
     pub expiry: Option<Duration>,
     /// How long connecting, and each command, may take before the call fails. Default 5 s.
     pub timeout: Duration,
@@ -89,7 +93,8 @@ impl StoreOptions {
         }
     }
 
-    /// These options with pins expiring `expiry` after their last write.
+    /// These options with pins expiring `expiry` after the last contact that read or wrote
+    /// them.
     pub fn with_expiry(mut self, expiry: Duration) -> Self {
         self.expiry = Some(expiry);
         self
@@ -192,12 +197,33 @@ impl RedisPinStore {
         )
     }
 
-    /// The pattern that matches every pin of this store's namespace (for `SCAN`).
+    /// The pattern that matches every pin of this store's namespace, and only those (for
+    /// `SCAN` or `KEYS`): every glob character of the namespace (`*`, `?`, `[`, `]`, `\`) is
+    /// escaped, so that a namespace such as `a[bc]` matches neither `ab` nor `ac`.
     pub fn pattern(&self) -> String {
-        format!(
-            "{}:pin:*",
-            self.namespace.replace('*', "\\*").replace('?', "\\?")
-        )
+        let mut pattern = String::with_capacity(self.namespace.len() + 8);
+        for c in self.namespace.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push_str(":pin:*");
+        pattern
+    }
+
+    /// The command that reads the pin under `name`: `GET`, or with an expiry `GETEX … PX`,
+    /// which renews it (the customer is active).
+    fn read(&self, name: String) -> redis::Cmd {
+        if self.expiry_ms > 0 {
+            let mut cmd = redis::cmd("GETEX");
+            cmd.arg(name).arg("PX").arg(self.expiry_ms);
+            cmd
+        } else {
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(name);
+            cmd
+        }
     }
 
     /// Erases the pin of `key`; whether there was one.
@@ -218,8 +244,9 @@ impl RedisPinStore {
 impl AsyncPinStore for RedisPinStore {
     async fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
         let mut c = self.connection.clone();
-        let value: Option<String> = c
-            .get(self.key(key))
+        let value: Option<String> = self
+            .read(self.key(key))
+            .query_async(&mut c)
             .await
             .map_err(|e| error("read", Some(key), e))?;
         decode(key, value)
@@ -230,12 +257,18 @@ impl AsyncPinStore for RedisPinStore {
             return Ok(Vec::new());
         };
         let mut c = self.connection.clone();
-        let names: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
-        let values: Vec<Option<String>> = redis::cmd("MGET")
-            .arg(&names)
-            .query_async(&mut c)
-            .await
-            .map_err(|e| error("read", Some(first), e))?;
+        let values: Vec<Option<String>> = if self.expiry_ms > 0 {
+            // Each read renews the pin's expiry: one pipeline of `GETEX`.
+            let mut pipe = redis::pipe();
+            for k in keys {
+                pipe.add_command(self.read(self.key(k)));
+            }
+            pipe.query_async(&mut c).await
+        } else {
+            let names: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+            redis::cmd("MGET").arg(&names).query_async(&mut c).await
+        }
+        .map_err(|e| error("read", Some(first), e))?;
         keys.iter().zip(values).map(|(k, v)| decode(k, v)).collect()
     }
 

@@ -340,3 +340,140 @@ async fn issue13_7_server_interruption_errors_then_recovery() {
     assert_eq!(count(&a).await, 2, "exactly one pin per customer");
     clean(&a).await;
 }
+
+/// Issue 23 point 8: a namespace with glob characters (`a[bc]`, `a?c`, `a*`, `a\b`) has a
+/// pattern that matches its own keys and no other namespace's: code that erases by the
+/// pattern never deletes another tenant's pins.
+#[tokio::test]
+async fn issue23_8_glob_characters_in_a_namespace_match_only_its_own_keys() {
+    let _server = SERVER.read().await;
+    let base = namespace("glob");
+    let names = [
+        "a[bc]", "ab", "ac", "a[bc", "a?c", "axc", "a*", "azz", "a\\b", "a\\\\b", "a]",
+    ];
+    let mut stores = Vec::new();
+    for name in names {
+        let opts =
+            StoreOptions::new(format!("{base}-{name}")).with_timeout(Duration::from_millis(1500));
+        let Some(store) = store("redis glob namespaces", opts).await else {
+            return;
+        };
+        stores.push(store);
+    }
+    let pin = Pin::new("m", 1, "r", Timestamp::from_unix_seconds(1));
+    for store in &stores {
+        store
+            .insert_if_absent(&key("c-glob"), pin.clone())
+            .await
+            .unwrap();
+    }
+    let mut c = admin().await;
+    for (store, name) in stores.iter().zip(names) {
+        let matched: Vec<String> = redis::cmd("KEYS")
+            .arg(store.pattern())
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(
+            matched,
+            vec![store.key(&key("c-glob"))],
+            "the pattern of namespace `{name}` ({}) matches only its own key",
+            store.pattern()
+        );
+    }
+    // Erase one tenant by its pattern: every other tenant keeps its pin.
+    clean(&stores[0]).await;
+    assert_eq!(stores[0].get(&key("c-glob")).await.unwrap(), None);
+    for (store, name) in stores.iter().zip(names).skip(1) {
+        assert_eq!(
+            store.get(&key("c-glob")).await.unwrap(),
+            Some(pin.clone()),
+            "erasing `a[bc]` by its pattern deleted `{name}`'s pin"
+        );
+    }
+    for store in &stores {
+        clean(store).await;
+    }
+}
+
+/// Issue 23 point 9: with an expiry, a pin that is kept because the customer keeps writing
+/// renews its expiry on every read (`get` and `get_many`), so an active customer never loses
+/// it; a silent one does.
+#[tokio::test]
+async fn issue23_9_a_kept_pin_renews_its_expiry() {
+    let _server = SERVER.read().await;
+    let expiry = Duration::from_millis(1200);
+    let Some(store) = store("redis kept expiry", options("keep-ttl").with_expiry(expiry)).await
+    else {
+        return;
+    };
+    let engine = engine("r1", false);
+    let first = engine
+        .decide_pinned_async(
+            &contact("c-active"),
+            &bot(),
+            &store,
+            Timestamp::from_unix_seconds(0),
+        )
+        .await
+        .unwrap();
+    engine
+        .decide_pinned_async(
+            &contact("c-silent"),
+            &bot(),
+            &store,
+            Timestamp::from_unix_seconds(0),
+        )
+        .await
+        .unwrap();
+    // Four contacts 500 ms apart: 2 s in all, well past the 1.2 s expiry of the first write.
+    for i in 1..=4 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let kept = if i % 2 == 0 {
+            // A handoff reads the customer's pins with `get_many`.
+            let routed = contact("c-active")
+                .with_progress(unified_message::Progress::Served)
+                .with_text("it still does not work");
+            let d = engine
+                .decide_pinned_async(
+                    &routed,
+                    &Responder::staff("sales-agent"),
+                    &store,
+                    Timestamp::from_unix_seconds(i),
+                )
+                .await
+                .unwrap();
+            d.handoff().unwrap().told.first().map(|t| t.pin.clone())
+        } else {
+            let d = engine
+                .decide_pinned_async(
+                    &contact("c-active"),
+                    &bot(),
+                    &store,
+                    Timestamp::from_unix_seconds(i),
+                )
+                .await
+                .unwrap();
+            assert_eq!(d.status(), unified_message::PinStatus::Kept, "contact {i}");
+            d.pin().cloned()
+        };
+        assert_eq!(
+            kept.as_ref(),
+            first.pin(),
+            "contact {i}: the first pin holds"
+        );
+    }
+    let mut c = admin().await;
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(store.key(&key("c-active")))
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert!(ttl > 0, "the active customer's pin lives on: {ttl}");
+    assert_eq!(
+        store.get(&key("c-silent")).await.unwrap(),
+        None,
+        "the silent customer's pin expired"
+    );
+    clean(&store).await;
+}
