@@ -154,12 +154,12 @@ async fn slow_client(address: String, every: Duration, give_up: Duration) -> Opt
 /// Issue 30 point 1, the attack of the issue: under `ulimit -n 1024`, 1,100 connections that
 /// send a request line and then a header line every second. `/health/live` and a decision
 /// still answer within a second, and every slow connection is closed by the header time
-/// limit (3 s here).
+/// limit (5 s here).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue30_1_slow_connections_beyond_the_open_file_limit_leave_the_service_reachable() {
     const SLOW: usize = 1100;
     raise_own_open_file_limit(4096);
-    let (_dir, service) = start_limited("slow", 1024, &["--header-timeout-ms", "3000"]);
+    let (_dir, service) = start_limited("slow", 1024, &["--header-timeout-ms", "5000"]);
     let address = service.base.trim_start_matches("http://").to_owned();
     let opened = Instant::now();
     let mut slow = Vec::with_capacity(SLOW);
@@ -185,7 +185,7 @@ async fn issue30_1_slow_connections_beyond_the_open_file_limit_leave_the_service
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     assert!(
-        opened.elapsed() < Duration::from_secs(3),
+        opened.elapsed() < Duration::from_secs(5),
         "the probes ran after the header time limit: they prove nothing"
     );
     let mut lived = Vec::with_capacity(SLOW);
@@ -193,18 +193,18 @@ async fn issue30_1_slow_connections_beyond_the_open_file_limit_leave_the_service
         lived.push(task.await.unwrap());
     }
     // Every slow connection was closed, none later than the header time limit (with room for
-    // a loaded machine); those beyond the cap made room at once, the others lived their 3 s.
+    // a loaded machine); those beyond the cap made room at once, the others lived their 5 s.
     let still_open = lived.iter().filter(|l| l.is_none()).count();
     assert_eq!(still_open, 0, "slow connections still open after 20 s");
     let latest = lived.iter().flatten().max().copied().unwrap_or_default();
     assert!(
-        latest < Duration::from_secs(8),
+        latest < Duration::from_secs(10),
         "the last closed after {latest:?}"
     );
     let full_time = lived
         .iter()
         .flatten()
-        .filter(|l| **l >= Duration::from_millis(2500))
+        .filter(|l| **l >= Duration::from_millis(4500))
         .count();
     assert!(
         full_time >= 500,
