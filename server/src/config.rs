@@ -112,6 +112,11 @@ pub struct Args {
     /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, env = "UM_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// Serves only clients that show a certificate issued by a CA of this file (PEM; mutual
+    /// TLS). Watched and reloaded with the certificate.
+    #[arg(long, env = "UM_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 impl Args {

@@ -114,7 +114,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     spawn_sighup(shared.clone());
 
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key)?),
+        (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key, args.tls_client_ca.as_deref())?),
         _ => None,
     };
     let _tls_watch = tls.as_ref().map(tls::Tls::watch).transpose()?;

@@ -45,33 +45,62 @@ impl Ca {
         let cert = params.signed_by(&key, &self.0).unwrap();
         (cert.pem(), key.serialize_pem(), cert.der().to_vec())
     }
+
+    /// A client certificate: (certificate PEM, key PEM).
+    fn client(&self, name: &str) -> (String, String) {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec![name.to_owned()]).unwrap();
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.0).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
 }
 
 /// A client that trusts `ca_pem` only.
 fn connector(ca_pem: &str) -> TlsConnector {
+    connector_as(ca_pem, None)
+}
+
+/// A client that trusts `ca_pem` only and, with `identity` (certificate PEM, key PEM), shows
+/// that certificate.
+fn connector_as(ca_pem: &str, identity: Option<(&str, &str)>) -> TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots.add(cert.unwrap()).unwrap();
     }
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+    let config = match identity {
+        None => builder.with_no_client_auth(),
+        Some((cert, key)) => builder
+            .with_client_auth_cert(
+                CertificateDer::pem_slice_iter(cert.as_bytes())
+                    .map(Result::unwrap)
+                    .collect(),
+                rustls::pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
+            )
+            .unwrap(),
+    };
     TlsConnector::from(Arc::new(config))
 }
 
 /// `GET /health/live` over a new verified TLS connection: the answer and the certificate the
 /// service showed.
 async fn get_live(address: &str, ca_pem: &str) -> Result<(String, Vec<u8>), String> {
+    get_live_as(address, connector(ca_pem)).await
+}
+
+async fn get_live_as(address: &str, connector: TlsConnector) -> Result<(String, Vec<u8>), String> {
     let tcp = TcpStream::connect(address)
         .await
         .map_err(|e| e.to_string())?;
     let mut tls = tokio::time::timeout(
         Duration::from_secs(5),
-        connector(ca_pem).connect(ServerName::try_from("localhost").unwrap(), tcp),
+        connector.connect(ServerName::try_from("localhost").unwrap(), tcp),
     )
     .await
     .map_err(|_| "handshake timed out".to_owned())?
@@ -186,6 +215,52 @@ async fn issue30_3_a_rotated_certificate_is_served_after_the_files_change() {
         }
     })
     .await;
+}
+
+/// Issue 30 point 3 (optional part): with `--tls-client-ca`, only clients that show a
+/// certificate of that CA are served; none, or one of another CA, gets no answer.
+#[tokio::test]
+async fn issue30_3_client_certificates_of_the_client_ca_only_are_served() {
+    let dir = Scratch::new("mtls");
+    let ca = Ca::new("um test CA");
+    let clients = Ca::new("um clients CA");
+    let stranger = Ca::new("another clients CA");
+    let (cert, key, _) = ca.server();
+    let client_ca = dir.write_atomic("clients.pem", &clients.pem());
+    let service = start_tls(
+        &dir,
+        &cert,
+        &key,
+        &["--tls-client-ca", client_ca.to_str().unwrap()],
+    );
+    let address = service.base.trim_start_matches("https://").to_owned();
+
+    let (known_cert, known_key) = clients.client("chatbot");
+    let (answer, _) = get_live_as(
+        &address,
+        connector_as(&ca.pem(), Some((&known_cert, &known_key))),
+    )
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    let anonymous = get_live(&address, &ca.pem()).await;
+    assert!(
+        anonymous
+            .as_ref()
+            .is_err_and(|e| e.contains("CertificateRequired")),
+        "{anonymous:?}"
+    );
+    let (other_cert, other_key) = stranger.client("chatbot");
+    let foreign = get_live_as(
+        &address,
+        connector_as(&ca.pem(), Some((&other_cert, &other_key))),
+    )
+    .await;
+    assert!(
+        foreign.as_ref().is_err_and(|e| e.contains("UnknownCA")),
+        "{foreign:?}"
+    );
 }
 
 /// Issue 30 point 3: TLS files that do not load stop the start with an error naming the file.
