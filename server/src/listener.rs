@@ -345,13 +345,14 @@ impl Conn {
         if self.busy.load(Ordering::Acquire) > 0 {
             return self.at(self.exchange_at.load(Ordering::Acquire)) + limits.exchange_timeout;
         }
-        let head = self.head_at.load(Ordering::Acquire);
-        if head != 0 {
-            return self.at(head) + limits.header_timeout;
-        }
-        match self.done_at.load(Ordering::Acquire) {
-            0 => self.opened + limits.header_timeout,
-            done => self.at(done) + limits.idle_timeout,
+        match (
+            self.done_at.load(Ordering::Acquire),
+            self.head_at.load(Ordering::Acquire),
+        ) {
+            // The first request: from the opening, whenever its first byte came.
+            (0, _) => self.opened + limits.header_timeout,
+            (done, 0) => self.at(done) + limits.idle_timeout,
+            (_, head) => self.at(head) + limits.header_timeout,
         }
     }
 

@@ -379,3 +379,51 @@ async fn issue30_1_idle_kept_alive_connections_are_closed() {
         "closed after {waited:?}"
     );
 }
+
+/// Issue 30 point 1: on a kept-alive connection, the header time limit counts from the first
+/// byte of the next request: trickling it is closed after `--header-timeout-ms` (1 s), even
+/// though the idle limit is far longer.
+#[tokio::test]
+async fn issue30_1_a_slow_second_request_on_a_kept_alive_connection_runs_out_of_header_time() {
+    let (_dir, service) = start_limited(
+        "second",
+        1024,
+        &["--idle-timeout-ms", "30000", "--header-timeout-ms", "1000"],
+    );
+    let address = service.base.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(format!("GET /health/live HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let answer = read_answer(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Idle for longer than the header limit: still open.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let start = Instant::now();
+    stream
+        .write_all(format!("GET /health/live HTTP/1.1\r\nHost: {address}\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let mut line = 0;
+    let closed = loop {
+        tokio::select! {
+            read = stream.read(&mut buf) => match read {
+                Ok(0) | Err(_) => break start.elapsed(),
+                Ok(_) => {}
+            },
+            () = tokio::time::sleep(Duration::from_millis(200)) => {
+                line += 1;
+                if stream.write_all(format!("X-Slow-{line}: a\r\n").as_bytes()).await.is_err() {
+                    break start.elapsed();
+                }
+                assert!(start.elapsed() < Duration::from_secs(5), "never closed");
+            }
+        }
+    };
+    assert!(
+        closed >= Duration::from_millis(800) && closed < Duration::from_secs(3),
+        "closed after {closed:?}"
+    );
+}
