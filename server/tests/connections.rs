@@ -1,6 +1,8 @@
 //! Issue 30 point 1: connections are bounded in time and number. The real binary, as an
 //! attacker on the same network would find it: slow clients that send a request line and then
 //! a header line now and then, more of them than the service's open-file limit.
+// `ulimit` through `sh`, and the open-file limit through rustix: unix only.
+#![cfg(unix)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
