@@ -84,6 +84,39 @@ pub struct Args {
     /// sent to them, within their own limits; nothing of the served policy changes).
     #[arg(long, env = "UM_PLAYGROUND")]
     pub playground: bool,
+
+    // Issue 30: connection limits and TLS (see `listener.rs`, `tls.rs`).
+    /// How long a client has to send a request's line and headers, in milliseconds: from the
+    /// connection's opening (TLS handshake included) or from the first byte of a later request
+    /// on a kept-alive connection. Beyond it the connection is closed.
+    #[arg(long, env = "UM_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+
+    /// How long a kept-alive connection may wait for its next request, in milliseconds, before
+    /// it is closed.
+    #[arg(long, env = "UM_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
+    pub idle_timeout_ms: u64,
+
+    /// The most connections open at once. Beyond it a new connection closes the oldest one that
+    /// has no request in progress (idle, or still sending its headers) or, when all are busy, is
+    /// closed at once. Kept below the open-file limit (`ulimit -n`) less a reserve for the
+    /// service's own files, whatever the flag says.
+    #[arg(long, env = "UM_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Serves HTTPS with this certificate chain (PEM, the server's certificate first); needs
+    /// `--tls-key`. Both files are watched: a new pair is served to new connections.
+    #[arg(long, env = "UM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "UM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serves only clients that show a certificate issued by a CA of this file (PEM; mutual
+    /// TLS). Watched and reloaded with the certificate.
+    #[arg(long, env = "UM_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 impl Args {

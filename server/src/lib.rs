@@ -10,9 +10,11 @@ pub mod api;
 pub mod config;
 pub mod decision_log;
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod pins;
 pub mod state;
+pub mod tls;
 pub mod wire;
 
 use std::io::Write;
@@ -39,7 +41,8 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 /// Starts the service described by `args` and serves until SIGTERM or Ctrl-C, then finishes
-/// the requests in flight. Prints `listening on http://ADDR` on standard output once bound.
+/// the requests in flight. Prints `listening on http://ADDR` (`https://` with `--tls-cert`) on
+/// standard output once bound.
 ///
 /// # Errors
 ///
@@ -110,13 +113,19 @@ pub async fn run(args: Args) -> Result<(), String> {
     };
     spawn_sighup(shared.clone());
 
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key, args.tls_client_ca.as_deref())?),
+        _ => None,
+    };
+    let _tls_watch = tls.as_ref().map(tls::Tls::watch).transpose()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on http://{bound}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let _ = writeln!(out, "listening on {scheme}://{bound}");
         let _ = out.flush();
     }
     tracing::info!(
@@ -132,14 +141,13 @@ pub async fn run(args: Args) -> Result<(), String> {
         app = app.merge(unified_message_page::router());
     }
     let stopping = shared.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            stopping.ready.store(false, Ordering::Relaxed);
-            tracing::info!("stopping: finishing the requests in flight");
-        })
-        .await
-        .map_err(|e| format!("the server failed: {e}"))?;
+    let limits = listener::ConnLimits::from_args(&args);
+    listener::serve(listener, app, limits, tls, async move {
+        shutdown_signal().await;
+        stopping.ready.store(false, Ordering::Relaxed);
+        tracing::info!("stopping: finishing the requests in flight");
+    })
+    .await;
     // Every handler is done: the last lines reach the log.
     if let Some(log) = &shared.log {
         log.close();
