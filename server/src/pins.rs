@@ -38,6 +38,30 @@ impl std::fmt::Display for PinFailure {
     }
 }
 
+impl PinFailure {
+    /// The failure for the service's log: its message with the customer id replaced by
+    /// `customer` (the id as the log may show it: hashed with `--hash-customer-ids`), and the
+    /// chain of its causes — the store's own error, the driver's under it — each after
+    /// `: caused by: `. Not escaped: the caller escapes the whole line's values.
+    pub fn for_log(&self, customer: &str) -> String {
+        use std::error::Error as _;
+        match self {
+            PinFailure::Pin(e) => {
+                let raw = format!("customer `{}`", e.key().customer);
+                let mut text = e.to_string().replace(&raw, &format!("customer {customer}"));
+                let mut cause = e.source();
+                while let Some(c) = cause {
+                    text.push_str(": caused by: ");
+                    text.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                text
+            }
+            PinFailure::Task(e) => format!("the pin store's task failed: {e}"),
+        }
+    }
+}
+
 impl Pins {
     /// Opens the store `spec` names (`memory`, `sqlite:PATH`, `postgres://…`, `redis://…`);
     /// `None` for `none`.
