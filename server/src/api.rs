@@ -172,7 +172,7 @@ async fn decide(
                     tracing::warn!(
                         request_id = request_id(&headers),
                         customer = %escaped(&customer),
-                        error = %escaped(&e.for_log(&customer)),
+                        error = %escaped(&e.for_log(&shared.ids)),
                         "pinned decision failed"
                     );
                     let message = match e {

@@ -38,6 +38,11 @@ impl LoggedIds {
         LoggedIds { key }
     }
 
+    /// Whether ids are hashed.
+    pub fn hashes(&self) -> bool {
+        self.key.is_some()
+    }
+
     /// `customer` as the log may show it, before escaping.
     pub fn customer(&self, customer: &str) -> String {
         match &self.key {
