@@ -140,6 +140,7 @@ impl Shared {
                 self,
                 Job::File {
                     trigger,
+                    at: std::time::Instant::now(),
                     done: Some(done),
                 },
             )
@@ -153,8 +154,9 @@ impl Shared {
     /// revision it serves, or why it does not compile (the revision in force stays).
     pub async fn upload(self: &Arc<Self>, draft: PolicyText) -> Result<String, Vec<Diagnostic>> {
         let (done, wait) = tokio::sync::oneshot::channel();
+        let at = std::time::Instant::now();
         self.reloads
-            .queue(self, Job::Upload { draft, done })
+            .queue(self, Job::Upload { draft, at, done })
             .map_err(|()| vec![plain_error("the service is stopping".to_owned())])?;
         wait.await
             .unwrap_or_else(|_| Err(vec![plain_error("the reload task ended".to_owned())]))
@@ -301,6 +303,9 @@ pub struct Reloads {
 struct Files {
     /// The SHA-256 of the text in force.
     in_force: [u8; 32],
+    /// When the change in force was made (the upload came, the watch heard the file's last
+    /// event, `SIGHUP` came).
+    in_force_at: std::time::Instant,
     /// The SHA-256 of the policy file when it was last read.
     last_read: Option<[u8; 32]>,
     /// The files modified (or created) in the watched directories and not closed since.
@@ -324,11 +329,15 @@ enum Job {
     /// Read the policy file again.
     File {
         trigger: &'static str,
+        /// When the change was made: the last event the watch heard, or the signal.
+        at: std::time::Instant,
         done: Option<tokio::sync::oneshot::Sender<()>>,
     },
     /// Serve an uploaded policy.
     Upload {
         draft: PolicyText,
+        /// When the upload came.
+        at: std::time::Instant,
         done: tokio::sync::oneshot::Sender<Result<String, Vec<Diagnostic>>>,
     },
 }
@@ -340,6 +349,7 @@ impl Reloads {
             queue: OnceLock::new(),
             files: Arc::new(Mutex::new(Files {
                 in_force,
+                in_force_at: std::time::Instant::now(),
                 last_read: Some(in_force),
                 writing: HashSet::new(),
             })),
@@ -374,16 +384,21 @@ async fn run_reloads(shared: Arc<Shared>, mut queue: tokio::sync::mpsc::Unbounde
             },
         };
         match job {
-            Job::File { trigger, done } => {
+            Job::File { trigger, at, done } => {
                 // File reloads queued one after another read the file once.
-                let mut trigger = trigger;
+                let (mut trigger, mut at) = (trigger, at);
                 let mut dones = vec![done];
                 while let Ok(job) = queue.try_recv() {
                     match job {
-                        Job::File { trigger: t, done } => {
+                        Job::File {
+                            trigger: t,
+                            at: a,
+                            done,
+                        } => {
                             if t != "watch" {
                                 trigger = t;
                             }
+                            at = at.max(a);
                             dones.push(done);
                         }
                         upload @ Job::Upload { .. } => {
@@ -392,13 +407,13 @@ async fn run_reloads(shared: Arc<Shared>, mut queue: tokio::sync::mpsc::Unbounde
                         }
                     }
                 }
-                reload_file(&shared, trigger).await;
+                reload_file(&shared, trigger, at).await;
                 for done in dones.into_iter().flatten() {
                     let _ = done.send(());
                 }
             }
-            Job::Upload { draft, done } => {
-                let result = reload_upload(&shared, draft).await;
+            Job::Upload { draft, at, done } => {
+                let result = reload_upload(&shared, draft, at).await;
                 let _ = done.send(result);
             }
         }
@@ -413,7 +428,7 @@ enum Read {
     Compiled([u8; 32], Result<Box<Engine>, Vec<Diagnostic>>),
 }
 
-async fn reload_file(shared: &Arc<Shared>, trigger: &'static str) {
+async fn reload_file(shared: &Arc<Shared>, trigger: &'static str, at: std::time::Instant) {
     let task = shared.clone();
     let read = tokio::task::spawn_blocking(move || read_file(&task, trigger))
         .await
@@ -430,7 +445,15 @@ async fn reload_file(shared: &Arc<Shared>, trigger: &'static str) {
         }
         Read::Compiled(digest, compiled) => (digest, compiled),
     };
-    let outcome = compiled.and_then(|engine| admit(shared, *engine, digest, "file"));
+    if trigger == "watch" && at < shared.reloads.files().in_force_at {
+        // The file changed before the change in force (an upload) was made: the upload is the
+        // last change, and stays.
+        tracing::info!(
+            "the policy file changed before the policy in force was uploaded: it is not loaded (SIGHUP loads it)"
+        );
+        return;
+    }
+    let outcome = compiled.and_then(|engine| admit(shared, *engine, digest, "file", at));
     shared.record_reload(trigger, &outcome);
 }
 
@@ -441,6 +464,7 @@ fn admit(
     engine: Engine,
     digest: [u8; 32],
     source: &'static str,
+    at: std::time::Instant,
 ) -> Result<String, Vec<Diagnostic>> {
     let revision = engine.revision().to_owned();
     let mut files = shared.reloads.files();
@@ -452,6 +476,7 @@ fn admit(
         ))]);
     }
     files.in_force = digest;
+    files.in_force_at = files.in_force_at.max(at);
     shared.swap(engine, source);
     Ok(revision)
 }
@@ -527,7 +552,11 @@ fn read_settled(path: &Path, max_bytes: usize) -> Result<Option<Vec<u8>>, Vec<Di
     Ok(Some(source))
 }
 
-async fn reload_upload(shared: &Arc<Shared>, draft: PolicyText) -> Result<String, Vec<Diagnostic>> {
+async fn reload_upload(
+    shared: &Arc<Shared>,
+    draft: PolicyText,
+    at: std::time::Instant,
+) -> Result<String, Vec<Diagnostic>> {
     let builder = Engine::builder().max_policy_bytes(shared.limits.max_body_bytes);
     let digest = crate::sha256(draft.policy.as_bytes());
     let compiled = tokio::task::spawn_blocking(move || {
@@ -547,7 +576,7 @@ async fn reload_upload(shared: &Arc<Shared>, draft: PolicyText) -> Result<String
             "the upload could not finish: {e}"
         ))])
     });
-    let outcome = compiled.and_then(|engine| admit(shared, engine, digest, "upload"));
+    let outcome = compiled.and_then(|engine| admit(shared, engine, digest, "upload", at));
     shared.record_reload("upload", &outcome);
     outcome
 }
@@ -642,6 +671,9 @@ pub fn watch(shared: Arc<Shared>) -> Result<Watching, notify::Error> {
     use notify::{EventKind, RecursiveMode, Watcher};
     let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
     let files = shared.reloads.files.clone();
+    // When the watch last heard of a change, as the event came.
+    let heard = Arc::new(Mutex::new(std::time::Instant::now()));
+    let heard_at = heard.clone();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
         let wake = {
@@ -678,6 +710,7 @@ pub fn watch(shared: Arc<Shared>) -> Result<Watching, notify::Error> {
             }
         };
         if wake {
+            *heard_at.lock().unwrap_or_else(PoisonError::into_inner) = std::time::Instant::now();
             // A full channel already holds a pending reload.
             let _ = tx.try_send(());
         }
@@ -710,7 +743,8 @@ pub fn watch(shared: Arc<Shared>) -> Result<Watching, notify::Error> {
     let task = shared.clone();
     tokio::spawn(async move {
         while rx.recv().await.is_some() {
-            // Let the burst of events of one write settle.
+            // Let the burst of events of one write settle; the change is as recent as its last
+            // event.
             loop {
                 match tokio::time::timeout(SETTLE, rx.recv()).await {
                     Ok(Some(())) => continue,
@@ -718,10 +752,12 @@ pub fn watch(shared: Arc<Shared>) -> Result<Watching, notify::Error> {
                     Err(_) => break,
                 }
             }
+            let at = *heard.lock().unwrap_or_else(PoisonError::into_inner);
             let _ = task.reloads.queue(
                 &task,
                 Job::File {
                     trigger: "watch",
+                    at,
                     done: None,
                 },
             );

@@ -236,6 +236,23 @@ async fn issue23_5_the_watch_sighup_and_an_upload_at_once_leave_the_last_change_
         holds(&c, &s, &uploaded, Duration::from_millis(800)).await;
         assert_eq!(policy(&c, &s).await["source"], "upload");
 
+        // A file change, then an upload before the watch has even read it: the upload stays.
+        let file = format!("h{round}");
+        let uploaded = format!("w{round}");
+        dir.write_atomic("policy.toml", &policy_text(&file, None));
+        upload(&c, &s, &policy_text(&uploaded, Some("up"))).await;
+        holds(&c, &s, &uploaded, Duration::from_millis(800)).await;
+
+        // An upload, then a file change seen by the watch alone: the file is the last change.
+        let uploaded = format!("x{round}");
+        let file = format!("k{round}");
+        upload(&c, &s, &policy_text(&uploaded, Some("up"))).await;
+        dir.write_atomic("policy.toml", &policy_text(&file, None));
+        eventually("the file written after the upload is served", || async {
+            revision(&c, &s).await == file
+        })
+        .await;
+
         // An upload, then a file change and SIGHUP: the file is the last change.
         let uploaded = format!("v{round}");
         let file = format!("g{round}");
