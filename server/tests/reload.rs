@@ -230,7 +230,7 @@ async fn issue23_5_the_watch_sighup_and_an_upload_at_once_leave_the_last_change_
         s.signal("HUP");
         // (The signal is delivered when `kill` returns; a moment lets the service take it
         // before the upload arrives, far less than a reload takes.)
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
         let info = upload(&c, &s, &policy_text(&uploaded, Some("up"))).await;
         assert_eq!(info["revision"], uploaded.as_str(), "{info}");
         holds(&c, &s, &uploaded, Duration::from_millis(800)).await;
