@@ -770,3 +770,34 @@ pub fn watch(shared: Arc<Shared>) -> Result<Watching, notify::Error> {
 pub fn is_ready(shared: &Shared) -> bool {
     shared.ready.load(Ordering::Relaxed)
 }
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue23_3_resolve_follows_a_configmap_symlink_chain() {
+        let dir = std::env::temp_dir().join(format!("um-resolve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("..2026_1")).unwrap();
+        std::fs::write(dir.join("..2026_1/policy.toml"), "x").unwrap();
+        std::os::unix::fs::symlink("..2026_1", dir.join("..data")).unwrap();
+        std::os::unix::fs::symlink("..data/policy.toml", dir.join("policy.toml")).unwrap();
+        let dir = std::fs::canonicalize(&dir).unwrap();
+        let chain = resolve(&dir.join("policy.toml"));
+        assert_eq!(chain.target, Some(dir.join("..2026_1/policy.toml")));
+        assert!(chain.dirs.contains(&dir), "{chain:?}");
+        assert!(chain.dirs.contains(&dir.join("..2026_1")), "{chain:?}");
+
+        // Swapped as the kubelet does: the chain now ends in the new directory.
+        std::fs::create_dir_all(dir.join("..2026_2")).unwrap();
+        std::fs::write(dir.join("..2026_2/policy.toml"), "y").unwrap();
+        std::os::unix::fs::symlink("..2026_2", dir.join("..data_tmp")).unwrap();
+        std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).unwrap();
+        let chain = resolve(&dir.join("policy.toml"));
+        assert_eq!(chain.target, Some(dir.join("..2026_2/policy.toml")));
+        assert!(!chain.dirs.contains(&dir.join("..2026_1")), "{chain:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
