@@ -19,7 +19,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use unified_message::{DecideRequest, DecisionRecord, Engine, PinStatus, Report, Timestamp};
 use utoipa::OpenApi;
 
-use crate::decision_log::Entry;
+use crate::decision_log::{Entry, escaped};
 use crate::error::{ApiError, json_body};
 use crate::pins::PinFailure;
 use crate::state::{Loaded, Shared, compile, rfc3339};
@@ -170,9 +170,14 @@ async fn decide(
                 }
                 Err(e) => {
                     shared.metrics.pin_error();
+                    // The cause chain reaches the log; the id is hashed when asked, and every
+                    // value is escaped (an id cannot forge a line).
+                    let customer = shared.ids.customer(&request.contact.customer);
                     tracing::warn!(
                         request_id = request_id(&headers),
-                        "pinned decision failed: {e}"
+                        customer = %escaped(&customer),
+                        error = %escaped(&e.for_log(&shared.ids)),
+                        "pinned decision failed"
                     );
                     let message = match e {
                         PinFailure::Pin(e) => format!(
@@ -436,33 +441,10 @@ async fn upload(
         shared.compiling.acquire().await.map_err(|_| {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the service is stopping")
         })?;
-    let builder = Engine::builder().max_policy_bytes(shared.limits.max_body_bytes);
-    let compiled = tokio::task::spawn_blocking(move || {
-        compile(&builder, draft.format, draft.policy.as_bytes()).map_err(|e| {
-            let report = {
-                let mut r = Report::default();
-                r.diagnostics = e.diagnostics().to_vec();
-                r
-            };
-            match draft.format {
-                crate::wire::PolicyFormat::Toml => report.located_in_toml(&draft.policy),
-                _ => report,
-            }
-            .diagnostics
-        })
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("the upload could not finish: {e}"),
-        )
-    })?;
+    // Queued behind every change before it; the last change is the one in force.
+    let compiled = shared.upload(draft).await;
     match compiled {
-        Ok(engine) => {
-            let revision = engine.revision().to_owned();
-            shared.swap(engine, "upload");
-            shared.record_reload("upload", &Ok(revision));
+        Ok(_) => {
             let loaded = shared.engine();
             Ok(answer(
                 loaded.engine.revision(),
@@ -470,7 +452,6 @@ async fn upload(
             ))
         }
         Err(diagnostics) => {
-            shared.record_reload("upload", &Err(diagnostics.clone()));
             let mut e = ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "the policy does not compile; the revision in force stays",

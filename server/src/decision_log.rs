@@ -24,6 +24,40 @@ use crate::metrics::Metrics;
 /// How many lines may wait for the writer; beyond, lines are dropped and counted.
 const QUEUE: usize = 64 * 1024;
 
+/// How customer ids appear in the service's own log (standard error): hashed as in the
+/// decision log with `--hash-customer-ids`, and always JSON-escaped and quoted, so that an id
+/// can neither reveal a person nor forge a log line (a newline in an id is written `\n`).
+#[derive(Clone, Debug, Default)]
+pub struct LoggedIds {
+    key: Option<Vec<u8>>,
+}
+
+impl LoggedIds {
+    /// Ids hashed under `key`, or shown as sent (escaped) without one.
+    pub fn new(key: Option<Vec<u8>>) -> LoggedIds {
+        LoggedIds { key }
+    }
+
+    /// Whether ids are hashed.
+    pub fn hashes(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// `customer` as the log may show it, before escaping.
+    pub fn customer(&self, customer: &str) -> String {
+        match &self.key {
+            None => customer.to_owned(),
+            Some(key) => hash_customer(key, customer),
+        }
+    }
+}
+
+/// `text` as one JSON string (quoted, with every control character, quote and backslash
+/// escaped): a value that goes into a log line whole, without breaking or forging a line.
+pub fn escaped(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
 /// Where decisions are logged.
 #[derive(Debug)]
 pub struct DecisionLog {

@@ -28,7 +28,7 @@ use crate::config::Args;
 use crate::decision_log::{DecisionLog, LogWriter};
 use crate::metrics::Metrics;
 use crate::pins::Pins;
-use crate::state::{Limits, Loaded, Shared, load_file};
+use crate::state::{Limits, Loaded, Reloads, Shared, load_file_digest};
 
 /// The service chapter of the guide (`docs/service.md`): running the service, its API,
 /// reload, pins, the decision log, its safe defaults, clients and benchmark figures.
@@ -52,7 +52,7 @@ pub async fn run(args: Args) -> Result<(), String> {
     let metrics = Arc::new(Metrics::new());
     let path = args.policy.clone();
     let max_policy = args.max_policy_bytes;
-    let engine = tokio::task::spawn_blocking(move || load_file(&path, max_policy))
+    let (engine, digest) = tokio::task::spawn_blocking(move || load_file_digest(&path, max_policy))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|diagnostics| {
@@ -98,6 +98,8 @@ pub async fn run(args: Args) -> Result<(), String> {
         },
         ready: AtomicBool::new(true),
         compiling: tokio::sync::Semaphore::new(2),
+        reloads: Reloads::new(digest),
+        ids: decision_log::LoggedIds::new(hash_key(&args)?),
     });
     metrics.reload(true);
 
@@ -161,19 +163,22 @@ pub async fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
+/// The key of `--hash-customer-ids`, when it is on.
+fn hash_key(args: &Args) -> Result<Option<Vec<u8>>, String> {
+    match (args.hash_customer_ids, args.hash_key.as_deref()) {
+        (false, _) => Ok(None),
+        (true, Some(key)) if !key.is_empty() => Ok(Some(key.as_bytes().to_vec())),
+        (true, _) => {
+            Err("--hash-customer-ids needs a key: set UM_HASH_KEY (or --hash-key)".to_owned())
+        }
+    }
+}
+
 fn open_log(
     args: &Args,
     metrics: &Arc<Metrics>,
 ) -> Result<(Option<DecisionLog>, Option<LogWriter>), String> {
-    let key = match (args.hash_customer_ids, args.hash_key.as_deref()) {
-        (false, _) => None,
-        (true, Some(key)) if !key.is_empty() => Some(key.as_bytes().to_vec()),
-        (true, _) => {
-            return Err(
-                "--hash-customer-ids needs a key: set UM_HASH_KEY (or --hash-key)".to_owned(),
-            );
-        }
-    };
+    let key = hash_key(args)?;
     let out: Box<dyn Write + Send> = match args.decision_log.as_deref() {
         None => return Ok((None, None)),
         Some("-") => Box::new(std::io::stdout()),
@@ -190,17 +195,19 @@ fn open_log(
 }
 
 fn spawn_sighup(shared: Arc<Shared>) {
+    // The handler is in place before the service says it listens: a SIGHUP sent at once
+    // reloads instead of ending the process.
     #[cfg(unix)]
-    tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut hangup) = signal(SignalKind::hangup()) else {
-            tracing::warn!("cannot listen for SIGHUP; the file watch still reloads");
-            return;
-        };
-        while hangup.recv().await.is_some() {
-            shared.reload("sighup").await;
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(mut hangup) => {
+            tokio::spawn(async move {
+                while hangup.recv().await.is_some() {
+                    shared.reload("sighup").await;
+                }
+            });
         }
-    });
+        Err(_) => tracing::warn!("cannot listen for SIGHUP; the file watch still reloads"),
+    }
     #[cfg(not(unix))]
     let _ = shared;
 }

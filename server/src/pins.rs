@@ -7,6 +7,8 @@ use unified_message_postgres::PostgresPinStore;
 use unified_message_redis::RedisPinStore;
 use unified_message_sqlite::SqlitePinStore;
 
+use crate::decision_log::LoggedIds;
+
 /// A pin store named on the command line.
 #[derive(Debug, Clone)]
 pub enum Pins {
@@ -34,6 +36,40 @@ impl std::fmt::Display for PinFailure {
         match self {
             PinFailure::Pin(e) => write!(f, "{e}"),
             PinFailure::Task(e) => write!(f, "the pin store's task failed: {e}"),
+        }
+    }
+}
+
+impl PinFailure {
+    /// The failure for the service's log: its message and the chain of its causes — the
+    /// store's own error, the driver's under it — each after `: caused by: `, with the customer
+    /// id as `ids` shows it (hashed with `--hash-customer-ids`: then any other occurrence of an
+    /// id of 3 characters or more, such as in a database's detail line, is replaced too). Not
+    /// escaped: the caller escapes the whole line's values.
+    pub fn for_log(&self, ids: &LoggedIds) -> String {
+        use std::error::Error as _;
+        match self {
+            PinFailure::Pin(e) => {
+                // The library's and the stores' messages name the pin's key (`customer `ID``).
+                let id = &e.key().customer;
+                let customer = ids.customer(id);
+                let raw = format!("customer `{id}`");
+                let shown = format!("customer {customer}");
+                let mut text = e.to_string();
+                let mut cause = e.source();
+                while let Some(c) = cause {
+                    text.push_str(": caused by: ");
+                    text.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                let text = text.replace(&raw, &shown);
+                if ids.hashes() && id.chars().count() >= 3 {
+                    text.replace(id.as_str(), &customer)
+                } else {
+                    text
+                }
+            }
+            PinFailure::Task(e) => format!("the pin store's task failed: {e}"),
         }
     }
 }
