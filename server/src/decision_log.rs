@@ -2,7 +2,7 @@
 //! that a slow disk never holds a request.
 //!
 //! Each line: `time` (RFC 3339, UTC), `request_id`, `token` (the name of the client's token,
-//! when it sent one), `revision`, `request` (the contact and
+//! when it sent one; never its value), `revision`, `request` (the contact and
 //! responder as sent; placeholder values are left out, only their names are kept), `outcome`,
 //! `topic`, `message` (id, version, locale), `flags`, `pin_status` for pinned decisions, and
 //! `latency_us` (the whole request's, shared by the lines of a batch). With

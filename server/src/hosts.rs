@@ -137,13 +137,19 @@ pub async fn check(
     request: Request,
     next: Next,
 ) -> Response {
-    let host = request
+    // The `Host` header, and the authority of a request in absolute form (`POST
+    // http://name/v1/decide`), which a server is to prefer: both must be allowed.
+    let header_host = request
         .headers()
         .get(header::HOST)
-        .map(|h| h.to_str().unwrap_or("\u{fffd}"))
-        .or_else(|| request.uri().authority().map(|a| a.as_str()));
-    match host {
-        Some(host) if !hosts.allows(host) => {
+        .map(|h| h.to_str().unwrap_or("\u{fffd}"));
+    let uri_host = request.uri().authority().map(|a| a.as_str());
+    let refused = [header_host, uri_host]
+        .into_iter()
+        .flatten()
+        .find(|host| !hosts.allows(host));
+    match refused {
+        Some(host) => {
             tracing::warn!(
                 host = host.get(..100).unwrap_or(host),
                 "refused a request for a host name the service does not answer"
@@ -161,7 +167,7 @@ pub async fn check(
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
             response
         }
-        _ => next.run(request).await,
+        None => next.run(request).await,
     }
 }
 

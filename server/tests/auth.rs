@@ -166,6 +166,19 @@ async fn issue30_2_scopes_401_and_403_with_codes_and_the_log_names_the_token() {
     .await;
     assert_eq!(status, 200, "{body}");
 
+    // No spelling of the path gets past the check: a path that is not the route's is no
+    // route at all.
+    for path in [
+        "/v1/%64ecide?pin=true",
+        "/v1/decide/?pin=true",
+        "//v1/decide?pin=true",
+        "/v1/decide?pin=true&pin=true",
+        "/v1/decide?pin=1",
+    ] {
+        let (status, body, _) = call(&c, &s, post.clone(), path, chat, Some(&ana)).await;
+        assert!(matches!(status, 400 | 403 | 404), "{path}: {status} {body}");
+    }
+
     // `pin` pins; the pin is new: the refused request wrote none.
     let (status, body, _) = call(
         &c,
