@@ -101,9 +101,9 @@ pub struct Args {
 
     /// More host names the service answers (comma-separated; `name` for any port,
     /// `name:port` for one; `*` for any, when a proxy in front checks it). Always answered:
-    /// `localhost`, `127.0.0.1`, `[::1]` and the listen address, with the port listened on
-    /// (any IP address with that port when listening on every address). Other names get 421,
-    /// so that a web page rebinding its DNS name to this address cannot use a browser.
+    /// `localhost`, `127.0.0.1`, `[::1]` and the listen address, with the port listened on or
+    /// none (any IP address with that port when listening on every address). Other names get
+    /// 421, so that a web page rebinding its DNS name to this address cannot use a browser.
     #[arg(long, env = "UM_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
 }

@@ -4,11 +4,11 @@
 //! `X-Content-Type-Options: nosniff` and how long it may be cached.
 //!
 //! The default names are those a client on the machine uses: `localhost`, `127.0.0.1`,
-//! `[::1]` and the listen address, each with the port listened on; when the service listens
-//! on every address (`0.0.0.0`, `[::]`), any IP address with that port too (an IP address is
-//! never a rebound DNS name). `--allowed-hosts` adds names: `api.example.com` (any port) or
-//! `api.example.com:8443` (that port only); `*` turns the check off (for a proxy in front
-//! that checks the host itself). A request without a `Host` (HTTP/1.0) is served: every
+//! `[::1]` and the listen address, each with the port listened on (or none); when the service
+//! listens on every address (`0.0.0.0`, `[::]`), any IP address with that port too (an IP
+//! address is never a rebound DNS name). `--allowed-hosts` adds names: `api.example.com` (any
+//! port) or `api.example.com:8443` (that port only); `*` turns the check off (for a proxy in
+//! front that checks the host itself). A request without a `Host` (HTTP/1.0) is served: every
 //! browser sends one.
 
 use std::net::{IpAddr, SocketAddr};
@@ -21,12 +21,23 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
+/// The ports a host name is answered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Port {
+    /// Any port (`--allowed-hosts name`).
+    Any,
+    /// This port only (`--allowed-hosts name:port`); a `Host` without a port means 80.
+    Is(u16),
+    /// This port, or none said (the defaults: a raw client on the machine may leave it out,
+    /// and no rebound name is among them).
+    IsOrAbsent(u16),
+}
+
 /// The host names the service answers.
 #[derive(Clone, Debug)]
 pub struct AllowedHosts {
-    /// `(name, port)`: the name lowercase, without a trailing dot, IPv6 in brackets; `None`
-    /// port: any.
-    names: Vec<(String, Option<u16>)>,
+    /// `(name, port)`: the name lowercase, without a trailing dot, IPv6 in brackets.
+    names: Vec<(String, Port)>,
     /// Any IP address with this port (the service listens on every address).
     any_ip_on: Option<u16>,
     /// `*`: no check.
@@ -44,7 +55,7 @@ impl AllowedHosts {
         let mut hosts = AllowedHosts {
             names: ["localhost", "127.0.0.1", "[::1]"]
                 .into_iter()
-                .map(|n| (n.to_owned(), Some(port)))
+                .map(|n| (n.to_owned(), Port::IsOrAbsent(port)))
                 .collect(),
             any_ip_on: bound.ip().is_unspecified().then_some(port),
             any: false,
@@ -53,7 +64,7 @@ impl AllowedHosts {
             IpAddr::V4(v4) => v4.to_string(),
             IpAddr::V6(v6) => format!("[{v6}]"),
         };
-        hosts.names.push((ip, Some(port)));
+        hosts.names.push((ip, Port::IsOrAbsent(port)));
         for entry in extra.iter().flat_map(|e| e.split(',')) {
             let entry = entry.trim();
             if entry.is_empty() {
@@ -69,7 +80,7 @@ impl AllowedHosts {
                      `api.example.com:8443`, `10.0.0.5`, `[::1]:8080` or `*`)"
                 )
             })?;
-            hosts.names.push((name, port));
+            hosts.names.push((name, port.map_or(Port::Any, Port::Is)));
         }
         Ok(hosts)
     }
@@ -90,11 +101,11 @@ impl AllowedHosts {
         }
         self.names.iter().any(|(n, p)| {
             *n == name
-                && match (p, port) {
-                    (None, _) => true,
-                    (Some(p), Some(q)) => *p == q,
+                && match (*p, port) {
+                    (Port::Any, _) | (Port::IsOrAbsent(_), None) => true,
+                    (Port::Is(p) | Port::IsOrAbsent(p), Some(q)) => p == q,
                     // No port in the header: the scheme's (80 for plain HTTP).
-                    (Some(p), None) => *p == 80,
+                    (Port::Is(p), None) => p == 80,
                 }
         })
     }
@@ -210,6 +221,7 @@ mod tests {
             "localhost:8080",
             "LOCALHOST.:8080",
             "[::1]:8080",
+            "localhost",
         ] {
             assert!(hosts.allows(ok), "{ok}");
         }
@@ -217,7 +229,6 @@ mod tests {
             "rebind.attacker.example:8080",
             "rebind.attacker.example",
             "localhost:9999",
-            "localhost",
             "10.0.0.5:8080",
             "",
             "a b",
