@@ -68,6 +68,9 @@ pub async fn run(args: Args) -> Result<(), String> {
         args.admin_token.as_deref(),
         args.protect_metrics,
     )?;
+    // A bad `--allowed-hosts` is told before the address is bound (the names are made again
+    // once the port is known).
+    hosts::AllowedHosts::new(args.listen, &args.allowed_hosts)?;
     let revision = engine.revision().to_owned();
     let now = std::time::SystemTime::now();
     metrics.loaded(state::unix_seconds(now));

@@ -172,3 +172,26 @@ async fn issue30_4_policy_tells_no_path_nor_parser_message_without_admin() {
         assert!(e.get("location").is_none(), "{text}");
     }
 }
+
+#[test]
+fn issue30_4_a_bad_allowed_host_is_refused_before_listening() {
+    let dir = Scratch::new("hosts-bad");
+    let policy = dir.write_atomic("policy.toml", &policy_text("r1", None));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_unified-message-server"))
+        .arg(&policy)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--allowed-hosts",
+            "https://x.example/",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--allowed-hosts") && err.contains("https://x.example/"),
+        "{err}"
+    );
+}
