@@ -486,3 +486,99 @@ fn table_row_json_lists_the_decision_in_brief_as_columns() {
         row
     );
 }
+
+/// The example policy with Markdown in its strings: a name that would be a bold phishing
+/// link, HTML, emphasis, strikethrough, a heading, a list, an image, a code span closed
+/// early by a backtick in the revision.
+fn hostile() -> Engine {
+    const PHISH: &str = "**[Your session expired: sign in again](https://evil.example/login)**";
+    let text = unified_message::EXAMPLE_POLICY
+        .replace(
+            "name = \"Acme Hosting\"",
+            &format!("name = \"Acme {PHISH}\""),
+        )
+        .replace("revision = \"2026-11-27\"", "revision = \"r`](https://evil.example/rev)`\"")
+        .replace(
+            "support = { name = \"Soporte técnico\" }",
+            &format!("support = {{ name = \"{PHISH}\" }}"),
+        )
+        .replace(
+            "name = \"Centro de Ayuda Acme\"",
+            "name = \"<img src=x onerror=alert(1)> _Help_ ~~gone~~ &lt;b&gt;\"",
+        )
+        .replace(
+            "Create or review your mailbox in {system}",
+            "# Heading\\n1. [click](https://evil.example/x) *now* `code` ![i](https://evil.example/i.png)\\n- item\\n> quoted\\nCreate or review your mailbox in {system}",
+        )
+        .replace(
+            "exclusion phrase: the customer feels brushed off (R2.3)",
+            "[why](https://evil.example/why) | *why*",
+        );
+    Engine::from_toml_str(&text).unwrap()
+}
+
+#[test]
+fn issue30_4_policy_strings_are_text_in_the_manual() {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let engine = hostile();
+    for (department, locale) in [
+        (None, "en"),
+        (Some("support"), "en"),
+        (Some("billing"), "es"),
+    ] {
+        let manual = engine.manual(department, locale).unwrap();
+        let mut emphasis = 0;
+        let mut heading = false;
+        let mut plain = String::new();
+        let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+        for event in Parser::new_ext(&manual, options) {
+            match event {
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    assert!(dest_url.starts_with('#'), "a link to {dest_url}:\n{manual}");
+                }
+                Event::Start(Tag::Image { dest_url, .. }) => {
+                    panic!("an image of {dest_url}:\n{manual}")
+                }
+                Event::Start(Tag::Strikethrough) => panic!("a strikethrough:\n{manual}"),
+                Event::Start(Tag::Emphasis | Tag::Strong) => emphasis += 1,
+                Event::End(TagEnd::Emphasis | TagEnd::Strong) => emphasis -= 1,
+                Event::Start(Tag::Heading { .. }) => heading = true,
+                Event::End(TagEnd::Heading(_)) => heading = false,
+                Event::Html(html) | Event::InlineHtml(html) => {
+                    let html = html.trim();
+                    assert!(
+                        html.starts_with("<a id=\"") || html == "</a>" || html.starts_with("<!--"),
+                        "HTML {html:?}:\n{manual}"
+                    );
+                }
+                Event::Text(t) | Event::Code(t) => {
+                    for word in [
+                        "evil", "session", "Help", "gone", "now", "Heading", "why", "item",
+                    ] {
+                        assert!(
+                            !(t.contains(word) && (emphasis > 0 || (heading && word == "Heading"))),
+                            "{word:?} emphasised or a heading in {t:?}:\n{manual}"
+                        );
+                    }
+                    plain.push_str(&t);
+                }
+                Event::SoftBreak | Event::HardBreak => plain.push('\n'),
+                _ => {}
+            }
+        }
+        // The strings are all there, as the policy wrote them.
+        let phish = "**[Your session expired: sign in again](https://evil.example/login)**";
+        assert!(plain.contains(&format!("Acme {phish}")), "{plain}");
+        assert!(plain.contains("r`](https://evil.example/rev)`"), "{plain}");
+        if department != Some("billing") {
+            assert!(
+                plain.contains("<img src=x onerror=alert(1)> _Help_ ~~gone~~ &lt;b&gt;"),
+                "{plain}"
+            );
+            assert!(plain.contains("# Heading\n1. [click](https://evil.example/x) *now* `code` ![i](https://evil.example/i.png)\n- item\n> quoted\n"), "{plain}");
+        }
+        if department.is_none() {
+            assert!(plain.contains(phish), "{plain}");
+        }
+    }
+}

@@ -457,3 +457,25 @@ async fn requests_beyond_the_turns_wait_for_one_instead_of_failing() {
         assert_eq!(body["errors"], 0);
     }
 }
+
+#[tokio::test]
+async fn issue30_4_a_department_name_is_no_link_in_the_playground_manual() {
+    let phish = "**[Your session expired: sign in again](https://evil.example/login)**";
+    let policy = EXAMPLE_POLICY.replace(
+        "billing = { name = \"Administración\" }",
+        &format!("billing = {{ name = \"{phish}\" }}"),
+    );
+    let (status, body) = post(
+        "/playground/api/manual",
+        json!({"policy": policy, "department": "billing", "locale": "en"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let html = body["html"].as_str().unwrap();
+    assert!(!html.contains("href=\"https://evil.example"), "{html}");
+    assert!(!html.contains("<strong>Your session"), "{html}");
+    assert!(
+        html.contains("**[Your session expired: sign in again](https://evil.example/login)**"),
+        "{html}"
+    );
+}

@@ -12,10 +12,15 @@ Each line the customer types on standard input is answered on standard output:
     unified-message-server examples/policies/acme-hosting.toml &
     printf 'no puedo configurar el correo\\nquiero hablar con una persona\\n' \\
       | python3 server/examples/chatbot.py --url http://127.0.0.1:8080
+
+A service started with --tokens-file wants a bearer token with the `decide` and `pin`
+scopes: pass it in the environment variable UM_TOKEN (or --token, which other users of the
+machine can see in the process list).
 """
 
 import argparse
 import json
+import os
 import sys
 import unicodedata
 import urllib.error
@@ -34,12 +39,18 @@ def fold(text):
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+TOKEN = None
+
+
 def call(base, path, body):
     """POSTs `body` as JSON; returns the decoded answer, or raises with the service's error."""
+    headers = {"Content-Type": "application/json"}
+    if TOKEN:
+        headers["Authorization"] = f"Bearer {TOKEN}"
     request = urllib.request.Request(
         base + path,
         data=json.dumps(body).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
+        headers=headers,
         method="POST",
     )
     try:
@@ -48,7 +59,7 @@ def call(base, path, body):
     except urllib.error.HTTPError as e:
         detail = json.load(e)
         raise SystemExit(f"the service said {e.code}: {detail.get('error')} "
-                         f"(field: {detail.get('field')})")
+                         f"(field: {detail.get('field')}, code: {detail.get('code')})")
 
 
 class Conversation:
@@ -109,7 +120,12 @@ def main():
     parser.add_argument("--url", default="http://127.0.0.1:8080", help="the service's base URL")
     parser.add_argument("--customer", default="chat-customer", help="the customer's id")
     parser.add_argument("--locale", default="es", help="the customer's locale")
+    parser.add_argument("--token", default=os.environ.get("UM_TOKEN"),
+                        help="the bearer token (scopes `decide` and `pin`) of a service started "
+                             "with --tokens-file; default: the environment variable UM_TOKEN")
     args = parser.parse_args()
+    global TOKEN
+    TOKEN = args.token
     conversation = Conversation(args.url.rstrip("/"), args.customer, args.locale)
     for line in sys.stdin:
         line = line.strip()

@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use unified_message::{DecideRequest, DecisionRecord, Engine, PinStatus, Report, Timestamp};
@@ -98,6 +97,7 @@ impl Item {
     path = "/v1/decide",
     tag = "decisions",
     params(DecideQuery),
+    security((), ("bearer" = ["decide"]), ("bearer" = ["pin"])),
     request_body(content = DecideBodySchema, content_type = "application/json",
         description = "One request (a line of `unified-message decide`) or an array of them, decided by one revision"),
     responses(
@@ -105,6 +105,8 @@ impl Item {
             body = DecideResponseSchema,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope (`decide`; `pin` with `?pin=true`): code `insufficient_scope`", body = ErrorBody),
         (status = 413, description = "The body or the batch is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 503, description = "The pin store failed (nothing was delivered), or the service is overloaded or timed out", body = ErrorBody),
@@ -112,6 +114,7 @@ impl Item {
 )]
 async fn decide(
     State(shared): State<AppState>,
+    client: Option<axum::Extension<crate::auth::Client>>,
     query: Result<Query<DecideQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -198,6 +201,7 @@ async fn decide(
         if let Some(log) = &shared.log {
             let logged = log.log(&Entry {
                 request_id: request_id(&headers),
+                token: client.as_ref().and_then(|c| c.token.as_deref()),
                 request,
                 record: item.decision(),
                 pin_status: item.pin_status(),
@@ -224,11 +228,14 @@ async fn decide(
     post,
     path = "/v1/triage",
     tag = "decisions",
+    security((), ("bearer" = ["decide"])),
     request_body(content = TriageRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The topic, the confidence and the evidence", body = TriageResponseSchema,
             headers(("x-policy-revision" = String, description = "The revision that triaged"))),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope: code `insufficient_scope`", body = ErrorBody),
         (status = 413, description = "The body is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
@@ -261,11 +268,14 @@ async fn triage(
     post,
     path = "/v1/explain",
     tag = "decisions",
+    security((), ("bearer" = ["decide"])),
     request_body(content = DecideRequestSchema, content_type = "application/json"),
     responses(
         (status = 200, description = "The steps and the decision", body = ExplainResponseSchema,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope: code `insufficient_scope`", body = ErrorBody),
         (status = 413, description = "The body is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
@@ -301,10 +311,13 @@ async fn explain(
     post,
     path = "/v1/check",
     tag = "policy",
+    security((), ("bearer" = ["check"])),
     request_body(content = PolicyText, content_type = "application/json"),
     responses(
         (status = 200, description = "The draft's diagnostics; `ok` when it has no errors", body = CheckResponse),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
+        (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),
+        (status = 403, description = "The token lacks the scope: code `insufficient_scope`", body = ErrorBody),
         (status = 413, description = "The body is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
@@ -384,15 +397,24 @@ fn policy_info(shared: &Shared, loaded: &Loaded) -> PolicyInfo {
     get,
     path = "/v1/policy",
     tag = "policy",
+    security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The policy in force; `last_reload.errors` says why the last reload failed, if it did", body = PolicyInfo,
+        (status = 200, description = "The policy in force; `last_reload.errors` says why the last reload failed, if it did (in full for a token with the `admin` scope; else only each error's code and place in the policy: no file path, no parser message)", body = PolicyInfo,
             headers(("x-policy-revision" = String, description = "The revision in force"))),
+        (status = 401, description = "No token, or one the service does not know (with `--tokens-file`)", body = ErrorBody),
         (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
     )
 )]
-async fn policy(State(shared): State<AppState>) -> Response {
+async fn policy(
+    State(shared): State<AppState>,
+    client: Option<axum::Extension<crate::auth::Client>>,
+) -> Response {
     let loaded = shared.engine();
-    answer(loaded.engine.revision(), &policy_info(&shared, &loaded))
+    let mut info = policy_info(&shared, &loaded);
+    if !client.is_some_and(|c| c.has(crate::auth::Scope::Admin)) {
+        info.last_reload.errors = crate::auth::redacted(&info.last_reload.errors);
+    }
+    answer(loaded.engine.revision(), &info)
 }
 
 /// Uploads a policy and serves it (until the next change of the policy file). Exists only
@@ -402,11 +424,12 @@ async fn policy(State(shared): State<AppState>) -> Response {
     path = "/v1/policy",
     tag = "policy",
     request_body(content = PolicyText, content_type = "application/json"),
-    security(("admin_token" = [])),
+    security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "The policy uploaded is in force", body = PolicyInfo),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
-        (status = 401, description = "No token, or not the admin token", body = ErrorBody),
+        (status = 401, description = "No token, or one the service does not know", body = ErrorBody),
+        (status = 403, description = "The token lacks the `admin` scope: code `insufficient_scope`", body = ErrorBody),
         (status = 413, description = "The body is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 422, description = "The policy does not compile: the one in force stays", body = ErrorBody),
@@ -418,24 +441,8 @@ async fn upload(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let Some(expected) = &shared.admin_token else {
-        return Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "no such method",
-        ));
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let given = crate::sha256(given.as_bytes());
-    if !bool::from(given.ct_eq(expected)) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "send the admin token as `Authorization: Bearer TOKEN`",
-        ));
-    }
+    // The route exists only with an `admin` token, and the `auth` layer let only such a
+    // token through.
     let draft: PolicyText = json_body(&headers, body)?;
     let _permit =
         shared.compiling.acquire().await.map_err(|_| {
@@ -538,34 +545,58 @@ async fn openapi(State(doc): State<Arc<String>>) -> Response {
         description = "The unified-message engine over HTTP: one canonical answer or redirect for a customer's circumstance, whichever channel asks. Bodies are the JSON of `unified-message decide`."
     ),
     paths(decide, triage, explain, check, policy, upload, live, ready, metrics, openapi),
-    modifiers(&AdminToken),
+    modifiers(&Bearer),
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
 
-struct AdminToken;
+struct Bearer;
 
-impl utoipa::Modify for AdminToken {
+impl utoipa::Modify for Bearer {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "admin_token",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token of the service's `--tokens-file` (`Authorization: Bearer TOKEN`); \
+                         the requirement's list names the scope the operation needs: `decide`, \
+                         `pin`, `check`, `admin`. Without `--tokens-file` only `admin` is asked for.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }
 
 /// The OpenAPI document of a service, as JSON: without `PUT /v1/policy` when it has no admin
-/// token (the endpoint does not exist then).
-pub fn openapi_json(with_upload: bool) -> String {
+/// token (the endpoint does not exist then); when tokens are required (`--tokens-file`), the
+/// operations that need one no longer offer the empty security requirement.
+pub fn openapi_json(with_upload: bool, tokens_required: bool) -> String {
     let mut doc = ApiDoc::openapi();
     if !with_upload {
         if let Some(item) = doc.paths.paths.get_mut("/v1/policy") {
             item.put = None;
         }
     }
-    doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+    let Ok(mut value) = serde_json::to_value(&doc) else {
+        return "{}".to_owned();
+    };
+    if tokens_required {
+        if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
+            for operation in paths.values_mut().filter_map(|p| p.as_object_mut()) {
+                for op in operation.values_mut() {
+                    if let Some(security) = op.get_mut("security").and_then(|s| s.as_array_mut()) {
+                        security.retain(|r| r.as_object().is_none_or(|o| !o.is_empty()));
+                    }
+                }
+            }
+        }
+    }
+    serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned())
 }
 
 async fn not_found() -> ApiError {
@@ -603,9 +634,13 @@ async fn overloaded(error: tower::BoxError) -> ApiError {
 
 /// The router of a service, with its limits.
 pub fn router(shared: AppState, max_concurrency: usize, timeout: std::time::Duration) -> Router {
-    let doc = Arc::new(openapi_json(shared.admin_token.is_some()));
+    let doc = Arc::new(openapi_json(
+        shared.auth.upload_enabled(),
+        shared.auth.required(),
+    ));
     let max_body = shared.limits.max_body_bytes;
-    let policy_route = if shared.admin_token.is_some() {
+    let auth = shared.auth.clone();
+    let policy_route = if shared.auth.upload_enabled() {
         get(policy).put(upload)
     } else {
         get(policy)
@@ -627,6 +662,10 @@ pub fn router(shared: AppState, max_concurrency: usize, timeout: std::time::Dura
     api.merge(doc_route)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            auth,
+            crate::auth::require,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(
             ServiceBuilder::new()

@@ -46,7 +46,8 @@ pub struct Args {
     pub hash_key: Option<String>,
 
     /// Enables `PUT /v1/policy` (upload a policy) for requests bearing this token
-    /// (`Authorization: Bearer TOKEN`). Without it the endpoint does not exist.
+    /// (`Authorization: Bearer TOKEN`): a token named `admin-token` with the `admin` scope,
+    /// beside those of `--tokens-file`. Without an `admin` token the endpoint does not exist.
     #[arg(long, env = "UM_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
@@ -117,6 +118,26 @@ pub struct Args {
     /// TLS). Watched and reloaded with the certificate.
     #[arg(long, env = "UM_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
+    // Who may call (issue 30 points 2 and 4): tokens and host names.
+    /// Requires a bearer token with the right scope on every endpoint but health, metrics
+    /// and the OpenAPI document: a file of lines `NAME SCOPES SHA256-HEX` (scopes `decide`,
+    /// `pin`, `check`, `admin`, `metrics`, comma-separated; the digest made with
+    /// `printf %s "$TOKEN" | sha256sum`). Without it the service takes unauthenticated
+    /// clients and says so at start.
+    #[arg(long, env = "UM_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
+
+    /// `/metrics` needs a token with the `metrics` scope (with `--tokens-file`).
+    #[arg(long)]
+    pub protect_metrics: bool,
+
+    /// More host names the service answers (comma-separated; `name` for any port,
+    /// `name:port` for one; `*` for any, when a proxy in front checks it). Always answered:
+    /// `localhost`, `127.0.0.1`, `[::1]` and the listen address, with the port listened on or
+    /// none (any IP address with that port when listening on every address). Other names get
+    /// 421, so that a web page rebinding its DNS name to this address cannot use a browser.
+    #[arg(long, env = "UM_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Args {

@@ -1,7 +1,8 @@
 //! The decision log, as OPA's: one JSON line per decision, written by a thread of its own so
 //! that a slow disk never holds a request.
 //!
-//! Each line: `time` (RFC 3339, UTC), `request_id`, `revision`, `request` (the contact and
+//! Each line: `time` (RFC 3339, UTC), `request_id`, `token` (the name of the client's token,
+//! when it sent one; never its value), `revision`, `request` (the contact and
 //! responder as sent; placeholder values are left out, only their names are kept), `outcome`,
 //! `topic`, `message` (id, version, locale), `flags`, `pin_status` for pinned decisions, and
 //! `latency_us` (the whole request's, shared by the lines of a batch). With
@@ -80,6 +81,8 @@ impl LogWriter {
 struct Line<'a> {
     time: String,
     request_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
     revision: &'a str,
     request: LoggedRequest<'a>,
     outcome: &'static str,
@@ -111,6 +114,8 @@ struct LoggedMessage<'a> {
 pub struct Entry<'a> {
     /// The request id.
     pub request_id: &'a str,
+    /// The name of the client's token (never its value), when it sent one.
+    pub token: Option<&'a str>,
     /// The request.
     pub request: &'a DecideRequest,
     /// The decision.
@@ -166,6 +171,7 @@ impl DecisionLog {
         let line = Line {
             time: humantime::format_rfc3339_micros(SystemTime::now()).to_string(),
             request_id: entry.request_id,
+            token: entry.token,
             revision: &record.revision,
             request: LoggedRequest {
                 contact,

@@ -25,10 +25,18 @@ impl ApiError {
             status,
             body: ErrorBody {
                 error: message.into(),
+                code: None,
                 field: None,
                 diagnostics: Vec::new(),
             },
         }
+    }
+
+    /// An error with `status`, the machine-readable `code` and `message`.
+    pub fn coded(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        let mut e = ApiError::new(status, message);
+        e.body.code = Some(code.to_owned());
+        e
     }
 
     /// A 400 about `field`.

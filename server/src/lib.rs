@@ -7,9 +7,11 @@
 //! can reach them.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod decision_log;
 pub mod error;
+pub mod hosts;
 pub mod listener;
 pub mod metrics;
 pub mod pins;
@@ -35,7 +37,7 @@ use crate::state::{Limits, Loaded, Reloads, Shared, load_file_digest};
 #[doc = include_str!("../../docs/service.md")]
 pub mod chapter {}
 
-/// The SHA-256 of `bytes` (the admin token is compared as its hash, in constant time).
+/// The SHA-256 of `bytes` (tokens are compared as their hashes, in constant time).
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(bytes).into()
 }
@@ -64,11 +66,14 @@ pub async fn run(args: Args) -> Result<(), String> {
         })?;
     let pins = Pins::open(&args.pins, &args.pins_namespace).await?;
     let (log, writer) = open_log(&args, &metrics)?;
-    let admin_token = match args.admin_token.as_deref() {
-        Some("") => return Err("the admin token is empty".to_owned()),
-        Some(token) => Some(sha256(token.as_bytes())),
-        None => None,
-    };
+    let auth = auth::Auth::load(
+        args.tokens_file.as_deref(),
+        args.admin_token.as_deref(),
+        args.protect_metrics,
+    )?;
+    // A bad `--allowed-hosts` is told before the address is bound (the names are made again
+    // once the port is known).
+    hosts::AllowedHosts::new(args.listen, &args.allowed_hosts)?;
     let revision = engine.revision().to_owned();
     let now = std::time::SystemTime::now();
     metrics.loaded(state::unix_seconds(now));
@@ -88,7 +93,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         metrics: metrics.clone(),
         pins,
         log,
-        admin_token,
+        auth: Arc::new(auth),
         path: args.policy.clone(),
         limits: Limits {
             max_batch: args.max_batch,
@@ -136,12 +141,27 @@ pub async fn run(args: Args) -> Result<(), String> {
         pins = shared.pins.as_ref().map_or("none", Pins::kind),
         "serving"
     );
+    shared.auth.log_start();
     let mut app = api::router(shared.clone(), args.max_concurrency, args.timeout());
     if args.playground {
         // The page's routes (`/`, `/playground/…`) keep their own body, time and concurrency
         // limits; the service's layers above apply to its own API.
         app = app.merge(unified_message_page::router());
+        if shared.auth.required() {
+            tracing::warn!(
+                "the playground (`/`, `/playground/…`) takes no token: anyone who reaches the \
+                 service may compile drafts there (it never sees the policy served nor pins)"
+            );
+        }
     }
+    // Host names and headers wrap everything, the playground included.
+    let hosts = hosts::AllowedHosts::new(bound, &args.allowed_hosts)?;
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(hosts),
+            hosts::check,
+        ))
+        .layer(axum::middleware::from_fn(hosts::headers));
     let stopping = shared.clone();
     let limits = listener::ConnLimits::from_args(&args);
     listener::serve(listener, app, limits, tls, async move {

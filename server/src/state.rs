@@ -39,8 +39,8 @@ pub struct Shared {
     pub pins: Option<Pins>,
     /// The decision log, when one is configured.
     pub log: Option<DecisionLog>,
-    /// The SHA-256 of the admin token, when one is configured.
-    pub admin_token: Option<[u8; 32]>,
+    /// The tokens clients authenticate with (`--tokens-file`, `--admin-token`).
+    pub auth: Arc<crate::auth::Auth>,
     /// The policy file.
     pub path: PathBuf,
     /// Limits.

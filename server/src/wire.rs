@@ -663,6 +663,10 @@ pub struct Health {
 pub struct ErrorBody {
     /// What is wrong, and how to fix it.
     pub error: String,
+    /// A machine-readable code, for the errors a client acts on: `unauthenticated`,
+    /// `invalid_token` (401), `insufficient_scope` (403), `host_not_allowed` (421).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// The path of the bad field in the request body (`contact.channel`, `[2].responder`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,

@@ -11,6 +11,7 @@ use crate::model::Channel;
 use crate::table::slug;
 use crate::template::Builtin;
 
+use super::escape::{code, lines, text};
 use super::wording::{Words, fill};
 
 pub(super) struct Manual<'e> {
@@ -34,7 +35,9 @@ impl<'e> Manual<'e> {
             .parts()
             .departments
             .get(d)
-            .map_or_else(String::new, |d| format!("{} (`{}`)", d.name, d.id))
+            .map_or_else(String::new, |d| {
+                format!("{} ({})", text(&d.name), code(&d.id))
+            })
     }
 
     pub(super) fn own_topics(&self) -> Vec<TopicIx> {
@@ -149,7 +152,7 @@ impl<'e> Manual<'e> {
     }
 
     pub(super) fn quote(out: &mut String, text: &str) -> fmt::Result {
-        for line in text.lines() {
+        for line in lines(text).lines() {
             writeln!(out, "   > {line}")?;
         }
         Ok(())
@@ -164,7 +167,7 @@ impl<'e> Manual<'e> {
 
     pub(super) fn write(&self, out: &mut String) -> fmt::Result {
         let (e, w) = (self.engine, self.w);
-        writeln!(out, "# {} — {}", w.title, e.parts().name)?;
+        writeln!(out, "# {} — {}", w.title, text(&e.parts().name))?;
         writeln!(out)?;
         writeln!(out, "<!-- {} -->", w.generated)?;
         writeln!(out)?;
@@ -178,8 +181,8 @@ impl<'e> Manual<'e> {
             fill(
                 w.header,
                 &[
-                    &e.parts().revision,
-                    e.parts().locales.id(self.locale),
+                    &code(&e.parts().revision),
+                    &code(e.parts().locales.id(self.locale)),
                     &scope
                 ]
             )
@@ -214,7 +217,7 @@ impl<'e> Manual<'e> {
         writeln!(out, "2. [{}](#{SEC_TOPICS})", w.topics)?;
         for t in self.own_topics() {
             let id = e.parts().topics.id(t);
-            writeln!(out, "   - [`{id}`](#topic-{})", slug(id))?;
+            writeln!(out, "   - [{}](#topic-{})", code(id), slug(id))?;
         }
         let mut n = 3;
         if self.dept.is_some() {

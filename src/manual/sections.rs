@@ -5,21 +5,17 @@ use std::fmt::{self, Write as _};
 
 use crate::engine::{DepartmentIx, Handover, Rule};
 use crate::model::Progress;
-use crate::table::{md_cell, md_code, slug};
+use crate::table::{md_cell, slug};
 
 use super::document::{Manual, SEC_FORBIDDEN, SEC_HANDOVER, SEC_OTHERS, SEC_RANKS, SEC_RULES};
+use super::escape::{code, text};
 use super::wording::fill;
 
 impl Manual<'_> {
     pub(super) fn rule_when(&self, rule: &Rule) -> String {
         let (e, w) = (self.engine, self.w);
         let mut parts = Vec::new();
-        let list = |ids: Vec<&str>| {
-            ids.iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(w.or)
-        };
+        let list = |ids: Vec<&str>| ids.iter().map(|s| code(s)).collect::<Vec<_>>().join(w.or);
         if let Some(topics) = &rule.topics {
             parts.push(fill(
                 w.topic,
@@ -64,7 +60,10 @@ impl Manual<'_> {
                 .collect();
             parts.push(fill(
                 w.fact,
-                &[e.parts().fact_keys.get(*k).map_or("", |k| k), &list(ids)],
+                &[
+                    &code(e.parts().fact_keys.get(*k).map_or("", |k| k)),
+                    &list(ids),
+                ],
             ));
         }
         if parts.is_empty() {
@@ -78,7 +77,7 @@ impl Manual<'_> {
         let (e, w) = (self.engine, self.w);
         let mut parts = Vec::new();
         if let Some(m) = rule.answer {
-            parts.push(fill(w.fixed_answer, &[e.parts().messages.id(m)]));
+            parts.push(fill(w.fixed_answer, &[&code(e.parts().messages.id(m))]));
         }
         if rule.skip_ladder {
             parts.push(w.skips_ladder.to_owned());
@@ -119,10 +118,10 @@ impl Manual<'_> {
                 };
                 writeln!(
                     out,
-                    "| `{}` | {} | `{}` | {} | {} |",
-                    e.parts().topics.id(t),
+                    "| {} | {} | {} | {} | {} |",
+                    md_cell(&code(e.parts().topics.id(t))),
                     md_cell(&owner),
-                    e.parts().roles.get(r).map_or("", |r| &r.id),
+                    md_cell(&code(e.parts().roles.get(r).map_or("", |r| &r.id))),
                     md_cell(&self.authority_source(t, r, &d)),
                     md_cell(&self.outcome_words(&d))
                 )?;
@@ -156,7 +155,7 @@ impl Manual<'_> {
         writeln!(
             out,
             "{}",
-            fill(w.ranks_intro, &[&e.parts().review_within_text])
+            fill(w.ranks_intro, &[&text(&e.parts().review_within_text)])
         )?;
         writeln!(out)?;
         let departments: Vec<DepartmentIx> = match self.dept {
@@ -181,8 +180,8 @@ impl Manual<'_> {
             writeln!(
                 out,
                 "| {} | {} |",
-                md_code(f.regex.as_str()),
-                md_cell(&f.why)
+                md_cell(&code(f.regex.as_str())),
+                md_cell(&text(&f.why))
             )?;
         }
         Ok(())
@@ -197,12 +196,12 @@ impl Manual<'_> {
             writeln!(out)?;
             writeln!(out, "<a id=\"rule-{}\"></a>", slug(&rule.id))?;
             writeln!(out)?;
-            writeln!(out, "### `{}`", rule.id)?;
+            writeln!(out, "### {}", code(&rule.id))?;
             writeln!(out)?;
             writeln!(out, "- **{}:** {}.", w.when, self.rule_when(rule))?;
             writeln!(out, "- **{}:** {}.", w.then, self.rule_then(rule))?;
             if let Some(why) = &rule.why {
-                writeln!(out, "- **{}:** {why}", w.why)?;
+                writeln!(out, "- **{}:** {}", w.why, text(why))?;
             }
         }
         Ok(())

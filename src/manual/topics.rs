@@ -10,6 +10,7 @@ use crate::model::{Authority, Channel, Contact, Progress, Responder, Tier};
 use crate::table::{md_cell, slug};
 
 use super::document::{Manual, SEC_FORBIDDEN};
+use super::escape::{code, text};
 use super::wording::fill;
 
 impl<'e> Manual<'e> {
@@ -31,18 +32,27 @@ impl<'e> Manual<'e> {
                     .wheres
                     .iter()
                     .map(|(c, place)| {
-                        format!("{}: {place}", e.parts().channels.get(*c).map_or("", |c| c))
+                        format!(
+                            "{}: {}",
+                            text(e.parts().channels.get(*c).map_or("", |c| c)),
+                            text(place)
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join("; ");
-                writeln!(out, "{n}. **{what}** — {} (`{}`) · {wheres}", s.name, s.id)?;
+                writeln!(
+                    out,
+                    "{n}. **{what}** — {} ({}) · {wheres}",
+                    text(&s.name),
+                    code(&s.id)
+                )?;
             }
             None => writeln!(out, "{n}. **{what}**")?,
         }
         writeln!(
             out,
-            "   `{}` v{}:",
-            e.parts().messages.id(tr.message),
+            "   {} v{}:",
+            code(e.parts().messages.id(tr.message)),
             self.version(tr.message)
         )?;
         writeln!(out)?;
@@ -65,19 +75,19 @@ impl<'e> Manual<'e> {
     pub(super) fn outcome_words(&self, d: &Decision<'_>) -> String {
         let w = self.w;
         match d.outcome() {
-            Outcome::Answer => fill(w.answer_with, &[d.message_id()]),
+            Outcome::Answer => fill(w.answer_with, &[&code(d.message_id())]),
             Outcome::Route => fill(
                 w.route_to,
                 &[&d.department()
                     .and_then(|id| self.engine.parts().departments.find(id))
                     .map_or_else(String::new, |i| self.department_name(i))],
             ),
-            Outcome::Authorize => fill(w.authorize_from, &[d.rank().unwrap_or_default()]),
+            Outcome::Authorize => fill(w.authorize_from, &[&code(d.rank().unwrap_or_default())]),
             Outcome::Redirect => fill(
                 w.redirect_to,
-                &[d.system().map(|s| s.id).unwrap_or_default()],
+                &[&code(d.system().map(|s| s.id).unwrap_or_default())],
             ),
-            Outcome::Escalate => fill(w.escalate_to, &[d.rank().unwrap_or_default()]),
+            Outcome::Escalate => fill(w.escalate_to, &[&code(d.rank().unwrap_or_default())]),
             Outcome::Review => w.review.to_owned(),
         }
     }
@@ -90,7 +100,7 @@ impl<'e> Manual<'e> {
         };
         let authority = authority.as_str();
         if let Some(rule) = d.rule() {
-            return fill(w.by_rule, &[authority, rule]);
+            return fill(w.by_rule, &[authority, &code(rule)]);
         }
         let topic_id = e.parts().topics.id(t);
         let grant = e.parts().roles.get(role).and_then(|r| {
@@ -101,7 +111,7 @@ impl<'e> Manual<'e> {
                 .map(|(_, p)| p.to_string())
         });
         match grant {
-            Some(p) => fill(w.grant, &[authority, &p]),
+            Some(p) => fill(w.grant, &[authority, &code(&p)]),
             None => match e.parts().roles.get(role) {
                 Some(r)
                     if e.parts()
@@ -124,7 +134,7 @@ impl<'e> Manual<'e> {
         writeln!(out)?;
         writeln!(out, "<a id=\"topic-{}\"></a>", slug(&topic.id))?;
         writeln!(out)?;
-        writeln!(out, "### `{}`", topic.id)?;
+        writeln!(out, "### {}", code(&topic.id))?;
         writeln!(out)?;
         writeln!(
             out,
@@ -142,8 +152,8 @@ impl<'e> Manual<'e> {
         writeln!(out, "{n}. **{}** — {}", w.person, w.message)?;
         writeln!(
             out,
-            "   `{}` v{}:",
-            e.parts().messages.id(topic.answer),
+            "   {} v{}:",
+            code(e.parts().messages.id(topic.answer)),
             self.version(topic.answer)
         )?;
         writeln!(out)?;
@@ -153,7 +163,7 @@ impl<'e> Manual<'e> {
         writeln!(out)?;
         let approver = match (topic.authority, topic.approver) {
             (Authority::Authorized, a) if a.is_none() => w.approver_above.to_owned(),
-            (Authority::Authorized, a) => fill(w.approver, &[e.parts().ranks.id(a)]),
+            (Authority::Authorized, a) => fill(w.approver, &[&code(e.parts().ranks.id(a))]),
             _ => String::new(),
         };
         writeln!(
@@ -170,15 +180,15 @@ impl<'e> Manual<'e> {
             };
             writeln!(
                 out,
-                "| `{}` | {} | {} | {} | {} |",
-                role.id,
-                md_cell(
+                "| {} | {} | {} | {} | {} |",
+                md_cell(&code(&role.id)),
+                md_cell(&text(
                     e.parts()
                         .departments
                         .get(role.department)
                         .map_or("", |d| &d.name)
-                ),
-                e.parts().ranks.id(role.rank),
+                )),
+                md_cell(&text(e.parts().ranks.id(role.rank))),
                 md_cell(&self.authority_source(t, RoleIx::new(r), &d)),
                 md_cell(&self.outcome_words(&d))
             )?;
@@ -196,8 +206,8 @@ impl<'e> Manual<'e> {
                 if let Some(rule) = e.parts().rules.get(r) {
                     writeln!(
                         out,
-                        "- [`{}`](#rule-{}): {}.",
-                        rule.id,
+                        "- [{}](#rule-{}): {}.",
+                        code(&rule.id),
                         slug(&rule.id),
                         self.rule_summary(rule)
                     )?;
@@ -228,13 +238,20 @@ impl<'e> Manual<'e> {
                 .items()
                 .iter()
                 .filter(|role| role.department == d && role.rank == r)
-                .map(|role| format!("`{}`", role.id))
+                .map(|role| code(&role.id))
                 .collect();
-            steps.push(format!("{} ({})", e.parts().ranks.id(r), roles.join(", ")));
+            steps.push(format!(
+                "{} ({})",
+                text(e.parts().ranks.id(r)),
+                roles.join(", ")
+            ));
             let next = e.superior_rank(d, r);
             rank = (!next.is_none() && next > r).then_some(next);
         }
-        steps.push(fill(self.w.review_within, &[&e.parts().review_within_text]));
+        steps.push(fill(
+            self.w.review_within,
+            &[&text(&e.parts().review_within_text)],
+        ));
         steps.join(" → ")
     }
 }

@@ -89,6 +89,8 @@ impl Service {
             .env_remove("UM_ADMIN_TOKEN")
             .env_remove("UM_PINS")
             .env_remove("UM_DECISION_LOG")
+            .env_remove("UM_TOKENS_FILE")
+            .env_remove("UM_ALLOWED_HOSTS")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr).unwrap());
         for (k, v) in env {
@@ -181,4 +183,11 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{what}: not within 10 s");
+}
+
+/// The line of a tokens file for the token `value` named `name` with `scopes`.
+pub fn token_line(name: &str, scopes: &str, value: &str) -> String {
+    let digest = unified_message_server::sha256(value.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{name} {scopes} {hex}\n")
 }
