@@ -445,6 +445,14 @@ async fn reload_file(shared: &Arc<Shared>, trigger: &'static str, at: std::time:
         }
         Read::Compiled(digest, compiled) => (digest, compiled),
     };
+    // A change the watch heard is as old as the file: its change time as the kernel recorded
+    // it, not the moment the event reached this task (late on a loaded machine), so that a
+    // file written before an upload stays older than the upload however late it is read.
+    let at = if trigger == "watch" {
+        changed_at(&shared.path).unwrap_or(at)
+    } else {
+        at
+    };
     if trigger == "watch" && at < shared.reloads.files().in_force_at {
         // The file changed before the change in force (an upload) was made: the upload is the
         // last change, and stays.
@@ -455,6 +463,42 @@ async fn reload_file(shared: &Arc<Shared>, trigger: &'static str, at: std::time:
     }
     let outcome = compiled.and_then(|engine| admit(shared, *engine, digest, "file", at));
     shared.record_reload(trigger, &outcome);
+}
+
+/// When the policy file last changed: the latest status-change time (`ctime`, which no tool
+/// can set back, unlike the modification time that `cp -p` or `rsync -t` keep) of the path and
+/// every symlink it leads through, as an `Instant` of this process; `None` where the platform
+/// has no such time.
+fn changed_at(path: &Path) -> Option<std::time::Instant> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ctime = |m: &std::fs::Metadata| {
+            let secs = u64::try_from(m.ctime()).ok()?;
+            let nanos = u32::try_from(m.ctime_nsec()).ok()?;
+            Some(SystemTime::UNIX_EPOCH + Duration::new(secs, nanos))
+        };
+        let mut latest: Option<SystemTime> = None;
+        let mut at = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        for _ in 0..40 {
+            let meta = std::fs::symlink_metadata(&at).ok()?;
+            latest = latest.max(ctime(&meta));
+            if !meta.file_type().is_symlink() {
+                break;
+            }
+            let to = std::fs::read_link(&at).ok()?;
+            at = at.parent().map_or_else(|| to.clone(), |p| p.join(&to));
+        }
+        let age = SystemTime::now()
+            .duration_since(latest?)
+            .unwrap_or(Duration::ZERO);
+        std::time::Instant::now().checked_sub(age)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 /// Swaps `engine` (of text `digest`) in, unless its revision is the one in force while its

@@ -31,7 +31,45 @@ fn with_versions(revision: &str, added: u32) -> String {
     text
 }
 
-/// What customers heard, in order: the message version and text of each delivered answer.
+/// Revision `revision` of the example policy in which `email.setup`'s explaining system names
+/// another message, `guide` (a new message id, the old ones removed when `remove_old`): the
+/// changes that a version number cannot order (issue 23 point 1 and 2).
+fn with_guide(revision: &str, guide: &str, remove_old: bool) -> String {
+    let mut text = policy_text(revision, None).replace(
+        "message = \"email-setup-guide\" }",
+        &format!("message = \"{guide}\" }}"),
+    );
+    if remove_old {
+        // Cut every version of the old guide: the `[[messages.email-setup-guide.versions]]`
+        // blocks up to the next message.
+        let start = text
+            .find("[[messages.email-setup-guide.versions]]")
+            .expect("the example policy has the guide");
+        let end = text[start..]
+            .find("[messages.email-setup-panel]")
+            .map(|i| start + i)
+            .expect("the panel's message follows the guide");
+        text.replace_range(start..end, "");
+    }
+    text.push_str(&format!(
+        "\n[messages.{guide}]\ntext.es = \"Guía de correo {guide}: {{system}}, {{where}}\"\ntext.en = \"E-mail guide {guide}: {{system}}, {{where}}\"\n"
+    ));
+    text
+}
+
+/// The order in which the texts of this test were introduced: the guide's versions, then the
+/// second guide, then the third (whose policy removes the older guides).
+fn ordinal(message: &str, version: u64) -> u64 {
+    match message {
+        "email-setup-guide" => version,
+        "email-setup-guide-2" => 100 + version,
+        "email-setup-guide-3" => 200 + version,
+        other => panic!("unexpected message {other}"),
+    }
+}
+
+/// What customers heard, in order: the ordinal (see [`ordinal`]) and text of each delivered
+/// answer.
 #[derive(Default)]
 struct Heard(BTreeMap<String, Vec<(u64, String)>>);
 
@@ -53,8 +91,15 @@ impl Heard {
             return false;
         }
         assert_eq!(status, 200, "{body}");
+        assert!(
+            !body.to_string().contains("“”"),
+            "a notice quotes nothing: {body}"
+        );
         let message = &body["decision"]["message"];
-        let version = message["version"].as_u64().unwrap();
+        let version = ordinal(
+            message["id"].as_str().unwrap(),
+            message["version"].as_u64().unwrap(),
+        );
         let text = message["text"].as_str().unwrap().to_owned();
         let told = self.0.entry(customer.to_owned()).or_default();
         if let Some((last, last_text)) = told.last() {
@@ -139,5 +184,33 @@ async fn issue23_a_rolling_deploy_by_symlink_swap_never_tells_an_older_text_afte
         }
     }
     // The old node was asked after the new one had told the newer text: it refused.
+    assert!(refused > 0);
+
+    // Two more rolls that no version number orders: the slot names a new message (r4), then
+    // a third one while the older guides are removed (r5). The node not yet rolled never moves
+    // a pin back to the message it still names, and never quotes a removed text.
+    let mut refused = 0;
+    for (revision, guide, remove_old) in [
+        ("r4", "email-setup-guide-2", false),
+        ("r5", "email-setup-guide-3", true),
+    ] {
+        volume_b.publish(&with_guide(revision, guide, remove_old));
+        rolled(&c, &b, revision).await;
+        for _ in 0..2 {
+            for customer in &customers {
+                assert!(heard.ask(&c, &b, customer).await);
+                if !heard.ask(&c, &a, customer).await {
+                    refused += 1;
+                }
+            }
+        }
+        volume_a.publish(&with_guide(revision, guide, remove_old));
+        rolled(&c, &a, revision).await;
+        for customer in &customers {
+            assert!(heard.ask(&c, &a, customer).await);
+            assert!(heard.ask(&c, &b, customer).await);
+            assert_eq!(heard.last(customer), ordinal(guide, 1), "{customer}");
+        }
+    }
     assert!(refused > 0);
 }
