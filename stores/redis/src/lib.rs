@@ -211,10 +211,43 @@ fn cluster_part(text: &str) -> String {
     part(text).replace('{', "%7B").replace('}', "%7D")
 }
 
+/// `url` without its `wait` and `wait_timeout_ms` parameters, and `options` with them.
+fn take_wait(
+    url: &str,
+    mut options: StoreOptions,
+) -> Result<(String, StoreOptions), PinStoreError> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), options));
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let number = |value: &str| {
+            value.parse::<u32>().map_err(|_| {
+                PinStoreError::new(format!(
+                    "`{pair}` in `{url}` is not a number: use wait=REPLICAS (for example ?wait=1) and wait_timeout_ms=MILLISECONDS"
+                ))
+            })
+        };
+        if let Some(value) = pair.strip_prefix("wait=") {
+            options.wait_replicas = number(value)?;
+        } else if let Some(value) = pair.strip_prefix("wait_timeout_ms=") {
+            options.wait_timeout = Duration::from_millis(u64::from(number(value)?));
+        } else {
+            kept.push(pair);
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, options))
+}
+
 /// The node URLs of `redis+cluster://host:port,host:port[/…]`.
 fn cluster_nodes(url: &str) -> Option<Vec<String>> {
     let rest = url.strip_prefix("redis+cluster://")?;
-    let hosts = rest.split('/').next().unwrap_or_default();
+    let hosts = rest.split(['/', '?']).next().unwrap_or_default();
     let nodes: Vec<String> = hosts
         .split(',')
         .filter(|h| !h.is_empty())
@@ -259,8 +292,13 @@ impl RedisPinStore {
     ///
     /// [`PinStoreError`] when the URL or the namespace is invalid, or the server does not
     /// answer in time.
+    ///
+    /// The URL may set the write acknowledgement ([`StoreOptions::with_wait`]) for hosts that
+    /// only pass a URL, such as the service's `--pins`: `?wait=1&wait_timeout_ms=500`.
     pub async fn connect(url: &str, options: StoreOptions) -> Result<Self, PinStoreError> {
         check_namespace(&options)?;
+        let (url, options) = take_wait(url, options)?;
+        let url = url.as_str();
         if url.starts_with("redis+cluster://") {
             let nodes = cluster_nodes(url).ok_or_else(|| {
                 PinStoreError::new(format!(

@@ -428,9 +428,14 @@ async fn issue25_9_redis_cluster_failover_with_and_without_wait() {
     );
     let options = StoreOptions::new("um-cluster").with_timeout(Duration::from_millis(1000));
     let plain = RedisPinStore::connect(&url, options.clone()).await.unwrap();
-    let acked = RedisPinStore::connect(&url, options.with_wait(1, Duration::from_millis(200)))
+    // The acknowledgement as the service sets it, in the URL.
+    let acked = RedisPinStore::connect(&format!("{url}?wait=1&wait_timeout_ms=200"), options)
         .await
         .unwrap();
+    assert!(
+        format!("{acked:?}").contains("wait_replicas: 1"),
+        "{acked:?}"
+    );
     assert_eq!(
         plain.key(&PinKey::new("a{b}:c", "t", Slot::Explains)),
         "um-cluster:pin:{=a%7Bb%7D%3Ac}:t:explains"
@@ -639,4 +644,26 @@ async fn issue25_9_redis_cluster_failover_with_and_without_wait() {
         }
     }
     drop(cluster);
+}
+
+/// A write acknowledgement in the URL that is not a number is a clear error, before any
+/// connection.
+#[tokio::test]
+async fn issue25_9_wait_in_the_url_is_checked() {
+    for url in [
+        "redis+cluster://127.0.0.1:1,127.0.0.1:2?wait=one",
+        "redis://127.0.0.1:1?wait_timeout_ms=-5",
+    ] {
+        let e = RedisPinStore::connect(url, StoreOptions::new("ns"))
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("is not a number: use wait=REPLICAS"),
+            "{e}"
+        );
+    }
+    let e = RedisPinStore::connect("redis+cluster://", StoreOptions::new("ns"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("names no node"), "{e}");
 }
