@@ -20,8 +20,8 @@ pub struct Args {
     pub listen: SocketAddr,
 
     /// Where pins live: `memory` (this process only, lost on restart), `sqlite:PATH`,
-    /// `postgres://…` (or `postgresql://…`), `redis://…`, or `none` (pinned requests fail
-    /// with 400).
+    /// `postgres://…` (or `postgresql://…`), `redis://…`, `redis+cluster://host:port,host:port`
+    /// (a Redis Cluster, through any of its nodes), or `none` (pinned requests fail with 400).
     #[arg(long, env = "UM_PINS", default_value = "memory")]
     pub pins: String,
 

@@ -75,7 +75,8 @@ impl PinFailure {
 }
 
 impl Pins {
-    /// Opens the store `spec` names (`memory`, `sqlite:PATH`, `postgres://…`, `redis://…`);
+    /// Opens the store `spec` names (`memory`, `sqlite:PATH`, `postgres://…`, `redis://…`,
+    /// `redis+cluster://host:port,…`);
     /// `None` for `none`.
     ///
     /// # Errors
@@ -103,7 +104,10 @@ impl Pins {
                 .map_err(|e| format!("cannot open the PostgreSQL pin store: {e}"))?;
             return Ok(Some(Pins::Postgres(store)));
         }
-        if spec.starts_with("redis://") || spec.starts_with("rediss://") {
+        if spec.starts_with("redis://")
+            || spec.starts_with("rediss://")
+            || spec.starts_with("redis+cluster://")
+        {
             let options = unified_message_redis::StoreOptions::new(namespace);
             let store = RedisPinStore::connect(spec, options)
                 .await
@@ -111,7 +115,7 @@ impl Pins {
             return Ok(Some(Pins::Redis(store)));
         }
         Err(format!(
-            "unknown pin store `{spec}`: use `memory`, `sqlite:PATH`, `postgres://…`, `redis://…` or `none`"
+            "unknown pin store `{spec}`: use `memory`, `sqlite:PATH`, `postgres://…`, `redis://…`, `redis+cluster://host:port,host:port` or `none`"
         ))
     }
 
