@@ -471,11 +471,13 @@ impl Ctx<'_> {
                         .authority
                         .and_then(|(_, rule)| engine.parts().rules.get(rule))
                         .is_some_and(|rule| {
-                            rule.roles.as_ref().is_some_and(|l| l.contains(&ri))
+                            rule.roles
+                                .as_ref()
+                                .is_some_and(|l| l.binary_search(&ri).is_ok())
                                 || rule
                                     .departments
                                     .as_ref()
-                                    .is_some_and(|l| l.contains(&department))
+                                    .is_some_and(|l| l.binary_search(&department).is_ok())
                         });
                     if department != owner && !named {
                         self.findings.add((Code::OutOfLane, t.index(), department.index()), || {
