@@ -46,3 +46,75 @@ fn issue25_4_diff_of_a_rule_on_tens_of_thousands_of_channels_is_linear() {
     assert_eq!(per_channel[0].0, per_channel[1].0, "{per_channel:?}");
     assert!(per_channel[1].1 <= per_channel[0].1 + 1, "{per_channel:?}");
 }
+
+/// `many_topics(topics)` with the department's name `name`.
+fn named(topics: usize, name: &str) -> String {
+    crate::policies::many_topics(topics).replace(
+        "support = { name = \"Support\" }",
+        &format!("support = {{ name = \"{name}\" }}"),
+    )
+}
+
+/// Issue 25 point 3: a department name of 1 MB over 1,000 topics made `manual` write more
+/// than 400 MB. Names, ids and texts are bounded at compile time (`too-long`, at the line of
+/// the value, with the limit named), and with the longest name allowed the manual, the
+/// decision table and the report of `check` are linear in the policy: the bytes written per
+/// byte of policy are about the same for 100 and 1,000 topics.
+#[test]
+fn issue25_3_names_ids_and_texts_are_bounded_and_outputs_are_linear() {
+    // A name of 1 MB, and of a byte above the limit: refused, located.
+    for len in [1 << 20, unified_message::DEFAULT_MAX_NAME_BYTES + 1] {
+        let policy = named(1_000, &"N".repeat(len));
+        let err = Engine::from_toml_str(&policy).unwrap_err();
+        assert!(err.has_code("too-long"), "{err}");
+        let d = &err.diagnostics()[0];
+        assert_eq!(d.path.to_string(), "departments.support.name");
+        assert_eq!(d.location.map(|l| l.line), Some(9), "{d:?}");
+        assert!(d.message.contains(&format!("{len} bytes")), "{}", d.message);
+        assert!(d.message.len() < 1_000, "the error quotes the name cut");
+        assert!(d.hint.contains("max_name_bytes"), "{}", d.hint);
+        // Raised on purpose, accepted.
+        assert!(
+            Engine::builder()
+                .max_name_bytes(len)
+                .from_toml_str(&policy)
+                .is_ok()
+        );
+    }
+    // An id, a text: likewise.
+    let long_id = crate::policies::many_topics(3)
+        .replace("[topics.t1]", &format!("[topics.t{}]", "1".repeat(300)));
+    let err = Engine::from_toml_str(&long_id).unwrap_err();
+    assert!(err.has_code("too-long"), "{err}");
+    assert!(err.diagnostics()[0].hint.contains("max_id_bytes"));
+    let long_text = crate::policies::many_topics(3).replace(
+        "text = { en = \"Done.\" }",
+        &format!(
+            "text = {{ en = \"{}\" }}",
+            "x".repeat(unified_message::DEFAULT_MAX_TEXT_BYTES + 1)
+        ),
+    );
+    let err = Engine::from_toml_str(&long_text).unwrap_err();
+    assert!(err.has_code("too-long"), "{err}");
+    assert!(err.diagnostics()[0].hint.contains("max_text_bytes"));
+
+    // At the limit, the outputs are linear in the policy.
+    let name = "N".repeat(unified_message::DEFAULT_MAX_NAME_BYTES);
+    let mut ratios = Vec::new();
+    for topics in [100, 1_000] {
+        let policy = named(topics, &name);
+        let engine = Engine::from_toml_str(&policy).unwrap();
+        let manual = engine.manual(None, "en").unwrap();
+        let table = serde_json::to_string(&engine.decision_table()).unwrap();
+        let report = serde_json::to_string(&engine.check()).unwrap();
+        ratios.push([manual.len(), table.len(), report.len()].map(|n| n / policy.len()));
+    }
+    // Ten times the topics: about the same bytes written per byte of policy (the share of
+    // the fixed header aside), never ten times more.
+    for (small, large) in ratios[0].iter().zip(ratios[1]) {
+        assert!(
+            large <= small + 4 && large <= 64,
+            "bytes per byte of policy: {ratios:?}"
+        );
+    }
+}
