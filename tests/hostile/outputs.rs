@@ -2,6 +2,8 @@
 //! the policy, never with a product of its parts; the work is counted (circumstances decided,
 //! entries, bytes written), never timed.
 
+use std::fmt::Write as _;
+
 use unified_message::{Engine, diff};
 
 use crate::policies::no_rules;
@@ -116,5 +118,75 @@ fn issue25_3_names_ids_and_texts_are_bounded_and_outputs_are_linear() {
             large <= small + 4 && large <= 64,
             "bytes per byte of policy: {ratios:?}"
         );
+    }
+}
+
+/// `topics` topics of `support` routed (by a rule) to `sales`, whose `roles` roles have
+/// authority on nothing the topics are: every route is a dead end, one cause — `sales` answers
+/// none of them.
+fn dead_ends(topics: usize, roles: usize) -> String {
+    let mut s = crate::policies::many_topics(topics)
+        .replace(
+            "support = { name = \"Support\" }",
+            "support = { name = \"Support\" }\nsales = { name = \"Sales\" }",
+        )
+        .replace(
+            "owner = \"support\"",
+            "owner = \"sales\"\nauthority = \"consensual\"",
+        )
+        .replace(
+            "authority = { \"*\" = \"own\" }",
+            "authority = { \"offers\" = \"own\" }",
+        );
+    for r in 0..roles {
+        writeln!(
+            s,
+            "[roles.seller{r}]\ndepartment = \"sales\"\nrank = \"agent\"\nauthority = {{ \"offers\" = \"own\" }}"
+        )
+        .unwrap();
+    }
+    s.push_str("[topics.offers]\nowner = \"sales\"\nexplains = { system = \"help\", message = \"guide\" }\nanswer = \"answer\"\n");
+    s
+}
+
+/// Issue 25 point 2: 300 dead-end topics and 300 roles wrote 53 MB of JSON, a finding per
+/// topic each with a response per role. Findings with one cause are one finding, listing what
+/// they cover with a count, with a bounded counterexample: the report grows with the policy,
+/// never with topics × roles.
+#[test]
+fn issue25_2_findings_with_one_cause_are_one_finding() {
+    let mut sizes = Vec::new();
+    for (topics, roles) in [(30, 30), (300, 30), (30, 300), (300, 300)] {
+        let policy = dead_ends(topics, roles);
+        let engine = Engine::from_toml_str(&policy).unwrap();
+        let report = engine.check();
+        let dead: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "route-dead-end")
+            .collect();
+        let codes: Vec<_> = report
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.code.as_str(),
+                    d.message.len(),
+                    d.counterexample.as_ref().map(|c| c.responses.len()),
+                )
+            })
+            .collect();
+        assert_eq!(dead.len(), 1, "one cause, one finding: {codes:?}");
+        assert!(
+            dead[0].message.contains(&format!("{topics} topics")),
+            "{}",
+            dead[0].message
+        );
+        let json = serde_json::to_string(&report).unwrap();
+        sizes.push((policy.len(), json.len()));
+    }
+    // The report is within a constant of the policy, whatever the product of its parts.
+    for &(policy, json) in &sizes {
+        assert!(json <= 2 * policy + 64 * 1024, "{sizes:?}");
     }
 }
