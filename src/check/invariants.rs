@@ -516,7 +516,14 @@ impl Ctx<'_> {
                                     .is_some_and(|l| l.binary_search(&department).is_ok())
                         });
                     if department != owner && !named {
-                        self.findings.add((Code::OutOfLane, t.index(), department.index()), || {
+                        // One cause, the department answering (under one rule, or none):
+                        // one finding over the topics, listed (issue 25 point 2).
+                        let rule = fx.authority.map_or(usize::MAX, |(_, rule)| rule.index());
+                        let lane = department
+                            .index()
+                            .saturating_mul(engine.parts().departments.len())
+                            .saturating_add(owner.index());
+                        self.findings.add_covering((Code::OutOfLane, lane, rule), t, || {
                             let mut diag = Diagnostic::error(
                                 Code::OutOfLane,
                                 fx.authority.map_or_else(
@@ -555,7 +562,7 @@ impl Ctx<'_> {
                         *slot = true;
                     }
                 } else {
-                    self.findings.add((Code::AuthorizeDeadEnd, dept.index(), rank.index()), || {
+                    self.findings.add_covering((Code::AuthorizeDeadEnd, dept.index(), rank.index()), t, || {
                         let mut diag = Diagnostic::error(
                             Code::AuthorizeDeadEnd,
                             DocPath::root().key("departments").key(engine.parts().departments.id(dept)),

@@ -190,3 +190,38 @@ fn issue25_2_findings_with_one_cause_are_one_finding() {
         assert!(json <= 2 * policy + 64 * 1024, "{sizes:?}");
     }
 }
+
+/// Issue 25 point 2, the same class: a rule that lets every person answer every topic with
+/// `own` authority puts each department out of its lane on each topic of another — one
+/// finding per department and owner, listing the topics, not one per topic and department.
+#[test]
+fn issue25_2_out_of_lane_is_one_finding_per_department() {
+    for (topics, departments) in [(20, 5), (200, 50)] {
+        let mut s = crate::policies::many_topics(topics);
+        for d in 0..departments {
+            writeln!(
+                s,
+                "[departments.d{d}]\nname = \"D{d}\"\n[roles.r{d}]\ndepartment = \"d{d}\"\nrank = \"agent\"\nauthority = {{ \"t0\" = \"consensual\" }}"
+            )
+            .unwrap();
+        }
+        s.push_str("[[rules]]\nid = \"everyone\"\nwhen = { topic = \"*\" }\nthen = { authority = \"own\" }\n");
+        let engine = Engine::from_toml_str(&s).unwrap();
+        let report = engine.check();
+        let lanes = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "out-of-lane")
+            .count();
+        assert!(
+            lanes >= 1 && lanes <= departments,
+            "{lanes} findings for {topics} topics × {departments} departments"
+        );
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(
+            json.len() <= 2 * s.len() + 64 * 1024,
+            "{} bytes",
+            json.len()
+        );
+    }
+}
