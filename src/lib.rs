@@ -61,7 +61,9 @@ pub use crate::lines::DecideRequest;
 #[cfg(feature = "json")]
 pub use crate::lines::DecideStream;
 pub use crate::manual::ManualError;
-pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::model::{
+    Authority, Channel, Contact, Facts, Progress, Responder, Tier, inexact_number,
+};
 pub use crate::pins::{
     AsyncPinStore, Handoff, MemoryPinStore, Pin, PinError, PinKey, PinStatus, PinStore,
     PinStoreError, PinnedDecision, Slot, Timestamp,

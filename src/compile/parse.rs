@@ -48,6 +48,7 @@ impl PolicyDocument {
     ) -> Result<PolicyDocument, PolicyError> {
         let source = without_bom(source);
         check_size(source, limits)?;
+        check_numbers(source, true)?;
         toml::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 Code::ParseError,
@@ -88,6 +89,7 @@ impl PolicyDocument {
             "a JSON policy is one object: `{\"policy\": {…}, …}`",
         )?;
         crate::prescan::scan_yaml(source, scan_limits(limits))?;
+        check_numbers(source, false)?;
         serde_json::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 Code::ParseError,
@@ -221,4 +223,25 @@ fn first_content(source: &str) -> usize {
         offset += line.len();
     }
     0
+}
+
+/// A `parse-error` at the first number of `source` that a double cannot keep exactly (see
+/// [`crate::inexact_number`]): the parser would read it rounded, and a rule or a weight would
+/// silently hold for another value (issue 25 point 5).
+#[cfg(any(feature = "toml", feature = "json"))]
+fn check_numbers(source: &str, toml: bool) -> Result<(), PolicyError> {
+    let Some((at, number)) = crate::model::inexact_number(source, toml) else {
+        return Ok(());
+    };
+    let mut d = Diagnostic::error(
+        Code::ParseError,
+        DocPath::root(),
+        format!(
+            "the number `{}` has more significant digits than a number can keep exactly (15): it would be read as another number",
+            crate::bounded::cut(number)
+        ),
+        "write it as a string, in quotes (a fact's value is its text), or with at most 15 significant digits",
+    );
+    d.location = Some(crate::diagnostic::Location::of_offset(source, at));
+    Err(PolicyError::new(vec![d]))
 }

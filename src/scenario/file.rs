@@ -197,6 +197,16 @@ impl Scenarios {
     /// ```
     #[cfg(feature = "toml")]
     pub fn from_toml_str(source: &str) -> Result<Scenarios, ScenarioError> {
+        // A fact the parser would read rounded tests another value (issue 25 point 5).
+        if let Some((at, number)) = crate::model::inexact_number(source, true) {
+            return Err(ScenarioError {
+                message: format!(
+                    "the number `{}` has more significant digits than a number can keep exactly (15): it would be read as another number; write it as a string, in quotes",
+                    crate::bounded::cut(number)
+                ),
+                location: Some(Location::of_offset(source, at)),
+            });
+        }
         let mut scenarios: Scenarios = toml::from_str(source).map_err(|e| ScenarioError {
             message: crate::bounded::cut_quoted(format!(
                 "{}; the scenario fields are `name`, `contact`, `responder` and `expect`",
