@@ -693,3 +693,66 @@ fn too_precise(token: &str) -> bool {
     let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
     significant > EXACT_FLOAT_DIGITS
 }
+
+/// [`inexact_number`] for YAML, where a plain scalar is a number only when it is the whole
+/// value: each value of a line (after `key:`, after `- `, or an item of a flow `[…]` or
+/// `{…}`) that is a decimal with more significant digits than a double keeps, as its byte
+/// offset and text. Quoted scalars and comments are skipped; a number inside a sentence is
+/// text, never reported. Linear in the text.
+pub(crate) fn inexact_yaml_number(text: &str) -> Option<(usize, &str)> {
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let mut piece_start = 0usize;
+        let mut quote: Option<char> = None;
+        let check = |from: usize, to: usize| -> Option<(usize, &str)> {
+            let piece = line.get(from..to)?;
+            // After a mapping key or a sequence dash, the value.
+            let value = match piece.rfind(": ") {
+                Some(colon) => piece.get(colon + 2..)?,
+                None => piece,
+            };
+            let value = value.trim_start_matches([' ', '\t']);
+            let value = value.strip_prefix("- ").unwrap_or(value);
+            let trimmed = value.trim();
+            let lead = value.len() - value.trim_start().len();
+            let at = start + to - piece.len() + (piece.len() - value.len()) + lead;
+            (too_precise(trimmed)).then_some((at, trimmed))
+        };
+        let mut prev = ' ';
+        for (i, c) in line.char_indices() {
+            match quote {
+                Some(q) => {
+                    if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '"' | '\'' if matches!(prev, ' ' | '[' | '{' | ',' | ':') => quote = Some(c),
+                    '#' if matches!(prev, ' ' | '\t') => {
+                        if let Some(found) = check(piece_start, i) {
+                            return Some(found);
+                        }
+                        piece_start = line.len();
+                        break;
+                    }
+                    '[' | ']' | '{' | '}' | ',' => {
+                        if let Some(found) = check(piece_start, i) {
+                            return Some(found);
+                        }
+                        piece_start = i + 1;
+                    }
+                    _ => {}
+                },
+            }
+            prev = c;
+        }
+        if quote.is_none() {
+            if let Some(found) = check(piece_start, line.len()) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}

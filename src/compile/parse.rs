@@ -130,6 +130,9 @@ impl PolicyDocument {
             "a YAML policy is a mapping: `policy:`, `topics:`, …",
         )?;
         crate::prescan::scan_yaml(source, scan_limits(limits))?;
+        if let Some((at, number)) = crate::model::inexact_yaml_number(source) {
+            return Err(inexact(source, at, number));
+        }
         serde_norway::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 Code::ParseError,
@@ -230,9 +233,15 @@ fn first_content(source: &str) -> usize {
 /// silently hold for another value (issue 25 point 5).
 #[cfg(any(feature = "toml", feature = "json"))]
 fn check_numbers(source: &str, toml: bool) -> Result<(), PolicyError> {
-    let Some((at, number)) = crate::model::inexact_number(source, toml) else {
-        return Ok(());
-    };
+    match crate::model::inexact_number(source, toml) {
+        Some((at, number)) => Err(inexact(source, at, number)),
+        None => Ok(()),
+    }
+}
+
+/// The `parse-error` of a number written at byte `at` of `source` that a double would round.
+#[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
+fn inexact(source: &str, at: usize, number: &str) -> PolicyError {
     let mut d = Diagnostic::error(
         Code::ParseError,
         DocPath::root(),
@@ -243,5 +252,5 @@ fn check_numbers(source: &str, toml: bool) -> Result<(), PolicyError> {
         "write it as a string, in quotes (a fact's value is its text), or with at most 15 significant digits",
     );
     d.location = Some(crate::diagnostic::Location::of_offset(source, at));
-    Err(PolicyError::new(vec![d]))
+    PolicyError::new(vec![d])
 }

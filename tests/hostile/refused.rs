@@ -117,3 +117,38 @@ fn issue25_5_decimals_beyond_a_double_are_refused_not_rounded() {
     assert!(err.message().contains("significant digits"), "{err}");
     assert_eq!(err.location().map(|l| l.line), Some(3));
 }
+
+/// Issue 25 point 5, YAML: a plain scalar that is a decimal beyond a double is refused at its
+/// line; a number inside a sentence, or quoted, is text.
+#[test]
+fn issue25_5_yaml_decimals_beyond_a_double_are_refused() {
+    use unified_message::Engine;
+    use unified_message::document::PolicyDocument;
+
+    let doc = PolicyDocument::from_toml_str(&fact_rule("\"0.3\"")).unwrap();
+    let yaml = serde_norway::to_string(&doc).unwrap();
+    assert!(Engine::from_yaml_str(&yaml).is_ok());
+    let quoted = yaml.replace("'0.3'", "'0.30000000000000000001'");
+    assert_ne!(quoted, yaml, "{yaml}");
+    assert!(Engine::from_yaml_str(&quoted).is_ok());
+    let plain = yaml.replace("'0.3'", "0.30000000000000000001");
+    let err = Engine::from_yaml_str(&plain).unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert!(d.message.contains("significant digits"), "{err}");
+    let at = d.location.unwrap();
+    let line = plain.lines().nth(at.line - 1).unwrap();
+    assert_eq!(
+        line.get(at.column - 1..).unwrap().trim(),
+        "0.30000000000000000001",
+        "{line}"
+    );
+    // In a sentence, a number is text.
+    let sentence = yaml.replace("'0.3'", "pi is 3.14159265358979323846");
+    let err = Engine::from_yaml_str(&sentence);
+    assert!(
+        err.as_ref()
+            .err()
+            .is_none_or(|e| !e.to_string().contains("significant digits")),
+        "{err:?}"
+    );
+}
