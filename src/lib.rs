@@ -40,7 +40,8 @@ mod urgency;
 // former root paths still work (hidden re-exports below), so no user code breaks.
 pub use crate::check::Report;
 pub use crate::compile::{
-    DEFAULT_MAX_NESTING_DEPTH, DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, EngineBuilder,
+    DEFAULT_MAX_ID_BYTES, DEFAULT_MAX_NAME_BYTES, DEFAULT_MAX_NESTING_DEPTH,
+    DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, DEFAULT_MAX_TEXT_BYTES, EngineBuilder,
 };
 pub use crate::decision::{
     Decision, DecisionBrief, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord,
@@ -60,7 +61,9 @@ pub use crate::lines::DecideRequest;
 #[cfg(feature = "json")]
 pub use crate::lines::DecideStream;
 pub use crate::manual::ManualError;
-pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::model::{
+    Authority, Channel, Contact, Facts, Progress, Responder, Tier, inexact_number,
+};
 pub use crate::pins::{
     AsyncPinStore, Handoff, MemoryPinStore, Pin, PinError, PinKey, PinStatus, PinStore,
     PinStoreError, PinnedDecision, Slot, Timestamp,

@@ -127,6 +127,14 @@ impl Engine {
         if line.trim().is_empty() {
             return None;
         }
+        if let Some((_, number)) = crate::model::inexact_number(line, false) {
+            // Read as a double, the number would be another one (issue 25 point 5).
+            let error = format!(
+                "invalid request: the number `{}` has more significant digits than a number can keep exactly (15); write it as a string, in quotes",
+                crate::bounded::cut(number)
+            );
+            return Some(Err(error_line(line_number, &error)));
+        }
         let result = serde_json::from_str::<DecideRequest>(line)
             .map_err(|e| {
                 cut_middle(

@@ -591,3 +591,168 @@ impl fmt::Display for Responder {
         }
     }
 }
+
+/// The first number written in `text` (JSON, or TOML when `toml`: `#` comments and `'…'`
+/// strings too) that a double cannot keep exactly — a fraction or an exponent with more than
+/// 15 significant digits, such as `0.30000000000000000001`, which a parser reads as `0.3` —
+/// as its byte offset and its text (issue 25 point 5). Integers are kept exactly, whatever
+/// their length, and are not reported. Linear in the text: strings and comments are skipped,
+/// every other byte is read once.
+///
+/// A parser gives the double, not the digits written, so the check must read the text: the
+/// policy parsers and the `decide` stream call it before parsing, and a host that parses
+/// contacts itself may call it through [`inexact_number`](crate::inexact_number).
+pub fn inexact_number(text: &str, toml: bool) -> Option<(usize, &str)> {
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    // Whether the previous byte ends a token (a number may start after it).
+    let mut boundary = true;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' | b'\'' if b == b'"' || toml => {
+                let triple = toml && bytes.get(i..i + 3) == Some(&[b, b, b][..]);
+                i = string_end(bytes, i, b, triple);
+                boundary = true;
+            }
+            b'#' if toml => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+            }
+            b'0'..=b'9' | b'-' | b'+' | b'.' if boundary => {
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || b"+-._:".contains(c))
+                {
+                    i += 1;
+                }
+                let token = text.get(start..i).unwrap_or("");
+                if too_precise(token) {
+                    return Some((start, token));
+                }
+                boundary = false;
+            }
+            _ => {
+                boundary = !(b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// Where the string opened by `quote` at `start` ends (just past its closing quote, or the
+/// end of the text); `"` strings have backslash escapes, `'` strings (TOML literals) none.
+fn string_end(bytes: &[u8], start: usize, quote: u8, triple: bool) -> usize {
+    let width = if triple { 3 } else { 1 };
+    let mut i = start + width;
+    while let Some(&c) = bytes.get(i) {
+        if c == b'\\' && quote == b'"' {
+            i += 2;
+            continue;
+        }
+        if c == quote && (!triple || bytes.get(i..i + 3) == Some(&[quote; 3][..])) {
+            // A closing `"""` may be followed by up to two more quotes of the text.
+            let mut end = i + width;
+            while triple && bytes.get(end) == Some(&quote) && end < i + 5 {
+                end += 1;
+            }
+            return end;
+        }
+        if c == b'\n' && !triple {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Whether `token` is a decimal number (a fraction or an exponent; `_` separators allowed)
+/// with more significant digits than a double keeps exactly.
+fn too_precise(token: &str) -> bool {
+    let unsigned = token.trim_start_matches(['+', '-']);
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(e) => (unsigned.get(..e).unwrap_or(""), unsigned.get(e + 1..)),
+        None => (unsigned, None),
+    };
+    let is_number = !mantissa.is_empty()
+        && mantissa
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c == b'.' || c == b'_')
+        && mantissa.bytes().filter(|&c| c == b'.').count() <= 1
+        && mantissa.bytes().any(|c| c.is_ascii_digit())
+        && exponent.is_none_or(|e| {
+            let e = e.trim_start_matches(['+', '-']);
+            !e.is_empty() && e.bytes().all(|c| c.is_ascii_digit() || c == b'_')
+        });
+    if !is_number || (exponent.is_none() && !mantissa.contains('.')) {
+        return false;
+    }
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+    significant > EXACT_FLOAT_DIGITS
+}
+
+/// [`inexact_number`] for YAML, where a plain scalar is a number only when it is the whole
+/// value: each value of a line (after `key:`, after `- `, or an item of a flow `[…]` or
+/// `{…}`) that is a decimal with more significant digits than a double keeps, as its byte
+/// offset and text. Quoted scalars and comments are skipped; a number inside a sentence is
+/// text, never reported. Linear in the text.
+pub(crate) fn inexact_yaml_number(text: &str) -> Option<(usize, &str)> {
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let mut piece_start = 0usize;
+        let mut quote: Option<char> = None;
+        let check = |from: usize, to: usize| -> Option<(usize, &str)> {
+            let piece = line.get(from..to)?;
+            // After a mapping key or a sequence dash, the value.
+            let value = match piece.rfind(": ") {
+                Some(colon) => piece.get(colon + 2..)?,
+                None => piece,
+            };
+            let value = value.trim_start_matches([' ', '\t']);
+            let value = value.strip_prefix("- ").unwrap_or(value);
+            let trimmed = value.trim();
+            let lead = value.len() - value.trim_start().len();
+            let at = start + to - piece.len() + (piece.len() - value.len()) + lead;
+            (too_precise(trimmed)).then_some((at, trimmed))
+        };
+        let mut prev = ' ';
+        for (i, c) in line.char_indices() {
+            match quote {
+                Some(q) => {
+                    if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '"' | '\'' if matches!(prev, ' ' | '[' | '{' | ',' | ':') => quote = Some(c),
+                    '#' if matches!(prev, ' ' | '\t') => {
+                        if let Some(found) = check(piece_start, i) {
+                            return Some(found);
+                        }
+                        piece_start = line.len();
+                        break;
+                    }
+                    '[' | ']' | '{' | '}' | ',' => {
+                        if let Some(found) = check(piece_start, i) {
+                            return Some(found);
+                        }
+                        piece_start = i + 1;
+                    }
+                    _ => {}
+                },
+            }
+            prev = c;
+        }
+        if quote.is_none() {
+            if let Some(found) = check(piece_start, line.len()) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}

@@ -549,6 +549,11 @@ fn decide(policy: &Path, limit: u64, max_line: usize) -> Outcome {
 
 fn explain(policy: &Path, contact: &str, responder: &str, format: Format, limit: u64) -> Outcome {
     let (engine, _) = load(policy, limit)?;
+    if let Some((_, number)) = unified_message::inexact_number(contact, false) {
+        return Err(fatal(format!(
+            "invalid `--contact`: the number `{number}` has more significant digits than a number can keep exactly (15); write it as a string, in quotes"
+        )));
+    }
     let contact: Contact =
         serde_json::from_str(contact).map_err(|e| fatal(format!("invalid `--contact`: {e}")))?;
     let responder: Responder = serde_json::from_str(responder).map_err(|e| {

@@ -32,6 +32,9 @@ pub(super) struct Coverage {
 struct Findings {
     index: HashMap<(Code, usize, usize), usize>,
     found: Vec<(Diagnostic, u64)>,
+    /// Per finding of one cause over several topics (`add_covering`), the topics it covers,
+    /// in the order found (empty for the others).
+    covered: Vec<Vec<TopicIx>>,
     /// How many circumstances the one being decided stands for (its fact class's size).
     weight: u64,
 }
@@ -48,12 +51,41 @@ impl Findings {
             None => {
                 self.index.insert(key, self.found.len());
                 self.found.push((make(), self.weight));
+                self.covered.push(Vec::new());
             }
         }
     }
 
-    fn finish(self, diags: &mut Vec<Diagnostic>) {
-        for (mut d, n) in self.found {
+    /// [`Findings::add`] for a finding whose cause is not the topic (`key` does not name it):
+    /// one finding for every topic it covers, which it lists with their count (issue 25
+    /// point 2: a report grows with the policy, never with topics × roles).
+    fn add_covering(
+        &mut self,
+        key: (Code, usize, usize),
+        topic: TopicIx,
+        make: impl FnOnce() -> Diagnostic,
+    ) {
+        self.add(key, make);
+        if let Some(topics) = self.index.get(&key).and_then(|&i| self.covered.get_mut(i)) {
+            // Topics are decided one after the other: a topic already listed is the last one.
+            if topics.last() != Some(&topic) {
+                topics.push(topic);
+            }
+        }
+    }
+
+    fn finish(self, engine: &Engine, diags: &mut Vec<Diagnostic>) {
+        for ((mut d, n), topics) in self.found.into_iter().zip(self.covered) {
+            if topics.len() > 1 {
+                d.message.push_str(&format!(
+                    "; so are {} other topics ({} topics in all): {}",
+                    topics.len() - 1,
+                    topics.len(),
+                    crate::bounded::list(
+                        topics.iter().skip(1).map(|&t| engine.parts().topics.id(t))
+                    )
+                ));
+            }
             if n > 1 {
                 d.message.push_str(&format!(" ({n} circumstances in all)"));
             }
@@ -61,6 +93,9 @@ impl Findings {
         }
     }
 }
+
+/// The most responses of other roles a finding's counterexample shows: the rest answer alike.
+const MAX_RESPONSES: usize = 3;
 
 fn topic_path(engine: &Engine, t: TopicIx) -> DocPath {
     DocPath::root()
@@ -165,7 +200,7 @@ pub(super) fn check(
             }
         }
     }
-    cx.findings.finish(diags);
+    cx.findings.finish(engine, diags);
     rank_gaps(engine, &cx.has_rank, diags);
     cx.coverage
 }
@@ -371,16 +406,17 @@ impl Ctx<'_> {
                 .get(i)
                 .copied()
                 .unwrap_or(ResponderIx::UnknownStaff);
-            self.findings.add((Code::RouteDeadEnd, t.index(), dept.index()), || {
+            // One cause, the department: one finding for every topic routed there, with
+            // the responses of at most a few of its roles (issue 25 point 2).
+            self.findings.add_covering((Code::RouteDeadEnd, dept.index(), usize::MAX), t, || {
                 let mut responses = vec![response(engine, c, values, r)];
-                for (j, &other) in self.responders.iter().enumerate() {
-                    if let ResponderIx::Staff(o) = other {
-                        if engine.parts().roles.get(o).is_some_and(|x| x.department == dept)
-                            && j != i
-                        {
-                            responses.push(response(engine, c, values, other));
-                        }
-                    }
+                let others = self.responders.iter().enumerate().filter(|&(j, other)| {
+                    j != i
+                        && matches!(other, ResponderIx::Staff(o)
+                            if engine.parts().roles.get(*o).is_some_and(|x| x.department == dept))
+                });
+                for (_, &other) in others.take(MAX_RESPONSES) {
+                    responses.push(response(engine, c, values, other));
                 }
                 let mut diag = Diagnostic::error(
                     Code::RouteDeadEnd,
@@ -471,14 +507,23 @@ impl Ctx<'_> {
                         .authority
                         .and_then(|(_, rule)| engine.parts().rules.get(rule))
                         .is_some_and(|rule| {
-                            rule.roles.as_ref().is_some_and(|l| l.contains(&ri))
+                            rule.roles
+                                .as_ref()
+                                .is_some_and(|l| l.binary_search(&ri).is_ok())
                                 || rule
                                     .departments
                                     .as_ref()
-                                    .is_some_and(|l| l.contains(&department))
+                                    .is_some_and(|l| l.binary_search(&department).is_ok())
                         });
                     if department != owner && !named {
-                        self.findings.add((Code::OutOfLane, t.index(), department.index()), || {
+                        // One cause, the department answering (under one rule, or none):
+                        // one finding over the topics, listed (issue 25 point 2).
+                        let rule = fx.authority.map_or(usize::MAX, |(_, rule)| rule.index());
+                        let lane = department
+                            .index()
+                            .saturating_mul(engine.parts().departments.len())
+                            .saturating_add(owner.index());
+                        self.findings.add_covering((Code::OutOfLane, lane, rule), t, || {
                             let mut diag = Diagnostic::error(
                                 Code::OutOfLane,
                                 fx.authority.map_or_else(
@@ -517,7 +562,7 @@ impl Ctx<'_> {
                         *slot = true;
                     }
                 } else {
-                    self.findings.add((Code::AuthorizeDeadEnd, dept.index(), rank.index()), || {
+                    self.findings.add_covering((Code::AuthorizeDeadEnd, dept.index(), rank.index()), t, || {
                         let mut diag = Diagnostic::error(
                             Code::AuthorizeDeadEnd,
                             DocPath::root().key("departments").key(engine.parts().departments.id(dept)),

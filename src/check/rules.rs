@@ -66,8 +66,9 @@ fn reach(engine: &Engine) -> Vec<Reach> {
         .map(|rule| {
             let mut roles = Bits::new(engine.parts().roles.len());
             for (ri, role) in engine.parts().roles.items().iter().enumerate() {
-                fn ok<I: PartialEq>(list: &Option<Box<[I]>>, x: I) -> bool {
-                    list.as_ref().is_none_or(|l| l.contains(&x))
+                // A rule's lists are sorted (compile/rules.rs).
+                fn ok<I: Ord>(list: &Option<Box<[I]>>, x: I) -> bool {
+                    list.as_ref().is_none_or(|l| l.binary_search(&x).is_ok())
                 }
                 if ok(&rule.departments, role.department)
                     && ok(&rule.roles, RoleIx::new(ri))
@@ -117,7 +118,7 @@ fn covers(earlier: (&Rule, &Reach), later: (&Rule, &Reach)) -> bool {
     let channels = match (&e.channels, &l.channels) {
         (None, _) => true,
         (Some(_), None) => false,
-        (Some(ec), Some(lc)) => lc.iter().all(|c| ec.contains(c)),
+        (Some(ec), Some(lc)) => lc.iter().all(|c| ec.binary_search(c).is_ok()),
     };
     let facts = er.facts.iter().all(|(k, ev)| {
         values_of(lr, *k).is_some_and(|lv| lv.iter().all(|v| ev.binary_search(v).is_ok()))
@@ -141,7 +142,7 @@ fn common(
     let channel = match (&a.channels, &b.channels) {
         (None, None) => ChannelIx::new(0),
         (Some(l), None) | (None, Some(l)) => *l.first()?,
-        (Some(x), Some(y)) => *x.iter().find(|c| y.contains(c))?,
+        (Some(x), Some(y)) => *x.iter().find(|c| y.binary_search(c).is_ok())?,
     };
     let progress = *Progress::ALL
         .iter()

@@ -6,7 +6,7 @@ use crate::document::PolicyDocument;
 use crate::engine::Engine;
 
 use super::compiler::Compiler;
-use super::limits::{CompileLimits, ParseLimits};
+use super::limits::{CompileLimits, LengthLimits, ParseLimits};
 #[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
 use super::parse::utf8;
 #[cfg(feature = "toml")]
@@ -38,6 +38,8 @@ pub struct EngineBuilder {
     // Issue 19, items 5–6: the circumstance space of `check`, `diff` and the decision table.
     max_circumstances: u64,
     exhaustive_circumstances: bool,
+    // Issue 25 point 3: the longest id, name and text.
+    lengths: LengthLimits,
 }
 
 impl Default for EngineBuilder {
@@ -50,6 +52,7 @@ impl Default for EngineBuilder {
             // Issue 19, items 5–6.
             max_circumstances: crate::limits::DEFAULT_MAX_CIRCUMSTANCES,
             exhaustive_circumstances: false,
+            lengths: LengthLimits::default(),
         }
     }
 }
@@ -171,6 +174,48 @@ impl EngineBuilder {
         self
     }
 
+    /// The longest id, in bytes, the policy may write (the key of a department, system, topic,
+    /// message, role, a locale, a rank, a channel, a placeholder, a rule's id, a fact's key and
+    /// value, and every reference to one); a longer one is a `too-long` error at its place.
+    /// Generated outputs repeat ids (the manual, the decision table, a diff, `check`'s
+    /// findings), so that their size is linear in the policy's only while ids are bounded.
+    /// 256 bytes by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use unified_message::Engine;
+    ///
+    /// let long = "d".repeat(300);
+    /// let policy = unified_message::EXAMPLE_POLICY.replace("support", &long);
+    /// let err = Engine::from_toml_str(&policy).unwrap_err();
+    /// assert!(err.has_code("too-long"));
+    /// assert!(Engine::builder().max_id_bytes(512).from_toml_str(&policy).is_ok());
+    /// ```
+    #[must_use]
+    pub fn max_id_bytes(mut self, bytes: usize) -> Self {
+        self.lengths.max_id_bytes = bytes;
+        self
+    }
+
+    /// The longest name, in bytes: the policy's `name` and `revision`, a department's or a
+    /// system's `name`, a system's `where` (`{department}`, `{system}`, `{where}`: repeated
+    /// wherever a text names them); a longer one is a `too-long` error. 1 KiB by default.
+    #[must_use]
+    pub fn max_name_bytes(mut self, bytes: usize) -> Self {
+        self.lengths.max_name_bytes = bytes;
+        self
+    }
+
+    /// The longest text, in bytes: a message's text in a locale or on a channel, a handover
+    /// text, a keyword, a forbidden phrase, a `why`; a longer one is a `too-long` error.
+    /// 1 MiB by default.
+    #[must_use]
+    pub fn max_text_bytes(mut self, bytes: usize) -> Self {
+        self.lengths.max_text_bytes = bytes;
+        self
+    }
+
     /// How many bytes of a customer's text triage reads ([`Engine::triage`], and `decide` on
     /// a contact with text but no topic): the rest is not read, and
     /// [`TriageResult::truncated`](crate::TriageResult::truncated) says so. 64 KiB by default
@@ -245,6 +290,7 @@ impl EngineBuilder {
             max_table_size: self.max_table_size,
             max_suggestion_work: self.limits.max_suggestion_work,
             max_errors: self.limits.max_errors,
+            lengths: self.lengths,
         }
     }
 

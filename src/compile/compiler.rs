@@ -10,7 +10,7 @@ use crate::document::{IdMap, PolicyDocument};
 use crate::engine::{ChannelIx, Id};
 use crate::model::Channel;
 
-use super::limits::CompileLimits;
+use super::limits::{CompileLimits, LengthLimits};
 
 /// One compilation of one document: what every section shares. The sections are compiled by
 /// the `impl Compiler` blocks of their own files, in order by `run`.
@@ -35,6 +35,8 @@ pub(super) struct Compiler<'d> {
     /// The channels named so far: the standard ones, then others in order of first use.
     pub(super) channels: Vec<Box<str>>,
     channel_index: HashMap<Box<str>, ChannelIx>,
+    /// The longest id, name and text (`lengths.rs`).
+    pub(super) lengths: LengthLimits,
 }
 
 /// Adds an error to `diags`.
@@ -67,6 +69,7 @@ impl<'d> Compiler<'d> {
             placeholders: HashSet::new(),
             channels,
             channel_index,
+            lengths: limits.lengths,
         }
     }
 

@@ -42,4 +42,34 @@ pub(super) struct CompileLimits {
     pub(super) max_suggestion_work: u64,
     /// The most errors reported.
     pub(super) max_errors: usize,
+    /// The longest id, name and text (issue 25 point 3).
+    pub(super) lengths: LengthLimits,
 }
+
+/// The longest id, name and text a policy may write, in bytes (issue 25 point 3): generated
+/// outputs (the manual, the decision table, a diff, reports) repeat them, so that a long one
+/// would make an output grow with the product of its length and its uses.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LengthLimits {
+    pub(crate) max_id_bytes: usize,
+    pub(crate) max_name_bytes: usize,
+    pub(crate) max_text_bytes: usize,
+}
+
+impl Default for LengthLimits {
+    fn default() -> Self {
+        LengthLimits {
+            max_id_bytes: DEFAULT_MAX_ID_BYTES,
+            max_name_bytes: DEFAULT_MAX_NAME_BYTES,
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+        }
+    }
+}
+
+/// The default of [`EngineBuilder::max_id_bytes`](crate::EngineBuilder::max_id_bytes): 256 bytes.
+pub const DEFAULT_MAX_ID_BYTES: usize = 256;
+/// The default of [`EngineBuilder::max_name_bytes`](crate::EngineBuilder::max_name_bytes): 1 KiB.
+pub const DEFAULT_MAX_NAME_BYTES: usize = 1024;
+/// The default of [`EngineBuilder::max_text_bytes`](crate::EngineBuilder::max_text_bytes): 1 MiB
+/// (a message of 1 MB renders, R0.1).
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 1 << 20;

@@ -32,6 +32,7 @@ mod builder;
 mod compiler;
 mod departments_ranks;
 mod handover;
+mod lengths;
 mod limits;
 mod messages;
 mod parse;
@@ -47,6 +48,7 @@ mod topics;
 
 pub use builder::EngineBuilder;
 pub use limits::{
-    DEFAULT_MAX_NESTING_DEPTH, DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK,
+    DEFAULT_MAX_ID_BYTES, DEFAULT_MAX_NAME_BYTES, DEFAULT_MAX_NESTING_DEPTH,
+    DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, DEFAULT_MAX_TEXT_BYTES,
 };
 pub(crate) use patterns::pattern_specificity;

@@ -48,6 +48,7 @@ impl PolicyDocument {
     ) -> Result<PolicyDocument, PolicyError> {
         let source = without_bom(source);
         check_size(source, limits)?;
+        check_numbers(source, true)?;
         toml::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 Code::ParseError,
@@ -88,6 +89,7 @@ impl PolicyDocument {
             "a JSON policy is one object: `{\"policy\": {…}, …}`",
         )?;
         crate::prescan::scan_yaml(source, scan_limits(limits))?;
+        check_numbers(source, false)?;
         serde_json::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 Code::ParseError,
@@ -128,6 +130,9 @@ impl PolicyDocument {
             "a YAML policy is a mapping: `policy:`, `topics:`, …",
         )?;
         crate::prescan::scan_yaml(source, scan_limits(limits))?;
+        if let Some((at, number)) = crate::model::inexact_yaml_number(source) {
+            return Err(inexact(source, at, number));
+        }
         serde_norway::from_str(source).map_err(|e| {
             let mut d = Diagnostic::error(
                 Code::ParseError,
@@ -221,4 +226,31 @@ fn first_content(source: &str) -> usize {
         offset += line.len();
     }
     0
+}
+
+/// A `parse-error` at the first number of `source` that a double cannot keep exactly (see
+/// [`crate::inexact_number`]): the parser would read it rounded, and a rule or a weight would
+/// silently hold for another value (issue 25 point 5).
+#[cfg(any(feature = "toml", feature = "json"))]
+fn check_numbers(source: &str, toml: bool) -> Result<(), PolicyError> {
+    match crate::model::inexact_number(source, toml) {
+        Some((at, number)) => Err(inexact(source, at, number)),
+        None => Ok(()),
+    }
+}
+
+/// The `parse-error` of a number written at byte `at` of `source` that a double would round.
+#[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
+fn inexact(source: &str, at: usize, number: &str) -> PolicyError {
+    let mut d = Diagnostic::error(
+        Code::ParseError,
+        DocPath::root(),
+        format!(
+            "the number `{}` has more significant digits than a number can keep exactly (15): it would be read as another number",
+            crate::bounded::cut(number)
+        ),
+        "write it as a string, in quotes (a fact's value is its text), or with at most 15 significant digits",
+    );
+    d.location = Some(crate::diagnostic::Location::of_offset(source, at));
+    PolicyError::new(vec![d])
 }

@@ -88,10 +88,15 @@ impl Compiler<'_> {
         );
         let roles = self.rule_ids(&w.role, &wp, "role", refs.roles, "role", "roles");
         let ranks = self.rule_ids(&w.rank, &wp, "rank", refs.ranks, "rank", "ranks");
+        // Sorted and without repeats, as every list of the rule: membership is a binary
+        // search, so a rule naming tens of thousands of channels is not quadratic to decide,
+        // check or diff (issue 25 point 4).
         let channels = w.channel.as_ref().map(|l| {
-            l.0.iter()
-                .map(|c| self.channel(c))
-                .collect::<Box<[ChannelIx]>>()
+            sorted(
+                l.0.iter()
+                    .map(|c| self.channel(c))
+                    .collect::<Vec<ChannelIx>>(),
+            )
         });
         let progress = match &w.progress {
             None => Progress::ALL.iter().fold(0, |m, p| m | p.bit()),
@@ -215,17 +220,19 @@ impl Compiler<'_> {
         section: &str,
     ) -> Option<Box<[I]>> {
         list.as_ref().map(|l| {
-            l.0.iter()
-                .enumerate()
-                .map(|(k, id)| {
-                    let path = if l.0.len() == 1 {
-                        wp.key(key)
-                    } else {
-                        wp.key(key).index(k)
-                    };
-                    self.lookup(index, id, path, what, section)
-                })
-                .collect::<Box<[I]>>()
+            sorted(
+                l.0.iter()
+                    .enumerate()
+                    .map(|(k, id)| {
+                        let path = if l.0.len() == 1 {
+                            wp.key(key)
+                        } else {
+                            wp.key(key).index(k)
+                        };
+                        self.lookup(index, id, path, what, section)
+                    })
+                    .collect::<Vec<I>>(),
+            )
         })
     }
 
@@ -312,4 +319,11 @@ impl<I: Id> Interner<I> {
         self.index.insert(s.into(), i);
         i
     }
+}
+
+/// A rule's list of indices, sorted and without repeats (membership by binary search).
+fn sorted<I: Ord>(mut list: Vec<I>) -> Box<[I]> {
+    list.sort_unstable();
+    list.dedup();
+    list.into_boxed_slice()
 }

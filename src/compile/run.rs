@@ -18,6 +18,10 @@ impl Compiler<'_> {
         let root = DocPath::root();
         let hp = root.key("policy");
         let mpath = root.key("messages");
+        // Every id, name and text within its limit before any section repeats one.
+        if !self.lengths() {
+            return (None, self.diags);
+        }
 
         let (name, revision) = self.policy(&hp);
         let (departments, department_index) = self.departments();

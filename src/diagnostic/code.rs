@@ -211,6 +211,8 @@ codes! {
         "A message text changed without a new version, so customers pinned to it would silently hear something else (R0.3). Add a new version instead of editing the old one.";
     TooDeep => "too-deep",
         "The policy nests lists or tables deeper than `max_nesting_depth` (a policy needs about 8 levels). Flatten the document, or raise `EngineBuilder::max_nesting_depth`.";
+    TooLong => "too-long",
+        "An id, a name or a text is longer than the engine's limit: generated outputs (the manual, the decision table, a diff, findings) repeat them, so that their size must stay bounded. Shorten it, or raise `EngineBuilder::max_id_bytes`, `max_name_bytes` or `max_text_bytes`.";
     TooManyErrors => "too-many-errors",
         "The policy has more errors than `max_errors`; the list stops there. Fix the errors shown first (one mistake often causes many), or raise `EngineBuilder::max_errors`.";
     TopicRemoved => "topic-removed",

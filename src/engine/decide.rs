@@ -90,8 +90,9 @@ impl Engine {
         staff: Option<&Role>,
         responder_role: RoleIx,
     ) -> bool {
-        fn in_list<I: PartialEq>(list: &Option<Box<[I]>>, x: I) -> bool {
-            list.as_ref().is_none_or(|l| l.contains(&x))
+        // A rule's lists are sorted (compile/rules.rs): a binary search.
+        fn in_list<I: Ord>(list: &Option<Box<[I]>>, x: I) -> bool {
+            list.as_ref().is_none_or(|l| l.binary_search(&x).is_ok())
         }
         if rule.staff_only() {
             let Some(role) = staff else {

@@ -184,7 +184,7 @@ impl Scenarios {
     /// # Errors
     ///
     /// A [`ScenarioError`] with line and column: TOML syntax, an unknown or missing field, a
-    /// scenario with an empty `expect` (it could never fail), two scenarios with one name, or
+    /// scenario with an empty `expect` or `text_contains = ""` (it could never fail), two scenarios with one name, or
     /// no scenario at all (an empty or comment-only file proves nothing).
     ///
     /// # Examples
@@ -197,6 +197,16 @@ impl Scenarios {
     /// ```
     #[cfg(feature = "toml")]
     pub fn from_toml_str(source: &str) -> Result<Scenarios, ScenarioError> {
+        // A fact the parser would read rounded tests another value (issue 25 point 5).
+        if let Some((at, number)) = crate::model::inexact_number(source, true) {
+            return Err(ScenarioError {
+                message: format!(
+                    "the number `{}` has more significant digits than a number can keep exactly (15): it would be read as another number; write it as a string, in quotes",
+                    crate::bounded::cut(number)
+                ),
+                location: Some(Location::of_offset(source, at)),
+            });
+        }
         let mut scenarios: Scenarios = toml::from_str(source).map_err(|e| ScenarioError {
             message: crate::bounded::cut_quoted(format!(
                 "{}; the scenario fields are `name`, `contact`, `responder` and `expect`",
@@ -224,6 +234,15 @@ impl Scenarios {
                         crate::bounded::cut(&s.name)
                     ),
                     location: s.location,
+                });
+            }
+            if s.expect.text_contains.as_deref() == Some("") {
+                return Err(ScenarioError {
+                    message: format!(
+                        "scenario `{}` expects `text_contains = \"\"`, which every text contains, so it could never fail; write a piece of the text the message must contain, or leave `text_contains` out",
+                        crate::bounded::cut(&s.name)
+                    ),
+                    location: text_contains_location(source, s.location).or(s.location),
                 });
             }
             if !seen.insert(s.name.as_str()) {
@@ -322,4 +341,18 @@ fn scenario_starts(source: &str) -> Vec<Location> {
         locations.push(Location { line, column });
     }
     locations
+}
+
+/// Where the first `text_contains` after the scenario that starts at `start` is written, for
+/// an error about it (`None`: not found, the scenario's own location is used).
+#[cfg(feature = "toml")]
+fn text_contains_location(source: &str, start: Option<Location>) -> Option<Location> {
+    let start = start?;
+    let from: usize = source
+        .split_inclusive('\n')
+        .take(start.line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let at = source.get(from..)?.find("text_contains")?;
+    Some(Location::of_offset(source, from + at))
 }

@@ -2,7 +2,7 @@
 //! text), its counters, and the cut of a text to the bytes triage reads.
 
 /// The work a triage may do beyond its one pass over the text, in units — a byte searched by a
-/// keyword's NFA, or a keyword handed an occurrence of its anchor: this many per byte of
+/// keyword's NFA, an anchor occurrence, or a keyword handed one: this many per byte of
 /// (folded) text, plus [`WORK_BASE`]. Ordinary text uses a fraction of it; what it cannot pay
 /// for is not done, and the result is marked truncated.
 const WORK_PER_BYTE: usize = 16;

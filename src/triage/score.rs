@@ -51,6 +51,9 @@ impl Triage {
             return Vec::new();
         };
         let mut scores: Vec<Score> = Vec::new();
+        // Each topic's place in `scores`: a lookup, not a scan per keyword found (thousands of
+        // topics may each have keywords found).
+        let mut place: std::collections::HashMap<TopicIx, usize> = std::collections::HashMap::new();
         for (k, start, end) in self.found(lk, folded, work) {
             let Some(keyword) = lk.keywords.get(k as usize) else {
                 continue;
@@ -70,15 +73,18 @@ impl Triage {
                 weight: weight_of(words.max(1)),
                 coverage: (literal * 1000 / len) as u64,
             };
-            match scores.iter_mut().find(|s| s.topic == keyword.topic) {
+            match place.get(&keyword.topic).and_then(|&i| scores.get_mut(i)) {
                 Some(s) => s.hits.push(hit),
-                None => scores.push(Score {
-                    topic: keyword.topic,
-                    score: 0.0,
-                    specificity: 0,
-                    first: hit.start,
-                    hits: vec![hit],
-                }),
+                None => {
+                    place.insert(keyword.topic, scores.len());
+                    scores.push(Score {
+                        topic: keyword.topic,
+                        score: 0.0,
+                        specificity: 0,
+                        first: hit.start,
+                        hits: vec![hit],
+                    });
+                }
             }
         }
         for s in &mut scores {
@@ -156,12 +162,18 @@ fn contest(scores: &mut [Score]) {
         .flat_map(|(i, s)| s.hits.iter().map(move |h| (h.start, h.end, i, h.coverage)))
         .collect();
     all.sort_unstable();
-    // The stretch being grown: its end, and the best coverage of each topic in it.
+    // The stretch being grown: its end, and the best coverage of each topic in it, with
+    // each topic's place in it (`usize::MAX`: not in it) — no scan of the stretch per match,
+    // where keywords of many topics overlap (`a`, `aa`, `aaa`, …).
     let mut end = 0;
     let mut stretch: Vec<(usize, u64)> = Vec::new();
-    let settle = |stretch: &mut Vec<(usize, u64)>, scores: &mut [Score]| {
-        if stretch.len() > 1 {
-            for &(i, coverage) in stretch.iter() {
+    let mut at = vec![usize::MAX; scores.len()];
+    let settle = |stretch: &mut Vec<(usize, u64)>, at: &mut [usize], scores: &mut [Score]| {
+        for &(i, coverage) in stretch.iter() {
+            if let Some(slot) = at.get_mut(i) {
+                *slot = usize::MAX;
+            }
+            if stretch.len() > 1 {
                 if let Some(s) = scores.get_mut(i) {
                     s.specificity += coverage;
                 }
@@ -171,13 +183,19 @@ fn contest(scores: &mut [Score]) {
     };
     for (start, stop, i, coverage) in all {
         if start >= end {
-            settle(&mut stretch, scores);
+            settle(&mut stretch, &mut at, scores);
         }
         end = end.max(stop);
-        match stretch.iter_mut().find(|(t, _)| *t == i) {
+        let Some(slot) = at.get_mut(i) else {
+            continue;
+        };
+        match stretch.get_mut(*slot) {
             Some((_, best)) => *best = (*best).max(coverage),
-            None => stretch.push((i, coverage)),
+            None => {
+                *slot = stretch.len();
+                stretch.push((i, coverage));
+            }
         }
     }
-    settle(&mut stretch, scores);
+    settle(&mut stretch, &mut at, scores);
 }

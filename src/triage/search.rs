@@ -65,8 +65,8 @@ impl Triage {
     ///   which of them match, and only those are searched, each over the whole text.
     ///
     /// An anchor whose keywords are all done is skipped from then on, and the pass stops when
-    /// every anchor is. Each keyword handed an occurrence and each byte searched by an NFA
-    /// costs a unit of the work budget ([`WORK_PER_BYTE`] units a byte of text): what it
+    /// every anchor is. Each anchor occurrence (skipped or not), each keyword handed an
+    /// occurrence and each byte searched by an NFA costs a unit of the work budget ([`WORK_PER_BYTE`] units a byte of text): what it
     /// cannot pay for is not done, and the triage is marked truncated. So the work is linear
     /// in the text whatever the number of keywords (`Engine::triage_work` counts it).
     ///
@@ -98,6 +98,14 @@ impl Triage {
             let mut tracks: HashMap<u32, Track> = HashMap::new();
             work.counted.scanned += n;
             'pass: for m in automaton.find_overlapping_iter(folded) {
+                // Every occurrence is paid for, that of an anchor skipped as well: anchors
+                // that overlap one another (`a`, `aa`, `aaa`, … on a run of `a`) end, many of
+                // them, at every byte, and would otherwise cost keywords × bytes.
+                if work.budget == 0 {
+                    work.truncated = true;
+                    break;
+                }
+                work.budget -= 1;
                 work.counted.occurrences += 1;
                 let a = m.pattern().as_usize();
                 let Some(bits) = skipped.get_mut(a / 64) else {

@@ -35,6 +35,10 @@ mod stream;
 mod triage;
 // The circumstance space of check, diff and table: fact keys, fact values, topics (items 5, 6).
 mod space;
+// What cannot be represented or cannot fail, refused (issue 25 points 5, 6).
+mod refused;
+// Outputs linear in the policy: check findings, diff, names (issue 25 points 2, 3, 4).
+mod outputs;
 
 use std::fmt::Write as _;
 

@@ -197,7 +197,12 @@ fn i19_2_alias_expansion_is_bounded_by_max_policy_bytes() {
 fn i19_3_long_unknown_id_costs_no_suggestion_work() {
     use unified_message::testing::suggestion_cells;
     let before = suggestion_cells();
-    let err = Engine::from_toml_str(&hostile::with_owner(&"x".repeat(100_000))).unwrap_err();
+    // Issue 25 point 3: such an id is `too-long` by default; with the limit raised, it is
+    // still never compared.
+    let err = Engine::builder()
+        .max_id_bytes(usize::MAX)
+        .from_toml_str(&hostile::with_owner(&"x".repeat(100_000)))
+        .unwrap_err();
     assert!(err.has_code("unknown-department"), "{err}");
     assert!(
         suggestion_cells() - before < 100,

@@ -301,3 +301,54 @@ proptest! {
         within_bound(&work, name);
     }
 }
+
+/// Keywords that overlap one another: `a`, `aa`, `aaa`, … (literal or not), on a long run of
+/// the same letter, where the overlapping anchor pass reports every anchor ending at every
+/// byte — the keywords' count times the text's length.
+fn overlapping(k: usize, literal: bool) -> Engine {
+    // And one keyword whose anchor never occurs: the pass never stops early for lack of
+    // anchors left.
+    let keywords: Vec<String> = std::iter::once("zz[0-9]".to_owned())
+        .chain((1..=k).map(|i| {
+            if literal {
+                "a".repeat(i)
+            } else {
+                format!("{}[0-9]", "a".repeat(i))
+            }
+        }))
+        .collect();
+    Engine::builder()
+        .max_triage_bytes(1 << 20)
+        .compile(&with_keywords(keywords))
+        .unwrap()
+}
+
+/// Issue 25 point 1: triage on keywords that overlap one another, over a long run of one
+/// letter, costs work linear in the text (anchor occurrences counted), literal keywords or
+/// not, and eight times the text costs at most eight times the work.
+#[test]
+fn issue25_1_overlapping_keywords_on_a_run_of_one_letter_are_linear() {
+    for literal in [true, false] {
+        let engine = overlapping(200, literal);
+        let small = engine.triage_work(&"a".repeat(16_000), "es");
+        let large = engine.triage_work(&"a".repeat(128_000), "es");
+        within_bound(&small, &format!("overlapping, literal {literal}, small"));
+        within_bound(&large, &format!("overlapping, literal {literal}, large"));
+        assert!(
+            large.total() <= 8 * small.total() + WORK_BASE,
+            "{small:?} then {large:?}"
+        );
+        // The anchor occurrences alone are bounded too, never keywords × bytes.
+        assert!(
+            large.occurrences <= 16 * large.text + WORK_BASE,
+            "{large:?}"
+        );
+    }
+    // The keywords that do match are still found on ordinary text.
+    let engine = overlapping(200, false);
+    let result = engine.triage("mi código es aaa7", "es");
+    assert!(!result.candidates.is_empty(), "{result:?}");
+    let engine = overlapping(200, true);
+    let result = engine.triage(&"a".repeat(128_000), "es");
+    assert!(!result.candidates.is_empty(), "{result:?}");
+}
