@@ -138,3 +138,145 @@ fn r4_3_a_staffed_approver_is_asked() {
     assert!(!engine.check().has_code("approver-unstaffed"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// C. The manual's statements, point by point, on the example policy with one rule added.
+
+fn example_with(rule: &str) -> Engine {
+    let policy = format!("{}\n[[rules]]\n{rule}\n", unified_message::EXAMPLE_POLICY);
+    Engine::from_toml_str(&policy).unwrap()
+}
+
+/// The "who may answer" section of topic `topic` in `manual`.
+fn section<'m>(manual: &'m str, topic: &str) -> &'m str {
+    let start = manual.find(&format!("### `{topic}`")).unwrap();
+    let rest = &manual[start..];
+    &rest[..rest[4..].find("\n### ").map_or(rest.len(), |i| i + 4)]
+}
+
+/// Point 1: a rule on one channel gives the role one row per channel group, each what
+/// `decide` does there — not the phone's decision claimed for every channel.
+#[test]
+fn issue34_1_who_may_answer_has_a_row_per_channel_group() {
+    let engine = example_with(
+        "id = \"sales-phone\"\nwhen = { topic = \"domain.delegation\", channel = \"phone\", department = \"sales\" }\nthen = { authority = \"own\" }",
+    );
+    let manual = engine.manual(None, "en").unwrap();
+    let s = section(&manual, "domain.delegation");
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.starts_with("| `sales-agent`"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{s}");
+    assert!(
+        rows[0].starts_with("| `sales-agent` (on phone) |") && rows[0].contains("answer with"),
+        "{rows:?}"
+    );
+    assert!(
+        !rows[1].contains("phone") && rows[1].contains("chat") && rows[1].contains("route to"),
+        "{rows:?}"
+    );
+    for channel in [Channel::Phone, Channel::Chat] {
+        let d = engine.decide(
+            &Contact::new("c", channel.clone())
+                .with_topic("domain.delegation")
+                .with_progress(Progress::Served),
+            &Responder::staff("sales-agent"),
+        );
+        let expected = if channel == Channel::Phone {
+            Outcome::Answer
+        } else {
+            Outcome::Route
+        };
+        assert_eq!(d.outcome(), expected);
+    }
+}
+
+/// Point 2: a message's channel texts are quoted after its default text.
+#[test]
+fn issue34_2_channel_texts_are_quoted() {
+    let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
+    let manual = engine.manual(Some("billing"), "en").unwrap();
+    let contact = Contact::new("c", Channel::from("sms"))
+        .with_topic("billing.invoice")
+        .with_locale("en");
+    let d = engine.decide(&contact, &Responder::system("self-diagnosis"));
+    let sms = d.text();
+    assert!(
+        manual.contains(&format!("   On sms:\n\n   > {sms}\n")),
+        "{sms}\n{manual}"
+    );
+}
+
+/// Point 5: the authority's source is the one `explain` gives (the role's grant), not a
+/// `skip_ladder` rule the decision names.
+#[test]
+fn issue34_5_authority_source_is_the_one_explain_gives() {
+    let engine = example_with(
+        "id = \"invoice-now\"\nwhen = { topic = \"billing.invoice\" }\nthen = { skip_ladder = true }",
+    );
+    let manual = engine.manual(None, "en").unwrap();
+    let s = section(&manual, "billing.invoice");
+    let row = s
+        .lines()
+        .find(|l| l.starts_with("| `billing-agent` |"))
+        .unwrap();
+    assert!(row.contains("own (grant `billing.invoice`)"), "{row}");
+    assert!(!row.contains("invoice-now"), "{row}");
+    let d = engine.decide(
+        &Contact::new("c", Channel::Phone).with_topic("billing.invoice"),
+        &Responder::staff("billing-agent"),
+    );
+    assert_eq!(d.rule(), Some("invoice-now"));
+}
+
+/// Point 6: a rule with no condition that fixes the answer, or the route, is stated.
+#[test]
+fn issue34_6_unconditional_rules_are_shown() {
+    let engine = example_with(
+        "id = \"invoices-fixed\"\nwhen = { topic = \"billing.invoice\" }\nthen = { answer = \"general-answer\" }",
+    );
+    let manual = engine.manual(None, "en").unwrap();
+    let s = section(&manual, "billing.invoice");
+    assert!(s.contains("Rule `invoices-fixed` holds for every contact: every responder, system or person, gives `general-answer`:"), "{s}");
+    let d = engine.decide(
+        &Contact::new("c", Channel::Chat)
+            .with_topic("billing.invoice")
+            .with_locale("en"),
+        &Responder::system("self-diagnosis"),
+    );
+    assert!(s.contains(&format!("   > {}\n", d.text())), "{s}");
+
+    let engine = example_with(
+        "id = \"invoices-to-sales\"\nwhen = { topic = \"billing.invoice\" }\nthen = { route = \"sales\" }",
+    );
+    let manual = engine.manual(None, "en").unwrap();
+    let s = section(&manual, "billing.invoice");
+    assert!(s.contains("Rule `invoices-to-sales` holds for every contact: the topic is handled by Ventas (`sales`)"), "{s}");
+}
+
+/// Point 7: the company-wide manual gives each department's own chain, as `decide` escalates.
+#[test]
+fn issue34_7_each_department_has_its_own_chain() {
+    let mut policy = unified_message::EXAMPLE_POLICY.to_owned();
+    for role in ["sales-supervisor", "sales-manager"] {
+        let start = policy.find(&format!("[roles.{role}]")).unwrap();
+        let end = start + policy[start..].find("\n\n").unwrap();
+        policy.replace_range(start..end, "");
+    }
+    let engine = Engine::from_toml_str(&policy).unwrap();
+    let manual = engine.manual(None, "en").unwrap();
+    let s = section(&manual, "email.setup");
+    assert!(
+        s.contains("- Ventas (`sales`): agent (`sales-agent`) → a review within 24h"),
+        "{s}"
+    );
+    assert!(
+        s.contains("- Soporte técnico (`support`): agent (`support-agent`) → supervisor"),
+        "{s}"
+    );
+    let angry = Contact::new("c", Channel::Phone)
+        .with_topic("email.setup")
+        .asking_for_superior();
+    let d = engine.decide(&angry, &Responder::staff("sales-agent"));
+    assert_eq!(d.outcome(), Outcome::Review);
+}
