@@ -139,6 +139,415 @@ fn r4_3_a_staffed_approver_is_asked() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// D. Generated policies: the manual, the decision table and the queues say what `decide` does.
+
+use proptest::prelude::*;
+use unified_message::Queues;
+use unified_message::Step;
+
+const DEPTS: [&str; 2] = ["d0", "d1"];
+const RANKS: [&str; 3] = ["r0", "r1", "r2"];
+const CHANNELS: [&str; 5] = ["phone", "chat", "web", "email", "sms"];
+
+#[derive(Clone, Debug)]
+struct Spec {
+    /// `(department, rank)` of each role; role `i` is `p{i}`.
+    roles: Vec<(usize, usize)>,
+    /// Per role: `(topic, authority)` grants.
+    grants: Vec<Option<(usize, usize)>>,
+    /// Per topic: owner, authority, approver.
+    topics: Vec<(usize, usize, Option<usize>)>,
+    /// The topics' answers have an `sms` text of their own.
+    sms: bool,
+    rules: Vec<RuleSpec>,
+}
+
+#[derive(Clone, Debug)]
+struct RuleSpec {
+    topic: usize,
+    channel: Option<usize>,
+    department: Option<usize>,
+    rank: Option<usize>,
+    fact: bool,
+    /// 0 fixed answer, 1 skip the ladder, 2 authority, 3 route.
+    effect: usize,
+    value: usize,
+}
+
+const AUTHORITIES: [&str; 3] = ["own", "consensual", "authorized"];
+
+fn spec() -> impl Strategy<Value = Spec> {
+    let role = (0..2usize, 0..3usize);
+    let rule = (
+        0..2usize,
+        proptest::option::of(0..2usize),
+        proptest::option::of(0..2usize),
+        proptest::option::of(0..3usize),
+        any::<bool>(),
+        0..4usize,
+        0..3usize,
+    )
+        .prop_map(
+            |(topic, channel, department, rank, fact, effect, value)| RuleSpec {
+                topic,
+                channel,
+                department,
+                rank,
+                fact,
+                effect,
+                value,
+            },
+        );
+    (
+        proptest::collection::vec(role, 1..5),
+        proptest::collection::vec(proptest::option::of((0..2usize, 0..3usize)), 5),
+        proptest::collection::vec((0..2usize, 0..3usize, proptest::option::of(0..3usize)), 2),
+        any::<bool>(),
+        proptest::collection::vec(rule, 0..4),
+    )
+        .prop_map(|(roles, grants, topics, sms, rules)| Spec {
+            roles,
+            grants,
+            topics,
+            sms,
+            rules,
+        })
+}
+
+fn toml(s: &Spec) -> String {
+    let mut out = String::from(
+        "[policy]\nname = \"Gen\"\nrevision = \"1\"\nlocales = [\"en\"]\nfallback = \"t0\"\n\n\
+         [departments]\nd0 = { name = \"Zero\" }\nd1 = { name = \"One\" }\n\n\
+         [systems.help]\ntier = \"explains\"\nname = \"Help\"\nwhere = { web = \"https://help.example\", sms = \"help.example\" }\n\n",
+    );
+    for (t, (owner, authority, approver)) in s.topics.iter().enumerate() {
+        out += &format!(
+            "[topics.t{t}]\nowner = \"{}\"\nexplains = {{ system = \"help\", message = \"guide\" }}\nanswer = \"a{t}\"\n",
+            DEPTS[*owner]
+        );
+        if *authority != 0 {
+            out += &format!("authority = \"{}\"\n", AUTHORITIES[*authority]);
+        }
+        if let (2, Some(a)) = (authority, approver) {
+            out += &format!("approver = \"{}\"\n", RANKS[*a]);
+        }
+        out += "\n";
+    }
+    out += "[messages]\nguide = { text = { en = \"See {system}: {where}\" } }\n";
+    for t in 0..s.topics.len() {
+        if s.sms {
+            out += &format!(
+                "a{t} = {{ text = {{ en = \"Answer {t}.\" }}, channels = {{ sms = {{ en = \"Answer {t} by sms.\" }} }} }}\n"
+            );
+        } else {
+            out += &format!("a{t} = {{ text = {{ en = \"Answer {t}.\" }} }}\n");
+        }
+    }
+    out += "fixed = { text = { en = \"A fixed answer.\" }, channels = { chat = { en = \"A fixed answer by chat.\" } } }\n\n";
+    for (i, (d, r)) in s.roles.iter().enumerate() {
+        out += &format!(
+            "[roles.p{i}]\ndepartment = \"{}\"\nrank = \"{}\"\n",
+            DEPTS[*d], RANKS[*r]
+        );
+        if let Some(Some((t, a))) = s.grants.get(i) {
+            out += &format!("authority = {{ \"t{t}\" = \"{}\" }}\n", AUTHORITIES[*a]);
+        }
+        out += "\n";
+    }
+    out += "[ranks]\norder = [\"r0\", \"r1\", \"r2\"]\n\n[handover]\n\
+            explains = { en = \"{system} explains it: {where}\" }\n\
+            serves = { en = \"{system} does it: {where}\" }\n\
+            route = { en = \"Passing you to {department}.\" }\n\
+            authorize = { en = \"Asking a {rank}.\" }\n\
+            escalate = { en = \"Passing you to a {rank}.\" }\n\
+            review = { en = \"We review it within {within}.\" }\n";
+    for (i, r) in s.rules.iter().enumerate() {
+        let mut when = vec![format!("topic = \"t{}\"", r.topic)];
+        if let Some(c) = r.channel {
+            when.push(format!("channel = \"{}\"", CHANNELS[c]));
+        }
+        if let Some(d) = r.department {
+            when.push(format!("department = \"{}\"", DEPTS[d]));
+        }
+        if let Some(k) = r.rank {
+            when.push(format!("rank = \"{}\"", RANKS[k]));
+        }
+        if r.fact {
+            when.push("facts = { plan = \"gold\" }".to_owned());
+        }
+        let then = match r.effect {
+            0 => "answer = \"fixed\"".to_owned(),
+            1 => "skip_ladder = true".to_owned(),
+            2 => format!("authority = \"{}\"", AUTHORITIES[r.value]),
+            _ => format!("route = \"{}\"", DEPTS[r.value % 2]),
+        };
+        out += &format!(
+            "\n[[rules]]\nid = \"x{i}\"\nwhen = {{ {} }}\nthen = {{ {then} }}\n",
+            when.join(", ")
+        );
+    }
+    out
+}
+
+/// What the manual writes for a decision (`outcome_words`), from the decision itself.
+fn words(d: &unified_message::Decision<'_>) -> String {
+    let name = |id: &str| match id {
+        "d0" => "Zero (`d0`)".to_owned(),
+        _ => "One (`d1`)".to_owned(),
+    };
+    match d.outcome() {
+        Outcome::Answer => format!("answer with `{}`", d.message_id()),
+        Outcome::Route => format!("route to {}", name(d.department().unwrap_or_default())),
+        Outcome::Authorize => format!(
+            "request authorization from a `{}`",
+            d.rank().unwrap_or_default()
+        ),
+        Outcome::Redirect => format!(
+            "redirect to `{}`",
+            d.system().map(|s| s.id).unwrap_or_default()
+        ),
+        Outcome::Escalate => format!("hand over to a `{}`", d.rank().unwrap_or_default()),
+        Outcome::Review => "a review".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Where the manual says the authority comes from, from `explain`'s steps.
+fn source(engine: &Engine, contact: &Contact, role: &str) -> String {
+    let x = engine.explain(contact, &Responder::staff(role));
+    let Some(authority) = x.decision.authority() else {
+        return String::new();
+    };
+    let a = authority.as_str();
+    for step in &x.trail {
+        match step {
+            Step::RuleAuthority { rule, .. } => return format!("{a} (rule `{rule}`)"),
+            Step::Grant { .. } => return format!("{a} (grant `"),
+            Step::OwningDepartment { .. } => return format!("{a} (owning department)"),
+            Step::OtherDepartment { .. } => return format!("{a} (another department's topic)"),
+            _ => {}
+        }
+    }
+    String::new()
+}
+
+/// The rows of topic `t`'s "who may answer" table: `(role, channels, authority, what)`; no
+/// channels: every channel.
+fn who_rows(manual: &str, t: usize) -> Vec<(String, Vec<String>, String, String)> {
+    let start = manual
+        .find(&format!("### `t{t}`"))
+        .unwrap_or_else(|| panic!("no section for t{t}:\n{manual}"));
+    let section = &manual[start..];
+    let table = &section[section.find("| role |").unwrap()..];
+    let table = &table[..table.find("\n\n").unwrap()];
+    table
+        .lines()
+        .skip(2)
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+            let (role, channels) = match cells[0].split_once(" (on ") {
+                Some((r, rest)) => (
+                    r,
+                    rest.trim_end_matches(')')
+                        .split(", ")
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+                None => (cells[0], Vec::new()),
+            };
+            (
+                role.trim_matches('`').to_owned(),
+                channels,
+                cells[3].to_owned(),
+                cells[4].to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The escalation chain the manual gives for department `d` in topic `t`'s section.
+fn chain(manual: &str, t: usize, d: &str) -> Vec<String> {
+    let start = manual.find(&format!("### `t{t}`")).unwrap();
+    let section = &manual[start..];
+    let prefix = format!("- {} (`{d}`): ", if d == "d0" { "Zero" } else { "One" });
+    let line = section
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no chain for {d} in t{t}:\n{section}"));
+    line[prefix.len()..]
+        .split(" → ")
+        .map(str::to_owned)
+        .collect()
+}
+
+fn served(t: usize, channel: &str) -> Contact {
+    Contact::new("c", Channel::from(channel))
+        .with_topic(format!("t{t}"))
+        .with_locale("en")
+        .with_progress(Progress::Served)
+}
+
+fn check_manual(engine: &Engine, s: &Spec) -> Result<(), TestCaseError> {
+    let manual = engine.manual(None, "en").unwrap();
+    for t in 0..s.topics.len() {
+        let rows = who_rows(&manual, t);
+        for (i, (d, _)) in s.roles.iter().enumerate() {
+            let role = format!("p{i}");
+            let mine: Vec<_> = rows.iter().filter(|r| r.0 == role).collect();
+            prop_assert!(!mine.is_empty(), "no row for {role} in t{t}:\n{manual}");
+            // Every channel is covered by exactly one row, which says what `decide` does.
+            for channel in CHANNELS {
+                let covering: Vec<_> = mine
+                    .iter()
+                    .filter(|r| r.1.is_empty() || r.1.iter().any(|c| c == channel))
+                    .collect();
+                prop_assert_eq!(
+                    covering.len(),
+                    1,
+                    "{} on {} in t{}:\n{}",
+                    role,
+                    channel,
+                    t,
+                    manual
+                );
+                let (_, _, authority, what) = covering[0];
+                let contact = served(t, channel);
+                let d = engine.decide(&contact, &Responder::staff(&role));
+                prop_assert_eq!(
+                    what,
+                    &words(&d),
+                    "{} on {} in t{}:\n{}",
+                    role,
+                    channel,
+                    t,
+                    manual
+                );
+                let want = source(engine, &contact, &role);
+                prop_assert!(
+                    authority.starts_with(&want),
+                    "{role} on {channel} in t{t}: manual says {authority:?}, explain {want:?}:\n{manual}"
+                );
+                // Quoted texts: what a role that answers delivers on this channel is quoted.
+                if d.outcome() == Outcome::Answer {
+                    let said = d.text();
+                    prop_assert!(
+                        manual.contains(&format!("   > {said}\n")),
+                        "{role} on {channel} says {said:?}, not quoted:\n{manual}"
+                    );
+                }
+            }
+            // The escalation chain of the role's own department.
+            let dept = DEPTS[*d];
+            let steps = chain(&manual, t, dept);
+            let at = steps
+                .iter()
+                .position(|step| step.contains(&format!("`{role}`")))
+                .unwrap_or_else(|| panic!("{role} not in {steps:?}"));
+            let angry = served(t, "phone").asking_for_superior();
+            let d = engine.decide(&angry, &Responder::staff(&role));
+            let next = &steps[at + 1];
+            match d.outcome() {
+                Outcome::Escalate => prop_assert!(
+                    next.starts_with(&format!("{} (", d.rank().unwrap())),
+                    "{role}: {steps:?} vs {:?}",
+                    d.rank()
+                ),
+                _ => prop_assert!(next.starts_with("a review"), "{role}: {steps:?}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_table_and_queues(engine: &Engine, s: &Spec) -> Result<(), TestCaseError> {
+    let table = engine.decision_table();
+    for row in &table.rows {
+        let channels: Vec<&str> = if row.channels.is_empty() {
+            CHANNELS.to_vec()
+        } else {
+            row.channels.iter().map(String::as_str).collect()
+        };
+        for channel in channels {
+            let mut contact = Contact::new("t", Channel::from(channel))
+                .with_topic(row.topic.clone())
+                .with_progress(row.progress);
+            for (k, v) in &row.facts {
+                contact = contact.with_fact(k.clone(), v.clone());
+            }
+            if row.asks_for_superior {
+                contact = contact.asking_for_superior();
+            }
+            let d = engine.decide(&contact, &row.responder);
+            prop_assert_eq!(
+                &unified_message::DecisionBrief::from(&d),
+                &row.decision,
+                "{:?}",
+                row
+            );
+        }
+    }
+    // Queues: a case goes where `decide` routes a person of no department.
+    let mut queues = Queues::new();
+    for t in 0..s.topics.len() {
+        for channel in CHANNELS {
+            for gold in [false, true] {
+                let mut contact = served(t, channel);
+                if gold {
+                    contact = contact.with_fact("plan", "gold");
+                }
+                let d = engine.decide(&contact, &Responder::staff("nobody"));
+                let routed = queues.route(engine, "case", &contact, 1);
+                if d.outcome() == Outcome::Route {
+                    prop_assert_eq!(Some(routed.department.as_str()), d.department());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// Issue 34: on generated policies, every "who may answer" row, "where to send", "who
+    /// authorizes", escalation chain and quoted text of the manual is what `decide` does for
+    /// the circumstances it covers; so are the decision table's rows and the queues.
+    #[test]
+    fn issue34_manual_table_and_queues_agree_with_decide(s in spec()) {
+        let policy = toml(&s);
+        let engine = match Engine::from_toml_str(&policy) {
+            Ok(e) => e,
+            Err(e) => return Err(TestCaseError::reject(format!("{e}"))),
+        };
+        check_manual(&engine, &s)?;
+        check_table_and_queues(&engine, &s)?;
+    }
+}
+
+/// The generator's policies compile (else the property would test nothing).
+#[test]
+fn issue34_generated_policies_compile() {
+    let s = Spec {
+        roles: vec![(0, 0), (0, 2), (1, 1)],
+        grants: vec![Some((1, 2)), None, None, None, None],
+        topics: vec![(0, 2, None), (1, 1, Some(2))],
+        sms: true,
+        rules: vec![RuleSpec {
+            topic: 0,
+            channel: Some(0),
+            department: Some(1),
+            rank: None,
+            fact: false,
+            effect: 2,
+            value: 0,
+        }],
+    };
+    let engine = Engine::from_toml_str(&toml(&s)).unwrap_or_else(|e| panic!("{e}\n{}", toml(&s)));
+    check_manual(&engine, &s).unwrap();
+    check_table_and_queues(&engine, &s).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
 // C. The manual's statements, point by point, on the example policy with one rule added.
 
 fn example_with(rule: &str) -> Engine {
