@@ -689,3 +689,27 @@ fn issue34_7_each_department_has_its_own_chain() {
     let d = engine.decide(&angry, &Responder::staff("sales-agent"));
     assert_eq!(d.outcome(), Outcome::Review);
 }
+
+/// The manual says which circumstances "who may answer" covers: with no facts, where a rule's
+/// facts would change the rows (`premium-refund` makes billing's refunds `own` for premium).
+#[test]
+fn issue34_the_manual_says_which_circumstances_it_covers() {
+    let covers = "These rows hold when none of the facts the rules below test applies";
+    let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
+    let manual = engine.manual(Some("billing"), "en").unwrap();
+    assert!(section(&manual, "billing.refund").contains(covers));
+    let row = section(&manual, "billing.refund")
+        .lines()
+        .find(|l| l.starts_with("| `billing-agent` |"))
+        .unwrap();
+    assert!(row.contains("request authorization"), "{row}");
+    let premium = Contact::new("c", Channel::Phone)
+        .with_topic("billing.refund")
+        .with_progress(Progress::Served)
+        .with_fact("plan", "premium");
+    let d = engine.decide(&premium, &Responder::staff("billing-agent"));
+    assert_eq!(d.outcome(), Outcome::Answer);
+
+    let engine = Engine::from_toml_str(&gap_policy(None, r#""agent", "manager""#)).unwrap();
+    assert!(!engine.manual(None, "en").unwrap().contains(covers));
+}

@@ -293,6 +293,15 @@ impl<'e> Manual<'e> {
             fill(w.who_intro, &[topic.authority.as_str(), &approver])
         )?;
         writeln!(out)?;
+        // The rows are decided with no facts: say so where a rule's facts would change them.
+        let fact_rule = e
+            .rules_for(t)
+            .iter()
+            .any(|&r| e.parts().rules.get(r).is_some_and(|r| !r.facts.is_empty()));
+        if fact_rule {
+            writeln!(out, "{}", w.without_facts)?;
+            writeln!(out)?;
+        }
         writeln!(out, "{}", w.who_header)?;
         writeln!(out, "|---|---|---|---|---|")?;
         for (r, role) in e.parts().roles.items().iter().enumerate() {

@@ -42,6 +42,8 @@ pub(super) struct Words {
     pub(super) superior: &'static str,
     /// A row that holds on some channels only: `{0}` the channels.
     pub(super) on_channels: &'static str,
+    /// The circumstances "who may answer" covers when a rule tests facts.
+    pub(super) without_facts: &'static str,
     /// Before a message's text on a channel that has its own: `{0}` the channel.
     pub(super) channel_text: &'static str,
     /// A rule with no condition fixes the answer for everyone: `{0}` the rule, `{1}` the message.
@@ -123,6 +125,7 @@ pub(super) const EN: Words = Words {
     review: "a review",
     superior: "If the customer asks for a superior",
     on_channels: "on {0}",
+    without_facts: "These rows hold when none of the facts the rules below test applies; those rules say what changes then.",
     channel_text: "On {0}:",
     fixed_for_all: "Rule {0} holds for every contact: every responder, system or person, gives {1}:",
     routed_for_all: "Rule {0} holds for every contact: the topic is handled by {1}, whose authority applies below.",
@@ -209,6 +212,7 @@ pub(super) const ES: Words = Words {
     review: "una revisión",
     superior: "Si el cliente pide un superior",
     on_channels: "en {0}",
+    without_facts: "Estas filas valen cuando no se da ninguno de los hechos que miran las reglas de abajo; esas reglas dicen qué cambia entonces.",
     channel_text: "En {0}:",
     fixed_for_all: "La regla {0} vale para todo contacto: todos, sistema o persona, responden con {1}:",
     routed_for_all: "La regla {0} vale para todo contacto: el tema lo lleva {1}, cuya atribución vale abajo.",
