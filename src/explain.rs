@@ -255,6 +255,15 @@ pub enum Step<'e> {
         /// The approving rank.
         approver: &'e str,
     },
+    /// `authorized` authority, and no rank at or above the approving one has a role in the
+    /// department: the conversation goes to a review (R4.3, R3.3).
+    #[non_exhaustive]
+    NoApprover {
+        /// The approving rank nobody in the department holds.
+        approver: &'e str,
+        /// The policy's review delay, as written (`24h`).
+        review_within: &'e str,
+    },
 }
 
 /// `; ambiguous: …` after triage's confidence when topics tie.
@@ -390,6 +399,13 @@ impl fmt::Display for Step<'_> {
             Step::RequestAuthorization { approver } => write!(
                 f,
                 "`authorized` authority: request authorization from a `{approver}` and follow it up"
+            ),
+            Step::NoApprover {
+                approver,
+                review_within,
+            } => write!(
+                f,
+                "`authorized` authority, and no rank from `{approver}` up has a role in the department: the conversation goes to a review within {review_within}"
             ),
         }
     }

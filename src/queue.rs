@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::engine::{Engine, TopicIx};
+use crate::engine::{Engine, ResponderIx, TopicIx};
+use crate::explain::NoTrace;
 use crate::model::Contact;
 use crate::urgency::Urgency;
 
@@ -241,7 +242,8 @@ impl<'de> Deserialize<'de> for Queue {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Routed {
-    /// The department whose queue received the case: the topic's owner.
+    /// The department whose queue received the case: the one `decide` routes it to (a rule's
+    /// `route` for the contact, else the topic's owner).
     pub department: String,
     /// The case's topic.
     pub topic: String,
@@ -290,8 +292,9 @@ impl Queues {
         Queues::default()
     }
 
-    /// Places a contact's case in the queue of the department that owns its topic: the
-    /// contact's topic, else triage of its text, else the fallback topic; with its urgency
+    /// Places a contact's case in the queue of the department `decide` routes it to: a rule's
+    /// `route` for the contact, else the department that owns its topic (the contact's topic,
+    /// else triage of its text, else the fallback topic); with its urgency
     /// ([`Engine::urgency`]) and the host's `arrival` value. A case already queued anywhere
     /// is moved, not duplicated.
     pub fn route(
@@ -305,12 +308,23 @@ impl Queues {
         let resolved = engine.resolve(contact);
         let topic: TopicIx = resolved.topic;
         let urgency = engine.urgency_for(contact, topic);
-        let department = engine
-            .parts()
-            .topics
-            .get(topic)
-            .map_or("", |t| engine.parts().departments.id(t.owner))
-            .to_owned();
+        // The department `decide` routes the case to: a rule's `route` for this contact, else
+        // the topic's owner (what a person of no department is told, R1.4).
+        let fx = engine.rule_effects(
+            &resolved,
+            &contact.facts,
+            ResponderIx::UnknownStaff,
+            &mut NoTrace,
+        );
+        let department = match fx.route {
+            Some((department, _)) => engine.parts().departments.id(department),
+            None => engine
+                .parts()
+                .topics
+                .get(topic)
+                .map_or("", |t| engine.parts().departments.id(t.owner)),
+        }
+        .to_owned();
         for queue in self.queues.values_mut() {
             queue.remove(&case);
         }

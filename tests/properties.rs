@@ -158,6 +158,12 @@ proptest! {
                     match d.outcome() {
                         Outcome::Route => prop_assert!(d.department().is_some_and(|x| doc.departments.get(x).is_some())),
                         Outcome::Authorize => prop_assert!(d.rank().is_some()),
+                        // R4.3 (issue 34): authorization nobody of the department can give,
+                        // from the approver rank up, goes to the review.
+                        Outcome::Review if !contact.asks_for_superior => {
+                            prop_assert_eq!(d.authority(), Some(unified_message::Authority::Authorized));
+                            prop_assert!(d.review_within().is_some());
+                        }
                         Outcome::Escalate | Outcome::Review => {
                             prop_assert!(contact.asks_for_superior);
                             let rank = role_of(&doc, &r).map_or(0, |role| {

@@ -146,6 +146,39 @@ fn r1_4_route_triages_scores_and_queues_by_owning_department() {
     assert!(queues.pop("nowhere").is_none());
 }
 
+/// R1.4 (issue 34 point 4): a rule that routes a topic to another department queues the case
+/// there, where `decide` sends it, not with the topic's owner; a contact the rule does not
+/// match stays with the owner.
+#[test]
+fn r1_4_route_queues_where_decide_routes_by_a_rule() {
+    let policy = format!(
+        "{}\n[[rules]]\nid = \"premium-domains-to-billing\"\nwhen = {{ topic = \"domain.delegation\", facts = {{ plan = \"premium\" }} }}\nthen = {{ route = \"billing\" }}\n",
+        unified_message::EXAMPLE_POLICY
+    );
+    let engine = Engine::from_toml_str(&policy).unwrap();
+    assert_eq!(engine.topic_owner("domain.delegation"), Some("support"));
+    let premium = Contact::new("c", Channel::Chat)
+        .with_topic("domain.delegation")
+        .with_fact("plan", "premium")
+        .with_progress(unified_message::Progress::Served);
+    let d = engine.decide(&premium, &unified_message::Responder::staff("sales-agent"));
+    assert_eq!(
+        (d.outcome(), d.department()),
+        (unified_message::Outcome::Route, Some("billing"))
+    );
+    let mut queues = Queues::new();
+    let routed = queues.route(&engine, "case-1", &premium, 1);
+    assert_eq!(routed.department, "billing");
+    assert!(queues.get("billing").unwrap().contains("case-1"));
+    assert!(queues.get("support").is_none());
+
+    let basic = Contact::new("c", Channel::Chat).with_topic("domain.delegation");
+    assert_eq!(
+        queues.route(&engine, "case-2", &basic, 2).department,
+        "support"
+    );
+}
+
 fn urgency() -> impl Strategy<Value = f64> {
     prop_oneof![
         4 => (-3i32..4).prop_map(f64::from),

@@ -452,6 +452,18 @@ impl Ctx<'_> {
     ) {
         let engine = self.engine;
         let t = c.topic;
+        // R4.3: an approver rank nobody in the department holds (`approvers.rs`).
+        let rank = engine
+            .parts()
+            .roles
+            .get(ri)
+            .map_or(RankIx::new(0), |role| role.rank);
+        if let Some(u) = super::approvers::unstaffed(engine, topic, rank, department, d) {
+            self.findings
+                .add((u.code, u.department.index(), u.approver.index()), || {
+                    u.diagnostic(engine, c, values, r, d)
+                });
+        }
         let rule = d.rule.and_then(|x| engine.parts().rules.get(x));
         // A rule's fixed answer given by systems too is not staff improvising.
         let fixed_for_all =

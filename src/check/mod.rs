@@ -17,6 +17,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod approvers;
 mod classes;
 mod evidence;
 mod invariants;

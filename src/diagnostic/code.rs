@@ -65,6 +65,8 @@ codes! {
         "A message is written two ways at once (`text` and `versions`, or `channels` beside versions), so which text is delivered is unclear. Keep one form.";
     AnswersDiffer => "answers-differ",
         "Invariant I2: two responders of the same tier answer the same circumstance with different messages. Give every responder of the same tier the same message (a rule's fixed `answer` applies to everyone).";
+    ApproverUnstaffed => "approver-unstaffed",
+        "R4.3: `authorized` authority names an approver rank (the topic's `approver`, or the rank above the responder) that no role of the department holds, so authorization is requested from the next rank above it that has a role, or the conversation goes to the review. Add a role of that rank, or name the rank that authorizes as `approver`.";
     ApproverWithoutAuthorized => "approver-without-authorized",
         "A topic names an approver but its authority is not `authorized`, so the approver is never asked. Remove `approver`, or set `authority = \"authorized\"`.";
     AuthorizeDeadEnd => "authorize-dead-end",

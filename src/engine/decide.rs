@@ -438,7 +438,8 @@ impl Engine {
     }
 
     /// `authorized` authority: an approver answers; anyone else requests authorization from
-    /// the approving rank (the topic's, or the next one up).
+    /// the approving rank (the topic's, or the next one up) if the department staffs it, else
+    /// from the next staffed rank above it, else the review (R4.3, R3.3).
     fn authorized<'e>(
         &'e self,
         d: Decision<'e>,
@@ -460,14 +461,26 @@ impl Engine {
             });
             return d.staff_answer(topic.answer);
         }
-        trace.step(|| Step::RequestAuthorization {
-            approver: self.parts.ranks.id(approver),
-        });
         let department = if department.is_none() {
             owner
         } else {
             department
         };
-        d.authorize(department, approver)
+        // The first rank at or above the approver's that has a role in the department.
+        let mut staffed = self.superior_rank(department, rank);
+        while !staffed.is_none() && staffed < approver {
+            staffed = self.superior_rank(department, staffed);
+        }
+        if staffed.is_none() {
+            trace.step(|| Step::NoApprover {
+                approver: self.parts.ranks.id(approver),
+                review_within: &self.parts.review_within_text,
+            });
+            return d.review();
+        }
+        trace.step(|| Step::RequestAuthorization {
+            approver: self.parts.ranks.id(staffed),
+        });
+        d.authorize(department, staffed)
     }
 }

@@ -94,13 +94,28 @@ impl<'e> Manual<'e> {
     /// `{where}` filled for `system` (its web address, else its first entry: every entry is
     /// listed beside the text) and host placeholders shown as `{name}`.
     pub(super) fn text(&self, m: MessageIx, system: SystemIx) -> String {
+        self.text_on(m, system, ChannelIx::NONE)
+    }
+
+    /// The channels on which message `m` (current version) has a text of its own.
+    pub(super) fn variant_channels(&self, m: MessageIx) -> Vec<ChannelIx> {
+        self.engine
+            .parts()
+            .messages
+            .get(m)
+            .and_then(|msg| msg.version(msg.current()))
+            .map_or_else(Vec::new, |v| v.variants.iter().map(|(c, _)| *c).collect())
+    }
+
+    /// [`Manual::text`] on `channel`: its own text if it has one, else the default.
+    pub(super) fn text_on(&self, m: MessageIx, system: SystemIx, channel: ChannelIx) -> String {
         let e = self.engine;
         let Some(template) = e
             .parts()
             .messages
             .get(m)
             .and_then(|msg| msg.version(msg.current()))
-            .and_then(|v| v.text(self.locale, ChannelIx::NONE))
+            .and_then(|v| v.text(self.locale, channel))
         else {
             return String::new();
         };
@@ -120,7 +135,9 @@ impl<'e> Manual<'e> {
             &mut out,
             &|b, o| match b {
                 Builtin::System => o.push_str(sys.map_or("{system}", |s| &s.name)),
-                Builtin::Where => o.push_str(sys.map_or("{where}", |s| s.where_for(web))),
+                Builtin::Where => o.push_str(sys.map_or("{where}", |s| {
+                    s.where_for(if channel.is_none() { web } else { channel })
+                })),
                 other => {
                     o.push('{');
                     o.push_str(other.name());

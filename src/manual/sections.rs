@@ -113,18 +113,23 @@ impl Manual<'_> {
                 .get(t)
                 .map_or_else(String::new, |tp| self.department_name(tp.owner));
             for r in self.roles() {
-                let Some(d) = self.staff_decision(t, r) else {
-                    continue;
-                };
-                writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} |",
-                    md_cell(&code(e.parts().topics.id(t))),
-                    md_cell(&owner),
-                    md_cell(&code(e.parts().roles.get(r).map_or("", |r| &r.id))),
-                    md_cell(&self.authority_source(t, r, &d)),
-                    md_cell(&self.outcome_words(&d))
-                )?;
+                for (on, authority, what) in self.staff_rows(t, r) {
+                    let id = code(e.parts().roles.get(r).map_or("", |r| &r.id));
+                    let name = if on.is_empty() {
+                        id
+                    } else {
+                        format!("{id} ({on})")
+                    };
+                    writeln!(
+                        out,
+                        "| {} | {} | {} | {} | {} |",
+                        md_cell(&code(e.parts().topics.id(t))),
+                        md_cell(&owner),
+                        md_cell(&name),
+                        md_cell(&authority),
+                        md_cell(&what)
+                    )?;
+                }
             }
         }
         Ok(())
@@ -202,6 +207,11 @@ impl Manual<'_> {
             writeln!(out, "- **{}:** {}.", w.then, self.rule_then(rule))?;
             if let Some(why) = &rule.why {
                 writeln!(out, "- **{}:** {}", w.why, text(why))?;
+            }
+            // The fixed answer's texts, as every responder gives them (issue 34).
+            if let Some(m) = rule.answer {
+                writeln!(out)?;
+                self.quote_texts(out, m, crate::engine::SystemIx::NONE)?;
             }
         }
         Ok(())

@@ -40,6 +40,16 @@ pub(super) struct Words {
     pub(super) escalate_to: &'static str,
     pub(super) review: &'static str,
     pub(super) superior: &'static str,
+    /// A row that holds on some channels only: `{0}` the channels.
+    pub(super) on_channels: &'static str,
+    /// The circumstances "who may answer" covers when a rule tests facts.
+    pub(super) without_facts: &'static str,
+    /// Before a message's text on a channel that has its own: `{0}` the channel.
+    pub(super) channel_text: &'static str,
+    /// A rule with no condition fixes the answer for everyone: `{0}` the rule, `{1}` the message.
+    pub(super) fixed_for_all: &'static str,
+    /// A rule with no condition routes the topic: `{0}` the rule, `{1}` the department.
+    pub(super) routed_for_all: &'static str,
     pub(super) review_within: &'static str,
     pub(super) touching: &'static str,
     pub(super) never: &'static str,
@@ -114,6 +124,11 @@ pub(super) const EN: Words = Words {
     escalate_to: "hand over to a {0}",
     review: "a review",
     superior: "If the customer asks for a superior",
+    on_channels: "on {0}",
+    without_facts: "These rows hold when none of the facts the rules below test applies; those rules say what changes then.",
+    channel_text: "On {0}:",
+    fixed_for_all: "Rule {0} holds for every contact: every responder, system or person, gives {1}:",
+    routed_for_all: "Rule {0} holds for every contact: the topic is handled by {1}, whose authority applies below.",
     review_within: "a review within {0}",
     touching: "Rules that touch it",
     never: "Never say any of the [words and phrases never to use](#{0}).",
@@ -196,6 +211,11 @@ pub(super) const ES: Words = Words {
     escalate_to: "pasa a un {0}",
     review: "una revisión",
     superior: "Si el cliente pide un superior",
+    on_channels: "en {0}",
+    without_facts: "Estas filas valen cuando no se da ninguno de los hechos que miran las reglas de abajo; esas reglas dicen qué cambia entonces.",
+    channel_text: "En {0}:",
+    fixed_for_all: "La regla {0} vale para todo contacto: todos, sistema o persona, responden con {1}:",
+    routed_for_all: "La regla {0} vale para todo contacto: el tema lo lleva {1}, cuya atribución vale abajo.",
     review_within: "una revisión en {0}",
     touching: "Reglas que le afectan",
     never: "No use nunca las [palabras y frases que nunca se usan](#{0}).",

@@ -397,9 +397,32 @@ impl<'a> Ctx<'a> {
                     // Already at or above the approver rank: answer.
                     self.set_message(Outcome::Answer, answer);
                 } else {
-                    self.d.department = Some(department.unwrap_or(owner).to_owned());
-                    self.d.rank = Some(self.ranks()[approver].clone());
-                    self.set_message(Outcome::Authorize, "handover.authorize");
+                    // The approver rank if the department staffs it, else the next staffed
+                    // rank above it, else the review (R4.3).
+                    let dep = department.unwrap_or(owner);
+                    let staffed = self.ranks().iter().skip(approver).find(|r| {
+                        self.doc.roles.iter().any(|(_, role)| {
+                            role.department.as_deref() == Some(dep)
+                                && role.rank.as_ref() == Some(*r)
+                        })
+                    });
+                    match staffed {
+                        Some(r) => {
+                            self.d.department = Some(dep.to_owned());
+                            self.d.rank = Some(r.clone());
+                            self.set_message(Outcome::Authorize, "handover.authorize");
+                        }
+                        None => {
+                            self.d.review_within = Some(
+                                self.doc
+                                    .ranks
+                                    .as_ref()
+                                    .and_then(|r| r.review_within.as_deref())
+                                    .map_or("24h".to_owned(), |w| w.trim().to_owned()),
+                            );
+                            self.set_message(Outcome::Review, "handover.review");
+                        }
+                    }
                 }
             }
         }
