@@ -459,10 +459,11 @@ impl Ctx<'_> {
             .get(ri)
             .map_or(RankIx::new(0), |role| role.rank);
         if let Some(u) = super::approvers::unstaffed(engine, topic, rank, department, d) {
-            self.findings
-                .add((u.code, u.department.index(), u.approver.index()), || {
-                    u.diagnostic(engine, c, values, r, d)
-                });
+            self.findings.add_covering(
+                (u.code, u.department.index(), u.approver.index()),
+                t,
+                || u.diagnostic(engine, c, values, r, d),
+            );
         }
         let rule = d.rule.and_then(|x| engine.parts().rules.get(x));
         // A rule's fixed answer given by systems too is not staff improvising.
