@@ -15,6 +15,7 @@ pub mod hosts;
 pub mod listener;
 pub mod metrics;
 pub mod pins;
+pub mod ready;
 pub mod state;
 pub mod tls;
 pub mod wire;
@@ -105,7 +106,12 @@ pub async fn run(args: Args) -> Result<(), String> {
         compiling: tokio::sync::Semaphore::new(2),
         reloads: Reloads::new(digest),
         ids: decision_log::LoggedIds::new(hash_key(&args)?),
+        store: ready::StoreHealth::default(),
     });
+    ready::spawn_probe(
+        shared.clone(),
+        std::time::Duration::from_millis(args.pins_probe_ms),
+    );
     metrics.reload(true);
 
     let _watcher = if args.no_watch {

@@ -53,6 +53,8 @@ pub struct Shared {
     pub reloads: Reloads,
     /// How customer ids appear in the service's log.
     pub ids: crate::decision_log::LoggedIds,
+    /// What the last probe of the pin store found (issue 25 point 9b).
+    pub store: crate::ready::StoreHealth,
 }
 
 /// The limits of the service.
