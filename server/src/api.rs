@@ -211,7 +211,23 @@ async fn decide(
     let engine = &loaded.engine;
     let mut items = Vec::with_capacity(requests.len());
     let now = Timestamp::from(SystemTime::now());
+    // A pinned batch decides no item once half of `--timeout-ms` is spent: the later items are
+    // answered `timeout` (nothing delivered, no pin written), so the timeout never drops an
+    // answer whose items already wrote their pins.
+    let deadline = start + shared.limits.timeout / 2;
     for (index, request) in requests.iter().enumerate() {
+        if batch && pins.is_some() && Instant::now() >= deadline {
+            items.push(Item::Failed(Box::new(
+                ApiError::new(
+                    ErrorCode::Timeout,
+                    "not decided: the batch used half of the service's time limit \
+                     (`--timeout-ms`) before this item; nothing was delivered for it and no pin \
+                     written: send it again, or send smaller batches",
+                )
+                .body,
+            )));
+            continue;
+        }
         let item = match pins {
             None => Item::Decision(Box::new(
                 engine

@@ -101,6 +101,7 @@ pub async fn run(args: Args) -> Result<(), String> {
             max_policy_bytes: args.max_policy_bytes,
             max_body_bytes: args.max_body_bytes,
             max_check_circumstances: args.max_check_circumstances,
+            timeout: args.timeout(),
         },
         ready: AtomicBool::new(true),
         compiling: tokio::sync::Semaphore::new(2),

@@ -68,6 +68,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// The most circumstances a draft's check goes through.
     pub max_check_circumstances: u64,
+    /// `--timeout-ms`: a pinned batch decides no item after half of it (issue 25 point 11).
+    pub timeout: std::time::Duration,
 }
 
 impl Shared {

@@ -100,3 +100,60 @@ async fn issue25_11_a_pinned_batch_is_answered_item_by_item() {
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], "pin_ahead");
 }
+
+/// A pinned batch longer than half of `--timeout-ms`: it used to end in a 503 `timeout`
+/// although its first items had written their pins. Now the items decided are answered, the
+/// later ones are `timeout` errors, and exactly the items answered with a record hold a pin.
+#[tokio::test]
+async fn issue25_11_a_long_pinned_batch_answers_what_it_decided() {
+    let dir = Scratch::new("batch-deadline");
+    let policy = dir.write_atomic("policy.toml", &policy_text("r1", None));
+    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
+    let n: usize = 4000;
+    let s = Service::start(
+        &policy,
+        &[
+            "--pins",
+            &pins,
+            "--timeout-ms",
+            "1000",
+            "--max-batch",
+            &n.to_string(),
+            "--max-body-bytes",
+            "4000000",
+        ],
+    );
+    let batch: Vec<Value> = (0..n).map(|i| email_request(&format!("d-{i}"))).collect();
+    let (status, body) = decide(&s, &Value::Array(batch)).await;
+    assert_eq!(status, 200, "{body}");
+    let items = body.as_array().unwrap();
+    assert_eq!(items.len(), n);
+    let decided = items.iter().take_while(|i| i.get("code").is_none()).count();
+    eprintln!("decided {decided} of {n}");
+    assert!(
+        decided < n,
+        "the batch finished within half the limit: nothing tested"
+    );
+    assert!(
+        decided > 0,
+        "no item decided within half the limit: nothing tested"
+    );
+    for item in &items[decided..] {
+        assert_eq!(item["code"], "timeout", "{item}");
+    }
+    // Which customers hold a pin: ask again with a generous limit, one by one (sampled).
+    let s2 = Service::start(&policy, &["--pins", &pins]);
+    let mut sample: Vec<usize> = (0..n).step_by(n / 40).collect();
+    sample.extend([decided - 1, decided]);
+    sample.sort_unstable();
+    sample.dedup();
+    for i in sample {
+        let (status, again) = decide(&s2, &email_request(&format!("d-{i}"))).await;
+        assert_eq!(status, 200, "{again}");
+        let expected = if i < decided { "kept" } else { "new" };
+        assert_eq!(
+            again["status"], expected,
+            "item {i} (decided: {decided}): {again}"
+        );
+    }
+}
