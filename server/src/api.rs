@@ -555,6 +555,7 @@ async fn live() -> axum::Json<Health> {
     params(ReadyQuery),
     responses(
         (status = 200, description = "Ready, with the revision in force", body = Health),
+        (status = 400, description = "A query that cannot be read: code `invalid_query`", body = ErrorBody),
         (status = 503, description = "Stopping; or the pin store cannot be reached (status and code `pin_store_unavailable`, with `error`); or the revision in force is older than `?revision=` (status `behind`)", body = Health),
     ))]
 async fn ready(
