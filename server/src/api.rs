@@ -15,17 +15,19 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use unified_message::{DecideRequest, DecisionRecord, Engine, PinStatus, Report, Timestamp};
+use unified_message::{
+    DecideRequest, DecisionRecord, Engine, PinErrorKind, PinStatus, Report, Timestamp,
+};
 use utoipa::OpenApi;
 
 use crate::decision_log::{Entry, escaped};
-use crate::error::{ApiError, json_body};
+use crate::error::{ApiError, ErrorCode, json_body};
 use crate::pins::PinFailure;
 use crate::state::{Loaded, Shared, compile, rfc3339};
 use crate::wire::{
     CheckResponse, DecideBodySchema, DecideQuery, DecideRequestSchema, DecideResponseSchema,
-    ErrorBody, ExplainResponseSchema, Health, PolicyCounts, PolicyInfo, PolicyText, TriageRequest,
-    TriageResponseSchema,
+    ErrorBody, ExplainResponseSchema, Health, PolicyCounts, PolicyInfo, PolicyText, ReadyQuery,
+    TriageRequest, TriageResponseSchema,
 };
 
 /// The header naming the revision that answered.
@@ -46,11 +48,8 @@ fn answer(revision: &str, body: &impl Serialize) -> Response {
             bytes,
         )
             .into_response(),
-        Err(e) => ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot write the answer: {e}"),
-        )
-        .into_response(),
+        Err(e) => ApiError::new(ErrorCode::Internal, format!("cannot write the answer: {e}"))
+            .into_response(),
     };
     if let Ok(value) = HeaderValue::from_str(revision) {
         response
@@ -67,27 +66,78 @@ fn request_id(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
-/// One decision of a response: plain, or pinned.
+/// One decision of a response: plain, or pinned; or, in a pinned batch, the error of one
+/// item (nothing delivered for it, no pin written for it).
 #[derive(Serialize)]
 #[serde(untagged)]
 enum Item {
     Decision(Box<DecisionRecord>),
     Pinned(Box<unified_message::PinnedRecord>),
+    Failed(Box<ErrorBody>),
 }
 
 impl Item {
-    fn decision(&self) -> &DecisionRecord {
+    fn decision(&self) -> Option<&DecisionRecord> {
         match self {
-            Item::Decision(d) => d,
-            Item::Pinned(p) => &p.decision,
+            Item::Decision(d) => Some(d),
+            Item::Pinned(p) => Some(&p.decision),
+            Item::Failed(_) => None,
         }
     }
 
     fn pin_status(&self) -> Option<PinStatus> {
         match self {
-            Item::Decision(_) => None,
             Item::Pinned(p) => Some(p.status),
+            Item::Decision(_) | Item::Failed(_) => None,
         }
+    }
+}
+
+/// The error of one pinned request, with its code: a customer id no store can hold (the
+/// request's fault, at `field`), a pin ahead of this node's policy (another node answers), the
+/// pin kept moving, or the store failed. Logged, but for a bad id.
+fn pin_error(
+    shared: &Shared,
+    headers: &HeaderMap,
+    request: &DecideRequest,
+    field: String,
+    e: PinFailure,
+) -> ApiError {
+    if let PinFailure::Pin(e) = &e {
+        if e.invalid_customer().is_some() {
+            // A customer id no pin store can hold (issue 23 point 6): the request's fault.
+            return ApiError::field(ErrorCode::InvalidCustomerId, field, e.to_string());
+        }
+    }
+    shared.metrics.pin_error();
+    // The cause chain reaches the log; the id is hashed when asked, and every value is escaped
+    // (an id cannot forge a line).
+    let customer = shared.ids.customer(&request.contact.customer);
+    tracing::warn!(
+        request_id = request_id(headers),
+        customer = %escaped(&customer),
+        error = %escaped(&e.for_log(&shared.ids)),
+        "pinned decision failed"
+    );
+    match e {
+        PinFailure::Pin(e) => match e.kind() {
+            PinErrorKind::Ahead => ApiError::new(
+                ErrorCode::PinAhead,
+                format!(
+                    "the customer's pin is from a newer policy than this node's; nothing was \
+                     delivered: retry on a node that runs the newer revision: {e}"
+                ),
+            ),
+            PinErrorKind::Contention => ApiError::new(
+                ErrorCode::PinContention,
+                format!("nothing was delivered for this customer; retry: {e}"),
+            ),
+            _ => ApiError::new(
+                ErrorCode::PinStoreUnavailable,
+                format!("the pin store failed, so nothing may be delivered for this customer: {e}"),
+            ),
+        },
+        PinFailure::Task(e) => ApiError::new(ErrorCode::PinStoreUnavailable, e),
     }
 }
 
@@ -101,7 +151,7 @@ impl Item {
     request_body(content = DecideBodySchema, content_type = "application/json",
         description = "One request (a line of `unified-message decide`) or an array of them, decided by one revision"),
     responses(
-        (status = 200, description = "The decision (a `PinnedRecord` with `?pin=true`), or an array in the batch's order",
+        (status = 200, description = "The decision (a `PinnedRecord` with `?pin=true`), or an array in the batch's order; in a pinned batch, an item that failed is its own error (`error`, `code`), the others are answered",
             body = DecideResponseSchema,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
@@ -109,7 +159,8 @@ impl Item {
         (status = 403, description = "The token lacks the scope (`decide`; `pin` with `?pin=true`): code `insufficient_scope`", body = ErrorBody),
         (status = 413, description = "The body or the batch is over the limit", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
-        (status = 503, description = "The pin store failed (nothing was delivered), or the service is overloaded or timed out", body = ErrorBody),
+        (status = 503, description = "Nothing was delivered, with `Retry-After`: code `pin_ahead` (the customer's pin is from a newer policy: retry on another node), `pin_store_unavailable`, `pin_contention`, `overloaded`, `timeout`", body = ErrorBody,
+            headers(("retry-after" = u32, description = "Seconds before a retry"))),
     )
 )]
 async fn decide(
@@ -120,7 +171,8 @@ async fn decide(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let start = Instant::now();
-    let Query(query) = query.map_err(|e| ApiError::field("pin", e.body_text()))?;
+    let Query(query) =
+        query.map_err(|e| ApiError::field(ErrorCode::InvalidQuery, "pin", e.body_text()))?;
     let batch = matches!(
         body.as_ref()
             .ok()
@@ -131,7 +183,7 @@ async fn decide(
         let requests: Vec<DecideRequest> = json_body(&headers, body)?;
         if requests.len() > shared.limits.max_batch {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::BatchTooLarge,
                 format!(
                     "the batch has {} requests, more than the limit of {} (`--max-batch`); split it",
                     requests.len(),
@@ -148,6 +200,7 @@ async fn decide(
         (true, Some(pins)) => Some(pins),
         (true, None) => {
             return Err(ApiError::field(
+                ErrorCode::PinsNotConfigured,
                 "pin",
                 "this service has no pin store: start it with `--pins memory|sqlite:PATH|postgres://…|redis://…`",
             ));
@@ -158,7 +211,23 @@ async fn decide(
     let engine = &loaded.engine;
     let mut items = Vec::with_capacity(requests.len());
     let now = Timestamp::from(SystemTime::now());
-    for request in &requests {
+    // A pinned batch decides no item once half of `--timeout-ms` is spent: the later items are
+    // answered `timeout` (nothing delivered, no pin written), so the timeout never drops an
+    // answer whose items already wrote their pins.
+    let deadline = start + shared.limits.timeout / 2;
+    for (index, request) in requests.iter().enumerate() {
+        if batch && pins.is_some() && Instant::now() >= deadline {
+            items.push(Item::Failed(Box::new(
+                ApiError::new(
+                    ErrorCode::Timeout,
+                    "not decided: the batch used half of the service's time limit \
+                     (`--timeout-ms`) before this item; nothing was delivered for it and no pin \
+                     written: send it again, or send smaller batches",
+                )
+                .body,
+            )));
+            continue;
+        }
         let item = match pins {
             None => Item::Decision(Box::new(
                 engine
@@ -167,28 +236,19 @@ async fn decide(
             )),
             Some(pins) => match pins.decide(engine, request, now).await {
                 Ok(record) => Item::Pinned(Box::new(record)),
-                // A customer id no pin store can hold (issue 23 point 6): the request's fault.
-                Err(PinFailure::Pin(e)) if e.invalid_customer().is_some() => {
-                    return Err(ApiError::field("contact.customer", e.to_string()));
-                }
                 Err(e) => {
-                    shared.metrics.pin_error();
-                    // The cause chain reaches the log; the id is hashed when asked, and every
-                    // value is escaped (an id cannot forge a line).
-                    let customer = shared.ids.customer(&request.contact.customer);
-                    tracing::warn!(
-                        request_id = request_id(&headers),
-                        customer = %escaped(&customer),
-                        error = %escaped(&e.for_log(&shared.ids)),
-                        "pinned decision failed"
-                    );
-                    let message = match e {
-                        PinFailure::Pin(e) => format!(
-                            "the pin store failed, so nothing may be delivered for this customer: {e}"
-                        ),
-                        PinFailure::Task(e) => e,
+                    let field = if batch {
+                        format!("[{index}].contact.customer")
+                    } else {
+                        "contact.customer".to_owned()
                     };
-                    return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message));
+                    let error = pin_error(&shared, &headers, request, field, e);
+                    if !batch {
+                        return Err(error);
+                    }
+                    // A batch is answered item by item: the items before and after keep
+                    // their records (and the pins written for them).
+                    Item::Failed(Box::new(error.body))
                 }
             },
         };
@@ -197,13 +257,16 @@ async fn decide(
     let latency = start.elapsed();
     shared.metrics.latency(latency.as_secs_f64());
     for (request, item) in requests.iter().zip(&items) {
-        shared.metrics.decision(item.decision());
+        let Some(decision) = item.decision() else {
+            continue;
+        };
+        shared.metrics.decision(decision);
         if let Some(log) = &shared.log {
             let logged = log.log(&Entry {
                 request_id: request_id(&headers),
                 token: client.as_ref().and_then(|c| c.token.as_deref()),
                 request,
-                record: item.decision(),
+                record: decision,
                 pin_status: item.pin_status(),
                 latency_us: latency.as_micros(),
             });
@@ -329,10 +392,11 @@ async fn check(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let draft: PolicyText = json_body(&headers, body)?;
-    let _permit =
-        shared.compiling.acquire().await.map_err(|_| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the service is stopping")
-        })?;
+    let _permit = shared
+        .compiling
+        .acquire()
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Stopping, "the service is stopping"))?;
     let builder = shared.draft_builder();
     let report = tokio::task::spawn_blocking(move || {
         let report = match compile(&builder, draft.format, draft.policy.as_bytes()) {
@@ -351,7 +415,7 @@ async fn check(
     .await
     .map_err(|e| {
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal,
             format!("the check could not finish: {e}"),
         )
     })?;
@@ -444,10 +508,11 @@ async fn upload(
     // The route exists only with an `admin` token, and the `auth` layer let only such a
     // token through.
     let draft: PolicyText = json_body(&headers, body)?;
-    let _permit =
-        shared.compiling.acquire().await.map_err(|_| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the service is stopping")
-        })?;
+    let _permit = shared
+        .compiling
+        .acquire()
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Stopping, "the service is stopping"))?;
     // Queued behind every change before it; the last change is the one in force.
     let compiled = shared.upload(draft).await;
     match compiled {
@@ -460,7 +525,7 @@ async fn upload(
         }
         Err(diagnostics) => {
             let mut e = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::PolicyInvalid,
                 "the policy does not compile; the revision in force stays",
             );
             e.body.diagnostics = diagnostics
@@ -479,33 +544,70 @@ async fn live() -> axum::Json<Health> {
     axum::Json(Health {
         status: "live".to_owned(),
         revision: None,
+        code: None,
+        error: None,
     })
 }
 
-/// Whether the service takes requests: a policy is in force and shutdown has not begun.
+/// Whether the service takes requests: a policy is in force, shutdown has not begun, the pin
+/// store answers its probe, and (with `?revision=R`) the revision in force is `R` or newer.
 #[utoipa::path(get, path = "/health/ready", tag = "health",
+    params(ReadyQuery),
     responses(
         (status = 200, description = "Ready, with the revision in force", body = Health),
-        (status = 503, description = "Stopping", body = Health),
+        (status = 400, description = "A query that cannot be read: code `invalid_query`", body = ErrorBody),
+        (status = 503, description = "Stopping; or the pin store cannot be reached (status and code `pin_store_unavailable`, with `error`); or the revision in force is older than `?revision=` (status `behind`)", body = Health),
     ))]
-async fn ready(State(shared): State<AppState>) -> Response {
-    if shared.ready.load(Ordering::Relaxed) {
-        let loaded = shared.engine();
-        axum::Json(Health {
-            status: "ready".to_owned(),
-            revision: Some(loaded.engine.revision().to_owned()),
-        })
-        .into_response()
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(Health {
-                status: "stopping".to_owned(),
-                revision: None,
-            }),
-        )
-            .into_response()
+async fn ready(
+    State(shared): State<AppState>,
+    query: Result<Query<ReadyQuery>, QueryRejection>,
+) -> Response {
+    let unavailable =
+        |health: Health| (StatusCode::SERVICE_UNAVAILABLE, axum::Json(health)).into_response();
+    if !shared.ready.load(Ordering::Relaxed) {
+        return unavailable(Health {
+            status: "stopping".to_owned(),
+            revision: None,
+            code: Some(ErrorCode::Stopping),
+            error: None,
+        });
     }
+    let loaded = shared.engine();
+    let revision = loaded.engine.revision().to_owned();
+    if let Some(error) = shared.store.failure() {
+        return unavailable(Health {
+            status: ErrorCode::PinStoreUnavailable.as_str().to_owned(),
+            revision: Some(revision),
+            code: Some(ErrorCode::PinStoreUnavailable),
+            error: Some(error),
+        });
+    }
+    let wanted = match query {
+        Ok(Query(q)) => q.revision,
+        Err(e) => {
+            return ApiError::field(ErrorCode::InvalidQuery, "revision", e.body_text())
+                .into_response();
+        }
+    };
+    if let Some(wanted) = wanted {
+        if unified_message::pins::compare_revisions(&revision, &wanted).is_lt() {
+            return unavailable(Health {
+                status: "behind".to_owned(),
+                error: Some(format!(
+                    "the revision in force, `{revision}`, is older than `{wanted}`"
+                )),
+                revision: Some(revision),
+                code: None,
+            });
+        }
+    }
+    axum::Json(Health {
+        status: "ready".to_owned(),
+        revision: Some(revision),
+        code: None,
+        error: None,
+    })
+    .into_response()
 }
 
 /// The metrics, in the Prometheus text format.
@@ -601,14 +703,14 @@ pub fn openapi_json(with_upload: bool, tokens_required: bool) -> String {
 
 async fn not_found() -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
         "no such endpoint: see /v1/openapi.json",
     )
 }
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
         "this endpoint does not take this method: see /v1/openapi.json",
     )
 }
@@ -616,19 +718,16 @@ async fn method_not_allowed() -> ApiError {
 async fn overloaded(error: tower::BoxError) -> ApiError {
     if error.is::<tower::timeout::error::Elapsed>() {
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Timeout,
             "the request took longer than the service's limit (`--timeout-ms`)",
         )
     } else if error.is::<tower::load_shed::error::Overloaded>() {
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Overloaded,
             "too many requests in flight (`--max-concurrency`); retry shortly",
         )
     } else {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("unavailable: {error}"),
-        )
+        ApiError::new(ErrorCode::Internal, format!("unavailable: {error}"))
     }
 }
 

@@ -25,12 +25,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// A right a token grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -359,8 +359,8 @@ fn bearer(request: &Request) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-fn refuse(status: StatusCode, code: &str, challenge: String, message: String) -> Response {
-    let mut response = ApiError::coded(status, code, message).into_response();
+fn refuse(code: ErrorCode, challenge: String, message: String) -> Response {
+    let mut response = ApiError::new(code, message).into_response();
     // The body was not read: the connection cannot carry another request.
     response
         .headers_mut()
@@ -387,8 +387,7 @@ pub async fn require(State(auth): State<Arc<Auth>>, mut request: Request, next: 
                 // A wrong token is refused wherever it is sent: a client with a stale token
                 // learns it at once.
                 return refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_token",
+                    ErrorCode::InvalidToken,
                     "Bearer realm=\"unified-message\", error=\"invalid_token\"".to_owned(),
                     "the bearer token is not one of the service's tokens; send a token of \
                      `--tokens-file` as `Authorization: Bearer TOKEN`"
@@ -424,14 +423,12 @@ pub async fn require(State(auth): State<Arc<Auth>>, mut request: Request, next: 
             next.run(request).await
         }
         Err(None) => refuse(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            ErrorCode::Unauthenticated,
             "Bearer realm=\"unified-message\"".to_owned(),
             "this endpoint needs a token: send `Authorization: Bearer TOKEN`".to_owned(),
         ),
         Err(Some(scope)) => refuse(
-            StatusCode::FORBIDDEN,
-            "insufficient_scope",
+            ErrorCode::InsufficientScope,
             format!(
                 "Bearer realm=\"unified-message\", error=\"insufficient_scope\", scope=\"{scope}\""
             ),

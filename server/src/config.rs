@@ -138,6 +138,13 @@ pub struct Args {
     /// 421, so that a web page rebinding its DNS name to this address cannot use a browser.
     #[arg(long, env = "UM_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
+
+    // Issue 25 point 9b: readiness reflects the pin store.
+    /// How often the pin store is probed (a read of a reserved key, bounded by the same time),
+    /// in milliseconds: `/health/ready` answers 503 `pin_store_unavailable` while the last
+    /// probe failed.
+    #[arg(long, env = "UM_PINS_PROBE_MS", default_value_t = 1_000)]
+    pub pins_probe_ms: u64,
 }
 
 impl Args {

@@ -9,12 +9,20 @@
 //! `--hash-customer-ids`, `request.contact.customer` is `hmac-sha256:HEX`, the HMAC-SHA256 of
 //! the id under the service's key: the same customer gives the same value, no one without
 //! the key can tell the id back, and no personal id reaches the log.
+//!
+//! A log file can be rotated (issue 25 point 12): the writer reopens its path on `SIGUSR1`
+//! ([`DecisionLog::reopen`]) and by itself when the file at the path is no longer the one it
+//! writes (moved away or replaced: its device and inode are checked at most once a second,
+//! on write or while idle). Every line queued before the reopen goes to the old file, every
+//! line after it to the new one.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
@@ -59,11 +67,26 @@ pub fn escaped(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
+/// How often a log file's path is checked for a rotation (moved away or replaced).
+const ROTATION_CHECK: Duration = Duration::from_secs(1);
+
+/// What the writer thread is sent.
+#[derive(Debug)]
+enum Message {
+    /// A line to write.
+    Line(String),
+    /// Reopen the file (`SIGUSR1`).
+    Reopen,
+    /// Write what is queued and stop.
+    Close,
+}
+
 /// Where decisions are logged.
 #[derive(Debug)]
 pub struct DecisionLog {
-    sender: SyncSender<Option<String>>,
+    sender: SyncSender<Message>,
     key: Option<Vec<u8>>,
+    reopen: Arc<AtomicBool>,
 }
 
 /// The writer thread, joined at shutdown once every sender is gone.
@@ -133,10 +156,31 @@ impl DecisionLog {
         key: Option<Vec<u8>>,
         metrics: Arc<Metrics>,
     ) -> (DecisionLog, LogWriter) {
+        DecisionLog::spawn(Sink::Stream(out), key, metrics)
+    }
+
+    /// A log appending to the file at `path` (created if need be), reopened when rotated.
+    ///
+    /// # Errors
+    ///
+    /// Why the file cannot be opened.
+    pub fn start_file(
+        path: &Path,
+        key: Option<Vec<u8>>,
+        metrics: Arc<Metrics>,
+    ) -> Result<(DecisionLog, LogWriter), String> {
+        let file = FileSink::open(path)
+            .map_err(|e| format!("cannot open the decision log `{}`: {e}", path.display()))?;
+        Ok(DecisionLog::spawn(Sink::File(file), key, metrics))
+    }
+
+    fn spawn(sink: Sink, key: Option<Vec<u8>>, metrics: Arc<Metrics>) -> (DecisionLog, LogWriter) {
         let (sender, receiver) = sync_channel(QUEUE);
+        let reopen = Arc::new(AtomicBool::new(false));
+        let flag = reopen.clone();
         let handle = std::thread::Builder::new()
             .name("decision-log".to_owned())
-            .spawn(move || write_lines(receiver, out, &metrics));
+            .spawn(move || write_lines(receiver, sink, &flag, &metrics));
         let handle = match handle {
             Ok(h) => h,
             // No thread: the lines are dropped (and counted) rather than the service stopped.
@@ -145,12 +189,28 @@ impl DecisionLog {
                 std::thread::spawn(|| ())
             }
         };
-        (DecisionLog { sender, key }, LogWriter(handle))
+        (
+            DecisionLog {
+                sender,
+                key,
+                reopen,
+            },
+            LogWriter(handle),
+        )
     }
 
     /// Ends the log: the writer writes every line queued before this call, then stops.
     pub fn close(&self) {
-        let _ = self.sender.send(None);
+        let _ = self.sender.send(Message::Close);
+    }
+
+    /// Reopens the log file at its path (`SIGUSR1`, after a rotation): the lines queued before
+    /// go to the file open now, the later ones to the file at the path. Nothing for standard
+    /// output.
+    pub fn reopen(&self) {
+        self.reopen.store(true, Ordering::SeqCst);
+        // Wakes an idle writer; a full queue is written first, and the flag is seen then.
+        let _ = self.sender.try_send(Message::Reopen);
     }
 
     /// `customer` as it may appear in the log.
@@ -192,7 +252,7 @@ impl DecisionLog {
         let Ok(text) = serde_json::to_string(&line) else {
             return false;
         };
-        match self.sender.try_send(Some(text)) {
+        match self.sender.try_send(Message::Line(text)) {
             Ok(()) => true,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
         }
@@ -216,24 +276,150 @@ pub fn hash_customer(key: &[u8], customer: &str) -> String {
     out
 }
 
-fn write_lines(receiver: Receiver<Option<String>>, out: Box<dyn Write + Send>, metrics: &Metrics) {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
-    while let Ok(first) = receiver.recv() {
+/// Where the writer writes.
+enum Sink {
+    /// Standard output, or any stream: never reopened.
+    Stream(Box<dyn Write + Send>),
+    /// A file, reopened at its path when rotated.
+    File(FileSink),
+}
+
+/// A log file and what it was when opened.
+struct FileSink {
+    path: PathBuf,
+    file: std::fs::File,
+    id: Option<(u64, u64)>,
+    checked: Instant,
+}
+
+/// The device and inode of `file`, or of the file at a path.
+#[cfg(unix)]
+fn file_id(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+impl FileSink {
+    fn open(path: &Path) -> std::io::Result<FileSink> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        let id = file.metadata().ok().as_ref().and_then(file_id);
+        Ok(FileSink {
+            path: path.to_owned(),
+            file,
+            id,
+            checked: Instant::now(),
+        })
+    }
+
+    /// Whether the path no longer leads to the file open (moved away, or another file there).
+    fn rotated(&mut self) -> bool {
+        self.checked = Instant::now();
+        match std::fs::metadata(&self.path) {
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+            Ok(metadata) => self.id.is_some() && file_id(&metadata) != self.id,
+        }
+    }
+
+    /// Opens the file at the path in place of the one open; keeps the old one if it cannot.
+    fn reopen(&mut self) {
+        match FileSink::open(&self.path) {
+            Ok(new) => {
+                *self = new;
+                tracing::info!(path = %self.path.display(), "reopened the decision log");
+            }
+            Err(e) => tracing::warn!(
+                path = %self.path.display(),
+                "cannot reopen the decision log: {e}; still writing to the file open"
+            ),
+        }
+    }
+}
+
+impl Sink {
+    fn out(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::Stream(out) => out,
+            Sink::File(file) => &mut file.file,
+        }
+    }
+
+    /// Reopens the file when asked, or when it was rotated (checked once a second). The
+    /// buffer is written to the old file first.
+    fn rotate(&mut self, buffer: &mut Vec<u8>, asked: bool, metrics: &Metrics) {
+        let Sink::File(file) = self else {
+            return;
+        };
+        if asked || (file.checked.elapsed() >= ROTATION_CHECK && file.rotated()) {
+            write_out(&mut file.file, buffer, metrics);
+            file.reopen();
+        }
+    }
+}
+
+/// Writes `buffer` (whole lines) to `out` and empties it.
+fn write_out(out: &mut dyn Write, buffer: &mut Vec<u8>, metrics: &Metrics) {
+    if buffer.is_empty() {
+        return;
+    }
+    if let Err(e) = out.write_all(buffer).and_then(|()| out.flush()) {
+        tracing::warn!("cannot write the decision log: {e}");
+        metrics.log_dropped();
+    }
+    buffer.clear();
+}
+
+fn write_lines(
+    receiver: Receiver<Message>,
+    mut sink: Sink,
+    reopen: &AtomicBool,
+    metrics: &Metrics,
+) {
+    let mut buffer: Vec<u8> = Vec::with_capacity(64 * 1024);
+    loop {
+        let first = match receiver.recv_timeout(ROTATION_CHECK) {
+            Ok(message) => message,
+            Err(RecvTimeoutError::Timeout) => {
+                // Idle: a rotated file is still reopened, so the new one appears.
+                let asked = reopen.swap(false, Ordering::SeqCst);
+                sink.rotate(&mut buffer, asked, metrics);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let mut next = Some(first);
         // Write what is queued, then flush once.
-        while let Some(line) = next {
-            let Some(line) = line else {
-                let _ = out.flush();
-                return;
-            };
-            if writeln!(out, "{line}").is_err() {
-                metrics.log_dropped();
+        while let Some(message) = next {
+            match message {
+                Message::Line(line) => {
+                    buffer.extend_from_slice(line.as_bytes());
+                    buffer.push(b'\n');
+                    if buffer.len() >= 64 * 1024 {
+                        write_out(sink.out(), &mut buffer, metrics);
+                    }
+                }
+                Message::Reopen => {
+                    if reopen.swap(false, Ordering::SeqCst) {
+                        sink.rotate(&mut buffer, true, metrics);
+                    }
+                }
+                Message::Close => {
+                    write_out(sink.out(), &mut buffer, metrics);
+                    return;
+                }
             }
             next = receiver.try_recv().ok();
         }
-        if let Err(e) = out.flush() {
-            tracing::warn!("cannot write the decision log: {e}");
-        }
+        let asked = reopen.swap(false, Ordering::SeqCst);
+        sink.rotate(&mut buffer, asked, metrics);
+        write_out(sink.out(), &mut buffer, metrics);
     }
-    let _ = out.flush();
+    write_out(sink.out(), &mut buffer, metrics);
 }

@@ -15,11 +15,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// The ports a host name is answered with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,9 +165,8 @@ pub async fn check(
                 host = host.get(..100).unwrap_or(host),
                 "refused a request for a host name the service does not answer"
             );
-            let mut response = ApiError::coded(
-                StatusCode::MISDIRECTED_REQUEST,
-                "host_not_allowed",
+            let mut response = ApiError::new(
+                ErrorCode::HostNotAllowed,
                 "this service does not answer this host name; if it is the service's own \
                  name, add it to `--allowed-hosts`",
             )

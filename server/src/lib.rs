@@ -15,6 +15,7 @@ pub mod hosts;
 pub mod listener;
 pub mod metrics;
 pub mod pins;
+pub mod ready;
 pub mod state;
 pub mod tls;
 pub mod wire;
@@ -100,12 +101,18 @@ pub async fn run(args: Args) -> Result<(), String> {
             max_policy_bytes: args.max_policy_bytes,
             max_body_bytes: args.max_body_bytes,
             max_check_circumstances: args.max_check_circumstances,
+            timeout: args.timeout(),
         },
         ready: AtomicBool::new(true),
         compiling: tokio::sync::Semaphore::new(2),
         reloads: Reloads::new(digest),
         ids: decision_log::LoggedIds::new(hash_key(&args)?),
+        store: ready::StoreHealth::default(),
     });
+    ready::spawn_probe(
+        shared.clone(),
+        std::time::Duration::from_millis(args.pins_probe_ms),
+    );
     metrics.reload(true);
 
     let _watcher = if args.no_watch {
@@ -119,6 +126,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         })?)
     };
     spawn_sighup(shared.clone());
+    spawn_sigusr1(shared.clone());
 
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key, args.tls_client_ca.as_deref())?),
@@ -199,18 +207,12 @@ fn open_log(
     metrics: &Arc<Metrics>,
 ) -> Result<(Option<DecisionLog>, Option<LogWriter>), String> {
     let key = hash_key(args)?;
-    let out: Box<dyn Write + Send> = match args.decision_log.as_deref() {
+    let (log, writer) = match args.decision_log.as_deref() {
         None => return Ok((None, None)),
-        Some("-") => Box::new(std::io::stdout()),
-        Some(path) => Box::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open the decision log `{path}`: {e}"))?,
-        ),
+        Some("-") => DecisionLog::start(Box::new(std::io::stdout()), key, metrics.clone()),
+        // A file is reopened when rotated (`SIGUSR1`, or moved away).
+        Some(path) => DecisionLog::start_file(std::path::Path::new(path), key, metrics.clone())?,
     };
-    let (log, writer) = DecisionLog::start(out, key, metrics.clone());
     Ok((Some(log), Some(writer)))
 }
 
@@ -227,6 +229,26 @@ fn spawn_sighup(shared: Arc<Shared>) {
             });
         }
         Err(_) => tracing::warn!("cannot listen for SIGHUP; the file watch still reloads"),
+    }
+    #[cfg(not(unix))]
+    let _ = shared;
+}
+
+/// `SIGUSR1` reopens the decision log file (after a rotation); in place before the service
+/// says it listens, so the signal never ends the process.
+fn spawn_sigusr1(shared: Arc<Shared>) {
+    #[cfg(unix)]
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1()) {
+        Ok(mut usr1) => {
+            tokio::spawn(async move {
+                while usr1.recv().await.is_some() {
+                    if let Some(log) = &shared.log {
+                        log.reopen();
+                    }
+                }
+            });
+        }
+        Err(_) => tracing::warn!("cannot listen for SIGUSR1; a moved log is still reopened"),
     }
     #[cfg(not(unix))]
     let _ = shared;

@@ -53,6 +53,8 @@ pub struct Shared {
     pub reloads: Reloads,
     /// How customer ids appear in the service's log.
     pub ids: crate::decision_log::LoggedIds,
+    /// What the last probe of the pin store found (issue 25 point 9b).
+    pub store: crate::ready::StoreHealth,
 }
 
 /// The limits of the service.
@@ -66,6 +68,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// The most circumstances a draft's check goes through.
     pub max_check_circumstances: u64,
+    /// `--timeout-ms`: a pinned batch decides no item after half of it (issue 25 point 11).
+    pub timeout: std::time::Duration,
 }
 
 impl Shared {

@@ -380,6 +380,11 @@ pub enum DecideItemSchema {
     Decision(Box<DecisionRecordSchema>),
     /// A pinned decision.
     Pinned(Box<PinnedRecordSchema>),
+    /// In a pinned batch, the error of one item (its `code`: `pin_ahead`,
+    /// `pin_store_unavailable`, `pin_contention`, `invalid_customer_id` with `field`
+    /// `[i].contact.customer`): nothing was delivered for it and no pin written for it; the
+    /// other items keep their records.
+    Failed(Box<ErrorBody>),
 }
 
 /// The response of `POST /v1/decide`: one decision, or an array in the batch's order.
@@ -650,10 +655,28 @@ pub struct PolicyInfo {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Health {
-    /// `live`, `ready` or `stopping`.
+    /// `live`, `ready`, `stopping`, `pin_store_unavailable` (the pin store cannot be reached)
+    /// or `behind` (the revision in force is older than the one `?revision=` asks for).
     pub status: String,
     /// The revision in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// Why the service is not ready, when an error code says it (`pin_store_unavailable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<crate::error::ErrorCode>,
+    /// Why the service is not ready, for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The query of `GET /health/ready`.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReadyQuery {
+    /// Ready only when the revision in force is this one or newer (in the order of pin
+    /// revisions): the readiness probe of old nodes during a rolling deploy, so that they
+    /// leave the pool once the new revision is out.
+    #[serde(default)]
     pub revision: Option<String>,
 }
 
@@ -663,10 +686,9 @@ pub struct Health {
 pub struct ErrorBody {
     /// What is wrong, and how to fix it.
     pub error: String,
-    /// A machine-readable code, for the errors a client acts on: `unauthenticated`,
-    /// `invalid_token` (401), `insufficient_scope` (403), `host_not_allowed` (421).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    /// The machine-readable code: one of a fixed list, with its status and whether a retry
+    /// can help (`docs/service.md`, "Error codes").
+    pub code: crate::error::ErrorCode,
     /// The path of the bad field in the request body (`contact.channel`, `[2].responder`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,

@@ -170,6 +170,19 @@ struct Failure {
     source: Option<String>,
 }
 
+impl Failure {
+    /// The machine-readable code of the failure, as the service names it: `policy_invalid`
+    /// when a policy's errors stopped the command, else `invalid_input` (a file that cannot be
+    /// read, is over `--max-input-bytes`, or is not what the command takes).
+    fn code(&self) -> &'static str {
+        if self.diagnostics.iter().any(Diagnostic::is_error) {
+            "policy_invalid"
+        } else {
+            "invalid_input"
+        }
+    }
+}
+
 fn fatal(message: impl Into<String>) -> Fatal {
     Fatal::Failed(Failure {
         error: message.into(),
@@ -250,9 +263,15 @@ fn main() -> ExitCode {
             };
             eprintln!("unified-message: {at}{}", failure.error);
             if json_out {
-                // The error as JSON too, so a pipeline reading stdout sees why (exit 2).
-                if let Ok(text) = serde_json::to_string_pretty(&failure) {
-                    let _ = writeln!(io::stdout(), "{text}");
+                // The error as JSON too, so a pipeline reading stdout sees why (exit 2), with
+                // its machine-readable `code` (issue 25 point 7).
+                if let Ok(mut value) = serde_json::to_value(&failure) {
+                    if let Some(fields) = value.as_object_mut() {
+                        fields.insert("code".to_owned(), failure.code().into());
+                    }
+                    if let Ok(text) = serde_json::to_string_pretty(&value) {
+                        let _ = writeln!(io::stdout(), "{text}");
+                    }
                 }
             }
             ExitCode::from(2)

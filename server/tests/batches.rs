@@ -1,0 +1,159 @@
+//! Issue 25 point 11: a pinned batch is answered item by item. One failed item (a pin ahead of
+//! the node's policy, a customer id no store can hold) used to turn the whole batch into an
+//! error although the items before it had written their pins: the customers were recorded as
+//! told a text that was never delivered. Now each item gets its record or its own error, in
+//! order, and a pin is written only for a record that is returned.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Scratch, Service, client, email_request, policy_text};
+
+async fn decide(s: &Service, body: &Value) -> (u16, Value) {
+    let r = client()
+        .post(s.url("/v1/decide?pin=true"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn issue25_11_a_pinned_batch_is_answered_item_by_item() {
+    let dir = Scratch::new("batch-items");
+    let old = dir.write_atomic("old.toml", &policy_text("2026-11-27", None));
+    let guide = "explains = { system = \"self-diagnosis\", message = \"email-setup-guide\" }";
+    let new_text = format!(
+        "{}\n[messages.email-setup-guide-2]\ntext.es = \"Descargue el perfil en {{system}}: {{where}}\"\ntext.en = \"Download the profile from {{system}}: {{where}}\"\n",
+        policy_text("2026-11-28", None).replace(
+            guide,
+            "explains = { system = \"self-diagnosis\", message = \"email-setup-guide-2\" }"
+        )
+    );
+    let new = dir.write_atomic("new.toml", &new_text);
+    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
+    let a = Service::start(&old, &["--pins", &pins]);
+    let b = Service::start(&new, &["--pins", &pins]);
+    // B (the newer policy) tells maria the new guide first.
+    let (status, maria) = decide(&b, &email_request("maria")).await;
+    assert_eq!(status, 200, "{maria}");
+    // A's batch: alice, maria (ahead of A), bob, an id no store can hold, carol.
+    let batch = json!([
+        email_request("alice"),
+        email_request("maria"),
+        email_request("bob"),
+        email_request("bad\u{0}id"),
+        email_request("carol"),
+    ]);
+    let (status, body) = decide(&a, &batch).await;
+    assert_eq!(status, 200, "{body}");
+    let items = body.as_array().unwrap();
+    assert_eq!(items.len(), 5, "{body}");
+    for i in [0, 2, 4] {
+        assert_eq!(items[i]["status"], "new", "item {i}: {}", items[i]);
+        assert!(items[i].get("code").is_none(), "{}", items[i]);
+    }
+    assert_eq!(items[1]["code"], "pin_ahead", "{}", items[1]);
+    assert!(items[1]["decision"].is_null(), "{}", items[1]);
+    assert_eq!(items[3]["code"], "invalid_customer_id", "{}", items[3]);
+    assert_eq!(items[3]["field"], "[3].contact.customer", "{}", items[3]);
+    // The pins of the records returned were written; maria's stays B's.
+    for (customer, item) in [
+        ("alice", &items[0]),
+        ("bob", &items[2]),
+        ("carol", &items[4]),
+    ] {
+        let (status, again) = decide(&a, &email_request(customer)).await;
+        assert_eq!(status, 200, "{again}");
+        assert_eq!(again["status"], "kept", "{customer}: {again}");
+        assert_eq!(again["pin"], item["pin"]);
+    }
+    let (status, again) = decide(&b, &email_request("maria")).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["status"], "kept", "{again}");
+    assert_eq!(again["pin"], maria["pin"]);
+    // A batch where every item succeeds is the array of records it always was.
+    let (status, body) = decide(&a, &json!([email_request("dan"), email_request("alice")])).await;
+    assert_eq!(status, 200, "{body}");
+    for item in body.as_array().unwrap() {
+        let keys: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert!(
+            keys.iter()
+                .all(|k| ["decision", "status", "pin", "replaced", "handoff"].contains(k)),
+            "{keys:?}"
+        );
+    }
+    // One request (not a batch) still answers its error with its status.
+    let (status, body) = decide(&a, &email_request("maria")).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "pin_ahead");
+}
+
+/// A pinned batch longer than half of `--timeout-ms`: it used to end in a 503 `timeout`
+/// although its first items had written their pins. Now the items decided are answered, the
+/// later ones are `timeout` errors, and exactly the items answered with a record hold a pin.
+#[tokio::test]
+async fn issue25_11_a_long_pinned_batch_answers_what_it_decided() {
+    let dir = Scratch::new("batch-deadline");
+    let policy = dir.write_atomic("policy.toml", &policy_text("r1", None));
+    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
+    let n: usize = 4000;
+    let s = Service::start(
+        &policy,
+        &[
+            "--pins",
+            &pins,
+            "--timeout-ms",
+            "1000",
+            "--max-batch",
+            &n.to_string(),
+            "--max-body-bytes",
+            "4000000",
+        ],
+    );
+    let batch: Vec<Value> = (0..n).map(|i| email_request(&format!("d-{i}"))).collect();
+    let (status, body) = decide(&s, &Value::Array(batch)).await;
+    assert_eq!(status, 200, "{body}");
+    let items = body.as_array().unwrap();
+    assert_eq!(items.len(), n);
+    let decided = items.iter().take_while(|i| i.get("code").is_none()).count();
+    eprintln!("decided {decided} of {n}");
+    assert!(
+        decided < n,
+        "the batch finished within half the limit: nothing tested"
+    );
+    assert!(
+        decided > 0,
+        "no item decided within half the limit: nothing tested"
+    );
+    for item in &items[decided..] {
+        assert_eq!(item["code"], "timeout", "{item}");
+    }
+    // Which customers hold a pin: ask again with a generous limit, one by one (sampled).
+    let s2 = Service::start(&policy, &["--pins", &pins]);
+    let mut sample: Vec<usize> = (0..n).step_by(n / 40).collect();
+    sample.extend([decided - 1, decided]);
+    sample.sort_unstable();
+    sample.dedup();
+    for i in sample {
+        let (status, again) = decide(&s2, &email_request(&format!("d-{i}"))).await;
+        assert_eq!(status, 200, "{again}");
+        let expected = if i < decided { "kept" } else { "new" };
+        assert_eq!(
+            again["status"], expected,
+            "item {i} (decided: {decided}): {again}"
+        );
+    }
+}
