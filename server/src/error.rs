@@ -327,6 +327,22 @@ pub fn json_body<T: DeserializeOwned>(
             )
         }
     })?;
+    // A number with more digits than a double holds would be rounded by the parser, so a fact
+    // of `0.30000000000000000001` would match a rule on `0.3` (issue 25 point 5): refused, as
+    // the library refuses it in policies and request lines.
+    if let Some((at, number)) = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| unified_message::inexact_number(text, false))
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            cut(format!(
+                "invalid request: the number `{number}` (byte {at}) has more significant digits \
+                 than a fact compares exactly; send it as a string (\"{number}\") to compare it \
+                 as written"
+            )),
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(&bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -69,6 +69,14 @@ async fn issue25_7_every_error_answers_its_code_and_status() {
     let mut wrong_type = email_request("c-1");
     wrong_type["contact"]["channel"] = json!(["web"]);
     let batch = json!([email_request("a"), email_request("b"), email_request("c")]).to_string();
+    // Issue 25 point 5: a decimal beyond what a double holds is refused, not rounded (built as
+    // text: a JSON value would round it already).
+    let inexact = one.replacen(
+        "\"contact\":{",
+        "\"contact\":{\"facts\":{\"plan\":0.30000000000000000001},",
+        1,
+    );
+    assert_ne!(inexact, one);
     let post = reqwest::Method::POST;
     let cases: Vec<Case> = vec![
         (
@@ -110,6 +118,14 @@ async fn issue25_7_every_error_answers_its_code_and_status() {
             wrong_type.to_string(),
             "invalid_request",
             Some("contact.channel"),
+        ),
+        (
+            post.clone(),
+            "/v1/decide",
+            "application/json",
+            inexact,
+            "invalid_request",
+            None,
         ),
         (
             post.clone(),
