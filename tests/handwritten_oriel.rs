@@ -109,36 +109,3 @@ fn issue26_1_oriel_policy_is_differently_shaped_and_checks_cleanly() {
     let report = engine.check();
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
 }
-
-/// Issue 26.2: `decide` resolves a contact's facts on the stack when the policy has few fact
-/// keys, and reads the contact's map when it has more; both decide as `decide_prepared` does,
-/// on every circumstance of a policy with 40 more fact keys than the telecom's own (the map
-/// path) and on the telecom's own (the stack path, above).
-#[test]
-fn issue26_2_decide_reads_facts_the_same_with_many_fact_keys() {
-    let mut source = ORIEL.to_owned();
-    for k in 0..40 {
-        source.push_str(&format!(
-            "\n[[rules]]\nid = \"extra-{k}\"\nwhen = {{ topic = \"plans.change\", facts = {{ extra{k} = \"yes\" }} }}\nthen = {{ skip_ladder = true }}\n"
-        ));
-    }
-    let engine = Engine::from_toml_str(&source).unwrap();
-    let mut compared = 0;
-    for (n, circumstance) in engine.circumstances().enumerate().step_by(7) {
-        let mut contact = circumstance.contact.clone();
-        // A fact past the first 32 keys, and a value no rule names.
-        contact
-            .facts
-            .insert(format!("extra{}", n % 40), "yes".to_owned());
-        contact
-            .facts
-            .insert("segment".to_owned(), "unknown".to_owned());
-        let responder = &circumstance.responder;
-        let got = engine.decide(&contact, responder);
-        let prepared =
-            engine.decide_prepared(&engine.prepare(&contact), engine.responder_key(responder));
-        assert_eq!(got, prepared, "{contact:?} answered by {responder}");
-        compared += 1;
-    }
-    assert!(compared > 1_000, "{compared}");
-}

@@ -10,9 +10,6 @@ use crate::model::{Channel, Contact, Responder};
 use super::compiled::{Engine, PreparedContact, Resolved, ResponderIx, ResponderKey};
 use super::ids::{ChannelIx, FactValueIx, LocaleIx};
 
-/// The fact keys [`Engine::decide`] resolves on the stack (issue 26).
-const STACK_FACT_KEYS: usize = 32;
-
 impl Engine {
     /// The canonical response for `contact` answered by `responder`. Never fails: unknown
     /// topics, roles, systems and locales resolve as described in the guide (`docs/decisions.md`), and the
@@ -35,26 +32,6 @@ impl Engine {
     pub fn decide(&self, contact: &Contact, responder: &Responder) -> Decision<'_> {
         let resolved = self.resolve(contact);
         let responder = self.responder_key(responder);
-        // Issue 26: the contact's facts resolved once, into the value index of each fact key
-        // (what `prepare` keeps), on the stack: the rules' guards then compare indices instead
-        // of looking each key up by name in the contact's map and comparing its bytes. A
-        // policy with more fact keys than fit reads the map as before.
-        if self.parts.fact_keys.len() <= STACK_FACT_KEYS {
-            let mut values = [FactValueIx::NONE; STACK_FACT_KEYS];
-            for (key, value) in &contact.facts {
-                let Some(k) = self.parts.fact_keys.find(key) else {
-                    continue;
-                };
-                if let (Some(slot), Some(v)) = (
-                    values.get_mut(k.index()),
-                    self.parts.fact_values.find(value),
-                ) {
-                    *slot = v;
-                }
-            }
-            let values = values.get(..self.parts.fact_keys.len()).unwrap_or(&[]);
-            return self.run(&resolved, values, responder.ix, &mut NoTrace);
-        }
         self.run(&resolved, &contact.facts, responder.ix, &mut NoTrace)
     }
 
