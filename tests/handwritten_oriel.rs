@@ -109,3 +109,19 @@ fn issue26_1_oriel_policy_is_differently_shaped_and_checks_cleanly() {
     let report = engine.check();
     assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
 }
+
+/// Issue 26.1: the telecom policy's scenarios (`examples/policies/oriel-mobile.scenarios.toml`)
+/// pass: the fixed answer, the R3.3 precedence, a department whose ladder ends in the review,
+/// a rule's route and an authorization.
+#[test]
+fn issue26_1_oriel_scenarios_pass() {
+    let scenarios = unified_message::Scenarios::from_toml_str(include_str!(
+        "../examples/policies/oriel-mobile.scenarios.toml"
+    ))
+    .unwrap();
+    let report = Engine::from_toml_str(ORIEL)
+        .unwrap()
+        .run_scenarios(&scenarios);
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.passed, 6);
+}
