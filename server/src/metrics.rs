@@ -9,7 +9,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use unified_message::DecisionRecord;
+use std::sync::OnceLock;
+
+use unified_message::{DecisionRecord, Outcome};
 
 type Labels = Vec<(&'static str, String)>;
 
@@ -18,6 +20,9 @@ type Labels = Vec<(&'static str, String)>;
 pub struct Metrics {
     registry: Registry,
     decisions: Family<Labels, Counter>,
+    /// Each outcome's counter of `decisions`, taken from the family on its first decision
+    /// (issue 26: otherwise every decision took the family's lock and built its label).
+    by_outcome: [OnceLock<Counter>; Outcome::ALL.len()],
     system_gap: Family<Labels, Counter>,
     fallback_topic: Counter,
     latency: Histogram,
@@ -88,6 +93,7 @@ impl Metrics {
         Metrics {
             registry,
             decisions,
+            by_outcome: std::array::from_fn(|_| OnceLock::new()),
             system_gap,
             fallback_topic,
             latency,
@@ -100,9 +106,25 @@ impl Metrics {
 
     /// Counts a decision.
     pub fn decision(&self, record: &DecisionRecord) {
-        self.decisions
-            .get_or_create(&vec![("outcome", record.outcome.as_str().to_owned())])
-            .inc();
+        match Outcome::ALL.iter().position(|o| *o == record.outcome) {
+            Some(i) => {
+                if let Some(counter) = self.by_outcome.get(i) {
+                    counter
+                        .get_or_init(|| {
+                            self.decisions.get_or_create_owned(&vec![(
+                                "outcome",
+                                record.outcome.as_str().to_owned(),
+                            )])
+                        })
+                        .inc();
+                }
+            }
+            None => {
+                self.decisions
+                    .get_or_create(&vec![("outcome", record.outcome.as_str().to_owned())])
+                    .inc();
+            }
+        }
         if record.flags.system_gap {
             self.system_gap
                 .get_or_create(&vec![("topic", record.topic.clone())])
