@@ -154,10 +154,13 @@ fn issue18_every_bad_policy_renders_at_its_location() {
             if let Some(span) = file.span(d) {
                 let loc = d.location.unwrap();
                 let line = source.lines().nth(loc.line - 1).unwrap();
-                assert!(
-                    shown.contains(&format!("{} | {line}", loc.line)),
-                    "{name}: {shown}"
-                );
+                // A line longer than a terminal (a name of 1 KiB, issue 25 point 3) is shown
+                // cut around the span, with `...` where it was cut.
+                let whole = shown.contains(&format!("{} | {line}", loc.line));
+                let cut = line.len() > 200
+                    && shown.contains(&format!("{} | ...", loc.line))
+                    && shown.lines().all(|l| l.len() < 400);
+                assert!(whole || cut, "{name}: {shown}");
                 assert!(span.start <= span.end && span.end <= source.len(), "{name}");
             }
         }

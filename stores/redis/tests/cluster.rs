@@ -164,7 +164,7 @@ async fn start(label: &str) -> Option<Cluster> {
         std::fs::create_dir_all(&node).unwrap();
         let child = Command::new(SERVER)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "1000"])
+            .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "3000"])
             // A replica whose link is down may still be promoted (the test cuts links).
             .args(["--cluster-replica-validity-factor", "0"])
             .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
@@ -464,7 +464,7 @@ async fn issue25_9_redis_cluster_failover_with_and_without_wait() {
         &url,
         StoreOptions::new("um-cluster-kit")
             .with_expiry(Duration::from_secs(600))
-            .with_wait(1, Duration::from_millis(500)),
+            .with_wait(1, Duration::from_secs(5)),
     )
     .await
     .unwrap();
