@@ -6,7 +6,7 @@ use crate::decision::{Decision, Outcome};
 use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::{
     ChannelIx, DepartmentIx, Engine, FactValueIx, LocaleIx, MessageIx, RankIx, Resolved,
-    ResponderIx, RoleIx, Topic, TopicIx,
+    ResponderIx, RoleIx, Topic, TopicIx, listed,
 };
 use crate::explain::NoTrace;
 use crate::model::{Authority, Progress, Tier};
@@ -520,13 +520,9 @@ impl Ctx<'_> {
                         .authority
                         .and_then(|(_, rule)| engine.parts().rules.get(rule))
                         .is_some_and(|rule| {
-                            rule.roles
-                                .as_ref()
-                                .is_some_and(|l| l.binary_search(&ri).is_ok())
-                                || rule
-                                    .departments
-                                    .as_ref()
-                                    .is_some_and(|l| l.binary_search(&department).is_ok())
+                            (rule.roles.is_some() && listed(rule.roles.as_deref(), &ri))
+                                || (rule.departments.is_some()
+                                    && listed(rule.departments.as_deref(), &department))
                         });
                     if department != owner && !named {
                         // One cause, the department answering (under one rule, or none):

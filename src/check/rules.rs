@@ -68,7 +68,7 @@ fn reach(engine: &Engine) -> Vec<Reach> {
             for (ri, role) in engine.parts().roles.items().iter().enumerate() {
                 // A rule's lists are sorted (compile/rules.rs).
                 fn ok<I: Ord>(list: &Option<Box<[I]>>, x: I) -> bool {
-                    list.as_ref().is_none_or(|l| l.binary_search(&x).is_ok())
+                    crate::engine::listed(list.as_deref(), &x)
                 }
                 if ok(&rule.departments, role.department)
                     && ok(&rule.roles, RoleIx::new(ri))

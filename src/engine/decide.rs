@@ -92,7 +92,7 @@ impl Engine {
     ) -> bool {
         // A rule's lists are sorted (compile/rules.rs): a binary search.
         fn in_list<I: Ord>(list: &Option<Box<[I]>>, x: I) -> bool {
-            list.as_ref().is_none_or(|l| l.binary_search(&x).is_ok())
+            super::parts::listed(list.as_deref(), &x)
         }
         if rule.staff_only() {
             let Some(role) = staff else {

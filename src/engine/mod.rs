@@ -29,5 +29,5 @@ pub(crate) use ids::{
 };
 pub(crate) use parts::{
     Department, EngineParts, Forbidden, Handover, Message, Role, Rule, System, TierRef, Topic,
-    Version,
+    Version, listed,
 };

@@ -178,6 +178,15 @@ pub(crate) struct Rule {
     pub(crate) route: Option<DepartmentIx>,
 }
 
+/// Whether `x` is in one of a rule's lists (`None`: the rule does not restrict it). The lists
+/// are sorted and without repeats (compile/rules.rs), so this is a binary search: deciding every
+/// channel of a rule that names tens of thousands of them is not quadratic (issue 25 point 4).
+/// `decide`, `check` and `diff` ask through this one function.
+#[inline]
+pub(crate) fn listed<I: Ord>(list: Option<&[I]>, x: &I) -> bool {
+    list.is_none_or(|l| l.binary_search(x).is_ok())
+}
+
 impl Rule {
     /// Whether the rule can only match staff responders.
     pub(crate) fn staff_only(&self) -> bool {
@@ -243,4 +252,65 @@ pub(crate) struct EngineParts {
     pub(crate) warnings: Box<[crate::diagnostic::Diagnostic]>,
     /// The limits of `check`, `diff` and the decision table (`EngineBuilder`).
     pub(crate) space: crate::limits::SpaceLimits,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::cmp::Ordering;
+
+    use super::listed;
+
+    thread_local! {
+        static COMPARISONS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// An id that counts the comparisons made with it, for order and for equality (a linear
+    /// `contains` would count too).
+    struct Counted(u32);
+
+    impl PartialEq for Counted {
+        fn eq(&self, other: &Self) -> bool {
+            COMPARISONS.with(|c| c.set(c.get() + 1));
+            self.0 == other.0
+        }
+    }
+
+    impl Eq for Counted {}
+
+    impl PartialOrd for Counted {
+        fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+
+    impl Ord for Counted {
+        fn cmp(&self, other: &Self) -> Ordering {
+            COMPARISONS.with(|c| c.set(c.get() + 1));
+            self.0.cmp(&other.0)
+        }
+    }
+
+    /// Issue 25 point 4: membership in a rule's list costs a logarithm of its length, counted
+    /// in comparisons: asking for every one of n listed channels (what `diff` and `check` do
+    /// when a rule names n channels) is n log n, not n².
+    #[test]
+    fn issue25_4_membership_in_a_rule_list_counts_logarithmic_work() {
+        let mut per_lookup = Vec::new();
+        for n in [2_000u32, 20_000, 200_000] {
+            let list: Vec<Counted> = (0..n).map(|i| Counted(i * 2)).collect();
+            COMPARISONS.with(|c| c.set(0));
+            for i in 0..n {
+                assert!(listed(Some(&list[..]), &Counted(i * 2)));
+                assert!(!listed(Some(&list[..]), &Counted(i * 2 + 1)));
+            }
+            let comparisons = COMPARISONS.with(Cell::get);
+            per_lookup.push(comparisons / u64::from(2 * n));
+        }
+        // log2(200,000) < 18: ten times the list adds a few comparisons per lookup, never ten
+        // times as many.
+        assert!(per_lookup.iter().all(|&c| c <= 19), "{per_lookup:?}");
+        assert!(per_lookup[2] <= per_lookup[0] + 8, "{per_lookup:?}");
+        assert!(listed::<u32>(None, &7), "no list: every value");
+    }
 }
