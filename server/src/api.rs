@@ -583,7 +583,7 @@ async fn live() -> axum::Json<Health> {
     responses(
         (status = 200, description = "Ready, with the revision in force", body = Health),
         (status = 400, description = "A query that cannot be read: code `invalid_query`", body = ErrorBody),
-        (status = 503, description = "Stopping; or the pin store cannot be reached (status and code `pin_store_unavailable`, with `error`); or the revision in force is older than `?revision=` (status `behind`)", body = Health),
+        (status = 503, description = "Stopping; or the pin store cannot be reached (status and code `pin_store_unavailable`; the cause is in the service's log only); or the revision in force is older than `?revision=` (status `behind`)", body = Health),
     ))]
 async fn ready(
     State(shared): State<AppState>,
@@ -601,12 +601,14 @@ async fn ready(
     }
     let loaded = shared.engine();
     let revision = loaded.engine.revision().to_owned();
-    if let Some(error) = shared.store.failure() {
+    if shared.store.failure().is_some() {
+        // The probe's error names the store's host, port and relations: it goes to the log
+        // (with its cause chain), never to this endpoint, which answers without a token.
         return unavailable(Health {
             status: ErrorCode::PinStoreUnavailable.as_str().to_owned(),
             revision: Some(revision),
             code: Some(ErrorCode::PinStoreUnavailable),
-            error: Some(error),
+            error: None,
         });
     }
     let wanted = match query {
