@@ -455,3 +455,58 @@ async fn issue30_1_a_slow_second_request_on_a_kept_alive_connection_runs_out_of_
         "closed after {closed:?}"
     );
 }
+
+/// Review: time limits of `u64::MAX` milliseconds could overflow `Instant + Duration` (a panic
+/// in the connection's task where the clock is 64-bit nanoseconds). They are taken as a day
+/// (`MAX_TIME_LIMIT_MS`), as the service's log says: the service answers,
+/// a kept-alive connection serves a second request, and a pinned decision is decided.
+#[tokio::test]
+async fn issue30_1_time_limits_of_u64_max_are_taken_as_a_day_and_the_service_answers() {
+    let _serial = SERIAL.lock().await;
+    let max = u64::MAX.to_string();
+    let dir = Scratch::new("max-limits");
+    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
+    let (_dir, service) = start_limited(
+        "max-limits",
+        1024,
+        &[
+            "--timeout-ms",
+            &max,
+            "--header-timeout-ms",
+            &max,
+            "--idle-timeout-ms",
+            &max,
+            "--pins-probe-ms",
+            &max,
+            "--pins",
+            &pins,
+        ],
+    );
+    let address = service.base.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    for _ in 0..2 {
+        stream
+            .write_all(format!("GET /health/live HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let answer = read_answer(&mut stream).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    let (live, decide) = probe(&service).await;
+    assert!(live < Duration::from_secs(5) && decide < Duration::from_secs(5));
+    let pinned = fresh_client()
+        .post(service.url("/v1/decide?pin=true"))
+        .json(&email_request("max-limits"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pinned.status().as_u16(), 200);
+    let log = service.stderr_text();
+    assert!(!log.contains("panicked"), "{log}");
+    // The limits in force are a day (on Linux, `Instant` holds even u64::MAX ms; on systems
+    // whose clock counts nanoseconds in 64 bits it would not).
+    assert!(
+        log.contains("header_timeout_ms=86400000") && log.contains("idle_timeout_ms=86400000"),
+        "{log}"
+    );
+}
