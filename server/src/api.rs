@@ -165,6 +165,7 @@ fn pin_error(
 )]
 async fn decide(
     State(shared): State<AppState>,
+    arrived: Option<axum::Extension<Arrived>>,
     client: Option<axum::Extension<crate::auth::Client>>,
     query: Result<Query<DecideQuery>, QueryRejection>,
     headers: HeaderMap,
@@ -211,21 +212,33 @@ async fn decide(
     let engine = &loaded.engine;
     let mut items = Vec::with_capacity(requests.len());
     let now = Timestamp::from(SystemTime::now());
-    // A pinned batch decides no item once half of `--timeout-ms` is spent: the later items are
-    // answered `timeout` (nothing delivered, no pin written), so the timeout never drops an
-    // answer whose items already wrote their pins.
-    let deadline = start + shared.limits.timeout / 2;
+    // A pinned request owns its time limit (the router's limit does not cut it, see
+    // `limit_time`): `--timeout-ms` from its arrival, body read included. Each store call is
+    // bounded by the time left; once none is left, the later items of a batch are answered
+    // `timeout` (nothing delivered, no pin written), and the items decided are always answered
+    // with the pins they wrote.
+    let deadline = arrived.map_or(start, |a| a.0.0) + shared.limits.timeout;
     for (index, request) in requests.iter().enumerate() {
-        if batch && pins.is_some() && Instant::now() >= deadline {
-            items.push(Item::Failed(Box::new(
-                ApiError::new(
-                    ErrorCode::Timeout,
-                    "not decided: the batch used half of the service's time limit \
-                     (`--timeout-ms`) before this item; nothing was delivered for it and no pin \
-                     written: send it again, or send smaller batches",
-                )
-                .body,
-            )));
+        let field = || {
+            if batch {
+                format!("[{index}].contact.customer")
+            } else {
+                "contact.customer".to_owned()
+            }
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if pins.is_some() && left.is_zero() {
+            let error = ApiError::field(
+                ErrorCode::Timeout,
+                field(),
+                "not decided: the request used the service's time limit (`--timeout-ms`) \
+                 before this item; nothing was delivered for it and no pin written: send it \
+                 again, or send smaller batches",
+            );
+            if !batch {
+                return Err(error);
+            }
+            items.push(Item::Failed(Box::new(error.body)));
             continue;
         }
         let item = match pins {
@@ -234,15 +247,29 @@ async fn decide(
                     .decide(&request.contact, &request.responder)
                     .to_record_with(&request.values),
             )),
-            Some(pins) => match pins.decide(engine, request, now).await {
-                Ok(record) => Item::Pinned(Box::new(record)),
-                Err(e) => {
-                    let field = if batch {
-                        format!("[{index}].contact.customer")
-                    } else {
-                        "contact.customer".to_owned()
-                    };
-                    let error = pin_error(&shared, &headers, request, field, e);
+            Some(pins) => match tokio::time::timeout(left, pins.decide(engine, request, now)).await
+            {
+                Ok(Ok(record)) => Item::Pinned(Box::new(record)),
+                Err(_) => {
+                    shared.metrics.pin_error();
+                    tracing::warn!(
+                        request_id = request_id(&headers),
+                        "the pin store did not answer within the time left (`--timeout-ms`)"
+                    );
+                    let error = ApiError::field(
+                        ErrorCode::Timeout,
+                        field(),
+                        "not delivered: the pin store did not answer within the service's time \
+                         limit (`--timeout-ms`); the pin may have been written all the same: \
+                         send it again (a pin written answers `kept`, with the same message)",
+                    );
+                    if !batch {
+                        return Err(error);
+                    }
+                    Item::Failed(Box::new(error.body))
+                }
+                Ok(Err(e)) => {
+                    let error = pin_error(&shared, &headers, request, field(), e);
                     if !batch {
                         return Err(error);
                     }
@@ -556,7 +583,7 @@ async fn live() -> axum::Json<Health> {
     responses(
         (status = 200, description = "Ready, with the revision in force", body = Health),
         (status = 400, description = "A query that cannot be read: code `invalid_query`", body = ErrorBody),
-        (status = 503, description = "Stopping; or the pin store cannot be reached (status and code `pin_store_unavailable`, with `error`); or the revision in force is older than `?revision=` (status `behind`)", body = Health),
+        (status = 503, description = "Stopping; or the pin store cannot be reached (status and code `pin_store_unavailable`; the cause is in the service's log only); or the revision in force is older than `?revision=` (status `behind`)", body = Health),
     ))]
 async fn ready(
     State(shared): State<AppState>,
@@ -574,12 +601,14 @@ async fn ready(
     }
     let loaded = shared.engine();
     let revision = loaded.engine.revision().to_owned();
-    if let Some(error) = shared.store.failure() {
+    if shared.store.failure().is_some() {
+        // The probe's error names the store's host, port and relations: it goes to the log
+        // (with its cause chain), never to this endpoint, which answers without a token.
         return unavailable(Health {
             status: ErrorCode::PinStoreUnavailable.as_str().to_owned(),
             revision: Some(revision),
             code: Some(ErrorCode::PinStoreUnavailable),
-            error: Some(error),
+            error: None,
         });
     }
     let wanted = match query {
@@ -731,6 +760,36 @@ async fn overloaded(error: tower::BoxError) -> ApiError {
     }
 }
 
+/// When a request reached the service, before its body was read (set by [`limit_time`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Arrived(Instant);
+
+/// The service's time limit (`--timeout-ms`) on each request, except a pinned decision
+/// (`POST /v1/decide?pin=true`): its handler owns the limit, bounding each pin store call by
+/// the time left and answering the items of a batch it decided (cutting it from outside would
+/// drop the answers of items whose pins are written).
+async fn limit_time(
+    State(timeout): State<std::time::Duration>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    request.extensions_mut().insert(Arrived(Instant::now()));
+    let pinned = request.method() == axum::http::Method::POST
+        && request.uri().path() == "/v1/decide"
+        && Query::<DecideQuery>::try_from_uri(request.uri()).is_ok_and(|q| q.pin);
+    if pinned {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            ErrorCode::Timeout,
+            "the request took longer than the service's limit (`--timeout-ms`)",
+        )
+        .into_response(),
+    }
+}
+
 /// The router of a service, with its limits.
 pub fn router(shared: AppState, max_concurrency: usize, timeout: std::time::Duration) -> Router {
     let doc = Arc::new(openapi_json(
@@ -766,13 +825,13 @@ pub fn router(shared: AppState, max_concurrency: usize, timeout: std::time::Dura
             crate::auth::require,
         ))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(timeout, limit_time))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(HandleErrorLayer::new(overloaded))
                 .load_shed()
-                .concurrency_limit(max_concurrency.max(1))
-                .timeout(timeout),
+                .concurrency_limit(max_concurrency.max(1)),
         )
 }

@@ -63,7 +63,8 @@ pub struct Args {
     #[arg(long, default_value_t = 512)]
     pub max_concurrency: usize,
 
-    /// How long one request may take, in milliseconds; beyond it, 503.
+    /// How long one request may take, in milliseconds; beyond it, 503. At most 86400000 (a
+    /// day): a larger value is taken as a day.
     #[arg(long, default_value_t = 10_000)]
     pub timeout_ms: u64,
 
@@ -89,12 +90,13 @@ pub struct Args {
     // Issue 30: connection limits and TLS (see `listener.rs`, `tls.rs`).
     /// How long a client has to send a request's line and headers, in milliseconds: from the
     /// connection's opening (TLS handshake included) or from the first byte of a later request
-    /// on a kept-alive connection. Beyond it the connection is closed.
+    /// on a kept-alive connection. Beyond it the connection is closed. At most 86400000 (a
+    /// day): a larger value is taken as a day.
     #[arg(long, env = "UM_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
     pub header_timeout_ms: u64,
 
     /// How long a kept-alive connection may wait for its next request, in milliseconds, before
-    /// it is closed.
+    /// it is closed. At most 86400000 (a day): a larger value is taken as a day.
     #[arg(long, env = "UM_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
     pub idle_timeout_ms: u64,
 
@@ -142,14 +144,38 @@ pub struct Args {
     // Issue 25 point 9b: readiness reflects the pin store.
     /// How often the pin store is probed (a read of a reserved key, bounded by the same time),
     /// in milliseconds: `/health/ready` answers 503 `pin_store_unavailable` while the last
-    /// probe failed.
+    /// probe failed. At most 86400000 (a day): a larger value is taken as a day.
     #[arg(long, env = "UM_PINS_PROBE_MS", default_value_t = 1_000)]
     pub pins_probe_ms: u64,
+}
+
+/// The longest time limit a flag takes, in milliseconds (a day): times beyond it are taken as
+/// it, so that no deadline (an `Instant` plus a limit) can overflow.
+pub const MAX_TIME_LIMIT_MS: u64 = 86_400_000;
+
+/// `ms` as a time limit: at least 1 ms, at most [`MAX_TIME_LIMIT_MS`].
+pub fn time_limit(ms: u64) -> Duration {
+    Duration::from_millis(ms.clamp(1, MAX_TIME_LIMIT_MS))
 }
 
 impl Args {
     /// The request timeout.
     pub fn timeout(&self) -> Duration {
-        Duration::from_millis(self.timeout_ms.max(1))
+        time_limit(self.timeout_ms)
+    }
+
+    /// The header time limit of a connection.
+    pub fn header_timeout(&self) -> Duration {
+        time_limit(self.header_timeout_ms)
+    }
+
+    /// The idle time limit of a kept-alive connection.
+    pub fn idle_timeout(&self) -> Duration {
+        time_limit(self.idle_timeout_ms)
+    }
+
+    /// How often the pin store is probed.
+    pub fn pins_probe(&self) -> Duration {
+        time_limit(self.pins_probe_ms)
     }
 }

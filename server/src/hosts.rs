@@ -12,7 +12,9 @@
 //! browser sends one.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
@@ -42,6 +44,37 @@ pub struct AllowedHosts {
     any_ip_on: Option<u16>,
     /// `*`: no check.
     any: bool,
+    /// The requests refused, for the log (shared by the clones).
+    refusals: Arc<Refusals>,
+}
+
+/// How often, at most, refused hosts are logged at `warn` (each one is logged at `debug`): the
+/// clients choose the `Host`, and must not choose the log's volume.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// The requests refused since the last warning.
+#[derive(Debug, Default)]
+struct Refusals {
+    count: AtomicU64,
+    last_warning: Mutex<Option<Instant>>,
+}
+
+impl Refusals {
+    /// Counts one refusal; when a warning is due (the first, then one per [`WARN_EVERY`]),
+    /// how many were refused since the last one, this one included.
+    fn refused(&self) -> Option<u64> {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let mut last = self
+            .last_warning
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < WARN_EVERY) {
+            return None;
+        }
+        *last = Some(now);
+        Some(self.count.swap(0, Ordering::Relaxed))
+    }
 }
 
 impl AllowedHosts {
@@ -59,6 +92,7 @@ impl AllowedHosts {
                 .collect(),
             any_ip_on: bound.ip().is_unspecified().then_some(port),
             any: false,
+            refusals: Arc::default(),
         };
         let ip = match bound.ip() {
             IpAddr::V4(v4) => v4.to_string(),
@@ -161,10 +195,19 @@ pub async fn check(
         .find(|host| !hosts.allows(host));
     match refused {
         Some(host) => {
-            tracing::warn!(
-                host = host.get(..100).unwrap_or(host),
+            let shown = host.get(..100).unwrap_or(host);
+            tracing::debug!(
+                host = shown,
                 "refused a request for a host name the service does not answer"
             );
+            if let Some(refused) = hosts.refusals.refused() {
+                tracing::warn!(
+                    refused,
+                    last_host = shown,
+                    "refused requests for host names the service does not answer (since the \
+                     last such warning; at most one a minute, each one at debug)"
+                );
+            }
             let mut response = ApiError::new(
                 ErrorCode::HostNotAllowed,
                 "this service does not answer this host name; if it is the service's own \

@@ -109,10 +109,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         ids: decision_log::LoggedIds::new(hash_key(&args)?),
         store: ready::StoreHealth::default(),
     });
-    ready::spawn_probe(
-        shared.clone(),
-        std::time::Duration::from_millis(args.pins_probe_ms),
-    );
+    ready::spawn_probe(shared.clone(), args.pins_probe());
     metrics.reload(true);
 
     let _watcher = if args.no_watch {

@@ -55,10 +55,10 @@ impl ConnLimits {
     /// The limits the command line asks for, the connection count kept below the open-file
     /// limit of the process.
     pub fn from_args(args: &Args) -> ConnLimits {
-        let header_timeout = Duration::from_millis(args.header_timeout_ms.max(1));
+        let header_timeout = args.header_timeout();
         ConnLimits {
             header_timeout,
-            idle_timeout: Duration::from_millis(args.idle_timeout_ms.max(1)),
+            idle_timeout: args.idle_timeout(),
             exchange_timeout: args.timeout().saturating_add(header_timeout),
             max_connections: max_connections(args.max_connections, open_file_limit()),
         }

@@ -33,7 +33,8 @@ impl Default for StoreHealth {
 }
 
 impl StoreHealth {
-    /// `None` while the store answers; else why the last probe failed.
+    /// `None` while the store answers; else why the last probe failed, in full (for the log:
+    /// `/health/ready`, open without a token, answers only the code).
     pub fn failure(&self) -> Option<String> {
         if self.ok.load(Ordering::Relaxed) {
             return None;
@@ -65,6 +66,18 @@ impl StoreHealth {
     }
 }
 
+/// An error's text with its cause chain (for the log only: it names hosts, ports, relations).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": caused by: ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 /// One probe: a read of the reserved key within `timeout`.
 pub async fn probe(pins: &Pins, timeout: Duration) -> Result<(), String> {
     let key = PinKey::new(PROBE_CUSTOMER, "unified-message.health", Slot::Answer);
@@ -74,17 +87,17 @@ pub async fn probe(pins: &Pins, timeout: Duration) -> Result<(), String> {
             Pins::Postgres(store) => AsyncPinStore::get(store, &key)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| with_causes(&e)),
             Pins::Redis(store) => AsyncPinStore::get(store, &key)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string()),
+                .map_err(|e| with_causes(&e)),
             Pins::Sqlite(store) => {
                 let store = store.clone();
                 tokio::task::spawn_blocking(move || PinStore::get(&*store, &key).map(|_| ()))
                     .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| with_causes(&e))?
+                    .map_err(|e| with_causes(&e))
             }
         }
     };

@@ -664,7 +664,8 @@ pub struct Health {
     /// Why the service is not ready, when an error code says it (`pin_store_unavailable`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<crate::error::ErrorCode>,
-    /// Why the service is not ready, for a person.
+    /// Why the service is not ready, for a person (never the pin store's own error: that
+    /// names its host and relations, and goes to the log only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -321,3 +321,32 @@ async fn issue25_8_a_pin_ahead_is_its_own_code_with_retry_after() {
     let seconds: u32 = retry_after.expect("a Retry-After").parse().unwrap();
     assert!((1..=5).contains(&seconds));
 }
+
+/// Review: `ErrorCode` is the one list of the project's codes, the CLI's included. The CLI
+/// (the root crate) cannot depend on the service's crate: the codes its `Failure::code`
+/// answers are read from its source, and each must be in `ErrorCode::ALL`.
+#[test]
+fn issue25_7_the_codes_of_the_cli_are_in_the_list() {
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../src/bin/unified-message.rs"
+    ))
+    .unwrap();
+    let start = source
+        .find("fn code(&self) -> &'static str")
+        .expect("the CLI's `Failure::code`");
+    let body = &source[start..];
+    let body = &body[..body.find("\n    }\n").unwrap()];
+    let codes: Vec<&str> = body.split('"').skip(1).step_by(2).collect();
+    assert!(codes.contains(&"invalid_input"), "{codes:?}");
+    assert!(codes.contains(&"policy_invalid"), "{codes:?}");
+    let names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    for code in codes {
+        assert!(
+            names.contains(&code),
+            "the CLI answers `{code}`, which is not in `ErrorCode::ALL`"
+        );
+    }
+    assert!(!ErrorCode::InvalidInput.retryable());
+    assert_eq!(ErrorCode::InvalidInput.status().as_u16(), 400);
+}

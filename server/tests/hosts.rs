@@ -195,3 +195,30 @@ fn issue30_4_a_bad_allowed_host_is_refused_before_listening() {
         "{err}"
     );
 }
+
+/// Review: the clients choose the `Host`; every refusal used to be a warning, so a client
+/// chose the log's volume. Now one warning says how many were refused (at most one a minute),
+/// each refusal at debug only.
+#[tokio::test]
+async fn issue30_4_refused_hosts_are_warned_once_with_their_count() {
+    let dir = Scratch::new("hosts-log");
+    let policy = dir.write_atomic("policy.toml", &policy_text("r1", None));
+    let s = Service::start(&policy, &[]);
+    let c = client();
+    for i in 0..50 {
+        let r = c
+            .get(s.url("/health/live"))
+            .header("host", format!("flood-{i}.attacker.example"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 421);
+    }
+    let log = s.stderr_text();
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("attacker.example"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{log}");
+    assert!(warnings[0].contains("refused=1"), "{log}");
+}
