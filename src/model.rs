@@ -699,6 +699,7 @@ fn too_precise(token: &str) -> bool {
 /// `{…}`) that is a decimal with more significant digits than a double keeps, as its byte
 /// offset and text. Quoted scalars and comments are skipped; a number inside a sentence is
 /// text, never reported. Linear in the text.
+#[cfg(feature = "yaml")]
 pub(crate) fn inexact_yaml_number(text: &str) -> Option<(usize, &str)> {
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {

@@ -11,7 +11,7 @@
 
 use std::io::Write as _;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -23,7 +23,20 @@ use unified_message::{
 };
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
-const BIN: &str = "/usr/lib/postgresql/15/bin";
+/// The server binaries of the newest PostgreSQL that Debian installed
+/// (`/usr/lib/postgresql/VERSION/bin`).
+fn bin() -> PathBuf {
+    let newest = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse::<u32>().ok()?, e.path())))
+        .max_by_key(|(version, _)| *version)
+        .map(|(_, path)| path);
+    newest
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15"))
+        .join("bin")
+}
 
 fn required() -> bool {
     std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
@@ -45,7 +58,7 @@ impl Private {
     fn pg_ctl(&self, args: &[&str]) -> bool {
         Command::new("runuser")
             .args(["-u", "postgres", "--"])
-            .arg(Path::new(BIN).join("pg_ctl"))
+            .arg(bin().join("pg_ctl"))
             .arg("-D")
             .arg(self.data())
             .args(args)
@@ -117,7 +130,7 @@ fn port() -> u16 {
 fn private(label: &str) -> Option<Private> {
     let usable = ["initdb", "pg_ctl", "postgres"]
         .iter()
-        .all(|b| Path::new(BIN).join(b).exists())
+        .all(|b| bin().join(b).exists())
         && Command::new("id")
             .arg("postgres")
             .stdout(Stdio::null())
@@ -127,11 +140,13 @@ fn private(label: &str) -> Option<Private> {
     if !usable {
         assert!(
             !required(),
-            "{BIN}/initdb, pg_ctl, postgres and a `postgres` user are required (UM_REQUIRE_SERVICES=1)"
+            "{}/initdb, pg_ctl, postgres and a `postgres` user are required (UM_REQUIRE_SERVICES=1)",
+            bin().display()
         );
         let _ = writeln!(
             std::io::stderr(),
-            "SKIPPED: {label}: no {BIN}/initdb or no `postgres` user; set UM_REQUIRE_SERVICES=1 to fail instead"
+            "SKIPPED: {label}: no {}/initdb or no `postgres` user; set UM_REQUIRE_SERVICES=1 to fail instead",
+            bin().display()
         );
         return None;
     }
@@ -154,7 +169,7 @@ fn private(label: &str) -> Option<Private> {
     // initdb refuses to run as root: as the `postgres` user, without syncing (a test).
     let initdb = Command::new("runuser")
         .args(["-u", "postgres", "--"])
-        .arg(Path::new(BIN).join("initdb"))
+        .arg(bin().join("initdb"))
         .args(["-N", "-A", "trust", "-U", "postgres", "-D"])
         .arg(server.data())
         .stdout(Stdio::null())
