@@ -13,7 +13,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Scratch, Service, client, email_request, policy_text};
+use support::{Scratch, Service, client, email_request, policy_text, two_revisions};
 
 async fn decide(s: &Service, body: &Value) -> (u16, Value) {
     let r = client()
@@ -28,19 +28,7 @@ async fn decide(s: &Service, body: &Value) -> (u16, Value) {
 #[tokio::test]
 async fn issue25_11_a_pinned_batch_is_answered_item_by_item() {
     let dir = Scratch::new("batch-items");
-    let old = dir.write_atomic("old.toml", &policy_text("2026-11-27", None));
-    let guide = "explains = { system = \"self-diagnosis\", message = \"email-setup-guide\" }";
-    let new_text = format!(
-        "{}\n[messages.email-setup-guide-2]\ntext.es = \"Descargue el perfil en {{system}}: {{where}}\"\ntext.en = \"Download the profile from {{system}}: {{where}}\"\n",
-        policy_text("2026-11-28", None).replace(
-            guide,
-            "explains = { system = \"self-diagnosis\", message = \"email-setup-guide-2\" }"
-        )
-    );
-    let new = dir.write_atomic("new.toml", &new_text);
-    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
-    let a = Service::start(&old, &["--pins", &pins]);
-    let b = Service::start(&new, &["--pins", &pins]);
+    let (a, b) = two_revisions(&dir);
     // B (the newer policy) tells maria the new guide first.
     let (status, maria) = decide(&b, &email_request("maria")).await;
     assert_eq!(status, 200, "{maria}");

@@ -13,7 +13,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Scratch, Service, client, email_request, policy_text};
+use support::{Scratch, Service, client, email_request, policy_text, two_revisions};
 use unified_message_server::error::ErrorCode;
 
 /// Sends `body` (raw) with `content_type` by `method` to `path`: status, headers, JSON body.
@@ -267,26 +267,6 @@ async fn issue25_7_the_openapi_document_lists_the_codes() {
         "{}",
         schemas["ErrorBody"]
     );
-}
-
-/// Service A on the old policy, B on a new one whose `email.setup` guide is another message,
-/// one SQLite pin file: once B pinned the new guide, A withholds its older text.
-fn two_revisions(dir: &Scratch) -> (Service, Service) {
-    let old = dir.write_atomic("old.toml", &policy_text("2026-11-27", None));
-    let guide = "explains = { system = \"self-diagnosis\", message = \"email-setup-guide\" }";
-    let new_text = format!(
-        "{}\n[messages.email-setup-guide-2]\ntext.es = \"Descargue el perfil automático en {{system}}: {{where}}\"\ntext.en = \"Download the automatic profile from {{system}}: {{where}}\"\n",
-        policy_text("2026-11-28", None).replace(
-            guide,
-            "explains = { system = \"self-diagnosis\", message = \"email-setup-guide-2\" }"
-        )
-    );
-    let new = dir.write_atomic("new.toml", &new_text);
-    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
-    (
-        Service::start(&old, &["--pins", &pins]),
-        Service::start(&new, &["--pins", &pins]),
-    )
 }
 
 #[tokio::test]

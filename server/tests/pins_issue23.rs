@@ -17,7 +17,7 @@ mod support;
 use std::io::Write as _;
 
 use serde_json::Value;
-use support::{Scratch, Service, client, email_request, policy_text};
+use support::{Scratch, Service, client, email_request, policy_text, two_revisions};
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
 /// Posts a pinned decision for `customer`: the status and the body.
@@ -100,19 +100,7 @@ async fn issue23_6_an_id_no_store_can_hold_is_a_400_on_postgres() {
 #[tokio::test]
 async fn issue23_1_two_services_on_two_revisions_do_not_flip_a_pin() {
     let dir = Scratch::new("flip");
-    let old = dir.write_atomic("old.toml", &policy_text("2026-11-27", None));
-    let guide = "explains = { system = \"self-diagnosis\", message = \"email-setup-guide\" }";
-    let new_text = format!(
-        "{}\n[messages.email-setup-guide-2]\ntext.es = \"Descargue el perfil automático en {{system}}: {{where}}\"\ntext.en = \"Download the automatic profile from {{system}}: {{where}}\"\n",
-        policy_text("2026-11-28", None).replace(
-            guide,
-            "explains = { system = \"self-diagnosis\", message = \"email-setup-guide-2\" }"
-        )
-    );
-    let new = dir.write_atomic("new.toml", &new_text);
-    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
-    let a = Service::start(&old, &["--pins", &pins]);
-    let b = Service::start(&new, &["--pins", &pins]);
+    let (a, b) = two_revisions(&dir);
     let (status, first) = decide(&b, "maria").await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["status"], "new");

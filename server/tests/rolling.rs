@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 
 use kube::ConfigMap;
 use serde_json::{Value, json};
-use support::{Scratch, Service, client, email_request, eventually, policy_text};
+use support::{
+    Scratch, Service, client, email_request, eventually, policy_text, policy_with_guide,
+};
 
 /// Revision `revision` of the example policy with `added` new versions of the e-mail setup
 /// guide appended, each a substantive change.
@@ -28,32 +30,6 @@ fn with_versions(revision: &str, added: u32) -> String {
             "\n[[messages.email-setup-guide.versions]]\nchange = \"substantive\"\ntext.es = \"Procedimiento de correo número {n}.\"\ntext.en = \"E-mail procedure number {n}.\"\n"
         ));
     }
-    text
-}
-
-/// Revision `revision` of the example policy in which `email.setup`'s explaining system names
-/// another message, `guide` (a new message id, the old ones removed when `remove_old`): the
-/// changes that a version number cannot order (issue 23 point 1 and 2).
-fn with_guide(revision: &str, guide: &str, remove_old: bool) -> String {
-    let mut text = policy_text(revision, None).replace(
-        "message = \"email-setup-guide\" }",
-        &format!("message = \"{guide}\" }}"),
-    );
-    if remove_old {
-        // Cut every version of the old guide: the `[[messages.email-setup-guide.versions]]`
-        // blocks up to the next message.
-        let start = text
-            .find("[[messages.email-setup-guide.versions]]")
-            .expect("the example policy has the guide");
-        let end = text[start..]
-            .find("[messages.email-setup-panel]")
-            .map(|i| start + i)
-            .expect("the panel's message follows the guide");
-        text.replace_range(start..end, "");
-    }
-    text.push_str(&format!(
-        "\n[messages.{guide}]\ntext.es = \"Guía de correo {guide}: {{system}}, {{where}}\"\ntext.en = \"E-mail guide {guide}: {{system}}, {{where}}\"\n"
-    ));
     text
 }
 
@@ -194,7 +170,7 @@ async fn issue23_a_rolling_deploy_by_symlink_swap_never_tells_an_older_text_afte
         ("r4", "email-setup-guide-2", false),
         ("r5", "email-setup-guide-3", true),
     ] {
-        volume_b.publish(&with_guide(revision, guide, remove_old));
+        volume_b.publish(&policy_with_guide(revision, guide, remove_old));
         rolled(&c, &b, revision).await;
         for _ in 0..2 {
             for customer in &customers {
@@ -204,7 +180,7 @@ async fn issue23_a_rolling_deploy_by_symlink_swap_never_tells_an_older_text_afte
                 }
             }
         }
-        volume_a.publish(&with_guide(revision, guide, remove_old));
+        volume_a.publish(&policy_with_guide(revision, guide, remove_old));
         rolled(&c, &a, revision).await;
         for customer in &customers {
             assert!(heard.ask(&c, &a, customer).await);

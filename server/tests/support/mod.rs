@@ -25,6 +25,47 @@ pub fn policy_text(revision: &str, marker: Option<&str>) -> String {
     text
 }
 
+/// Revision `revision` of the example policy in which `email.setup`'s explaining system names
+/// another message, `guide` (a new message id; the old guide's versions removed when
+/// `remove_old`): the changes no version number orders (issue 23 points 1 and 2).
+pub fn policy_with_guide(revision: &str, guide: &str, remove_old: bool) -> String {
+    let mut text = policy_text(revision, None).replace(
+        "message = \"email-setup-guide\" }",
+        &format!("message = \"{guide}\" }}"),
+    );
+    if remove_old {
+        // Every `[[messages.email-setup-guide.versions]]` block, up to the next message.
+        let start = text
+            .find("[[messages.email-setup-guide.versions]]")
+            .expect("the example policy has the guide");
+        let end = text[start..]
+            .find("[messages.email-setup-panel]")
+            .map(|i| start + i)
+            .expect("the panel's message follows the guide");
+        text.replace_range(start..end, "");
+    }
+    text.push_str(&format!(
+        "\n[messages.{guide}]\ntext.es = \"Guía de correo {guide}: {{system}}, {{where}}\"\ntext.en = \"E-mail guide {guide}: {{system}}, {{where}}\"\n"
+    ));
+    text
+}
+
+/// Service A on the example policy (`2026-11-27`), B on `2026-11-28` whose `email.setup` guide
+/// is another message (`email-setup-guide-2`), sharing one SQLite pin file in `dir`: once B
+/// pinned the new guide, A withholds its older text.
+pub fn two_revisions(dir: &Scratch) -> (Service, Service) {
+    let old = dir.write_atomic("old.toml", &policy_text("2026-11-27", None));
+    let new = dir.write_atomic(
+        "new.toml",
+        &policy_with_guide("2026-11-28", "email-setup-guide-2", false),
+    );
+    let pins = format!("sqlite:{}", dir.path("pins.sqlite3").display());
+    (
+        Service::start(&old, &["--pins", &pins]),
+        Service::start(&new, &["--pins", &pins]),
+    )
+}
+
 /// A scratch directory of its own, removed on drop.
 pub struct Scratch(pub PathBuf);
 
