@@ -307,9 +307,9 @@ pub struct Reloads {
 struct Files {
     /// The SHA-256 of the text in force.
     in_force: [u8; 32],
-    /// When the change in force was made (the upload came, the watch heard the file's last
-    /// event, `SIGHUP` came).
-    in_force_at: std::time::Instant,
+    /// When the policy in force was uploaded; `None` while it came from the file. A file that
+    /// changed before that upload does not replace it.
+    upload_at: Option<std::time::Instant>,
     /// The SHA-256 of the policy file when it was last read.
     last_read: Option<[u8; 32]>,
     /// The files modified (or created) in the watched directories and not closed since.
@@ -353,7 +353,7 @@ impl Reloads {
             queue: OnceLock::new(),
             files: Arc::new(Mutex::new(Files {
                 in_force,
-                in_force_at: std::time::Instant::now(),
+                upload_at: None,
                 last_read: Some(in_force),
                 writing: HashSet::new(),
             })),
@@ -457,7 +457,8 @@ async fn reload_file(shared: &Arc<Shared>, trigger: &'static str, at: std::time:
     } else {
         at
     };
-    if trigger == "watch" && at < shared.reloads.files().in_force_at {
+    let uploaded = shared.reloads.files().upload_at;
+    if trigger == "watch" && uploaded.is_some_and(|upload| at < upload) {
         // The file changed before the change in force (an upload) was made: the upload is the
         // last change, and stays.
         tracing::info!(
@@ -524,7 +525,10 @@ fn admit(
         ))]);
     }
     files.in_force = digest;
-    files.in_force_at = files.in_force_at.max(at);
+    // Only an upload is compared with later file events: the file's own changes follow one
+    // another, and its change time (coarse, a few milliseconds behind the clock) may read
+    // earlier than the moment the previous file was loaded.
+    files.upload_at = (source == "upload").then_some(at);
     shared.swap(engine, source);
     Ok(revision)
 }
