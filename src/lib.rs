@@ -11,6 +11,7 @@ mod diagnostic;
 pub mod diff;
 mod engine;
 mod explain;
+mod info;
 mod limits;
 mod lines;
 mod manual;
@@ -23,6 +24,7 @@ pub mod queue;
 mod render;
 #[cfg(feature = "reports")]
 pub mod report;
+mod request;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
@@ -34,6 +36,8 @@ mod template;
 pub mod testing;
 pub mod triage;
 mod urgency;
+#[cfg(feature = "schema")]
+pub mod wire;
 
 // The names most hosts use, at the crate root. The rest live in their module (`check::`,
 // `diff::`, `pins::`, `queue::`, `scenario::`, `triage::`) and are documented there; their
@@ -56,8 +60,8 @@ pub use crate::diff::{PolicyDiff, diff};
 #[doc(hidden)]
 pub use crate::engine::ids;
 pub use crate::engine::{Engine, PreparedContact, ResponderKey};
-pub use crate::explain::{Explanation, Step};
-pub use crate::lines::DecideRequest;
+pub use crate::explain::{Explanation, ExplanationRecord, Step, StepRecord};
+pub use crate::info::{FactInfo, PolicyCounts, PolicyDetail, PolicyInfo, SystemInfo};
 #[cfg(feature = "json")]
 pub use crate::lines::DecideStream;
 pub use crate::manual::ManualError;
@@ -71,6 +75,7 @@ pub use crate::pins::{
 pub use crate::progress::WorkProgress;
 pub use crate::queue::Queues;
 pub use crate::render::{RenderStyle, SourceFile};
+pub use crate::request::DecideRequest;
 pub use crate::scenario::Scenarios;
 pub use crate::table::{DecisionTable, TABLE_COLUMNS, TableRow};
 pub use crate::template::{MissingValue, NoValues, Values};

@@ -680,7 +680,11 @@ fn handover_texts_render_department_rank_and_window() {
 // ---------------------------------------------------------------------------------------------
 
 fn explain_text(e: &Explanation<'_>) -> String {
-    e.steps.join("\n")
+    e.trail
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -756,7 +760,7 @@ fn explain_decides_exactly_like_decide() {
             for r in responders(engine()) {
                 let e = engine().explain(&c, &r);
                 assert_eq!(e.decision, engine().decide(&c, &r), "{c:?} {r}");
-                assert!(!e.steps.is_empty());
+                assert!(!e.trail.is_empty());
             }
         }
     }
