@@ -582,3 +582,33 @@ impl<'e> Trace<'e> for Vec<Step<'e>> {
         self.push(step());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Step;
+
+    /// Issue 24 point 2: every kind is named once, in snake case, and `kind` writes one of them.
+    #[test]
+    fn i24_p2_step_kinds_are_distinct_snake_case_names() {
+        let mut kinds = Step::KINDS.to_vec();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), Step::KINDS.len());
+        assert!(
+            Step::KINDS
+                .iter()
+                .all(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
+        for step in [
+            Step::UnknownSystem,
+            Step::Topic { topic: "t" },
+            Step::NoApprover {
+                approver: "a",
+                review_within: "24h",
+            },
+        ] {
+            assert!(Step::KINDS.contains(&step.kind()), "{step:?}");
+        }
+        assert_eq!(Step::UnknownSystem.kind(), "unknown_system");
+    }
+}
