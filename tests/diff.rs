@@ -7,9 +7,8 @@
     clippy::indexing_slicing
 )]
 
-use unified_message::{
-    Engine, MessageChangeKind, Outcome, PolicyDiff, Progress, Responder, Severity, diff,
-};
+use unified_message::diff::{MessageChangeKind, PolicyDiff, diff};
+use unified_message::{Engine, Outcome, Progress, Responder, Severity};
 
 fn example() -> Engine {
     Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()
@@ -257,7 +256,7 @@ fn r0_7_a_changed_policy_needs_its_own_revision() {
 
 /// The diff's findings located in the new policy's TOML text, as the command-line tool does.
 fn located(d: &PolicyDiff, new_policy: &str) -> Vec<unified_message::Diagnostic> {
-    let mut report = unified_message::Report::default();
+    let mut report = unified_message::check::Report::default();
     report.diagnostics = d.diagnostics.clone();
     report.located_in_toml(new_policy).diagnostics
 }

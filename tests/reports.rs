@@ -601,11 +601,12 @@ fn junit_of_the_example_scenarios() {
     assert_eq!(code(&o), 0);
     let xml = stdout(&o);
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    let count =
-        unified_message::Scenarios::from_toml_str(&std::fs::read_to_string(&scenarios).unwrap())
-            .unwrap()
-            .scenarios
-            .len();
+    let count = unified_message::scenario::Scenarios::from_toml_str(
+        &std::fs::read_to_string(&scenarios).unwrap(),
+    )
+    .unwrap()
+    .scenarios
+    .len();
     assert!(count > 10);
     assert_eq!(
         doc.descendants()

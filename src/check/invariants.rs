@@ -138,7 +138,7 @@ struct Ctx<'e> {
 pub(super) fn check(
     engine: &Engine,
     diags: &mut Vec<Diagnostic>,
-    progress: &mut dyn FnMut(crate::WorkProgress),
+    progress: &mut dyn FnMut(crate::progress::WorkProgress),
 ) -> Coverage {
     let responders = responders(engine);
     let mut cx = Ctx {

@@ -229,7 +229,7 @@ fn first_content(source: &str) -> usize {
 }
 
 /// A `parse-error` at the first number of `source` that a double cannot keep exactly (see
-/// [`crate::inexact_number`]): the parser would read it rounded, and a rule or a weight would
+/// [`crate::document::inexact_number`]): the parser would read it rounded, and a rule or a weight would
 /// silently hold for another value (issue 25 point 5).
 #[cfg(any(feature = "toml", feature = "json"))]
 fn check_numbers(source: &str, toml: bool) -> Result<(), PolicyError> {

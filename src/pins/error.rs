@@ -93,10 +93,8 @@ pub enum PinErrorKind {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{
-///     Channel, Contact, Engine, Pin, PinErrorKind, PinKey, PinStore, PinStoreError, Responder,
-///     Timestamp,
-/// };
+/// use unified_message::{Channel, Contact, Engine, PinStore, PinStoreError, Responder};
+/// use unified_message::pins::{Pin, PinErrorKind, PinKey, Timestamp};
 ///
 /// /// A database that is down.
 /// struct Down;

@@ -45,7 +45,8 @@ pub(super) enum Verdict {
 ///
 /// ```
 /// use unified_message::pins::PinStep;
-/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStatus, PinStore, Responder, Timestamp};
+/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStore, Responder};
+/// use unified_message::pins::{PinStatus, Timestamp};
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let store = MemoryPinStore::new();

@@ -27,7 +27,7 @@ impl Engine {
     ///   is nothing to quote).
     /// - a pin written under a newer revision ([`compare_revisions`](crate::pins::compare_revisions))
     ///   that this policy would move, or naming a version this policy does not have → nothing
-    ///   is delivered ([`PinErrorKind::Ahead`](crate::PinErrorKind::Ahead)): an older host never
+    ///   is delivered ([`PinErrorKind::Ahead`](crate::pins::PinErrorKind::Ahead)): an older host never
     ///   moves a newer host's pin back.
     ///
     /// Handover texts are not pinned ([`PinStatus::Unpinned`]); `route`, `authorize`,
@@ -49,7 +49,8 @@ impl Engine {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStatus, Responder, Timestamp};
+    /// use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder};
+    /// use unified_message::pins::{PinStatus, Timestamp};
     ///
     /// let store = MemoryPinStore::new();
     /// let chat = Contact::new("customer-42", Channel::Chat).with_topic("billing.refund").with_locale("en");

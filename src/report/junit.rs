@@ -21,7 +21,8 @@ use crate::scenario::{ScenarioReport, ScenarioResult};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Engine, Scenarios, report};
+/// use unified_message::{Engine, report};
+/// use unified_message::scenario::Scenarios;
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let scenarios = Scenarios::from_toml_str(r#"

@@ -62,7 +62,8 @@ use shared::{details, fingerprints, to_json};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Code, Diagnostic, DocPath, Location, report};
+/// use unified_message::{Code, Diagnostic, report};
+/// use unified_message::document::{DocPath, Location};
 ///
 /// let mut finding = Diagnostic::error(
 ///     Code::UnknownSystem,
@@ -111,7 +112,8 @@ pub fn github(diagnostics: &[Diagnostic], file: &str) -> String {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Code, Diagnostic, DocPath, report};
+/// use unified_message::{Code, Diagnostic, report};
+/// use unified_message::document::DocPath;
 ///
 /// let finding = Diagnostic::warning(
 ///     Code::UnusedSystem,
@@ -216,14 +218,19 @@ mod tests {
 
     #[test]
     fn repeated_findings_get_distinct_stable_fingerprints() {
-        let d = Diagnostic::error(Code::UnknownSystem, crate::DocPath::root(), "m", "h");
+        let d = Diagnostic::error(
+            Code::UnknownSystem,
+            crate::document::DocPath::root(),
+            "m",
+            "h",
+        );
         let twice = fingerprints(&[d.clone(), d.clone()], "p.toml");
         assert_ne!(twice.first(), twice.get(1));
         assert_eq!(fingerprints(&[d.clone(), d], "p.toml"), twice);
         let other_file = fingerprints(
             &[Diagnostic::error(
                 Code::UnknownSystem,
-                crate::DocPath::root(),
+                crate::document::DocPath::root(),
                 "m",
                 "h",
             )],

@@ -19,7 +19,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Code, Diagnostic, DocPath, Location, report};
+/// use unified_message::{Code, Diagnostic, report};
+/// use unified_message::document::{DocPath, Location};
 ///
 /// let mut finding = Diagnostic::error(
 ///     Code::UnknownSystem,

@@ -73,7 +73,8 @@
 
 use std::future::Future;
 
-use crate::pins::{AsyncPinStore, PinKey, PinStore, PinStoreError};
+use crate::pins::PinKey;
+use crate::{AsyncPinStore, PinStore, PinStoreError};
 
 mod changes;
 mod common;
