@@ -28,7 +28,7 @@
 //! (candidates and reasons), [`urgency`], [`engine`] (the hot path's prepared contacts),
 //! [`render`] (diagnostics with their source), [`progress`], [`limits`] (the builder's
 //! defaults), [`manual`], [`document`] (the policy's serde shapes, paths and locations in it)
-//! and, feature `reports`, `report` (the formats CI systems show). A test in `tests/public_api.rs`
+//! and, feature `reports`, `ci` (the formats CI systems show). A test in `tests/public_api.rs`
 //! pins this list of root names, so that the root grows only on purpose.
 
 pub mod document;
@@ -36,6 +36,8 @@ pub mod guide;
 
 mod bounded;
 pub mod check;
+#[cfg(feature = "reports")]
+pub mod ci;
 mod compile;
 mod decision;
 mod diagnostic;
@@ -52,8 +54,6 @@ mod prescan;
 pub mod progress;
 pub mod queue;
 pub mod render;
-#[cfg(feature = "reports")]
-pub mod report;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;

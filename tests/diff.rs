@@ -561,7 +561,7 @@ fn issue23_11_12_ci_formats_show_the_changed_fallback_and_locale() {
     let new_locale = Engine::from_toml_str(&policy).unwrap();
     let d = diff(&example(), &new_locale);
     let findings = located(&d, &policy);
-    let github = unified_message::report::github(&findings, "policy.toml");
+    let github = unified_message::ci::github(&findings, "policy.toml");
     assert!(
         github.contains(
             "::warning file=policy.toml,line=14,col=1,title=fallback-changed::policy.fallback: "
@@ -573,7 +573,7 @@ fn issue23_11_12_ci_formats_show_the_changed_fallback_and_locale() {
         "{github}"
     );
     let sarif: serde_json::Value =
-        serde_json::from_str(&unified_message::report::sarif(&findings, "policy.toml")).unwrap();
+        serde_json::from_str(&unified_message::ci::sarif(&findings, "policy.toml")).unwrap();
     let rules: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -582,7 +582,7 @@ fn issue23_11_12_ci_formats_show_the_changed_fallback_and_locale() {
         .collect();
     assert!(rules.contains(&"fallback-changed") && rules.contains(&"default-locale-changed"));
     let gitlab: serde_json::Value =
-        serde_json::from_str(&unified_message::report::gitlab(&findings, "policy.toml")).unwrap();
+        serde_json::from_str(&unified_message::ci::gitlab(&findings, "policy.toml")).unwrap();
     assert!(
         gitlab
             .as_array()

@@ -1079,8 +1079,8 @@ fn the_root_holds_exactly_the_daily_names() {
         "Values",
     ];
     const MODULES: [&str; 17] = [
-        "check", "diff", "document", "engine", "guide", "limits", "manual", "pins", "progress",
-        "queue", "render", "report", "scenario", "table", "testing", "triage", "urgency",
+        "check", "ci", "diff", "document", "engine", "guide", "limits", "manual", "pins",
+        "progress", "queue", "render", "scenario", "table", "testing", "triage", "urgency",
     ];
     let lib = include_str!("../src/lib.rs");
     let (names, modules) = root_names(lib);

@@ -25,7 +25,7 @@ use unified_message::document::Location;
 use unified_message::progress::WorkProgress;
 use unified_message::render::{RenderStyle, SourceFile};
 use unified_message::scenario::Scenarios;
-use unified_message::{Contact, DecideStream, Diagnostic, Engine, PolicyError, Responder, report};
+use unified_message::{Contact, DecideStream, Diagnostic, Engine, PolicyError, Responder, ci};
 
 /// The default of `--max-input-bytes`: 64 MiB.
 const DEFAULT_MAX_INPUT_BYTES: u64 = 64 << 20;
@@ -505,9 +505,9 @@ fn check(path: &Path, format: FindingsFormat, limit: u64) -> Outcome {
             out(&text)?;
         }
         FindingsFormat::Json => out(&json(&report)?)?,
-        FindingsFormat::Github => put(&report::github(&report.diagnostics, &file))?,
-        FindingsFormat::Sarif => out(&report::sarif(&report.diagnostics, &file))?,
-        FindingsFormat::Gitlab => out(&report::gitlab(&report.diagnostics, &file))?,
+        FindingsFormat::Github => put(&ci::github(&report.diagnostics, &file))?,
+        FindingsFormat::Sarif => out(&ci::sarif(&report.diagnostics, &file))?,
+        FindingsFormat::Gitlab => out(&ci::gitlab(&report.diagnostics, &file))?,
     }
     Ok(exit(!report.is_clean()))
 }
@@ -534,7 +534,7 @@ fn test(policy: &Path, scenarios: &Path, format: TestFormat, limit: u64) -> Outc
     match format {
         TestFormat::Text => out(&report.to_string())?,
         TestFormat::Json => out(&json(&report)?)?,
-        TestFormat::Junit => put(&report::junit(&report, &scenarios.display().to_string()))?,
+        TestFormat::Junit => put(&ci::junit(&report, &scenarios.display().to_string()))?,
     }
     Ok(exit(!report.is_success()))
 }
@@ -650,9 +650,9 @@ fn diff(old: &Path, new: &Path, format: FindingsFormat, limit: u64) -> Outcome {
             out(&text)?;
         }
         FindingsFormat::Json => out(&json(&changes)?)?,
-        FindingsFormat::Github => put(&report::github(&changes.diagnostics, &file))?,
-        FindingsFormat::Sarif => out(&report::sarif(&changes.diagnostics, &file))?,
-        FindingsFormat::Gitlab => out(&report::gitlab(&changes.diagnostics, &file))?,
+        FindingsFormat::Github => put(&ci::github(&changes.diagnostics, &file))?,
+        FindingsFormat::Sarif => out(&ci::sarif(&changes.diagnostics, &file))?,
+        FindingsFormat::Gitlab => out(&ci::gitlab(&changes.diagnostics, &file))?,
     }
     Ok(exit(!changes.is_clean()))
 }

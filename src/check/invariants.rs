@@ -11,7 +11,7 @@ use crate::engine::{
 use crate::explain::NoTrace;
 use crate::model::{Authority, Progress, Tier};
 
-use super::evidence::{counterexample, response, single_counterexample};
+use super::counterexamples::{counterexample, response, single_counterexample};
 use super::plan::{per_class, plan};
 use super::space::responders;
 

@@ -19,7 +19,7 @@
 
 mod approvers;
 mod classes;
-mod evidence;
+mod counterexamples;
 mod invariants;
 mod plan;
 mod rules;

@@ -6,12 +6,12 @@
 //! [`MessageChange`], [`MessageChangeKind`], [`FallbackChange`], [`DefaultLocaleChange`]) and
 //! [`diff_with`] (with progress) live here too.
 //!
-//! The types are in `types`, their text in `report`; topics and messages are compared in
+//! The types are in `types`, their text in `text`; topics and messages are compared in
 //! `messages`, decisions in `decisions`.
 
 mod decisions;
 mod messages;
-mod report;
+mod text;
 mod types;
 
 pub use self::types::{
