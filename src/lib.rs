@@ -1,3 +1,7 @@
+// The README's links to the guide's chapters (`docs/*.md` on GitHub, by its own link
+// definitions at its end) lead to the same chapters rendered in `guide` here: the first
+// definition of a link label wins.
+#![doc = "[guide-checking]: crate::guide::checking\n[guide-ci]: crate::guide::ci\n[guide-cli]: crate::guide::cli\n[guide-decisions]: crate::guide::decisions\n[guide-format]: crate::guide::format\n[guide-format-editor]: crate::guide::format#editor-support-completion-and-validation\n[guide-performance]: crate::guide::performance\n[guide-pins]: crate::guide::pins\n[guide-reliability]: crate::guide::reliability\n[guide-scenarios]: crate::guide::scenarios\n[guide-table-and-manual]: crate::guide::table_and_manual\n[guide-triage]: crate::guide::triage\n[guide-urgency]: crate::guide::urgency"]
 #![doc = include_str!("../README.md")]
 
 //! # The crate root

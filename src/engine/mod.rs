@@ -2,7 +2,7 @@
 //! times: a contact resolved once ([`PreparedContact`], from
 //! [`Engine::prepare`](crate::Engine::prepare)) and a responder resolved once
 //! ([`ResponderKey`]), passed to [`Engine::decide_prepared`](crate::Engine::decide_prepared).
-//! The [`Engine`](crate::Engine) itself is at the crate root.
+//! The [`Engine`] itself is at the crate root.
 
 // The compiled engine: ids interned to typed dense indices (`ids`), rules indexed by
 // topic, messages pre-split into templates. Immutable and `Send + Sync`; `decide` is a few

@@ -52,7 +52,7 @@ impl fmt::Display for PinStatus {
     }
 }
 
-/// A [`Decision`] made against the customer's pins, from [`Engine::decide_pinned`]: the text
+/// A [`Decision`] made against the customer's pins, from [`Engine::decide_pinned`](crate::Engine::decide_pinned): the text
 /// to deliver (the pinned version, or the current one with a change notice), what happened to
 /// the pin, and the [`Handoff`] for a handover to a person.
 ///

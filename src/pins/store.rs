@@ -15,7 +15,7 @@ use super::value::{Pin, PinKey};
 /// # The contract
 ///
 /// An implementation on SQL or a key-value store must meet all of this; the semantics of
-/// [`Engine::decide_pinned`] (one story per customer, whatever races) rest on it.
+/// [`Engine::decide_pinned`](crate::Engine::decide_pinned) (one story per customer, whatever races) rest on it.
 ///
 /// - **One pin per key, compared as a value.** A key ([`PinKey`]: customer, topic, slot) holds
 ///   at most one [`Pin`]. Pins are compared on all four fields (`message`, `version`,
@@ -97,7 +97,7 @@ pub trait PinStore {
     ) -> Result<Option<Pin>, PinStoreError>;
 
     /// The pins in force for several keys, in the order of `keys`; used to build a
-    /// [`Handoff`]. The default calls [`get`](PinStore::get) for each key; a SQL store may
+    /// [`Handoff`](crate::pins::Handoff). The default calls [`get`](PinStore::get) for each key; a SQL store may
     /// override it with one query. It need not be atomic across keys.
     ///
     /// # Errors

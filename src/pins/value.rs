@@ -170,7 +170,7 @@ impl<'de> Deserialize<'de> for Slot {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PinKey {
-    /// The customer, as the host's opaque id ([`Contact::customer`]).
+    /// The customer, as the host's opaque id ([`Contact::customer`](crate::Contact::customer)).
     pub customer: String,
     /// The topic id.
     pub topic: String,

@@ -28,7 +28,7 @@
 //! matches: the text is lowercase). Keywords are then compiled case-sensitively, which is much
 //! cheaper than case-insensitive matching.
 //!
-//! [`Engine::triage`] gives a [`TriageResult`](crate::TriageResult) (at the crate root): the
+//! [`Engine::triage`] gives a [`TriageResult`] (at the crate root): the
 //! chosen topic, its [`TriageCandidate`]s with their [`KeywordMatch`]es, and the
 //! [`TriageReason`]; [`TriageWork`] counts the work done; [`fold_text`] folds a text as triage
 //! reads it.
@@ -47,16 +47,16 @@
 //!
 //! # Where it is
 //!
-//! - [`fold`] — the text folded, with a byte map back to the original;
-//! - [`rewrite`] — a keyword's literals folded the same way, its syntax untouched;
-//! - [`literals`] — the literals every match of a keyword contains;
-//! - [`keyword`] — one keyword checked, parsed, and its NFA built on first use;
-//! - [`locale`] — one locale's anchor automaton and keyword set;
-//! - [`build`] — the policy's `[triage]` and every topic's keywords, per locale;
-//! - [`budget`] — the work one triage may do, counted;
-//! - [`search`] — the pass over the text and the keywords it confirms;
-//! - [`score`] — the evidence per topic, ranked, and the confidence;
-//! - [`result`] — what `decide`, tests and [`Engine::triage`] get back;
+//! - `fold` — the text folded, with a byte map back to the original;
+//! - `rewrite` — a keyword's literals folded the same way, its syntax untouched;
+//! - `literals` — the literals every match of a keyword contains;
+//! - `keyword` — one keyword checked, parsed, and its NFA built on first use;
+//! - `locale` — one locale's anchor automaton and keyword set;
+//! - `build` — the policy's `[triage]` and every topic's keywords, per locale;
+//! - `budget` — the work one triage may do, counted;
+//! - `search` — the pass over the text and the keywords it confirms;
+//! - `score` — the evidence per topic, ranked, and the confidence;
+//! - `result` — what `decide`, tests and [`Engine::triage`] get back;
 //! - `compiled.rs` — `Triage`, the compiled keywords of every locale (data, below the rest);
 //! - `answer.rs` — the public result types ([`TriageResult`], [`TriageCandidate`], …);
 //! - here — the engine's triage methods and the re-exports.
