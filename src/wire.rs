@@ -56,9 +56,9 @@ pub fn schemas(ref_prefix: &str) -> Map<String, Value> {
         crate::Diagnostic,
         crate::check::Report,
         crate::scenario::ScenarioReport,
-        crate::DecisionTable,
-        crate::TableRow,
-        crate::PolicyInfo,
+        crate::table::DecisionTable,
+        crate::table::TableRow,
+        crate::info::PolicyInfo,
     );
     let mut map = generator.take_definitions(true);
     for (name, schema) in &mut map {

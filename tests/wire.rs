@@ -11,7 +11,8 @@
 )]
 
 use serde_json::{Value, json};
-use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder, Step, Timestamp};
+use unified_message::pins::Timestamp;
+use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder, Step};
 
 fn engine() -> Engine {
     Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()
@@ -105,7 +106,7 @@ fn i24_p10_policy_info_lists_what_the_policy_holds() {
     assert!(d.messages.iter().any(|m| m == "handover.route"));
     assert_eq!(d.roles, engine.roles().collect::<Vec<_>>());
     assert_eq!(d.ranks, engine.ranks().collect::<Vec<_>>());
-    let back: unified_message::PolicyInfo =
+    let back: unified_message::info::PolicyInfo =
         serde_json::from_value(serde_json::to_value(&info).unwrap()).unwrap();
     assert_eq!(back, info);
 }
