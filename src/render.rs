@@ -117,45 +117,7 @@ impl<'a> SourceFile<'a> {
     /// there contains it. `None` when `d` has no location, or it lies outside the text or on
     /// a comment (the top of a document that lacks what the diagnostic's path names).
     pub fn span(&self, d: &Diagnostic) -> Option<Range<usize>> {
-        let start = self.offset(d)?;
-        let rest = self.text.get(start..)?;
-        if rest.starts_with('#') {
-            // A comment (the top of a document that lacks what the path names): nothing to
-            // underline.
-            return None;
-        }
-        let mut end = start + token_len(rest, MAX_SPAN_LINES);
-        // A key: underline its value with it.
-        let after = self.text.get(end..)?;
-        let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
-        let value = after
-            .get(gap..)
-            .and_then(|s| s.strip_prefix('=').or_else(|| s.strip_prefix(':')))
-            .filter(|_| end > start);
-        if let Some(value) = value {
-            let value_gap = value.len() - value.trim_start_matches([' ', '\t']).len();
-            let value_start = end + gap + 1 + value_gap;
-            let len = self
-                .text
-                .get(value_start..)
-                .map_or(0, |v| token_len(v, MAX_SPAN_LINES));
-            if len > 0 {
-                end = value_start + len;
-            }
-        }
-        // A forbidden phrase: the phrase itself, when the value contains it as written.
-        let phrase = d
-            .matched
-            .as_ref()
-            .filter(|m| !m.text.is_empty())
-            .and_then(|m| {
-                let i = self.text.get(start..end)?.find(&m.text)?;
-                Some(start + i..start + i + m.text.len())
-            });
-        if phrase.is_some() {
-            return phrase;
-        }
-        Some(start..end)
+        span_at(self.text, self.offset(d)?, d)
     }
 
     /// The lines that `span` touches: their byte range and the first line's number.
@@ -271,6 +233,48 @@ impl Diagnostic {
     pub fn render(&self, source: &str, origin: &str, style: RenderStyle) -> String {
         SourceFile::new(source, origin).render(self, style)
     }
+}
+
+/// The span of diagnostic `d` in `text` when it starts at byte `start`: see
+/// [`SourceFile::span`]. Also where a diagnostic located in TOML text gets its `end`.
+pub(crate) fn span_at(text: &str, start: usize, d: &Diagnostic) -> Option<Range<usize>> {
+    let rest = text.get(start..)?;
+    if rest.starts_with('#') {
+        // A comment (the top of a document that lacks what the path names): nothing to
+        // underline.
+        return None;
+    }
+    let mut end = start + token_len(rest, MAX_SPAN_LINES);
+    // A key: underline its value with it.
+    let after = text.get(end..)?;
+    let gap = after.len() - after.trim_start_matches([' ', '\t']).len();
+    let value = after
+        .get(gap..)
+        .and_then(|s| s.strip_prefix('=').or_else(|| s.strip_prefix(':')))
+        .filter(|_| end > start);
+    if let Some(value) = value {
+        let value_gap = value.len() - value.trim_start_matches([' ', '\t']).len();
+        let value_start = end + gap + 1 + value_gap;
+        let len = text
+            .get(value_start..)
+            .map_or(0, |v| token_len(v, MAX_SPAN_LINES));
+        if len > 0 {
+            end = value_start + len;
+        }
+    }
+    // A forbidden phrase: the phrase itself, when the value contains it as written.
+    let phrase = d
+        .matched
+        .as_ref()
+        .filter(|m| !m.text.is_empty())
+        .and_then(|m| {
+            let i = text.get(start..end)?.find(&m.text)?;
+            Some(start + i..start + i + m.text.len())
+        });
+    if phrase.is_some() {
+        return phrase;
+    }
+    Some(start..end)
 }
 
 /// The length in bytes of the token at the start of `text`: a quoted string, a bracketed

@@ -11,8 +11,8 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
     let Ok(root) = DeTable::parse(source) else {
         return diagnostics;
     };
-    // The byte offset where each diagnostic is, with its index.
-    let mut offsets: Vec<(usize, usize)> = Vec::new();
+    // The byte offset where each diagnostic is and where its span ends, with its index.
+    let mut offsets: Vec<(usize, usize, bool)> = Vec::new();
     for (i, d) in diagnostics.iter().enumerate() {
         if d.location.is_some() {
             continue;
@@ -37,13 +37,18 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
             value = Some(v.get_ref());
             table = v.get_ref().as_table();
         }
-        offsets.push((span.start.min(source.len()), i));
+        let start = span.start.min(source.len());
+        offsets.push((start, i, false));
+        // Where its span ends, in the same sweep.
+        if let Some(end) = crate::render::span_at(source, start, d) {
+            offsets.push((end.end, i, true));
+        }
     }
     // Line and column of every offset in one sweep of the text, in order of offset: thousands
     // of diagnostics on one long line cost the line once, not once each.
     offsets.sort_unstable();
     let (mut line, mut column, mut at) = (1, 1, 0);
-    for (offset, i) in offsets {
+    for (offset, i, is_end) in offsets {
         if let Some(passed) = source.get(at..offset) {
             for c in passed.chars() {
                 if c == '\n' {
@@ -56,7 +61,12 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
             at = offset;
         }
         if let Some(d) = diagnostics.get_mut(i) {
-            d.location = Some(Location { line, column });
+            let at = Some(Location { line, column });
+            if is_end {
+                d.end = at;
+            } else {
+                d.location = at;
+            }
         }
     }
     diagnostics

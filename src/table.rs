@@ -39,7 +39,7 @@ use crate::model::{Authority, Facts, Progress, Responder};
 /// assert!(table.to_markdown().contains("| served | staff `sales-agent` |"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DecisionTable {

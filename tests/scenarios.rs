@@ -53,10 +53,22 @@ fn failing_scenarios_show_expected_actual_and_explanation() {
             ("department", "`sales`", "`support`"),
         ]
     );
-    // The explanation is the engine's own, ending with the verdict.
-    assert!(r.explanation.iter().any(|s| s.contains("consensual")));
-    assert!(r.explanation.last().unwrap().starts_with("=> route"));
+    // The explanation is the engine's own steps, each with its kind and text (issue 24,
+    // point 1: the shape of `ExplanationRecord`'s steps); the text report ends it with the
+    // verdict.
+    assert!(r.explanation.iter().any(|s| s.text.contains("consensual")));
+    let engine = engine();
+    let scenarios = Scenarios::from_toml_str(include_str!("data/scenarios/failing.toml")).unwrap();
+    let s = &scenarios.scenarios[1];
+    let record = engine.explain(&s.contact, &s.responder).to_record();
+    assert_eq!(r.explanation, record.steps);
     let text = report.to_string();
+    let why = text.split("why:").nth(1).unwrap();
+    let verdict = format!("{}. => route", r.explanation.len() + 1);
+    assert!(
+        why.lines().any(|l| l.trim_start().starts_with(&verdict)),
+        "{text}"
+    );
     assert!(
         text.contains("FAIL  wrong outcome and system: sales explains domain delegation (line 9)")
     );
@@ -152,6 +164,15 @@ fn report_serializes_to_json() {
     assert_eq!(json["results"][1]["mismatches"][0]["field"], "outcome");
     assert_eq!(json["results"][1]["decision"]["outcome"], "route");
     assert_eq!(json["results"][1]["location"]["line"], 9);
+    // Issue 24, point 2: a failure's explanation is its steps, each with kind and text.
+    let steps = json["results"][1]["explanation"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    for step in steps {
+        assert!(
+            step["kind"].is_string() && step["text"].is_string(),
+            "{step}"
+        );
+    }
     // A passing scenario carries no explanation.
     assert!(json["results"][0].get("explanation").is_none());
 }

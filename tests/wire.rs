@@ -280,15 +280,25 @@ mod schema {
         let e = Engine::from_toml_str(&bad).unwrap_err();
         let diagnostics: Vec<Value> = e.diagnostics().iter().map(to_value).collect();
         assert!(!diagnostics.is_empty());
+        // Located in the text, with where its span ends (what the page marks).
+        assert!(diagnostics[0]["end"]["line"].is_u64(), "{}", diagnostics[0]);
         v.assert_valid("Diagnostic", &diagnostics);
 
         let scenarios = Scenarios::from_toml_str(include_str!(
             "../examples/policies/acme-hosting.scenarios.toml"
         ))
         .unwrap();
+        // Failures too (issue 24, point 2: their explanation is step records).
+        let failing =
+            Scenarios::from_toml_str(include_str!("data/scenarios/failing.toml")).unwrap();
+        let failed = to_value(&engine.run_scenarios(&failing));
+        assert!(
+            failed["results"][1]["explanation"][0]["kind"].is_string(),
+            "{failed}"
+        );
         v.assert_valid(
             "ScenarioReport",
-            &[to_value(&engine.run_scenarios(&scenarios))],
+            &[to_value(&engine.run_scenarios(&scenarios)), failed],
         );
 
         let table = engine.decision_table();

@@ -8,6 +8,10 @@
   const LINE = 20;
   const PAD = 8;
   const MAX_MARKED_LINES = 20;
+  // The most diagnostics the list shows; the rest are counted.
+  const MAX_DIAGNOSTICS = 500;
+  // The most triage candidates a decision shows.
+  const MAX_CANDIDATES = 10;
 
   const policy = $('policy');
   const EXAMPLE = policy.defaultValue;
@@ -116,9 +120,12 @@
     codeMarks.replaceChildren();
     const seen = new Map();
     for (const d of diagnostics) {
-      if (!d.line) continue;
-      const last = Math.min(d.end_line || d.line, d.line + MAX_MARKED_LINES - 1);
-      for (let line = d.line; line <= last; line += 1) {
+      // The library's diagnostic: `location` where it starts, `end` just past its span.
+      if (!d.location) continue;
+      const first = d.location.line;
+      const end = d.end ? Math.max(d.end.line, first) : first;
+      const last = Math.min(end, first + MAX_MARKED_LINES - 1);
+      for (let line = first; line <= last; line += 1) {
         if (seen.get(line) === 'error') continue;
         seen.set(line, d.severity);
       }
@@ -171,39 +178,81 @@
   // ---- Check. ----
   const checkSummary = $('check-summary');
 
-  function renderDiagnostics(diagnostics, omitted) {
+  // A diagnostic's document path (a list of keys and indices) as the library writes it:
+  // topics."email.setup".explains.system, rules[2].then.
+  function pathText(segments) {
+    if (!Array.isArray(segments) || segments.length === 0) return '';
+    return segments
+      .map((s, i) => {
+        if (typeof s === 'number') return `[${s}]`;
+        const key = /^[A-Za-z0-9_-]+$/.test(s) ? s : JSON.stringify(s);
+        return i > 0 ? `.${key}` : key;
+      })
+      .join('');
+  }
+
+  function responderText(r) {
+    if (r.staff !== undefined) return `staff role \`${r.staff}\``;
+    if (r.system !== undefined) return `system \`${r.system}\``;
+    return JSON.stringify(r);
+  }
+
+  // A counterexample (the contact, and what each responder does) as the command line
+  // writes it.
+  function counterexampleText(c) {
+    const contact = c.contact || {};
+    let head = `topic \`${contact.topic || ''}\`, progress \`${contact.progress || 'fresh'}\``;
+    for (const [k, v] of Object.entries(contact.facts || {})) head += `, ${k} = \`${v}\``;
+    if (contact.asks_for_superior) head += ', asks for a superior';
+    const lines = [head];
+    for (const r of c.responses || []) {
+      const d = r.decision;
+      let line = `${responderText(r.responder)} on \`${r.channel}\`: ${d.outcome} \`${d.message.id}\` v${d.message.version}`;
+      if (d.system) line += ` (system \`${d.system.id}\`)`;
+      if (d.department) line += ` (department \`${d.department}\`)`;
+      if (d.rank) line += ` (rank \`${d.rank}\`)`;
+      if (d.rule) line += ` (rule \`${d.rule}\`)`;
+      lines.push(`  ${line}`);
+    }
+    return lines.join('\n');
+  }
+
+  function renderDiagnostics(diagnostics) {
     const list = $('diagnostics');
     list.replaceChildren();
-    for (const d of diagnostics) {
-      const where = d.line
+    for (const d of diagnostics.slice(0, MAX_DIAGNOSTICS)) {
+      const at = d.location;
+      const path = pathText(d.path);
+      const where = at
         ? el(
             'button',
             {
               type: 'button',
               class: 'diag-where',
-              'aria-label': `Go to line ${d.line}, column ${d.column} in the policy`,
-              onclick: () => jumpTo(d.line, d.column),
+              'aria-label': `Go to line ${at.line}, column ${at.column} in the policy`,
+              onclick: () => jumpTo(at.line, at.column),
             },
-            `Line ${d.line}, column ${d.column}`,
+            `Line ${at.line}, column ${at.column}`,
           )
-        : el('span', { class: 'diag-where-none' }, `At ${d.path || 'the policy'}`);
+        : el('span', { class: 'diag-where-none' }, `At ${path || 'the policy'}`);
       list.append(
         el(
           'li',
-          { class: d.severity, 'data-code': d.code, 'data-line': d.line || '' },
+          { class: d.severity, 'data-code': d.code, 'data-line': at ? at.line : '' },
           el('div', null, where, ' ', el('span', { class: `severity ${d.severity}` }, d.severity), ' ',
             el('span', { class: 'diag-code' }, `[${d.code}]`)),
           el('p', { class: 'message' }, d.message),
-          d.path && d.line ? el('p', { class: 'note' }, d.path) : null,
+          path && at ? el('p', { class: 'note' }, path) : null,
           d.hint ? el('p', { class: 'hint' }, d.hint) : null,
-          d.matched ? el('p', { class: 'matched' }, `Matched: ${d.matched}`) : null,
+          d.matched ? el('p', { class: 'matched' }, `Matched: “${d.matched.text}” — ${d.matched.why}`) : null,
           d.counterexample
             ? el('div', null, el('p', { class: 'note' }, 'Counterexample:'),
-                el('pre', { class: 'counterexample' }, d.counterexample))
+                el('pre', { class: 'counterexample' }, counterexampleText(d.counterexample)))
             : null,
         ),
       );
     }
+    const omitted = diagnostics.length - MAX_DIAGNOSTICS;
     if (omitted > 0) list.append(el('li', { class: 'note' }, `…and ${omitted} more.`));
     renderMarks(diagnostics);
   }
@@ -218,18 +267,21 @@
       setStatus(checkSummary, (r.data && r.data.error) || `The check failed (${r.status}).`, 'bad');
       return;
     }
+    // The library's check report, with the form's choices when the policy compiles.
     const c = r.data;
-    renderDiagnostics(c.diagnostics, c.omitted);
-    const counts = `${c.errors} error${c.errors === 1 ? '' : 's'}, ${c.warnings} warning${c.warnings === 1 ? '' : 's'}`;
-    policy.setAttribute('aria-invalid', c.errors > 0 ? 'true' : 'false');
-    if (!c.compiles) {
+    renderDiagnostics(c.diagnostics);
+    const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
+    const warnings = c.diagnostics.length - errors;
+    const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+    policy.setAttribute('aria-invalid', errors > 0 ? 'true' : 'false');
+    if (!c.vocabulary) {
       setStatus(checkSummary, `${counts}: the policy does not compile. The decision, table and manual show the last policy that did.`, 'bad');
       return;
     }
     setStatus(
       checkSummary,
       `${counts} (${c.circumstances} circumstances checked).`,
-      c.errors > 0 ? 'bad' : 'ok',
+      errors > 0 ? 'bad' : 'ok',
     );
     goodPolicy = text;
     applyVocabulary(c.vocabulary);
@@ -394,9 +446,23 @@
     list.append(el('dt', null, term), el('dd', null, ...value));
   }
 
+  // The UTF-16 offset (what a JavaScript string counts) of UTF-8 byte `byte` of `text` (what
+  // the library counts).
+  function utf16At(text, byte) {
+    let bytes = 0;
+    let at = 0;
+    for (const ch of text) {
+      if (bytes >= byte) break;
+      const code = ch.codePointAt(0);
+      bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+      at += ch.length;
+    }
+    return at;
+  }
+
   function highlighted(text, matches) {
     const spans = matches
-      .map((m) => [m.start, m.end])
+      .map((m) => [utf16At(text, m.start), utf16At(text, m.end)])
       .sort((a, b) => a[0] - b[0] || b[1] - a[1]);
     const merged = [];
     for (const [start, end] of spans) {
@@ -451,7 +517,7 @@
       const list2 = $('candidates');
       list2.replaceChildren();
       if (!triage.candidates.length) list2.append(el('li', null, `No keyword matched: the fallback topic ${triage.topic}.`));
-      for (const k of triage.candidates) {
+      for (const k of triage.candidates.slice(0, MAX_CANDIDATES)) {
         const words = [];
         const seen = new Set();
         for (const m of k.matches) {
@@ -486,7 +552,7 @@
   const scheduleDecide = debounce(runDecide, 150);
 
   // ---- 3. The decision table and the manual. ----
-  function responderText(r) {
+  function responderCell(r) {
     if (r.staff !== undefined) return `staff: ${r.staff}`;
     if (r.system !== undefined) return `system: ${r.system}`;
     return JSON.stringify(r);
@@ -507,12 +573,14 @@
       setStatus($('table-status'), (r.data && r.data.error) || `No table (${r.status}).`, 'bad');
       return;
     }
+    // The library's decision table (rows filtered; `diagnostics` only when topics were left
+    // out), with how many rows there are and match.
     const t = r.data;
     const body = $('table-body');
     body.replaceChildren(...t.rows.map((x) => el('tr', null,
       el('td', null, el('code', null, x.topic)),
       el('td', null, x.progress),
-      el('td', null, responderText(x.responder)),
+      el('td', null, responderCell(x.responder)),
       el('td', null, x.channels && x.channels.length ? x.channels.join(', ') : 'all'),
       el('td', null, Object.entries(x.facts || {}).map(([k, v]) => `${k}=${v}`).join(', ')),
       el('td', null, x.asks_for_superior ? 'yes' : ''),
@@ -526,7 +594,7 @@
     )));
     const shown = t.rows.length < t.matched ? `the first ${t.rows.length} of ` : '';
     setStatus($('table-status'), `Showing ${shown}${t.matched} matching row${t.matched === 1 ? '' : 's'} (${t.total} in the whole table).`
-      + (t.diagnostics.length ? ` ${t.diagnostics.length} topic(s) left out: too large.` : ''));
+      + (t.diagnostics ? ` ${t.diagnostics.length} topic(s) left out: too large.` : ''));
   }
   const scheduleTable = debounce(runTable, 150);
 

@@ -3,7 +3,6 @@
 //! `max_concurrent_jobs` at once, within `timeout`; a policy that does not compile is an
 //! answer with its diagnostics, never a server error.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Json;
@@ -11,21 +10,17 @@ use axum::extract::State as Extract;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer, Serialize};
 use tokio::sync::Semaphore;
-use unified_message::document::Location;
-use unified_message::render::SourceFile;
+use unified_message::check::Report;
 use unified_message::table::{DecisionTable, TableRow};
-use unified_message::triage::TriageReason;
-use unified_message::{Contact, Diagnostic, Engine, ExplanationRecord, Responder, Severity};
+use unified_message::{
+    DecideRequest, Diagnostic, Engine, ExplanationRecord, Responder, TriageResult,
+};
 
 use crate::Limits;
 use crate::vocabulary::Vocabulary;
-
-/// The most diagnostics one response lists; the rest are counted.
-const MAX_DIAGNOSTICS: usize = 500;
-/// The most triage candidates one decision shows.
-const MAX_CANDIDATES: usize = 10;
 
 /// A compiled draft and what was derived from it on demand.
 struct Draft {
@@ -65,8 +60,7 @@ impl State {
             .builder()
             .from_toml_str(text)
             .map_err(|e| Rejected {
-                counts: Counts::of(e.diagnostics()),
-                diagnostics: located(text, e.diagnostics()),
+                diagnostics: e.diagnostics().to_vec(),
             })?;
         // What the form offers, from the engine itself (the policy is not parsed again).
         let vocabulary = Vocabulary::of(&engine);
@@ -84,10 +78,10 @@ impl State {
     }
 }
 
-/// A policy that does not compile: what the page shows of its diagnostics, and how many.
+/// A policy that does not compile: its errors, located in its text (each with the `end` of
+/// its span).
 struct Rejected {
-    diagnostics: Vec<PageDiagnostic>,
-    counts: Counts,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl From<Rejected> for ApiError {
@@ -96,73 +90,116 @@ impl From<Rejected> for ApiError {
     }
 }
 
-/// Errors, warnings, and diagnostics past the first 500.
-#[derive(Clone, Copy)]
-struct Counts {
-    errors: usize,
-    warnings: usize,
-    omitted: usize,
-}
-
-impl Counts {
-    fn of(all: &[Diagnostic]) -> Counts {
-        Counts {
-            errors: all.iter().filter(|d| d.is_error()).count(),
-            warnings: all.iter().filter(|d| !d.is_error()).count(),
-            omitted: all.len().saturating_sub(MAX_DIAGNOSTICS),
-        }
-    }
-}
-
 /// Why an endpoint did not answer.
 pub(crate) enum ApiError {
-    /// The body was not the request it should be (its status: 400, 413, 415, 422).
-    Request(StatusCode, String),
+    /// The body was not the request it should be: its status (400, 413, 415, 422), its code
+    /// and why.
+    Request(StatusCode, &'static str, String),
     /// The policy does not compile: 422 with its diagnostics.
-    Policy(Vec<PageDiagnostic>),
-    /// Something the request names is not in the policy: 422.
-    Unknown(String),
+    Policy(Vec<Diagnostic>),
+    /// Something the request names is not in the policy: 422, with the request's field.
+    Unknown(&'static str, String),
     /// No answer within the timeout: 503.
     Timeout,
     /// The work failed unexpectedly: 500.
     Internal,
 }
 
+/// Every error of the playground, in the shape of the decision service's errors
+/// (`server/src/error.rs`): what is wrong, a machine-readable code of the service's list
+/// (`invalid_json`, `invalid_request`, `unknown_field`, `unsupported_media_type`,
+/// `body_too_large`, `policy_invalid`, `timeout`, `internal`), the request's field at fault
+/// when known, and for a policy that does not compile, the library's diagnostics.
 #[derive(Serialize)]
 struct ErrorBody {
     error: String,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    diagnostics: Vec<PageDiagnostic>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, error, diagnostics) = match self {
-            ApiError::Request(status, message) => (status, message, Vec::new()),
-            ApiError::Policy(diagnostics) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "the policy does not compile".to_owned(),
-                diagnostics,
-            ),
-            ApiError::Unknown(message) => (StatusCode::UNPROCESSABLE_ENTITY, message, Vec::new()),
-            ApiError::Timeout => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the playground is busy or the work took too long; try again".to_owned(),
-                Vec::new(),
-            ),
-            ApiError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the work failed".to_owned(),
-                Vec::new(),
-            ),
+        let mut body = ErrorBody {
+            error: String::new(),
+            code: "internal",
+            field: None,
+            diagnostics: Vec::new(),
         };
-        (status, Json(ErrorBody { error, diagnostics })).into_response()
+        let status = match self {
+            ApiError::Request(status, code, message) => {
+                body.code = code;
+                body.error = message;
+                status
+            }
+            ApiError::Policy(diagnostics) => {
+                body.code = "policy_invalid";
+                body.error = "the policy does not compile".to_owned();
+                body.diagnostics = diagnostics;
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Unknown(field, message) => {
+                body.code = "invalid_request";
+                body.field = Some(field);
+                body.error = message;
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Timeout => {
+                body.code = "timeout";
+                body.error =
+                    "the playground is busy or the work took too long; try again".to_owned();
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Internal => {
+                body.error = "the work failed".to_owned();
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// The refusals of the body limit (413) and of the slow-body timeout (408), which the layers
+/// answer as plain text, in the endpoints' error shape.
+pub(crate) async fn json_errors(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::Request(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the body is larger than the playground takes".to_owned(),
+        )
+        .into_response(),
+        StatusCode::REQUEST_TIMEOUT => ApiError::Request(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the body took too long to arrive".to_owned(),
+        )
+        .into_response(),
+        _ => response,
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        ApiError::Request(rejection.status(), rejection.body_text())
+        let status = rejection.status();
+        let message = rejection.body_text();
+        let code = match &rejection {
+            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
+            JsonRejection::JsonSyntaxError(_) => "invalid_json",
+            JsonRejection::JsonDataError(_) if message.contains("unknown field") => "unknown_field",
+            _ if status == StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            _ => "invalid_request",
+        };
+        ApiError::Request(status, code, message)
     }
 }
 
@@ -191,66 +228,6 @@ async fn run<T: Send + 'static>(
         .unwrap_or(Err(ApiError::Timeout))
 }
 
-/// A diagnostic as the page shows it: where (line and column, from 1, and where its span
-/// ends), what, the hint, and a counterexample or the matched phrase when there is one.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct PageDiagnostic {
-    code: String,
-    severity: &'static str,
-    message: String,
-    hint: String,
-    path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    column: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_column: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    counterexample: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    matched: Option<String>,
-}
-
-fn located(text: &str, diagnostics: &[Diagnostic]) -> Vec<PageDiagnostic> {
-    let source = SourceFile::new(text, "policy.toml");
-    diagnostics
-        .iter()
-        .take(MAX_DIAGNOSTICS)
-        .map(|d| {
-            let end = source.span(d).map(|span| {
-                // The last character of the span, not the one after it.
-                let last = text
-                    .get(..span.end)
-                    .and_then(|t| t.char_indices().next_back())
-                    .map_or(span.end, |(i, _)| i.max(span.start));
-                Location::of_offset(text, last)
-            });
-            PageDiagnostic {
-                code: d.code.to_string(),
-                severity: match d.severity {
-                    Severity::Error => "error",
-                    _ => "warning",
-                },
-                message: d.message.clone(),
-                hint: d.hint.clone(),
-                path: d.path.to_string(),
-                line: d.location.map(|l| l.line),
-                column: d.location.map(|l| l.column),
-                end_line: end.map(|l| l.line),
-                end_column: end.map(|l| l.column),
-                counterexample: d.counterexample.as_ref().map(|c| c.to_string()),
-                matched: d
-                    .matched
-                    .as_ref()
-                    .map(|m| format!("“{}” — {}", m.text, m.why)),
-            }
-        })
-        .collect()
-}
-
 /// The body of every endpoint: the draft policy, and what the endpoint needs besides.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -258,17 +235,13 @@ pub(crate) struct CheckRequest {
     policy: String,
 }
 
-/// What `check` found, and what the form offers when the policy compiles.
+/// What `check` found: the library's [`Report`] (with the located diagnostics of a policy
+/// that does not compile, and no circumstance), and what the form offers when the policy
+/// compiles — its presence says that it does.
 #[derive(Serialize)]
-pub(crate) struct CheckResponse {
-    compiles: bool,
-    errors: usize,
-    warnings: usize,
-    /// Diagnostics left out of `diagnostics` (past the first 500).
-    omitted: usize,
-    diagnostics: Vec<PageDiagnostic>,
-    circumstances: u64,
-    decided: u64,
+pub(crate) struct CheckAnswer {
+    #[serde(flatten)]
+    report: Report,
     #[serde(skip_serializing_if = "Option::is_none")]
     vocabulary: Option<Vocabulary>,
 }
@@ -277,106 +250,69 @@ pub(crate) struct CheckResponse {
 pub(crate) async fn check(
     Extract(state): Extract<Arc<State>>,
     body: Result<Json<CheckRequest>, JsonRejection>,
-) -> Result<Json<CheckResponse>, ApiError> {
+) -> Result<Json<CheckAnswer>, ApiError> {
     let Json(request) = body?;
     run(&state, move |state| {
         Ok(match state.compile(&request.policy) {
-            Ok(draft) => {
-                let report = draft.engine.check().located_in_toml(&request.policy);
-                let counts = Counts::of(&report.diagnostics);
-                CheckResponse {
-                    compiles: true,
-                    errors: counts.errors,
-                    warnings: counts.warnings,
-                    omitted: counts.omitted,
-                    diagnostics: located(&request.policy, &report.diagnostics),
-                    circumstances: report.circumstances,
-                    decided: report.decided,
-                    vocabulary: Some(draft.vocabulary.clone()),
+            Ok(draft) => CheckAnswer {
+                report: draft.engine.check().located_in_toml(&request.policy),
+                vocabulary: Some(draft.vocabulary.clone()),
+            },
+            Err(rejected) => {
+                let mut report = Report::default();
+                report.diagnostics = rejected.diagnostics;
+                CheckAnswer {
+                    report,
+                    vocabulary: None,
                 }
             }
-            Err(rejected) => CheckResponse {
-                compiles: false,
-                errors: rejected.counts.errors.max(1),
-                warnings: rejected.counts.warnings,
-                omitted: rejected.counts.omitted,
-                diagnostics: rejected.diagnostics,
-                circumstances: 0,
-                decided: 0,
-                vocabulary: None,
-            },
         })
     })
     .await
     .map(Json)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct DecideRequest {
+/// A request of the library with the draft policy beside its fields: `{"policy": …, …}`.
+/// Unknown fields are refused as the library's type refuses them.
+pub(crate) struct Drafted<T> {
     policy: String,
-    contact: Contact,
-    responder: Responder,
-    #[serde(default)]
-    values: BTreeMap<String, String>,
+    request: T,
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Drafted<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let policy = match fields.remove("policy") {
+            Some(serde_json::Value::String(policy)) => policy,
+            Some(_) => return Err(D::Error::custom("`policy`: expected the policy's text")),
+            None => return Err(D::Error::missing_field("policy")),
+        };
+        let request =
+            T::deserialize(serde_json::Value::Object(fields)).map_err(D::Error::custom)?;
+        Ok(Drafted { policy, request })
+    }
 }
 
 /// A decision as the page shows it: the library's explain answer (revision, steps with their
-/// kind and text, decision) and, for the customer's own words, the triage.
+/// kind and text, decision) and, for the customer's own words, the library's triage result
+/// (its offsets count bytes of the text; the page's script turns them into its own).
 #[derive(Serialize)]
 pub(crate) struct DecideResponse {
     #[serde(flatten)]
     explanation: ExplanationRecord,
     #[serde(skip_serializing_if = "Option::is_none")]
-    triage: Option<TriageView>,
+    triage: Option<TriageResult>,
 }
 
-#[derive(Serialize)]
-struct TriageView {
-    topic: String,
-    confidence: f64,
-    threshold: f64,
-    reason: TriageReason,
-    ambiguous: Vec<String>,
-    truncated: bool,
-    candidates: Vec<CandidateView>,
-}
-
-#[derive(Serialize)]
-struct CandidateView {
-    topic: String,
-    score: f64,
-    share: f64,
-    matches: Vec<MatchView>,
-}
-
-/// A keyword's match in the customer's text; `start` and `end` count UTF-16 code units, as
-/// the page's JavaScript strings do.
-#[derive(Serialize)]
-struct MatchView {
-    pattern: String,
-    text: String,
-    start: usize,
-    end: usize,
-}
-
-fn utf16_offset(text: &str, byte: usize) -> usize {
-    let mut byte = byte.min(text.len());
-    while !text.is_char_boundary(byte) {
-        byte -= 1;
-    }
-    text.get(..byte).map_or(0, |t| t.encode_utf16().count())
-}
-
-/// `POST /playground/api/decide`: the decision for a contact and a responder, the steps that
-/// led to it and, for the customer's own words, the triage.
+/// `POST /playground/api/decide`: the library's [`DecideRequest`] with the draft policy; the
+/// decision, the steps that led to it and, for the customer's own words, the triage.
 pub(crate) async fn decide(
     Extract(state): Extract<Arc<State>>,
-    body: Result<Json<DecideRequest>, JsonRejection>,
+    body: Result<Json<Drafted<DecideRequest>>, JsonRejection>,
 ) -> Result<Json<DecideResponse>, ApiError> {
-    let Json(request) = body?;
+    let Json(Drafted { policy, request }) = body?;
     run(&state, move |state| {
-        let draft = state.compile(&request.policy)?;
+        let draft = state.compile(&policy)?;
         let engine = &draft.engine;
         let explanation = engine.explain(&request.contact, &request.responder);
         let explained = explanation.to_record_with(&request.values);
@@ -384,35 +320,7 @@ pub(crate) async fn decide(
             (None, Some(text)) => {
                 let default = engine.locales().next().unwrap_or_default();
                 let locale = request.contact.locale.as_deref().unwrap_or(default);
-                let result = engine.triage(text, locale);
-                Some(TriageView {
-                    topic: result.topic,
-                    confidence: result.confidence,
-                    threshold: result.threshold,
-                    reason: result.reason,
-                    ambiguous: result.ambiguous,
-                    truncated: result.truncated,
-                    candidates: result
-                        .candidates
-                        .into_iter()
-                        .take(MAX_CANDIDATES)
-                        .map(|c| CandidateView {
-                            topic: c.topic,
-                            score: c.score,
-                            share: c.share,
-                            matches: c
-                                .matches
-                                .into_iter()
-                                .map(|m| MatchView {
-                                    start: utf16_offset(text, m.start),
-                                    end: utf16_offset(text, m.end),
-                                    pattern: m.pattern,
-                                    text: m.text,
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                })
+                Some(engine.triage(text, locale))
             }
             _ => None,
         };
@@ -440,17 +348,17 @@ pub(crate) struct TableRequest {
     outcome: String,
 }
 
-/// The decision table, filtered.
+/// The decision table, filtered: the library's [`DecisionTable`] (`rows`, the first
+/// `max_table_rows` that pass the filters; `diagnostics`, the topics it had to leave out) and
+/// how many rows there are in all and pass the filters.
 #[derive(Serialize)]
-pub(crate) struct TableResponse {
+pub(crate) struct TableAnswer {
+    #[serde(flatten)]
+    table: DecisionTable,
     /// Rows in the whole table.
     total: usize,
     /// Rows that pass the filters.
     matched: usize,
-    /// The first of them, at most `max_table_rows`.
-    rows: Vec<TableRow>,
-    /// Topics the table had to leave out (`table-too-large`, `space-too-large`).
-    diagnostics: Vec<PageDiagnostic>,
 }
 
 fn responder_id(responder: &Responder) -> &str {
@@ -465,7 +373,7 @@ fn responder_id(responder: &Responder) -> &str {
 pub(crate) async fn table(
     Extract(state): Extract<Arc<State>>,
     body: Result<Json<TableRequest>, JsonRejection>,
-) -> Result<Json<TableResponse>, ApiError> {
+) -> Result<Json<TableAnswer>, ApiError> {
     let Json(request) = body?;
     run(&state, move |state| {
         let draft = state.compile(&request.policy)?;
@@ -477,17 +385,21 @@ pub(crate) async fn table(
                 && (request.outcome.is_empty() || row.decision.outcome.as_str() == request.outcome)
         };
         let matched = table.rows.iter().filter(keep).count();
-        Ok(TableResponse {
+        let mut shown = DecisionTable::default();
+        shown.rows = table
+            .rows
+            .iter()
+            .filter(keep)
+            .take(state.limits.max_table_rows)
+            .cloned()
+            .collect();
+        shown.diagnostics = table.diagnostics.clone();
+        shown.policy = table.policy.clone();
+        shown.revision = table.revision.clone();
+        Ok(TableAnswer {
+            table: shown,
             total: table.rows.len(),
             matched,
-            rows: table
-                .rows
-                .iter()
-                .filter(keep)
-                .take(state.limits.max_table_rows)
-                .cloned()
-                .collect(),
-            diagnostics: located(&request.policy, &table.diagnostics),
         })
     })
     .await
@@ -525,7 +437,14 @@ pub(crate) async fn manual(
         let markdown = draft
             .engine
             .manual(department, &request.locale)
-            .map_err(|e| ApiError::Unknown(e.to_string()))?;
+            .map_err(|e| {
+                let field = if e.locale().is_some() {
+                    "locale"
+                } else {
+                    "department"
+                };
+                ApiError::Unknown(field, e.to_string())
+            })?;
         Ok(ManualResponse {
             html: crate::manual::to_html(&markdown),
             markdown,
@@ -533,18 +452,4 @@ pub(crate) async fn manual(
     })
     .await
     .map(Json)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utf16_offsets_count_what_javascript_counts() {
-        let text = "ñ😀 outlook";
-        let start = text.find("outlook").unwrap_or(0);
-        assert_eq!(utf16_offset(text, start), 4);
-        assert_eq!(utf16_offset(text, text.len() + 5), 11);
-        assert_eq!(utf16_offset(text, 1), 0, "inside `ñ`: the char's start");
-    }
 }

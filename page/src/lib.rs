@@ -132,7 +132,9 @@ pub fn router_with(limits: Limits) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout.saturating_add(Duration::from_secs(5)),
-        ));
+        ))
+        // What these layers refuse is answered in the endpoints' error shape too.
+        .layer(axum::middleware::map_response(api::json_errors));
     Router::new()
         .route("/", get(assets::index))
         .route("/playground/assets/app.js", get(assets::script))

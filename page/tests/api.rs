@@ -53,9 +53,19 @@ fn unknown_department() -> (String, usize) {
 async fn check_of_the_example_is_clean_and_offers_the_form_its_choices() {
     let (status, body) = post("/playground/api/check", json!({"policy": EXAMPLE_POLICY})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["compiles"], true);
-    assert_eq!(body["errors"], 0);
+    // Issue 24 point 1: the library's check report, the form's choices beside it.
+    assert!(
+        body["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["severity"] != "error"),
+        "{body}"
+    );
     assert!(body["circumstances"].as_u64().unwrap() > 0);
+    assert!(body["decided"].as_u64().unwrap() > 0);
+    let report: unified_message::check::Report = serde_json::from_value(body.clone()).unwrap();
+    assert!(report.is_clean());
     let v = &body["vocabulary"];
     assert_eq!(v["topics"][0], "general");
     assert_eq!(v["locales"], json!(["es", "en"]));
@@ -90,15 +100,23 @@ async fn a_bad_policy_is_diagnostics_with_line_column_and_hint_not_a_server_erro
     let (policy, line) = unknown_department();
     let (status, body) = post("/playground/api/check", json!({"policy": policy})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["compiles"], false);
-    assert_eq!(body["errors"], 1);
+    // Does not compile: no choices for the form, the library's diagnostics, nothing checked.
+    assert!(body.get("vocabulary").is_none());
+    assert_eq!(body["circumstances"], 0);
+    assert_eq!(body["diagnostics"].as_array().unwrap().len(), 1);
     let d = &body["diagnostics"][0];
+    // Issue 24 point 1: the library's `Diagnostic` itself, as the CLI and the service give it.
+    let typed: unified_message::Diagnostic = serde_json::from_value(d.clone()).unwrap();
+    assert_eq!(typed.code, "unknown-department");
     assert_eq!(d["code"], "unknown-department");
     assert_eq!(d["severity"], "error");
-    assert_eq!(d["line"], line);
-    assert_eq!(d["column"], 1);
-    assert_eq!(d["end_line"], line);
-    assert_eq!(d["end_column"], "owner = \"bilin\"".len());
+    assert_eq!(d["path"], json!(["topics", "billing.invoice", "owner"]));
+    assert_eq!(d["location"], json!({"line": line, "column": 1}));
+    // Where its span (the key and its value) ends: just past its last character.
+    assert_eq!(
+        d["end"],
+        json!({"line": line, "column": "owner = \"bilin\"".len() + 1})
+    );
     assert!(
         d["hint"]
             .as_str()
@@ -116,7 +134,7 @@ async fn a_bad_policy_is_diagnostics_with_line_column_and_hint_not_a_server_erro
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["diagnostics"][0]["code"], "parse-error");
-    assert_eq!(body["diagnostics"][0]["line"], 1);
+    assert_eq!(body["diagnostics"][0]["location"]["line"], 1);
 
     // The endpoints that need a compiled policy say why they cannot answer: 422.
     for path in [
@@ -131,7 +149,10 @@ async fn a_bad_policy_is_diagnostics_with_line_column_and_hint_not_a_server_erro
         };
         let (status, body) = post(path, request).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
-        assert_eq!(body["diagnostics"][0]["line"], line, "{path}");
+        // The service's error shape: a message, its code, the diagnostics.
+        assert_eq!(body["code"], "policy_invalid", "{path}: {body}");
+        assert!(body["error"].is_string(), "{path}: {body}");
+        assert_eq!(body["diagnostics"][0]["location"]["line"], line, "{path}");
     }
 }
 
@@ -149,7 +170,7 @@ async fn check_shows_a_warning_with_its_counterexample_or_match() {
         .iter()
         .find(|d| d["code"] == "forbidden-phrase")
         .unwrap();
-    let line = found["line"].as_u64().unwrap() as usize;
+    let line = found["location"]["line"].as_u64().unwrap() as usize;
     assert!(
         policy
             .lines()
@@ -157,13 +178,11 @@ async fn check_shows_a_warning_with_its_counterexample_or_match() {
             .unwrap()
             .contains("Eso no nos compete")
     );
-    assert!(
-        found["matched"]
-            .as_str()
-            .unwrap()
-            .contains("Eso no nos compete"),
-        "{found}"
-    );
+    // The library's `ScreenMatch`: the text, its bytes in the message, the pattern, why.
+    assert_eq!(found["matched"]["text"], "Eso no nos compete", "{found}");
+    assert!(found["matched"]["why"].is_string(), "{found}");
+    let end = &found["end"];
+    assert_eq!(end["line"], line, "{found}");
 }
 
 #[tokio::test]
@@ -225,17 +244,21 @@ async fn decide_on_the_customers_words_shows_the_triage_and_where_each_word_matc
     assert_eq!(body["decision"]["topic"], "email.setup");
     let triage = &body["triage"];
     assert_eq!(triage["topic"], "email.setup");
+    // Issue 24 point 1: the library's `TriageResult`, as the service's `POST /v1/triage`.
+    let typed: unified_message::TriageResult = serde_json::from_value(triage.clone()).unwrap();
+    let engine = unified_message::Engine::from_toml_str(EXAMPLE_POLICY).unwrap();
+    assert_eq!(typed, engine.triage(text, "es"));
     let chosen = &triage["candidates"][0];
     assert_eq!(chosen["topic"], "email.setup");
-    // Offsets count UTF-16 code units, as JavaScript does ("¡" is one).
-    let utf16: Vec<u16> = text.encode_utf16().collect();
+    // Offsets count bytes, as the library does ("¡" is two); the page's script turns them
+    // into UTF-16 (tests/browser.rs).
     let mut words = Vec::new();
     for m in chosen["matches"].as_array().unwrap() {
         let (start, end) = (
             m["start"].as_u64().unwrap() as usize,
             m["end"].as_u64().unwrap() as usize,
         );
-        words.push(String::from_utf16(&utf16[start..end]).unwrap());
+        words.push(text[start..end].to_owned());
     }
     assert!(
         words.contains(&"configurar el correo".to_owned()),
@@ -248,6 +271,9 @@ async fn decide_on_the_customers_words_shows_the_triage_and_where_each_word_matc
 async fn the_table_filters_by_topic_role_and_outcome() {
     let (status, all) = post("/playground/api/table", json!({"policy": EXAMPLE_POLICY})).await;
     assert_eq!(status, StatusCode::OK, "{all}");
+    // The library's `DecisionTable` (its rows filtered), with the counts beside it.
+    assert_eq!(all["revision"], "2026-11-27");
+    let _: unified_message::table::DecisionTable = serde_json::from_value(all.clone()).unwrap();
     let total = all["total"].as_u64().unwrap();
     assert_eq!(all["matched"], total);
     assert_eq!(
@@ -296,6 +322,8 @@ async fn the_manual_is_written_per_department_as_safe_html() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid_request", "{body}");
+    assert_eq!(body["field"], "department", "{body}");
 
     // A message with HTML in it is shown, not run.
     let policy = EXAMPLE_POLICY.replace(
@@ -323,13 +351,14 @@ async fn an_oversized_body_is_refused_with_413() {
     };
     let body = json!({"policy": EXAMPLE_POLICY}).to_string();
     assert!(body.len() > 32 * 1024);
-    let (status, _) = call(
+    let (status, refused) = call(
         router_with(limits.clone()),
         "/playground/api/check",
         Body::from(body.clone()),
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(refused["code"], "body_too_large", "{refused}");
 
     // Without a length announced (a stream): refused all the same once read past the limit.
     let chunks: Vec<Result<String, std::io::Error>> = body
@@ -338,8 +367,9 @@ async fn an_oversized_body_is_refused_with_413() {
         .map(|c| Ok(String::from_utf8_lossy(c).into_owned()))
         .collect();
     let stream = Body::from_stream(futures_util::stream::iter(chunks));
-    let (status, _) = call(router_with(limits), "/playground/api/check", stream).await;
+    let (status, refused) = call(router_with(limits), "/playground/api/check", stream).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(refused["code"], "body_too_large", "{refused}");
 
     // The default limit takes the example with room to spare.
     let (status, _) = call(router(), "/playground/api/check", Body::from(body)).await;
@@ -364,17 +394,37 @@ async fn a_policy_over_the_policy_limit_is_a_diagnostic() {
 
 #[tokio::test]
 async fn malformed_requests_are_client_errors_with_a_reason() {
+    // Issue 24 point 1: every error in the service's shape, `{"error": …, "code": …}`.
     let (status, body) = call(router(), "/playground/api/check", Body::from("{not json")).await;
     assert!(status.is_client_error(), "{status}");
     assert!(body["error"].is_string(), "{body}");
+    assert_eq!(body["code"], "invalid_json", "{body}");
     let (status, body) = post("/playground/api/check", json!({"policy": 1})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid_request", "{body}");
     let (status, body) = post(
         "/playground/api/decide",
         json!({"policy": EXAMPLE_POLICY, "contact": {"customer": "c", "channel": "web"}, "responder": {"boss": "x"}}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "invalid_request", "{body}");
+    // The decide body is the library's `DecideRequest` with the policy: what it refuses, the
+    // page refuses.
+    let (status, body) = post(
+        "/playground/api/decide",
+        json!({"policy": EXAMPLE_POLICY, "contact": {"customer": "c", "channel": "web"}, "responder": {"system": "ivr"}, "pin": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "unknown_field", "{body}");
+    let (status, body) = post(
+        "/playground/api/decide",
+        json!({"contact": {"customer": "c", "channel": "web"}, "responder": {"system": "ivr"}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("policy"), "{body}");
 }
 
 #[tokio::test]
@@ -391,6 +441,7 @@ async fn work_past_the_timeout_or_without_a_turn_is_503() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body["error"].is_string());
+    assert_eq!(body["code"], "timeout", "{body}");
 
     // No turn ever free: the request waits for one within the timeout, then gives up.
     let closed = Limits {
@@ -458,7 +509,7 @@ async fn requests_beyond_the_turns_wait_for_one_instead_of_failing() {
     for call in calls {
         let (status, body) = call.await.unwrap();
         assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(body["errors"], 0);
+        assert!(body.get("vocabulary").is_some(), "{body}");
     }
 }
 

@@ -175,8 +175,10 @@ fn failure_body(r: &ScenarioResult) -> String {
     if !r.explanation.is_empty() {
         text.push_str("why:\n");
         for (i, step) in r.explanation.iter().enumerate() {
-            let _ = writeln!(text, "  {}. {step}", i + 1);
+            let _ = writeln!(text, "  {}. {}", i + 1, step.text);
         }
+        let verdict = crate::scenario::report::verdict(&r.decision);
+        let _ = writeln!(text, "  {}. {verdict}", r.explanation.len() + 1);
     }
     text
 }

@@ -145,6 +145,14 @@ pub struct Diagnostic {
     /// Line and column in the source text, when the policy was loaded from TOML text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// Where the text the diagnostic is about ends: the line and column just past its last
+    /// character (of a key and its value, a quoted string, a bracketed value of up to 20
+    /// lines, a bare token, or a forbidden phrase), for a diagnostic located in TOML text by
+    /// compilation or `check::Report::located_in_toml`.
+    /// What an editor marks, from `location` up to `end` (the same span the command-line
+    /// tool underlines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<Location>,
     /// What is wrong, in one sentence.
     pub message: String,
     /// What would fix it.
@@ -173,6 +181,7 @@ impl Diagnostic {
             severity: Severity::Error,
             path,
             location: None,
+            end: None,
             message: crate::bounded::cut_quoted(message.into()),
             hint: crate::bounded::cut_quoted(hint.into()),
             counterexample: None,

@@ -11,7 +11,7 @@
 
 mod expect;
 mod file;
-mod report;
+pub(crate) mod report;
 mod run;
 
 pub use self::expect::{Expectation, ExpectedFlags, Mismatch};

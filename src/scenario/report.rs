@@ -6,7 +6,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::decision::DecisionRecord;
+use crate::decision::record::Outcome;
 use crate::diagnostic::Location;
+use crate::explain::StepRecord;
 
 use super::expect::Mismatch;
 
@@ -28,9 +30,24 @@ pub struct ScenarioResult {
     /// The decision made.
     pub decision: DecisionRecord,
     /// For a failure: the steps behind the decision
-    /// ([`Engine::explain`](crate::Engine::explain)), in words.
+    /// ([`Engine::explain`](crate::Engine::explain)), each with its kind and its text, as
+    /// [`ExplanationRecord`](crate::ExplanationRecord) gives them; empty when passed. The
+    /// verdict is `decision` (the text report writes it as a last step).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub explanation: Vec<String>,
+    pub explanation: Vec<StepRecord>,
+}
+
+/// The verdict of a decision in one line, the last line of an explanation's text:
+/// ``=> route with message `x` v2``, with `` to `system` `` for a redirect.
+pub(crate) fn verdict(d: &DecisionRecord) -> String {
+    let mut line = format!(
+        "=> {} with message `{}` v{}",
+        d.outcome, d.message.id, d.message.version
+    );
+    if let (Outcome::Redirect, Some(s)) = (d.outcome, &d.system) {
+        line.push_str(&format!(" to `{}`", s.id));
+    }
+    line
 }
 
 /// What [`Engine::run_scenarios`](crate::Engine::run_scenarios) found: one result per scenario,
@@ -94,8 +111,14 @@ impl fmt::Display for ScenarioReport {
             }
             writeln!(f, "      why:")?;
             for (i, step) in r.explanation.iter().enumerate() {
-                writeln!(f, "        {}. {step}", i + 1)?;
+                writeln!(f, "        {}. {}", i + 1, step.text)?;
             }
+            writeln!(
+                f,
+                "        {}. {}",
+                r.explanation.len() + 1,
+                verdict(&r.decision)
+            )?;
         }
         if self.results.is_empty() {
             return f

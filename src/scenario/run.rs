@@ -3,6 +3,7 @@
 
 use crate::decision::{DecisionRecord, Flags};
 use crate::engine::Engine;
+use crate::explain::StepRecord;
 use crate::model::Authority;
 
 use super::expect::{Mismatch, compare, compare_flag, field_order, shown};
@@ -182,11 +183,7 @@ impl Engine {
                     explanation: if passed {
                         Vec::new()
                     } else {
-                        let verdict = explanation.to_string();
-                        let mut steps: Vec<String> =
-                            explanation.trail.iter().map(ToString::to_string).collect();
-                        steps.extend(verdict.lines().last().map(str::to_owned));
-                        steps
+                        explanation.trail.iter().map(StepRecord::from).collect()
                     },
                 }
             })
