@@ -281,7 +281,9 @@ pub(crate) fn span_at(text: &str, start: usize, d: &Diagnostic) -> Option<Range<
 /// value (over at most `max_lines` lines, else to the end of the first line), or a bare
 /// word; 0 at a line break or the end of the text.
 fn token_len(text: &str, max_lines: usize) -> usize {
-    let first_line = text.find(['\n', '\r']).unwrap_or(text.len());
+    // Found only when needed: a diagnostic on a long line must not cost the whole line (the
+    // spans of thousands of diagnostics on one line are found when they are located).
+    let first_line = || text.find(['\n', '\r']).unwrap_or(text.len());
     let Some(open) = text.chars().next() else {
         return 0;
     };
@@ -296,7 +298,7 @@ fn token_len(text: &str, max_lines: usize) -> usize {
                         body.get(..end)
                             .is_some_and(|s| s.lines().count() <= max_lines)
                     })
-                    .map_or(first_line, |end| end + 6);
+                    .map_or_else(first_line, |end| end + 6);
             }
             let mut escaped = false;
             for (i, c) in text.char_indices().skip(1) {
@@ -307,7 +309,7 @@ fn token_len(text: &str, max_lines: usize) -> usize {
                     _ => escaped = false,
                 }
             }
-            first_line
+            first_line()
         }
         '[' | '{' => {
             let mut depth = 0usize;
@@ -348,7 +350,7 @@ fn token_len(text: &str, max_lines: usize) -> usize {
                     _ => {}
                 }
             }
-            first_line
+            first_line()
         }
         _ => text
             .find(|c: char| {

@@ -13,6 +13,8 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
     };
     // The byte offset where each diagnostic is and where its span ends, with its index.
     let mut offsets: Vec<(usize, usize, bool)> = Vec::new();
+    let mut ends: std::collections::HashMap<usize, Option<usize>> =
+        std::collections::HashMap::new();
     for (i, d) in diagnostics.iter().enumerate() {
         if d.location.is_some() {
             continue;
@@ -39,9 +41,18 @@ pub(crate) fn locate_toml(source: &str, mut diagnostics: Vec<Diagnostic>) -> Vec
         }
         let start = span.start.min(source.len());
         offsets.push((start, i, false));
-        // Where its span ends, in the same sweep.
-        if let Some(end) = crate::render::span_at(source, start, d) {
-            offsets.push((end.end, i, true));
+        // Where its span ends, in the same sweep; found once per place (thousands of
+        // diagnostics at one long value cost it once), but a forbidden phrase's span is its
+        // own.
+        let end = if d.matched.is_some() {
+            crate::render::span_at(source, start, d).map(|span| span.end)
+        } else {
+            *ends
+                .entry(start)
+                .or_insert_with(|| crate::render::span_at(source, start, d).map(|span| span.end))
+        };
+        if let Some(end) = end {
+            offsets.push((end, i, true));
         }
     }
     // Line and column of every offset in one sweep of the text, in order of offset: thousands

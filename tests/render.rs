@@ -185,10 +185,27 @@ fn issue18_colour_is_a_style_choice() {
     );
 }
 
-/// The JSON form of a diagnostic is what it was: rendering adds no field.
+/// The JSON form of a diagnostic is what it was: rendering adds no field. Issue 24 (the page
+/// speaks the library's shapes) added one on purpose, `end`: where the span the rendering
+/// underlines ends, so that an editor marks the same text.
 #[test]
 fn issue18_json_unchanged() {
-    let (_, diagnostics) = diagnostics("bad/unknown-system.toml");
+    let (source, diagnostics) = diagnostics("bad/unknown-system.toml");
+    let span = SourceFile::new(&source, "policy.toml")
+        .span(&diagnostics[0])
+        .unwrap();
+    assert_eq!(
+        diagnostics[0].end,
+        Some(unified_message::document::Location::of_offset(
+            &source, span.end
+        ))
+    );
+    assert_eq!(
+        diagnostics[0].location,
+        Some(unified_message::document::Location::of_offset(
+            &source, span.start
+        ))
+    );
     let json = serde_json::to_value(&diagnostics[0]).unwrap();
     let keys: Vec<&str> = json
         .as_object()
@@ -198,7 +215,9 @@ fn issue18_json_unchanged() {
         .collect();
     assert_eq!(
         keys,
-        ["code", "hint", "location", "message", "path", "severity"]
+        [
+            "code", "end", "hint", "location", "message", "path", "severity"
+        ]
     );
 }
 
