@@ -11,6 +11,7 @@ mod diagnostic;
 pub mod diff;
 mod engine;
 mod explain;
+pub mod format;
 mod limits;
 mod lines;
 mod manual;
@@ -57,6 +58,7 @@ pub use crate::diff::{PolicyDiff, diff};
 pub use crate::engine::ids;
 pub use crate::engine::{Engine, PreparedContact, ResponderKey};
 pub use crate::explain::{Explanation, Step};
+pub use crate::format::PolicyFormat;
 pub use crate::lines::DecideRequest;
 #[cfg(feature = "json")]
 pub use crate::lines::DecideStream;
