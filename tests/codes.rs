@@ -1,5 +1,5 @@
 //! Issue 12, point 3: diagnostic codes are one enum — every code string written in the
-//! library's source, docs and tests is a `Code`, and `report::code_help` is `Code::help`.
+//! library's source, docs and tests is a `Code`, and `ci::code_help` is `Code::help`.
 //!
 //! (The reports that CI systems show, as the command-line tool prints them, are tested in
 //! `cli/tests/reports.rs`.)
@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use unified_message::report;
+use unified_message::ci;
 
 /// Issue 12, point 3 (diagnostic codes are one enum): every code string still written in the
 /// library's source, its docs and its tests — `has_code("…")`, `with_code("…")`,
@@ -86,18 +86,14 @@ fn every_code_string_in_src_docs_and_tests_is_a_code() {
     assert!(unknown.is_empty(), "not a `Code`: {unknown:?}");
 }
 
-/// Issue 12, point 3: `report::code_help` is `Code::help` for every code, and `None` for a
+/// Issue 12, point 3: `ci::code_help` is `Code::help` for every code, and `None` for a
 /// string that is no code.
 #[test]
 fn code_help_is_the_help_of_every_code() {
     for &code in unified_message::Code::ALL {
         assert!(!code.help().is_empty(), "{code}");
-        assert_eq!(
-            report::code_help(code.as_str()),
-            Some(code.help()),
-            "{code}"
-        );
+        assert_eq!(ci::code_help(code.as_str()), Some(code.help()), "{code}");
     }
     assert!(unified_message::Code::ALL.len() > 80);
-    assert_eq!(report::code_help("no-such-code"), None);
+    assert_eq!(ci::code_help("no-such-code"), None);
 }

@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use unified_message::{Engine, Report, SourceFile, report};
+use unified_message::Engine;
+use unified_message::check::Report;
+use unified_message::ci;
+use unified_message::render::SourceFile;
 
 use crate::args::FindingsFormat;
 use crate::input::{format_of, located, read};
@@ -41,9 +44,9 @@ pub(crate) fn run(out: &mut Out<'_>, path: &Path, format: FindingsFormat, limit:
             out.line(&text)?;
         }
         FindingsFormat::Json => out.line(&json(&report)?)?,
-        FindingsFormat::Github => out.put(&report::github(&report.diagnostics, &file))?,
-        FindingsFormat::Sarif => out.line(&report::sarif(&report.diagnostics, &file))?,
-        FindingsFormat::Gitlab => out.line(&report::gitlab(&report.diagnostics, &file))?,
+        FindingsFormat::Github => out.put(&ci::github(&report.diagnostics, &file))?,
+        FindingsFormat::Sarif => out.line(&ci::sarif(&report.diagnostics, &file))?,
+        FindingsFormat::Gitlab => out.line(&ci::gitlab(&report.diagnostics, &file))?,
     }
     Ok(exit(!report.is_clean()))
 }

@@ -6,7 +6,8 @@ use std::fmt;
 use std::io::{self, IsTerminal};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use unified_message::{RenderStyle, WorkProgress};
+use unified_message::progress::WorkProgress;
+use unified_message::render::RenderStyle;
 
 /// What the command may do beyond writing bytes: colour and progress.
 ///

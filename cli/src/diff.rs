@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use unified_message::{Report, SourceFile, report};
+use unified_message::check::Report;
+use unified_message::ci;
+use unified_message::render::SourceFile;
 
 use crate::args::FindingsFormat;
 use crate::input::{load, located};
@@ -18,7 +20,7 @@ pub(crate) fn run(
     let (old_engine, _) = load(old, limit)?;
     let (new_engine, new_source) = load(new, limit)?;
     let mut changes = out.console.with_progress("comparing", |p| {
-        unified_message::diff_with(&old_engine, &new_engine, p)
+        unified_message::diff::diff_with(&old_engine, &new_engine, p)
     });
     // Findings are about the new revision: locate them in its TOML source (read once).
     let mut report = Report::default();
@@ -39,9 +41,9 @@ pub(crate) fn run(
             out.line(&text)?;
         }
         FindingsFormat::Json => out.line(&json(&changes)?)?,
-        FindingsFormat::Github => out.put(&report::github(&changes.diagnostics, &file))?,
-        FindingsFormat::Sarif => out.line(&report::sarif(&changes.diagnostics, &file))?,
-        FindingsFormat::Gitlab => out.line(&report::gitlab(&changes.diagnostics, &file))?,
+        FindingsFormat::Github => out.put(&ci::github(&changes.diagnostics, &file))?,
+        FindingsFormat::Sarif => out.line(&ci::sarif(&changes.diagnostics, &file))?,
+        FindingsFormat::Gitlab => out.line(&ci::gitlab(&changes.diagnostics, &file))?,
     }
     Ok(exit(!changes.is_clean()))
 }

@@ -18,7 +18,7 @@ pub(crate) fn run(
     limit: u64,
 ) -> Outcome {
     let (engine, _) = load(policy, limit)?;
-    if let Some((_, number)) = unified_message::inexact_number(contact, false) {
+    if let Some((_, number)) = unified_message::document::inexact_number(contact, false) {
         return Err(fatal(format!(
             "invalid `--contact`: the number `{number}` has more significant digits than a number can keep exactly (15); write it as a string, in quotes"
         )));

@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use unified_message::{Diagnostic, Location, SourceFile};
+use unified_message::Diagnostic;
+use unified_message::document::Location;
+use unified_message::render::SourceFile;
 
 use crate::output::{Out, render};
 

@@ -3,7 +3,8 @@
 use std::io::{self, Read};
 use std::path::Path;
 
-use unified_message::{Engine, PolicyFormat, Report};
+use unified_message::check::Report;
+use unified_message::{Engine, PolicyFormat};
 
 use crate::failure::{Failure, Fatal, fatal_in};
 

@@ -2,7 +2,8 @@
 
 use std::io::{self, Write};
 
-use unified_message::{Diagnostic, RenderStyle, SourceFile};
+use unified_message::Diagnostic;
+use unified_message::render::{RenderStyle, SourceFile};
 
 use crate::console::Console;
 use crate::failure::{Fatal, fatal};

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use unified_message::{Diagnostic, Report};
+use unified_message::Diagnostic;
+use unified_message::check::Report;
 
 use crate::args::TableFormat;
 use crate::failure::{Failure, Fatal};

@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use unified_message::{Scenarios, report};
+use unified_message::ci;
+use unified_message::scenario::Scenarios;
 
 use crate::args::TestFormat;
 use crate::failure::{Failure, Fatal};
@@ -29,7 +30,7 @@ pub(crate) fn run(
     match format {
         TestFormat::Text => out.line(&report.to_string())?,
         TestFormat::Json => out.line(&json(&report)?)?,
-        TestFormat::Junit => out.put(&report::junit(&report, &scenarios.display().to_string()))?,
+        TestFormat::Junit => out.put(&ci::junit(&report, &scenarios.display().to_string()))?,
     }
     Ok(exit(!report.is_success()))
 }

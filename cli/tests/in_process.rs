@@ -244,7 +244,7 @@ fn i24_p4_colour_and_progress_are_the_callers_choice() {
         fn start(&mut self, what: &str) {
             self.0.borrow_mut().push(format!("start {what}"));
         }
-        fn update(&mut self, p: unified_message::WorkProgress) {
+        fn update(&mut self, p: unified_message::progress::WorkProgress) {
             self.0.borrow_mut().push(format!("{}/{}", p.done, p.total));
         }
         fn finish(&mut self) {
@@ -254,7 +254,7 @@ fn i24_p4_colour_and_progress_are_the_callers_choice() {
     let seen = Seen::default();
     let log = seen.0.clone();
     let mut console = Console::plain();
-    console.stdout_style = unified_message::RenderStyle::Colored;
+    console.stdout_style = unified_message::render::RenderStyle::Colored;
     console.stderr_ansi = true;
     console.progress = Some(Box::new(seen));
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
