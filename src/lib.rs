@@ -20,8 +20,8 @@
 //! - **What it gets back**: a [`Decision`] with its [`Outcome`] and [`Flags`], the
 //!   [`SystemRef`] it points to, as a serializable [`DecisionRecord`] (made of a
 //!   [`MessageRecord`], [`SystemRecord`] and [`PreviousRecord`]) or a comparable
-//!   [`DecisionBrief`]; why, as an [`Explanation`] of [`Step`]s; where free text landed, as a
-//!   [`TriageResult`].
+//!   [`DecisionBrief`]; why, as an [`Explanation`] of [`Step`]s (serializable as an
+//!   [`ExplanationRecord`] of [`StepRecord`]s); where free text landed, as a [`TriageResult`].
 //! - **Filling a message's placeholders**: [`Values`], [`NoValues`] and [`MissingValue`].
 //! - **The first message wins**: a [`PinnedDecision`], the [`PinStore`] and [`AsyncPinStore`]
 //!   traits a host implements (or [`MemoryPinStore`]), and their errors [`PinError`] and
@@ -33,9 +33,10 @@
 //! (candidates and reasons), [`urgency`], [`engine`] (the hot path's prepared contacts),
 //! [`render`] (diagnostics with their source), [`progress`], [`format`](mod@format) (a name
 //! that is no format), [`limits`] (the builder's defaults), [`manual`], [`document`] (the
-//! policy's serde shapes, paths and locations in it) and, feature `reports`, `ci` (the formats
-//! CI systems show). A test in `tests/public_api.rs` pins this list of root names, so that
-//! the root grows only on purpose.
+//! policy's serde shapes, paths and locations in it), [`info`] (what a policy holds,
+//! [`Engine::policy_info`]), feature `schema`, `wire` (the JSON Schema of every shape a host
+//! sends or receives) and, feature `reports`, `ci` (the formats CI systems show). A test in
+//! `tests/public_api.rs` pins this list of root names, so that the root grows only on purpose.
 
 pub mod document;
 pub mod guide;
@@ -51,6 +52,7 @@ pub mod diff;
 pub mod engine;
 mod explain;
 pub mod format;
+pub mod info;
 pub mod limits;
 mod lines;
 pub mod manual;
@@ -61,6 +63,7 @@ mod prescan;
 pub mod progress;
 pub mod queue;
 pub mod render;
+mod request;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
@@ -72,6 +75,8 @@ mod template;
 pub mod testing;
 pub mod triage;
 pub mod urgency;
+#[cfg(feature = "schema")]
+pub mod wire;
 
 // Loading a policy.
 pub use crate::compile::builder::EngineBuilder;
@@ -81,16 +86,16 @@ pub use crate::format::PolicyFormat;
 pub use crate::diagnostic::code::{Code, UnknownCode};
 pub use crate::diagnostic::{Diagnostic, PolicyError, Severity};
 // What a host sends.
-pub use crate::lines::DecideRequest;
 #[cfg(feature = "json")]
 pub use crate::lines::DecideStream;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::request::DecideRequest;
 // What it gets back.
 pub use crate::decision::{
     Decision, DecisionBrief, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord,
     SystemRecord, SystemRef,
 };
-pub use crate::explain::{Explanation, Step};
+pub use crate::explain::{Explanation, ExplanationRecord, Step, StepRecord};
 pub use crate::triage::answer::TriageResult;
 // Filling a message's placeholders.
 pub use crate::template::{MissingValue, NoValues, Values};

@@ -681,7 +681,11 @@ fn handover_texts_render_department_rank_and_window() {
 // ---------------------------------------------------------------------------------------------
 
 fn explain_text(e: &Explanation<'_>) -> String {
-    e.steps.join("\n")
+    e.trail
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -757,7 +761,7 @@ fn explain_decides_exactly_like_decide() {
             for r in responders(engine()) {
                 let e = engine().explain(&c, &r);
                 assert_eq!(e.decision, engine().decide(&c, &r), "{c:?} {r}");
-                assert!(!e.steps.is_empty());
+                assert!(!e.trail.is_empty());
             }
         }
     }
@@ -1038,7 +1042,7 @@ fn root_names(lib: &str) -> (Vec<String>, Vec<String>) {
 /// list and the CHANGELOG together). No hidden re-export or hidden module remains.
 #[test]
 fn the_root_holds_exactly_the_daily_names() {
-    const ROOT: [&str; 39] = [
+    const ROOT: [&str; 41] = [
         "AsyncPinStore",
         "Authority",
         "Channel",
@@ -1054,6 +1058,7 @@ fn the_root_holds_exactly_the_daily_names() {
         "Engine",
         "EngineBuilder",
         "Explanation",
+        "ExplanationRecord",
         "Facts",
         "Flags",
         "MemoryPinStore",
@@ -1072,6 +1077,7 @@ fn the_root_holds_exactly_the_daily_names() {
         "Responder",
         "Severity",
         "Step",
+        "StepRecord",
         "SystemRecord",
         "SystemRef",
         "Tier",
@@ -1079,9 +1085,10 @@ fn the_root_holds_exactly_the_daily_names() {
         "UnknownCode",
         "Values",
     ];
-    const MODULES: [&str; 18] = [
-        "check", "ci", "diff", "document", "engine", "format", "guide", "limits", "manual", "pins",
-        "progress", "queue", "render", "scenario", "table", "testing", "triage", "urgency",
+    const MODULES: [&str; 20] = [
+        "check", "ci", "diff", "document", "engine", "format", "guide", "info", "limits", "manual",
+        "pins", "progress", "queue", "render", "scenario", "table", "testing", "triage", "urgency",
+        "wire",
     ];
     let lib = include_str!("../src/lib.rs");
     let (names, modules) = root_names(lib);
@@ -1096,10 +1103,10 @@ fn the_root_holds_exactly_the_daily_names() {
     #[allow(unused_imports)]
     use unified_message::{
         AsyncPinStore, Authority, Channel, Code, Contact, DecideRequest, Decision, DecisionBrief,
-        DecisionRecord, Diagnostic, EXAMPLE_POLICY, Engine, EngineBuilder, Explanation, Facts,
-        Flags, MemoryPinStore, MessageRecord, MissingValue, NoValues, Outcome, PinError, PinStore,
-        PinStoreError, PinnedDecision, PolicyError, PolicyFormat, PreviousRecord, Progress,
-        Responder, Severity, Step, SystemRecord, SystemRef, Tier, TriageResult, UnknownCode,
-        Values,
+        DecisionRecord, Diagnostic, EXAMPLE_POLICY, Engine, EngineBuilder, Explanation,
+        ExplanationRecord, Facts, Flags, MemoryPinStore, MessageRecord, MissingValue, NoValues,
+        Outcome, PinError, PinStore, PinStoreError, PinnedDecision, PolicyError, PolicyFormat,
+        PreviousRecord, Progress, Responder, Severity, Step, StepRecord, SystemRecord, SystemRef,
+        Tier, TriageResult, UnknownCode, Values,
     };
 }

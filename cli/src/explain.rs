@@ -31,13 +31,11 @@ pub(crate) fn run(
         ))
     })?;
     let explanation = engine.explain(&contact, &responder);
-    let record = explanation.decision.to_record();
     match format {
-        Format::Text => out.line(&format!("{explanation}\n\n{}", record.message.text))?,
-        Format::Json => out.line(&json(&serde_json::json!({
-            "steps": explanation.steps,
-            "decision": record,
-        }))?)?,
+        Format::Text => out.line(&format!("{explanation}\n\n{}", explanation.decision.text()))?,
+        // The library's own shape of an explanation (`ExplanationRecord`), as the service
+        // answers it.
+        Format::Json => out.line(&json(&explanation)?)?,
     }
     Ok(0)
 }
