@@ -76,9 +76,7 @@ async fn issue23_6_an_id_no_store_can_hold_is_a_400_on_postgres() {
             .as_nanos()
             % 1_000_000_000
     );
-    let store = match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(&schema))
-        .await
-    {
+    let store = match PostgresPinStore::connect(&url, StoreOptions::new(&schema)).await {
         Ok(store) => store,
         Err(e) if !std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
             let _ = writeln!(

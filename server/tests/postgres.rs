@@ -49,9 +49,7 @@ async fn issue14_3_two_services_sharing_postgres_tell_one_story() {
             % 1_000_000_000
     );
     let url = url();
-    let store = match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(&schema))
-        .await
-    {
+    let store = match PostgresPinStore::connect(&url, StoreOptions::new(&schema)).await {
         Ok(store) => store,
         Err(e) if !required() => {
             let _ = writeln!(

@@ -42,7 +42,7 @@ async fn store(label: &str) -> Option<(PostgresPinStore, String)> {
             % 1_000_000_000
     );
     let url = url();
-    match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(&schema)).await {
+    match PostgresPinStore::connect(&url, StoreOptions::new(&schema)).await {
         Ok(store) => Some((store, schema)),
         Err(e) if !required() => {
             let _ = writeln!(

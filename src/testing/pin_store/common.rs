@@ -23,7 +23,9 @@ pub struct Nonconformance {
 impl Nonconformance {
     /// The check that failed (`insert_if_absent`, `compare_and_replace`, `values`,
     /// `get_many`, `erase`, `race`, `store error`, `newer policy`, `removed message`,
-    /// `customer ids`; `many nodes`, `rolling deploy` and `setup` for the node checks).
+    /// `customer ids`; `many nodes`, `rolling deploy` and `setup` for the node checks;
+    /// `interruption` for [`run_interruption`](super::run_interruption), and `setup` when a
+    /// required server does not answer).
     pub fn check(&self) -> &'static str {
         self.check
     }

@@ -17,7 +17,7 @@ async fn open() -> Option<PostgresPinStore> {
     let url = std::env::var("UM_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     let schema = format!("um_bench_{}", std::process::id());
-    match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(schema)).await {
+    match PostgresPinStore::connect(&url, StoreOptions::new(schema)).await {
         Ok(store) => Some(store),
         Err(e) => {
             eprintln!("SKIPPED: no PostgreSQL at {url}: {e}");
