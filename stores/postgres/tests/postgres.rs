@@ -11,70 +11,11 @@
 
 use std::time::Duration;
 
-use unified_message::PinStoreError;
-use unified_message::testing::pin_store::{self, Backend, Outage};
+use unified_message::testing::pin_store::{self, Outage};
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
-fn url() -> String {
-    std::env::var("UM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// The kit's [`Backend`]: a node is a store with a pool of its own on the schema named by
-/// the namespace, its connections named after it (`application_name`), so that a test can
-/// find them.
-struct Postgres(StoreOptions);
-
-impl Postgres {
-    fn fast() -> Self {
-        Postgres(StoreOptions::default().with_timeout(Duration::from_millis(1500)))
-    }
-}
-
-impl Backend for Postgres {
-    type Store = PostgresPinStore;
-
-    fn describe(&self) -> String {
-        format!("PostgreSQL at {}", url())
-    }
-
-    async fn connect(&self, namespace: &str) -> Result<PostgresPinStore, PinStoreError> {
-        let url = url();
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let named = format!("{url}{sep}application_name={namespace}");
-        PostgresPinStore::connect(&named, self.0.clone().with_namespace(namespace)).await
-    }
-
-    async fn remove(
-        &self,
-        store: &PostgresPinStore,
-        key: unified_message::PinKey,
-    ) -> Result<(), PinStoreError> {
-        store.remove(&key).await.map(drop)
-    }
-
-    async fn count(
-        &self,
-        store: &PostgresPinStore,
-        namespace: &str,
-    ) -> Result<usize, PinStoreError> {
-        let client = store
-            .pool()
-            .get()
-            .await
-            .map_err(|e| PinStoreError::with_source("pool", e))?;
-        let n: i64 = client
-            .query_one(&format!("SELECT count(*) FROM \"{namespace}\".pins"), &[])
-            .await
-            .map_err(|e| PinStoreError::with_source("count", e))?
-            .get(0);
-        Ok(usize::try_from(n).unwrap())
-    }
-
-    async fn clear(&self, store: &PostgresPinStore, _: &str) -> Result<(), PinStoreError> {
-        store.drop_schema().await
-    }
-}
+mod backend;
+use backend::{Postgres, url};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn issue13_3_postgres_store_passes_the_kit() {

@@ -11,54 +11,16 @@
 
 use std::time::Duration;
 
-use unified_message::testing::pin_store::{self, Backend, Outage, email_contact, email_key};
-use unified_message::{
-    AsyncPinStore, Engine, Pin, PinKey, PinStoreError, Responder, Slot, Timestamp,
-};
+use unified_message::testing::pin_store::{self, Outage, email_contact, email_key};
+use unified_message::{AsyncPinStore, Engine, Pin, PinKey, Responder, Slot, Timestamp};
 use unified_message_redis::{RedisPinStore, StoreOptions};
+
+mod backend;
+use backend::{Redis, admin, clean, keys};
 
 /// The interruption test kills and pauses every client of the server: it runs alone, the
 /// other tests of this file share the server meanwhile.
 static SERVER: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
-
-fn url() -> String {
-    std::env::var("UM_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
-}
-
-/// The kit's [`Backend`]: a node is a store with a connection of its own, under the
-/// namespace.
-struct Redis(StoreOptions);
-
-impl Redis {
-    fn fast() -> Self {
-        Redis(StoreOptions::default().with_timeout(Duration::from_millis(1500)))
-    }
-}
-
-impl Backend for Redis {
-    type Store = RedisPinStore;
-
-    fn describe(&self) -> String {
-        format!("Redis at {}", url())
-    }
-
-    async fn connect(&self, namespace: &str) -> Result<RedisPinStore, PinStoreError> {
-        RedisPinStore::connect(&url(), self.0.clone().with_namespace(namespace)).await
-    }
-
-    async fn remove(&self, store: &RedisPinStore, key: PinKey) -> Result<(), PinStoreError> {
-        store.remove(&key).await.map(drop)
-    }
-
-    async fn count(&self, store: &RedisPinStore, _: &str) -> Result<usize, PinStoreError> {
-        Ok(keys(store).await.len())
-    }
-
-    async fn clear(&self, store: &RedisPinStore, _: &str) -> Result<(), PinStoreError> {
-        clean(store).await;
-        Ok(())
-    }
-}
 
 /// A store of `options` under a fresh namespace, or `None` after saying plainly that the test
 /// is skipped.
@@ -71,36 +33,6 @@ async fn store(label: &str, options: StoreOptions) -> Option<RedisPinStore> {
 
 fn options() -> StoreOptions {
     Redis::fast().0
-}
-
-/// A plain connection for the test's own commands.
-async fn admin() -> redis::aio::MultiplexedConnection {
-    redis::Client::open(url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
-}
-
-/// Every key of `store`'s namespace.
-async fn keys(store: &RedisPinStore) -> Vec<String> {
-    redis::cmd("KEYS")
-        .arg(store.pattern())
-        .query_async(&mut admin().await)
-        .await
-        .unwrap()
-}
-
-/// Deletes every key of `store`'s namespace.
-async fn clean(store: &RedisPinStore) {
-    let keys = keys(store).await;
-    if !keys.is_empty() {
-        let _: () = redis::cmd("DEL")
-            .arg(&keys)
-            .query_async(&mut admin().await)
-            .await
-            .unwrap();
-    }
 }
 
 async fn pttl(store: &RedisPinStore, key: &PinKey) -> i64 {
