@@ -210,32 +210,14 @@ impl Node {
     }
 }
 
-impl PinStore for Node {
-    fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
+impl unified_message::AsyncPinStore for Node {
+    async fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
         self.up()?;
         PinStore::get(&*self.pins, key)
     }
-    fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
+    async fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
         self.up()?;
         PinStore::insert_if_absent(&*self.pins, key, pin)
-    }
-    fn compare_and_replace(
-        &self,
-        key: &PinKey,
-        expected: &Pin,
-        new: Pin,
-    ) -> Result<Option<Pin>, PinStoreError> {
-        self.up()?;
-        PinStore::compare_and_replace(&*self.pins, key, expected, new)
-    }
-}
-
-impl unified_message::AsyncPinStore for Node {
-    async fn get(&self, key: &PinKey) -> Result<Option<Pin>, PinStoreError> {
-        PinStore::get(self, key)
-    }
-    async fn insert_if_absent(&self, key: &PinKey, pin: Pin) -> Result<Pin, PinStoreError> {
-        PinStore::insert_if_absent(self, key, pin)
     }
     async fn compare_and_replace(
         &self,
@@ -243,7 +225,8 @@ impl unified_message::AsyncPinStore for Node {
         expected: &Pin,
         new: Pin,
     ) -> Result<Option<Pin>, PinStoreError> {
-        PinStore::compare_and_replace(self, key, expected, new)
+        self.up()?;
+        PinStore::compare_and_replace(&*self.pins, key, expected, new)
     }
 }
 
