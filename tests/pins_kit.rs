@@ -304,7 +304,7 @@ fn issue24_7_a_backend_runs_the_kit_the_nodes_and_the_interruption() {
     .unwrap()
     .unwrap();
     assert_eq!(seen.failed_during_cut, 0);
-    assert_eq!(seen.delivered_during_cut, pin_store::WRITERS);
+    assert!(seen.delivered_during_cut >= pin_store::WRITERS, "{seen:?}");
     assert_eq!(seen.stalled.len(), pin_store::WRITERS);
     assert!(
         memory.namespaces.lock().unwrap().is_empty(),

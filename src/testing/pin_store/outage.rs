@@ -7,10 +7,11 @@
 
 use std::future::Future;
 use std::pin::Pin as Pinned;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::engine::Engine;
-use crate::pins::{AsyncPinStore, PinError, PinErrorKind};
+use crate::pins::{AsyncPinStore, PinError, PinErrorKind, Timestamp};
 
 use super::backend::{Backend, connect_nodes, email_key, finish, fresh_name};
 use super::common::{Nonconformance, WRITERS, bot, contact, engines, ensure, ok};
@@ -39,9 +40,10 @@ pub trait Outage {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Interrupted {
-    /// How many of the [`WRITERS`] decisions during the cut failed (with a store error).
+    /// How many decisions during the cut failed (with a store error); the [`WRITERS`]
+    /// writers decide again and again until the cut is done.
     pub failed_during_cut: usize,
-    /// How many of them delivered (the pin in force).
+    /// How many decisions during the cut delivered (the pin in force).
     pub delivered_during_cut: usize,
     /// The errors of the [`WRITERS`] decisions during the stall, every one a store error.
     pub stalled: Vec<PinError>,
@@ -56,43 +58,57 @@ fn unavailable(e: &PinError) -> bool {
     ) && e.store_error().is_some()
 }
 
-/// [`WRITERS`] first contacts of `customer` across `nodes`, and `also` run at the same time
-/// on the same task.
+/// How many contacts one writer makes at most while [`contacts`] waits for `also`.
+const ROUNDS: usize = 500;
+
+/// [`WRITERS`] writers contacting for `customer` across `nodes` while `also` runs on the same
+/// task: each makes one contact, or, with `until_also`, contacts again and again until `also`
+/// is done (at most [`ROUNDS`] times), so that the contacts surely overlap it. Every result.
 async fn contacts<S: AsyncPinStore + ?Sized>(
     engine: &Engine,
     nodes: &[&S],
     customer: &str,
     also: impl Future<Output = ()>,
+    until_also: bool,
 ) -> Vec<Result<Seen, PinError>> {
-    type Step<'a> = Pinned<Box<dyn Future<Output = Option<Result<Seen, PinError>>> + 'a>>;
+    type Step<'a> = Pinned<Box<dyn Future<Output = Vec<Result<Seen, PinError>>> + 'a>>;
+    let done = AtomicBool::new(false);
     let contacts: Vec<_> = (0..WRITERS).map(|i| contact(customer, i)).collect();
     let responder = bot();
     let mut steps: Vec<Step<'_>> = Vec::new();
     for (i, c) in contacts.iter().enumerate() {
-        let (responder, node) = (&responder, nodes.get(i % nodes.len().max(1)).copied());
+        let (responder, done) = (&responder, &done);
+        let node = nodes.get(i % nodes.len().max(1)).copied();
         steps.push(Box::pin(async move {
-            let node = node?;
-            let at = crate::pins::Timestamp::from_unix_seconds(i64::try_from(i).unwrap_or(0));
-            Some(
-                engine
-                    .decide_pinned_async(c, responder, node, at)
-                    .await
-                    .map(|d| seen(&d)),
-            )
+            let mut seen_all = Vec::new();
+            let Some(node) = node else {
+                return seen_all;
+            };
+            let at = Timestamp::from_unix_seconds(i64::try_from(i).unwrap_or(0));
+            for _ in 0..ROUNDS {
+                let result = engine.decide_pinned_async(c, responder, node, at).await;
+                seen_all.push(result.map(|d| seen(&d)));
+                if !until_also || done.load(Ordering::SeqCst) {
+                    break;
+                }
+            }
+            seen_all
         }));
     }
+    let done = &done;
     steps.push(Box::pin(async move {
         also.await;
-        None
+        done.store(true, Ordering::SeqCst);
+        Vec::new()
     }));
     JoinAll::new(steps).await.into_iter().flatten().collect()
 }
 
 /// The server interrupted mid-run, on two nodes of `backend` in a fresh namespace:
 ///
-/// 1. [`WRITERS`] first contacts of one customer split across the nodes while
-///    [`Outage::cut`] cuts their connections: each fails with a store error or delivers the
-///    pin in force, which the stores read again once reconnected;
+/// 1. [`WRITERS`] writers contacting for one customer across the nodes, again and again,
+///    while [`Outage::cut`] cuts their connections: each contact fails with a store error or
+///    delivers the pin in force, which the stores read again once reconnected;
 /// 2. [`WRITERS`] first contacts of another customer while the server stalls
 ///    ([`Outage::stall`]): every one fails with a store error, nothing is delivered;
 /// 3. after [`Outage::resume`], [`WRITERS`] contacts of each customer all succeed and tell one
@@ -141,12 +157,7 @@ async fn interruption<S: AsyncPinStore + ?Sized, O: Outage + ?Sized>(
     for node in nodes {
         let c = contact("warm", 0);
         let warm = engine
-            .decide_pinned_async(
-                &c,
-                &bot(),
-                *node,
-                crate::pins::Timestamp::from_unix_seconds(0),
-            )
+            .decide_pinned_async(&c, &bot(), *node, Timestamp::from_unix_seconds(0))
             .await;
         ensure!(
             check,
@@ -157,7 +168,7 @@ async fn interruption<S: AsyncPinStore + ?Sized, O: Outage + ?Sized>(
 
     // 1. The connections cut while the contacts run.
     let (cut, stalled) = ("cut", "stalled");
-    let during = contacts(engine, nodes, cut, outage.cut(namespace)).await;
+    let during = contacts(engine, nodes, cut, outage.cut(namespace), true).await;
     let mut delivered = Vec::new();
     for result in during {
         match result {
@@ -194,7 +205,7 @@ async fn interruption<S: AsyncPinStore + ?Sized, O: Outage + ?Sized>(
 
     // 2. The server stalled past the timeout: every contact fails, none delivers.
     outage.stall(namespace).await;
-    let during = contacts(engine, nodes, stalled, async {}).await;
+    let during = contacts(engine, nodes, stalled, async {}, false).await;
     outage.resume(namespace).await;
     for result in during {
         match result {
@@ -217,7 +228,7 @@ async fn interruption<S: AsyncPinStore + ?Sized, O: Outage + ?Sized>(
 
     // 3. Recovery: the same customers, one pin each, one story.
     for customer in [cut, stalled] {
-        let after = contacts(engine, nodes, customer, async {}).await;
+        let after = contacts(engine, nodes, customer, async {}, false).await;
         let in_force = ok(
             check,
             "reading the pin after recovery",
