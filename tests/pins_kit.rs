@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use unified_message::pins::{Pin, PinKey};
 use unified_message::testing::pin_store::{self, Backend, Outage};
-use unified_message::{MemoryPinStore, Pin, PinKey, PinStore, PinStoreError};
+use unified_message::{MemoryPinStore, PinStore, PinStoreError};
 
 #[test]
 fn issue13_2_memory_store_passes_the_kit_sync_and_async() {
@@ -71,7 +72,7 @@ impl PinStore for Broken {
         let mut pin = self.inner.get(key)?;
         if self.bug == Bug::LosesNegativeTime {
             if let Some(p) = &mut pin {
-                p.at = unified_message::Timestamp::from_unix_seconds(
+                p.at = unified_message::pins::Timestamp::from_unix_seconds(
                     p.at.as_unix_seconds().saturating_abs(),
                 );
             }

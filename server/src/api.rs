@@ -15,9 +15,9 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use unified_message::{
-    DecideRequest, DecisionRecord, Engine, PinErrorKind, PinStatus, Report, Timestamp,
-};
+use unified_message::check::Report;
+use unified_message::pins::{PinErrorKind, PinStatus, Timestamp};
+use unified_message::{DecideRequest, DecisionRecord, Engine};
 use utoipa::OpenApi;
 
 use crate::decision_log::{Entry, escaped};
@@ -72,7 +72,7 @@ fn request_id(headers: &HeaderMap) -> &str {
 #[serde(untagged)]
 enum Item {
     Decision(Box<DecisionRecord>),
-    Pinned(Box<unified_message::PinnedRecord>),
+    Pinned(Box<unified_message::pins::PinnedRecord>),
     Failed(Box<ErrorBody>),
 }
 

@@ -342,7 +342,7 @@ pub fn json_body<T: DeserializeOwned>(
     // the library refuses it in policies and request lines.
     if let Some((at, number)) = std::str::from_utf8(&bytes)
         .ok()
-        .and_then(|text| unified_message::inexact_number(text, false))
+        .and_then(|text| unified_message::document::inexact_number(text, false))
     {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,

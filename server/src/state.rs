@@ -253,7 +253,7 @@ fn compile_file(path: &Path, source: &[u8], max_bytes: usize) -> Result<Engine, 
 pub fn plain_error(message: String) -> Diagnostic {
     Diagnostic::error(
         unified_message::Code::PolicyUnreadable,
-        unified_message::DocPath::root(),
+        unified_message::document::DocPath::root(),
         message,
         "fix the policy file; the revision in force keeps serving",
     )
@@ -613,7 +613,7 @@ async fn reload_upload(
     let digest = crate::sha256(draft.policy.as_bytes());
     let compiled = tokio::task::spawn_blocking(move || {
         compile(&builder, draft.format, draft.policy.as_bytes()).map_err(|e| {
-            let mut report = unified_message::Report::default();
+            let mut report = unified_message::check::Report::default();
             report.diagnostics = e.diagnostics().to_vec();
             match draft.format {
                 PolicyFormat::Toml => report.located_in_toml(&draft.policy),

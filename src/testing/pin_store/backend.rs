@@ -12,7 +12,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::engine::Engine;
 use crate::model::{Channel, Contact, Responder};
-use crate::pins::{AsyncPinStore, Pin, PinError, PinKey, PinStoreError, Slot, Timestamp};
+use crate::pins::{Pin, PinKey, Slot, Timestamp};
+use crate::{AsyncPinStore, PinError, PinStoreError};
 
 use super::common::{Nonconformance, ok};
 use super::{run_async, run_nodes_async};

@@ -3,9 +3,10 @@
 
 use std::sync::OnceLock;
 
+use crate::PinStoreError;
 use crate::engine::Engine;
 use crate::model::{Channel, Contact, Responder};
-use crate::pins::{Pin, PinStoreError, Timestamp};
+use crate::pins::{Pin, Timestamp};
 
 /// How many writers race on one first contact.
 pub const WRITERS: usize = 16;

@@ -85,7 +85,8 @@
 
 use std::future::Future;
 
-use crate::pins::{AsyncPinStore, PinKey, PinStore, PinStoreError};
+use crate::pins::PinKey;
+use crate::{AsyncPinStore, PinStore, PinStoreError};
 
 mod backend;
 mod changes;

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::engine::Engine;
-use crate::pins::{AsyncPinStore, PinError, PinErrorKind, Timestamp};
+use crate::pins::{Pin, PinErrorKind, Timestamp};
+use crate::{AsyncPinStore, PinError, PinStoreError};
 
 use super::backend::{Backend, connect_nodes, email_key, finish, fresh_name};
 use super::common::{Nonconformance, WRITERS, bot, contact, engines, ensure, ok};
@@ -253,7 +254,7 @@ async fn interruption<S: AsyncPinStore + ?Sized, O: Outage + ?Sized>(
 async fn nodes_get<S: AsyncPinStore + ?Sized>(
     nodes: &[&S],
     customer: &str,
-) -> Result<Option<crate::pins::Pin>, crate::pins::PinStoreError> {
+) -> Result<Option<Pin>, PinStoreError> {
     match nodes.first() {
         Some(node) => node.get(&email_key(customer)).await,
         None => Ok(None),

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
+use unified_message::pins::{Pin, PinErrorKind};
 use unified_message::testing::pin_store::{self, email_key as key};
-use unified_message::{AsyncPinStore, Engine, Pin, PinError, PinErrorKind};
+use unified_message::{AsyncPinStore, Engine, PinError};
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
 /// The server binaries of the newest PostgreSQL that Debian installed

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use unified_message::pins::{Pin, PinKey, Slot};
 use unified_message::testing::pin_store::{self, email_key as key};
-use unified_message::{AsyncPinStore, Engine, Pin, PinKey, Slot};
+use unified_message::{AsyncPinStore, Engine};
 use unified_message_redis::{RedisPinStore, StoreOptions};
 
 const SERVER: &str = "/usr/bin/redis-server";

@@ -11,8 +11,9 @@
 
 use std::time::Duration;
 
+use unified_message::pins::{Pin, PinKey, Slot, Timestamp};
 use unified_message::testing::pin_store::{self, Outage, email_contact, email_key};
-use unified_message::{AsyncPinStore, Engine, Pin, PinKey, Responder, Slot, Timestamp};
+use unified_message::{AsyncPinStore, Engine, Responder};
 use unified_message_redis::{RedisPinStore, StoreOptions};
 
 mod backend;
@@ -271,7 +272,11 @@ async fn issue23_9_a_kept_pin_renews_its_expiry() {
                 )
                 .await
                 .unwrap();
-            assert_eq!(d.status(), unified_message::PinStatus::Kept, "contact {i}");
+            assert_eq!(
+                d.status(),
+                unified_message::pins::PinStatus::Kept,
+                "contact {i}"
+            );
             d.pin().cloned()
         };
         assert_eq!(kept, first, "contact {i}: the first pin holds");

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use unified_message::PinStore;
+use unified_message::pins::{Pin, Timestamp};
 use unified_message::testing::pin_store;
-use unified_message::{Pin, PinStore, Timestamp};
 use unified_message_sqlite::{SqlitePinStore, StoreOptions};
 
 /// A fresh directory under the system's temporary directory, removed when dropped.

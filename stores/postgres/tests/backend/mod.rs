@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
+use unified_message::PinStoreError;
+use unified_message::pins::PinKey;
 use unified_message::testing::pin_store::Backend;
-use unified_message::{PinKey, PinStoreError};
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
 /// The server: `UM_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/test`.
