@@ -380,20 +380,9 @@ async fn explain(
     let request: DecideRequest = json_body(&headers, body)?;
     let loaded = shared.engine();
     let explanation = loaded.engine.explain(&request.contact, &request.responder);
-    #[derive(Serialize)]
-    struct Explained<'a> {
-        revision: &'a str,
-        steps: &'a [String],
-        decision: DecisionRecord,
-    }
-    let revision = loaded.engine.revision();
-    let body = Explained {
-        revision,
-        steps: &explanation.steps,
-        decision: explanation.decision.to_record_with(&request.values),
-    };
+    let body = explanation.to_record_with(&request.values);
     shared.metrics.latency(start.elapsed().as_secs_f64());
-    Ok(answer(revision, &body))
+    Ok(answer(loaded.engine.revision(), &body))
 }
 
 /// Compiles and checks a draft policy (not served): its diagnostics, with line and column.
