@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::error::ErrorBody;
+
 /// A contact: the input of a decision (the library's `Contact`).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -387,6 +389,20 @@ pub enum DecideItemSchema {
     Failed(Box<ErrorBody>),
 }
 
+/// One item of a pinned batch's answer: its pinned decision, or its error.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = PinnedItem)]
+pub enum PinnedItemSchema {
+    /// A pinned decision.
+    Pinned(Box<PinnedRecordSchema>),
+    /// The error of this item (its `code`: `pin_ahead`, `pin_store_unavailable`,
+    /// `pin_contention`, `timeout`, `invalid_customer_id` with `field` `[i].contact.customer`):
+    /// nothing was delivered for it and no pin written for it; the other items keep their
+    /// records.
+    Failed(Box<ErrorBody>),
+}
+
 /// The response of `POST /v1/decide`: one decision, or an array in the batch's order.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
@@ -396,17 +412,6 @@ pub enum DecideResponseSchema {
     One(Box<DecideItemSchema>),
     /// For a batch.
     Batch(Vec<DecideItemSchema>),
-}
-
-/// The body of `POST /v1/triage`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TriageRequest {
-    /// The customer's own words.
-    pub text: String,
-    /// Their locale; the policy's default when absent or unknown.
-    #[serde(default)]
-    pub locale: Option<String>,
 }
 
 /// Why triage chose its topic.
@@ -495,30 +500,6 @@ pub struct ExplainResponseSchema {
     pub decision: DecisionRecordSchema,
 }
 
-/// The format of a policy text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicyFormat {
-    /// TOML (diagnostics carry line and column).
-    #[default]
-    Toml,
-    /// JSON.
-    Json,
-    /// YAML.
-    Yaml,
-}
-
-/// A draft policy sent to `POST /v1/check` (or `PUT /v1/policy`).
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyText {
-    /// The policy's text.
-    pub policy: String,
-    /// Its format; TOML when absent.
-    #[serde(default)]
-    pub format: PolicyFormat,
-}
-
 /// A line and column in a policy's text, from 1.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -578,133 +559,4 @@ pub enum SeveritySchema {
     Warning,
     /// The policy cannot be served.
     Error,
-}
-
-/// The response of `POST /v1/check`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CheckResponse {
-    /// No errors: the policy can be served.
-    pub ok: bool,
-    /// How many errors.
-    pub errors: usize,
-    /// How many warnings.
-    pub warnings: usize,
-    /// How many circumstances the check went through (0 when the policy did not compile).
-    pub circumstances: u64,
-    /// The diagnostics, with line and column for TOML.
-    #[schema(value_type = Vec<DiagnosticSchema>)]
-    pub diagnostics: Vec<serde_json::Value>,
-}
-
-/// How many of each thing the policy in force declares.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyCounts {
-    /// Topics.
-    pub topics: usize,
-    /// Staff roles.
-    pub roles: usize,
-    /// Systems.
-    pub systems: usize,
-    /// Departments.
-    pub departments: usize,
-    /// Ranks.
-    pub ranks: usize,
-    /// Locales.
-    pub locales: usize,
-}
-
-/// The last reload attempt.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReloadStatus {
-    /// When, RFC 3339.
-    pub at: String,
-    /// What caused it: `start`, `watch`, `sighup` or `upload`.
-    pub trigger: String,
-    /// `ok` or `error`.
-    pub result: String,
-    /// The revision the reload found, when it compiled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
-    /// Why it failed (the policy in force stays), empty when it succeeded.
-    #[schema(value_type = Vec<DiagnosticSchema>)]
-    pub errors: Vec<serde_json::Value>,
-}
-
-/// The response of `GET /v1/policy` (and `PUT /v1/policy`).
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyInfo {
-    /// The policy's name.
-    pub name: String,
-    /// The revision in force.
-    pub revision: String,
-    /// When it was loaded, RFC 3339.
-    pub loaded_at: String,
-    /// Where it came from: `file` or `upload`.
-    pub source: String,
-    /// What it declares.
-    pub counts: PolicyCounts,
-    /// The last reload attempt, successful or not.
-    pub last_reload: ReloadStatus,
-}
-
-/// A health answer.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Health {
-    /// `live`, `ready`, `stopping`, `pin_store_unavailable` (the pin store cannot be reached)
-    /// or `behind` (the revision in force is older than the one `?revision=` asks for).
-    pub status: String,
-    /// The revision in force.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
-    /// Why the service is not ready, when an error code says it (`pin_store_unavailable`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<crate::error::ErrorCode>,
-    /// Why the service is not ready, for a person (never the pin store's own error: that
-    /// names its host and relations, and goes to the log only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// The query of `GET /health/ready`.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReadyQuery {
-    /// Ready only when the revision in force is this one or newer (in the order of pin
-    /// revisions): the readiness probe of old nodes during a rolling deploy, so that they
-    /// leave the pool once the new revision is out.
-    #[serde(default)]
-    pub revision: Option<String>,
-}
-
-/// Every error of the API: what is wrong, and the field at fault when there is one.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ErrorBody {
-    /// What is wrong, and how to fix it.
-    pub error: String,
-    /// The machine-readable code: one of a fixed list, with its status and whether a retry
-    /// can help (`docs/service.md`, "Error codes").
-    pub code: crate::error::ErrorCode,
-    /// The path of the bad field in the request body (`contact.channel`, `[2].responder`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// A draft policy's errors, for an upload that does not compile.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<DiagnosticSchema>)]
-    pub diagnostics: Vec<serde_json::Value>,
-}
-
-/// The query of `POST /v1/decide`.
-#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DecideQuery {
-    /// Decide against the customer's pins (the service's `--pins` store): the response is a
-    /// `PinnedRecord` with the pin status, the change notice and the handoff.
-    #[serde(default)]
-    pub pin: bool,
 }
