@@ -47,18 +47,45 @@ pub struct ContactSchema {
 }
 
 /// A fact's value: a string, or a number or boolean read as its text.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(untagged)]
-#[schema(as = Fact)]
 pub enum FactSchema {
     /// Text.
     Text(String),
-    /// A number, kept as written. The schema says a 32-bit integer; the service also takes
-    /// integers within ±2^53 − 1 and decimals of at most 15 significant digits, and asks to
-    /// quote a longer number (JSON parsers lose its digits).
-    Number(i32),
+    /// A number: an integer within ±(2^53 − 1), the integers a double keeps exactly (a
+    /// decimal, or a larger integer, is sent as a string).
+    Number(i64),
     /// A boolean.
     Bool(bool),
+}
+
+impl utoipa::PartialSchema for FactSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        // The integers a double keeps exactly: 2^53 − 1 either side.
+        let exact = 9_007_199_254_740_991_f64;
+        OneOfBuilder::new()
+            .description(Some(
+                "A fact's value: a string, or a number or boolean read as its text. A number \
+                 is an integer within ±(2^53 − 1); send a decimal, or a larger integer, as a \
+                 string.",
+            ))
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(-exact))
+                    .maximum(Some(exact)),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .into()
+    }
+}
+
+impl ToSchema for FactSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Fact".into()
+    }
 }
 
 /// Progress on the ladder of systems.
@@ -76,14 +103,49 @@ pub enum ProgressSchema {
 }
 
 /// Who answers: `{"system": "ID"}` or `{"staff": "ROLE"}`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-#[schema(as = Responder)]
 pub enum ResponderSchema {
     /// A system, by its id in the policy.
     System(String),
     /// A person, by the id of their role in the policy.
     Staff(String),
+}
+
+impl utoipa::PartialSchema for ResponderSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        let one = |key: &str, what: &str| {
+            ObjectBuilder::new()
+                .title(Some(format!("Responder_{key}")))
+                .property(
+                    key,
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .description(Some(what)),
+                )
+                .required(key)
+                .additional_properties(Some(
+                    utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                ))
+        };
+        OneOfBuilder::new()
+            .description(Some(
+                "Who answers: a system by its id, or a person by the id of their role.",
+            ))
+            .item(one("system", "A system, by its id in the policy."))
+            .item(one(
+                "staff",
+                "A person, by the id of their role in the policy.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ResponderSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Responder".into()
+    }
 }
 
 /// One request: a line of `unified-message decide` (the library's `DecideRequest`).

@@ -277,3 +277,87 @@ async fn issue24_11_the_document_gives_each_form_one_operation_and_declares_head
     assert!(r.headers().contains_key("x-request-id"));
     assert_eq!(r.headers()["x-policy-revision"], "r1");
 }
+
+#[tokio::test]
+async fn issue24_9_a_fact_number_is_an_integer_a_double_keeps() {
+    let dir = Scratch::new("fact-numbers");
+    let policy = dir.write_atomic("policy.toml", &policy_text("r1", None));
+    let s = Service::start(&policy, &[]);
+    // Built as text: a JSON value would round the long ones already.
+    let body = |number: &str| {
+        email_request("ana").to_string().replacen(
+            "\"contact\":{",
+            &format!("\"contact\":{{\"facts\":{{\"plan\":{number}}},"),
+            1,
+        )
+    };
+    let send = |text: String| {
+        let url = s.url("/v1/decide/one");
+        async move {
+            let r = client()
+                .post(url)
+                .header("content-type", "application/json")
+                .body(text)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    // The schema's integers, in any notation, are taken.
+    for number in [
+        "0",
+        "-0",
+        "9007199254740991",
+        "-9007199254740991",
+        "2.0",
+        "1e3",
+        "1500e-1",
+    ] {
+        let (status, answer) = send(body(number)).await;
+        assert_eq!(status, 200, "{number}: {answer}");
+    }
+    // Anything else is refused, and asked for as a string.
+    for number in [
+        "9007199254740992",
+        "-1e16",
+        "1.5",
+        "0.25e1",
+        "0.30000000000000000001",
+    ] {
+        let (status, error) = send(body(number)).await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{number}: {error}"
+        );
+        let message = error["error"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("send it as a string (\"{number}\")")),
+            "{message}"
+        );
+    }
+    // The document says so.
+    let doc: Value = client()
+        .get(s.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let number = &doc["components"]["schemas"]["Fact"]["oneOf"][1];
+    assert_eq!(
+        (
+            number["type"].as_str(),
+            number["maximum"].as_f64(),
+            number["minimum"].as_f64()
+        ),
+        (
+            Some("integer"),
+            Some(9007199254740991.0),
+            Some(-9007199254740991.0)
+        ),
+        "{number}"
+    );
+}
