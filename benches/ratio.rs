@@ -48,7 +48,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use unified_message::{Contact, DecideRequest, Engine, PreparedContact, Responder, ResponderKey};
+use unified_message::engine::{PreparedContact, ResponderKey};
+use unified_message::{Contact, DecideRequest, Engine, Responder};
 
 /// Decisions in the workload.
 const WORKLOAD: usize = 4_096;

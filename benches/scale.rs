@@ -24,7 +24,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder, Timestamp};
+use unified_message::pins::Timestamp;
+use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder};
 
 fn engine_1000() -> Engine {
     Engine::compile(&generate::policy(1_000)).unwrap()

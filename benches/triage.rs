@@ -5,7 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use unified_message::{Channel, Contact, Engine, Queue, QueuedCase};
+use unified_message::queue::{Queue, QueuedCase};
+use unified_message::{Channel, Contact, Engine};
 
 fn engine() -> Engine {
     Engine::from_toml_str(unified_message::EXAMPLE_POLICY).expect("the example policy compiles")

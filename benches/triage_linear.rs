@@ -10,7 +10,8 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use unified_message::{Engine, fold_text};
+use unified_message::Engine;
+use unified_message::triage::fold_text;
 
 #[path = "../tests/support/generate.rs"]
 mod generate;

@@ -25,9 +25,8 @@
 use std::io::{self, BufRead, Read, Write};
 
 use regex::Regex;
-use unified_message::{
-    Channel, Contact, Decision, Engine, Outcome, Progress, Responder, Tier, fold_text,
-};
+use unified_message::triage::fold_text;
+use unified_message::{Channel, Contact, Decision, Engine, Outcome, Progress, Responder, Tier};
 
 /// The system id the bot answers as: any explaining system gives the same message (I2).
 const EXPLAINER: &str = "self-diagnosis";

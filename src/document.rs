@@ -3,6 +3,10 @@
 //!
 //! These types hold what was written, checked only for shape. [`crate::Engine::compile`]
 //! resolves every reference and reports every semantic error at once.
+//!
+//! Here too: where in a document a diagnostic points ([`DocPath`], made of
+//! [`PathSegment`]s, and its line and column, [`Location`]), and [`inexact_number`], the
+//! check for numbers a parser would round, for hosts that parse contacts themselves.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -12,6 +16,9 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{Authority, Progress, Tier};
+
+pub use crate::diagnostic::{DocPath, Location, PathSegment};
+pub use crate::model::inexact_number;
 
 /// A table of named entries that keeps document order and keeps duplicates, so that a
 /// duplicate id is reported by [`crate::Engine::compile`] with every other error instead of

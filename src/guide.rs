@@ -20,12 +20,14 @@
 //! - [`reliability`]: how the crate is tested: differential, properties, fuzzing, hostile input.
 //! - [`performance`]: the measured figures and how to reproduce them.
 
+#[doc = "[guide-cli]: crate::guide::cli"]
 #[doc = include_str!("../docs/format.md")]
 pub mod format {}
 
 #[doc = include_str!("../docs/decisions.md")]
 pub mod decisions {}
 
+#[doc = "[guide-ci]: crate::guide::ci"]
 #[doc = include_str!("../docs/checking.md")]
 pub mod checking {}
 

@@ -1,100 +1,99 @@
+// The README's links to the guide's chapters (`docs/*.md` on GitHub, by its own link
+// definitions at its end) lead to the same chapters rendered in `guide` here: the first
+// definition of a link label wins.
+#![doc = "[guide-checking]: crate::guide::checking\n[guide-ci]: crate::guide::ci\n[guide-cli]: crate::guide::cli\n[guide-decisions]: crate::guide::decisions\n[guide-format]: crate::guide::format\n[guide-format-editor]: crate::guide::format#editor-support-completion-and-validation\n[guide-performance]: crate::guide::performance\n[guide-pins]: crate::guide::pins\n[guide-reliability]: crate::guide::reliability\n[guide-scenarios]: crate::guide::scenarios\n[guide-table-and-manual]: crate::guide::table_and_manual\n[guide-triage]: crate::guide::triage\n[guide-urgency]: crate::guide::urgency"]
 #![doc = include_str!("../README.md")]
+
+//! # The crate root
+//!
+//! The root holds the names a host uses every day, and nothing else; every other public name
+//! has one home, its module, and one path. The groups, and why each is here:
+//!
+//! - **Loading a policy**: [`Engine`] (compile once, decide many times), [`EngineBuilder`]
+//!   (limits and options) and [`EXAMPLE_POLICY`] (what the quickstart runs).
+//! - **When a policy is wrong**: [`PolicyError`], made of [`Diagnostic`]s, each with a
+//!   [`Severity`] and a stable [`Code`] ([`UnknownCode`] when a code's text is not one).
+//! - **What a host sends**: a [`Contact`] on a [`Channel`] with its [`Progress`] and
+//!   [`Facts`], answered by a [`Responder`] (whose [`Tier`] and [`Authority`] a decision
+//!   names); over the wire, a [`DecideRequest`] (and, feature `json`, a `DecideStream` of them).
+//! - **What it gets back**: a [`Decision`] with its [`Outcome`] and [`Flags`], the
+//!   [`SystemRef`] it points to, as a serializable [`DecisionRecord`] (made of a
+//!   [`MessageRecord`], [`SystemRecord`] and [`PreviousRecord`]) or a comparable
+//!   [`DecisionBrief`]; why, as an [`Explanation`] of [`Step`]s; where free text landed, as a
+//!   [`TriageResult`].
+//! - **Filling a message's placeholders**: [`Values`], [`NoValues`] and [`MissingValue`].
+//! - **The first message wins**: a [`PinnedDecision`], the [`PinStore`] and [`AsyncPinStore`]
+//!   traits a host implements (or [`MemoryPinStore`]), and their errors [`PinError`] and
+//!   [`PinStoreError`].
+//!
+//! The rest lives in its module: [`check`] (the policy's findings), [`diff`] (two revisions
+//! compared), [`scenario`] (a policy's own tests), [`table`] (the decision table), [`queue`]
+//! (routing to queues), [`pins`] (keys, slots, timestamps, the store's steps), [`triage`]
+//! (candidates and reasons), [`urgency`], [`engine`] (the hot path's prepared contacts),
+//! [`render`] (diagnostics with their source), [`progress`], [`limits`] (the builder's
+//! defaults), [`manual`], [`document`] (the policy's serde shapes, paths and locations in it)
+//! and, feature `reports`, `ci` (the formats CI systems show). A test in `tests/public_api.rs`
+//! pins this list of root names, so that the root grows only on purpose.
 
 pub mod document;
 pub mod guide;
 
 mod bounded;
 pub mod check;
+#[cfg(feature = "reports")]
+pub mod ci;
 mod compile;
 mod decision;
 mod diagnostic;
 pub mod diff;
-mod engine;
+pub mod engine;
 mod explain;
-mod limits;
+pub mod limits;
 mod lines;
-mod manual;
+pub mod manual;
 mod model;
 pub mod pins;
 #[cfg(any(feature = "yaml", feature = "json"))]
 mod prescan;
-mod progress;
+pub mod progress;
 pub mod queue;
-mod render;
-#[cfg(feature = "reports")]
-pub mod report;
+pub mod render;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
 #[cfg(feature = "toml")]
 mod source;
-mod table;
+pub mod table;
 mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod triage;
-mod urgency;
+pub mod urgency;
 
-// The names most hosts use, at the crate root. The rest live in their module (`check::`,
-// `diff::`, `pins::`, `queue::`, `scenario::`, `triage::`) and are documented there; their
-// former root paths still work (hidden re-exports below), so no user code breaks.
-pub use crate::check::Report;
-pub use crate::compile::{
-    DEFAULT_MAX_ID_BYTES, DEFAULT_MAX_NAME_BYTES, DEFAULT_MAX_NESTING_DEPTH,
-    DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, DEFAULT_MAX_TEXT_BYTES, EngineBuilder,
-};
+// Loading a policy.
+pub use crate::compile::builder::EngineBuilder;
+pub use crate::engine::compiled::Engine;
+// When a policy is wrong.
+pub use crate::diagnostic::code::{Code, UnknownCode};
+pub use crate::diagnostic::{Diagnostic, PolicyError, Severity};
+// What a host sends.
+pub use crate::lines::DecideRequest;
+#[cfg(feature = "json")]
+pub use crate::lines::DecideStream;
+pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+// What it gets back.
 pub use crate::decision::{
     Decision, DecisionBrief, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord,
     SystemRecord, SystemRef,
 };
-pub use crate::diagnostic::{
-    Code, Diagnostic, DocPath, InFile, Location, PathSegment, PolicyError, Severity, UnknownCode,
-};
-pub use crate::diff::{PolicyDiff, diff};
-/// The typed indices of a compiled policy (internal; public only so that the documentation
-/// can show that one kind of index does not pass for another).
-#[doc(hidden)]
-pub use crate::engine::ids;
-pub use crate::engine::{Engine, PreparedContact, ResponderKey};
 pub use crate::explain::{Explanation, Step};
-pub use crate::lines::DecideRequest;
-#[cfg(feature = "json")]
-pub use crate::lines::DecideStream;
-pub use crate::manual::ManualError;
-pub use crate::model::{
-    Authority, Channel, Contact, Facts, Progress, Responder, Tier, inexact_number,
-};
-pub use crate::pins::{
-    AsyncPinStore, Handoff, MemoryPinStore, Pin, PinError, PinKey, PinStatus, PinStore,
-    PinStoreError, PinnedDecision, Slot, Timestamp,
-};
-pub use crate::progress::WorkProgress;
-pub use crate::queue::Queues;
-pub use crate::render::{RenderStyle, SourceFile};
-pub use crate::scenario::Scenarios;
-pub use crate::table::{DecisionTable, TABLE_COLUMNS, TableRow};
+pub use crate::triage::answer::TriageResult;
+// Filling a message's placeholders.
 pub use crate::template::{MissingValue, NoValues, Values};
-pub use crate::triage::TriageResult;
-pub use crate::urgency::{Contribution, ContributionKind, Urgency};
-
-// Former root paths of names that now live in their module (see the CHANGELOG).
-#[doc(hidden)]
-pub use crate::check::{Circumstance, Circumstances, Counterexample, Response, ScreenMatch};
-#[doc(hidden)]
-pub use crate::diff::{DecisionChange, MessageChange, MessageChangeKind, diff_with};
-#[doc(hidden)]
-pub use crate::pins::{ParseSlotError, PinErrorKind, PinnedRecord, Told};
-#[doc(hidden)]
-pub use crate::queue::{Queue, QueuedCase, Routed};
-#[doc(hidden)]
-pub use crate::scenario::{
-    Expectation, ExpectedFlags, Mismatch, Scenario, ScenarioError, ScenarioReport, ScenarioResult,
-};
-#[doc(hidden)]
-pub use crate::triage::{
-    DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD, KeywordMatch, TriageCandidate, TriageReason,
-    TriageWork, fold_text,
-};
+// The first message wins.
+pub use crate::pins::error::{PinError, PinStoreError};
+pub use crate::pins::outcome::PinnedDecision;
+pub use crate::pins::store::{AsyncPinStore, MemoryPinStore, PinStore};
 
 /// The example policy of the hosting company of seed 000, in TOML: what the quickstart runs.
 pub const EXAMPLE_POLICY: &str = include_str!("../examples/policies/acme-hosting.toml");

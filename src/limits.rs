@@ -1,6 +1,16 @@
-//! The limits of the circumstance space that `check`, `diff` and the decision table walk: set on
-//! the builder, held by the engine, read by the procedures (a module of its own, so that the
-//! engine's data imports none of them).
+//! The defaults of the limits set on [`EngineBuilder`](crate::EngineBuilder): how large a
+//! policy text, how deep its nesting, how long its ids, names and texts may be, and how much
+//! work suggesting a name may take. (The triage's own defaults are in
+//! [`triage`](crate::triage).)
+//!
+//! Inside the crate, also the limits of the circumstance space that `check`, `diff` and the
+//! decision table walk: set on the builder, held by the engine, read by the procedures (a
+//! module of its own, so that the engine's data imports none of them).
+
+pub use crate::compile::limits::{
+    DEFAULT_MAX_ID_BYTES, DEFAULT_MAX_NAME_BYTES, DEFAULT_MAX_NESTING_DEPTH,
+    DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, DEFAULT_MAX_TEXT_BYTES,
+};
 
 /// The limits of the circumstance space, set on [`crate::EngineBuilder`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -601,7 +601,7 @@ impl fmt::Display for Responder {
 ///
 /// A parser gives the double, not the digits written, so the check must read the text: the
 /// policy parsers and the `decide` stream call it before parsing, and a host that parses
-/// contacts itself may call it through [`inexact_number`](crate::inexact_number).
+/// contacts itself may call it through [`inexact_number`](crate::document::inexact_number).
 pub fn inexact_number(text: &str, toml: bool) -> Option<(usize, &str)> {
     let bytes = text.as_bytes();
     let mut i = 0usize;

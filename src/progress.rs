@@ -2,7 +2,7 @@
 //! prints, it calls the host's callback.
 
 /// How far [`crate::Engine::check_with`], [`crate::Engine::decision_table_with`] or
-/// [`crate::diff_with`] has got: `done` of `total` topics. Reported once at the start
+/// [`crate::diff::diff_with`] has got: `done` of `total` topics. Reported once at the start
 /// (`done = 0`), after each topic, and once at the end (`done = total`); `done` never
 /// decreases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,8 +1,8 @@
 //! Queues (R1.4): cases ordered by urgency, then arrival, one queue per department. Pure data
 //! structures: the host persists them with serde.
 //!
-//! [`Queues`] (also at the crate root) routes cases to their department's [`Queue`]; a
-//! [`QueuedCase`] is one case waiting, and [`Routed`] says where a case went.
+//! [`Queues`] routes cases to their department's [`Queue`]; a [`QueuedCase`] is one case
+//! waiting, and [`Routed`] says where a case went.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
@@ -19,7 +19,7 @@ use crate::urgency::Urgency;
 /// # Examples
 ///
 /// ```
-/// use unified_message::QueuedCase;
+/// use unified_message::queue::QueuedCase;
 ///
 /// let case = QueuedCase::new("case-7", "email.setup", 42.0, 1_700_000_000);
 /// assert_eq!(case.case, "case-7");
@@ -112,7 +112,7 @@ impl Eq for Key {}
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Queue, QueuedCase};
+/// use unified_message::queue::{Queue, QueuedCase};
 ///
 /// let mut queue = Queue::new();
 /// queue.push(QueuedCase::new("a", "email.setup", 10.0, 1));
@@ -259,7 +259,8 @@ pub struct Routed {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Channel, Contact, Engine, Queues};
+/// use unified_message::{Channel, Contact, Engine};
+/// use unified_message::queue::Queues;
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let mut queues = Queues::new();

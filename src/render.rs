@@ -3,13 +3,15 @@
 //!
 //! [`SourceFile`] indexes a policy's text by line once, so that rendering thousands of
 //! diagnostics of a large policy costs time linear in their number. The span of a diagnostic
-//! is found from its [`Location`](crate::Location): the key there and its value
+//! is found from its [`Location`](crate::document::Location): the key there and its value
 //! (`system = "self-diagnosys"`), or the token there. Rendering itself (feature `render`) is
 //! done by the `annotate-snippets` crate; finding the span needs no feature.
 
 use std::ops::Range;
 
 use crate::diagnostic::Diagnostic;
+
+pub use crate::diagnostic::InFile;
 #[cfg(feature = "render")]
 use crate::diagnostic::Severity;
 
@@ -32,7 +34,8 @@ pub enum RenderStyle {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Engine, SourceFile};
+/// use unified_message::Engine;
+/// use unified_message::render::SourceFile;
 ///
 /// let policy = unified_message::EXAMPLE_POLICY.replace(
 ///     r#"system = "self-diagnosis", message = "email-setup-guide""#,
@@ -176,7 +179,8 @@ impl<'a> SourceFile<'a> {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Engine, RenderStyle, SourceFile};
+    /// use unified_message::Engine;
+    /// use unified_message::render::{RenderStyle, SourceFile};
     ///
     /// let policy = "[policy]\nname = \"x\"\nrevision = 1\n";
     /// let err = Engine::from_toml_str(policy).unwrap_err();
@@ -256,7 +260,8 @@ impl Diagnostic {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Engine, RenderStyle};
+    /// use unified_message::Engine;
+    /// use unified_message::render::RenderStyle;
     ///
     /// let policy = "[policy]\nname = \"x\"\nrevision = 1\n";
     /// let err = Engine::from_toml_str(policy).unwrap_err();

@@ -357,7 +357,7 @@ impl Engine {
     /// ```
     pub fn decision_table_with(
         &self,
-        progress: &mut dyn FnMut(crate::WorkProgress),
+        progress: &mut dyn FnMut(crate::progress::WorkProgress),
     ) -> DecisionTable {
         let responders = crate::check::responders(self);
         let named: Vec<Responder> = responders

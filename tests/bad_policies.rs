@@ -22,7 +22,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use unified_message::{Diagnostic, Engine, Location, PolicyError};
+use unified_message::document::Location;
+use unified_message::{Diagnostic, Engine, PolicyError};
 
 const MINIMAL: &str = include_str!("data/minimal.toml");
 

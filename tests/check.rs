@@ -11,7 +11,8 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
-use unified_message::{Engine, Outcome, Progress, Report, Severity};
+use unified_message::check::Report;
+use unified_message::{Engine, Outcome, Progress, Severity};
 
 fn cases() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/check");
@@ -417,7 +418,7 @@ fn reports_serialize_and_display() {
 fn engine_check_is_send_and_sync_friendly() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Report>();
-    assert_send_sync::<unified_message::Circumstance>();
+    assert_send_sync::<unified_message::check::Circumstance>();
 }
 
 /// The example policy's `premium-refund` rule for every department, at `authority`.

@@ -7,9 +7,8 @@
     clippy::indexing_slicing
 )]
 
-use unified_message::{
-    Engine, MessageChangeKind, Outcome, PolicyDiff, Progress, Responder, Severity, diff,
-};
+use unified_message::diff::{MessageChangeKind, PolicyDiff, diff};
+use unified_message::{Engine, Outcome, Progress, Responder, Severity};
 
 fn example() -> Engine {
     Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()
@@ -257,7 +256,7 @@ fn r0_7_a_changed_policy_needs_its_own_revision() {
 
 /// The diff's findings located in the new policy's TOML text, as the command-line tool does.
 fn located(d: &PolicyDiff, new_policy: &str) -> Vec<unified_message::Diagnostic> {
-    let mut report = unified_message::Report::default();
+    let mut report = unified_message::check::Report::default();
     report.diagnostics = d.diagnostics.clone();
     report.located_in_toml(new_policy).diagnostics
 }
@@ -562,7 +561,7 @@ fn issue23_11_12_ci_formats_show_the_changed_fallback_and_locale() {
     let new_locale = Engine::from_toml_str(&policy).unwrap();
     let d = diff(&example(), &new_locale);
     let findings = located(&d, &policy);
-    let github = unified_message::report::github(&findings, "policy.toml");
+    let github = unified_message::ci::github(&findings, "policy.toml");
     assert!(
         github.contains(
             "::warning file=policy.toml,line=14,col=1,title=fallback-changed::policy.fallback: "
@@ -574,7 +573,7 @@ fn issue23_11_12_ci_formats_show_the_changed_fallback_and_locale() {
         "{github}"
     );
     let sarif: serde_json::Value =
-        serde_json::from_str(&unified_message::report::sarif(&findings, "policy.toml")).unwrap();
+        serde_json::from_str(&unified_message::ci::sarif(&findings, "policy.toml")).unwrap();
     let rules: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap()
@@ -583,7 +582,7 @@ fn issue23_11_12_ci_formats_show_the_changed_fallback_and_locale() {
         .collect();
     assert!(rules.contains(&"fallback-changed") && rules.contains(&"default-locale-changed"));
     let gitlab: serde_json::Value =
-        serde_json::from_str(&unified_message::report::gitlab(&findings, "policy.toml")).unwrap();
+        serde_json::from_str(&unified_message::ci::gitlab(&findings, "policy.toml")).unwrap();
     assert!(
         gitlab
             .as_array()

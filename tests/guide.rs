@@ -82,8 +82,11 @@ fn issue18_every_chapter_is_in_the_rustdoc_guide_and_linked() {
                 .unwrap()
                 .contains(&format!("include_str!(\"../../docs/{chapter}\")"));
         assert!(included, "docs/{chapter} is not included in src/guide.rs");
+        // Inline, or by a link definition (issue 24: the README's links to chapters rendered
+        // in the guide are defined again in src/lib.rs, for rustdoc).
         assert!(
-            readme.contains(&format!("(docs/{chapter})")),
+            readme.contains(&format!("(docs/{chapter})"))
+                || readme.contains(&format!("]: docs/{chapter}\n")),
             "README.md does not link docs/{chapter}"
         );
     }
@@ -116,7 +119,14 @@ fn issue18_every_code_block_is_labelled() {
 /// The README stays a newcomer's read: a few screens, the depth in the guide.
 #[test]
 fn issue18_readme_is_short() {
-    let lines = read("README.md").lines().count();
+    // The link definitions at its end are not read: they only say where links lead.
+    let readme = read("README.md");
+    let text = readme
+        .split("\n[guide-")
+        .next()
+        .unwrap_or_default()
+        .trim_end();
+    let lines = text.lines().count();
     assert!(
         lines <= 200,
         "README.md has {lines} lines: move depth into docs/"

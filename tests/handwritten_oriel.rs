@@ -115,7 +115,7 @@ fn issue26_1_oriel_policy_is_differently_shaped_and_checks_cleanly() {
 /// a rule's route and an authorization.
 #[test]
 fn issue26_1_oriel_scenarios_pass() {
-    let scenarios = unified_message::Scenarios::from_toml_str(include_str!(
+    let scenarios = unified_message::scenario::Scenarios::from_toml_str(include_str!(
         "../examples/policies/oriel-mobile.scenarios.toml"
     ))
     .unwrap();

@@ -13,10 +13,8 @@
 
 use std::path::Path;
 
-use unified_message::{
-    Channel, Contact, DecisionBrief, DecisionTable, Engine, Outcome, Progress, Responder,
-    TABLE_COLUMNS,
-};
+use unified_message::table::{DecisionTable, TABLE_COLUMNS};
+use unified_message::{Channel, Contact, DecisionBrief, Engine, Outcome, Progress, Responder};
 
 const SMALL: &str = include_str!("data/table/small-policy.toml");
 
@@ -482,7 +480,7 @@ fn table_row_json_lists_the_decision_in_brief_as_columns() {
     }
     assert!(!keys.iter().any(|k| k == "decision"), "{json}");
     assert_eq!(
-        &serde_json::from_str::<unified_message::TableRow>(&json).unwrap(),
+        &serde_json::from_str::<unified_message::table::TableRow>(&json).unwrap(),
         row
     );
 }

@@ -142,8 +142,8 @@ fn r4_3_a_staffed_approver_is_asked() {
 // D. Generated policies: the manual, the decision table and the queues say what `decide` does.
 
 use proptest::prelude::*;
-use unified_message::Queues;
 use unified_message::Step;
+use unified_message::queue::Queues;
 
 const DEPTS: [&str; 2] = ["d0", "d1"];
 const RANKS: [&str; 3] = ["r0", "r1", "r2"];

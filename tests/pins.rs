@@ -16,9 +16,9 @@ use std::sync::{Barrier, LazyLock};
 
 use pin_support::{EDITORIAL, SUBSTANTIVE, TempDir, policy, t};
 use unified_message::pins::compare_revisions;
+use unified_message::pins::{Pin, PinErrorKind, PinKey, PinStatus, Slot};
 use unified_message::{
-    Channel, Contact, Engine, MemoryPinStore, Pin, PinErrorKind, PinKey, PinStatus, PinStore,
-    PinStoreError, Responder, Slot,
+    Channel, Contact, Engine, MemoryPinStore, PinStore, PinStoreError, Responder,
 };
 use unified_message_sqlite::SqlitePinStore;
 
@@ -833,6 +833,6 @@ fn pin_types_are_send_and_sync() {
     send_sync::<Pin>();
     send_sync::<PinKey>();
     send_sync::<unified_message::PinError>();
-    send_sync::<unified_message::Handoff>();
+    send_sync::<unified_message::pins::Handoff>();
     send_sync::<unified_message::PinnedDecision<'static>>();
 }

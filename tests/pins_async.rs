@@ -16,9 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use pin_support::{EDITORIAL, SUBSTANTIVE, policy, t};
 use proptest::prelude::*;
 use unified_message::pins::PinStep;
+use unified_message::pins::{Pin, PinErrorKind, PinKey, PinStatus, Slot};
 use unified_message::{
-    AsyncPinStore, Channel, Contact, Engine, MemoryPinStore, Pin, PinErrorKind, PinKey, PinStatus,
-    PinStore, PinStoreError, Progress, Responder, Slot,
+    AsyncPinStore, Channel, Contact, Engine, MemoryPinStore, PinStore, PinStoreError, Progress,
+    Responder,
 };
 
 static R1: LazyLock<Engine> = LazyLock::new(|| Engine::from_toml_str(&policy("r1", &[])).unwrap());

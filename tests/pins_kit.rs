@@ -8,8 +8,9 @@
     clippy::indexing_slicing
 )]
 
+use unified_message::pins::{Pin, PinKey};
 use unified_message::testing::pin_store;
-use unified_message::{MemoryPinStore, Pin, PinKey, PinStore, PinStoreError};
+use unified_message::{MemoryPinStore, PinStore, PinStoreError};
 
 #[test]
 fn issue13_2_memory_store_passes_the_kit_sync_and_async() {
@@ -67,7 +68,7 @@ impl PinStore for Broken {
         let mut pin = self.inner.get(key)?;
         if self.bug == Bug::LosesNegativeTime {
             if let Some(p) = &mut pin {
-                p.at = unified_message::Timestamp::from_unix_seconds(
+                p.at = unified_message::pins::Timestamp::from_unix_seconds(
                     p.at.as_unix_seconds().saturating_abs(),
                 );
             }

@@ -20,10 +20,8 @@ use pin_support::{
 use unified_message::pins::{
     InvalidCustomerId, MAX_CUSTOMER_ID_BYTES, check_customer_id, compare_revisions,
 };
-use unified_message::{
-    Channel, Contact, Engine, MemoryPinStore, Pin, PinErrorKind, PinKey, PinStatus, PinStore,
-    Progress, Responder, Slot,
-};
+use unified_message::pins::{Pin, PinErrorKind, PinKey, PinStatus, Slot};
+use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStore, Progress, Responder};
 use unified_message_sqlite::SqlitePinStore;
 
 /// Policy A: the example policy, revision `2026-11-27`.

@@ -13,10 +13,8 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use pin_support::{EDITORIAL, policy, t};
-use unified_message::{
-    Channel, Contact, Engine, MemoryPinStore, Outcome, Pin, PinStatus, PinnedRecord, Progress,
-    Responder, Slot,
-};
+use unified_message::pins::{Pin, PinStatus, PinnedRecord, Slot};
+use unified_message::{Channel, Contact, Engine, MemoryPinStore, Outcome, Progress, Responder};
 
 /// Revision 2's substantive change to the refund conditions (version 3 of `refund-policy`).
 const REFUND_14_DAYS: &str = r#"

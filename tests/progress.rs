@@ -11,7 +11,8 @@
 #[path = "support/generate.rs"]
 mod generate;
 
-use unified_message::{Engine, WorkProgress};
+use unified_message::Engine;
+use unified_message::progress::WorkProgress;
 
 const TOPICS: usize = 60;
 
@@ -59,9 +60,9 @@ fn issue18_diff_reports_increasing_progress() {
     let new = engine();
     let topics = old.topics().count() as u64;
     let mut seen = Vec::new();
-    let changes = unified_message::diff_with(&old, &new, &mut |p| seen.push(p));
+    let changes = unified_message::diff::diff_with(&old, &new, &mut |p| seen.push(p));
     assert_counts("diff", &seen, topics);
-    assert_eq!(changes, unified_message::diff(&old, &new));
+    assert_eq!(changes, unified_message::diff::diff(&old, &new));
 }
 
 #[cfg(feature = "cli")]

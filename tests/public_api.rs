@@ -1,6 +1,7 @@
 //! The public interface, used as a host would: policy loading in TOML, JSON and YAML, JSON
 //! round-trips of what a chatbot sends and gets back, rendering, `explain`, `Send + Sync`, and
-//! `decide_prepared` against `decide`. Issue 2, points 1, 2, 4, 5, 6 and 8.
+//! `decide_prepared` against `decide`. Issue 2, points 1, 2, 4, 5, 6 and 8; the crate root's
+//! names, issue 24 point 3.
 
 #![cfg(feature = "toml")]
 #![allow(
@@ -15,10 +16,10 @@ use std::sync::{Arc, LazyLock};
 
 use serde_json::json;
 use unified_message::document::PolicyDocument;
+use unified_message::engine::{PreparedContact, ResponderKey};
 use unified_message::{
     Authority, Channel, Contact, Decision, DecisionRecord, EXAMPLE_POLICY, Engine, Explanation,
-    Facts, MissingValue, NoValues, Outcome, PolicyError, PreparedContact, Progress, Responder,
-    ResponderKey, Tier,
+    Facts, MissingValue, NoValues, Outcome, PolicyError, Progress, Responder, Tier,
 };
 
 static ENGINE: LazyLock<Engine> =
@@ -987,4 +988,116 @@ fn records_list_missing_host_values_and_json_lines_take_values() {
         line.contains(r#""missing_values":["customer_name"]"#),
         "{line}"
     );
+}
+
+/// The names `pub use`d, and the items declared `pub`, at the crate root, read from
+/// `src/lib.rs` (comments and `#[cfg]`s aside), sorted.
+fn root_names(lib: &str) -> (Vec<String>, Vec<String>) {
+    let code: String = lib
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//") && !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut names = Vec::new();
+    let mut modules = Vec::new();
+    for statement in code.split(';') {
+        let statement = statement.trim();
+        if let Some(path) = statement.strip_prefix("pub use ") {
+            let list = match path.split_once('{') {
+                Some((_, inner)) => inner.trim_end_matches('}').to_owned(),
+                None => path.rsplit("::").next().unwrap().to_owned(),
+            };
+            for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                let name = item.rsplit(" as ").next().unwrap();
+                names.push(name.rsplit("::").next().unwrap().trim().to_owned());
+            }
+        } else if let Some(module) = statement.strip_prefix("pub mod ") {
+            modules.push(module.trim().to_owned());
+        } else if let Some(item) = [
+            "pub const ",
+            "pub static ",
+            "pub fn ",
+            "pub struct ",
+            "pub enum ",
+        ]
+        .iter()
+        .find_map(|kind| statement.strip_prefix(kind))
+        {
+            let end = item.find([':', '(', '<', ' ', '{']).unwrap_or(item.len());
+            names.push(item[..end].to_owned());
+        }
+    }
+    names.sort();
+    modules.sort();
+    (names, modules)
+}
+
+/// Issue 24, point 3: the crate root holds the names a host uses daily, and only those; the
+/// rest has one home, its module. This list pins the root: a name added to or removed from
+/// it fails here, so that the root changes only on purpose (change `src/lib.rs`'s doc, this
+/// list and the CHANGELOG together). No hidden re-export or hidden module remains.
+#[test]
+fn the_root_holds_exactly_the_daily_names() {
+    const ROOT: [&str; 38] = [
+        "AsyncPinStore",
+        "Authority",
+        "Channel",
+        "Code",
+        "Contact",
+        "DecideRequest",
+        "DecideStream",
+        "Decision",
+        "DecisionBrief",
+        "DecisionRecord",
+        "Diagnostic",
+        "EXAMPLE_POLICY",
+        "Engine",
+        "EngineBuilder",
+        "Explanation",
+        "Facts",
+        "Flags",
+        "MemoryPinStore",
+        "MessageRecord",
+        "MissingValue",
+        "NoValues",
+        "Outcome",
+        "PinError",
+        "PinStore",
+        "PinStoreError",
+        "PinnedDecision",
+        "PolicyError",
+        "PreviousRecord",
+        "Progress",
+        "Responder",
+        "Severity",
+        "Step",
+        "SystemRecord",
+        "SystemRef",
+        "Tier",
+        "TriageResult",
+        "UnknownCode",
+        "Values",
+    ];
+    const MODULES: [&str; 17] = [
+        "check", "ci", "diff", "document", "engine", "guide", "limits", "manual", "pins",
+        "progress", "queue", "render", "scenario", "table", "testing", "triage", "urgency",
+    ];
+    let lib = include_str!("../src/lib.rs");
+    let (names, modules) = root_names(lib);
+    assert_eq!(names, ROOT, "the crate root's names changed");
+    assert_eq!(modules, MODULES, "the crate's public modules changed");
+    assert!(
+        !lib.contains("doc(hidden)"),
+        "a hidden re-export or module at the root"
+    );
+
+    // Every one of them resolves at the root (`DecideStream` needs feature `json`).
+    #[allow(unused_imports)]
+    use unified_message::{
+        AsyncPinStore, Authority, Channel, Code, Contact, DecideRequest, Decision, DecisionBrief,
+        DecisionRecord, Diagnostic, EXAMPLE_POLICY, Engine, EngineBuilder, Explanation, Facts,
+        Flags, MemoryPinStore, MessageRecord, MissingValue, NoValues, Outcome, PinError, PinStore,
+        PinStoreError, PinnedDecision, PolicyError, PreviousRecord, Progress, Responder, Severity,
+        Step, SystemRecord, SystemRef, Tier, TriageResult, UnknownCode, Values,
+    };
 }

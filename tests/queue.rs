@@ -8,7 +8,8 @@
 )]
 
 use proptest::prelude::*;
-use unified_message::{Channel, Contact, Engine, Queue, QueuedCase, Queues};
+use unified_message::queue::{Queue, QueuedCase, Queues};
+use unified_message::{Channel, Contact, Engine};
 
 fn ids(queue: &Queue) -> Vec<&str> {
     queue.iter().map(|c| c.case.as_str()).collect()

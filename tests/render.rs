@@ -10,7 +10,8 @@
     clippy::indexing_slicing
 )]
 
-use unified_message::{Diagnostic, Engine, RenderStyle, SourceFile};
+use unified_message::render::{RenderStyle, SourceFile};
+use unified_message::{Diagnostic, Engine};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use unified_message::report;
+use unified_message::ci;
 
 #[path = "support/cli.rs"]
 mod cli_support;
@@ -282,7 +282,7 @@ fn diff_sarif_validates_with_unchanged_exit_codes() {
     let rules = &log["runs"][0]["tool"]["driver"]["rules"];
     assert_eq!(
         rules[0]["help"]["text"],
-        report::code_help("text-changed-without-version").unwrap()
+        ci::code_help("text-changed-without-version").unwrap()
     );
 
     let granted = granted();
@@ -601,11 +601,12 @@ fn junit_of_the_example_scenarios() {
     assert_eq!(code(&o), 0);
     let xml = stdout(&o);
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    let count =
-        unified_message::Scenarios::from_toml_str(&std::fs::read_to_string(&scenarios).unwrap())
-            .unwrap()
-            .scenarios
-            .len();
+    let count = unified_message::scenario::Scenarios::from_toml_str(
+        &std::fs::read_to_string(&scenarios).unwrap(),
+    )
+    .unwrap()
+    .scenarios
+    .len();
     assert!(count > 10);
     assert_eq!(
         doc.descendants()
@@ -624,7 +625,7 @@ fn junit_of_the_example_scenarios() {
 
 /// Issue 17, point 1 ("one rule per diagnostic code with its help text"): every code the
 /// test corpora produce — each bad policy's expected codes, each `check` case, the `diff`
-/// codes — has its help in `report::code_help`. A new diagnostic comes with a bad policy or a
+/// codes — has its help in `ci::code_help`. A new diagnostic comes with a bad policy or a
 /// check case (see ARCHITECTURE.md), so this test names any code still missing its help.
 #[test]
 fn every_code_of_the_corpora_has_help() {
@@ -665,7 +666,7 @@ fn every_code_of_the_corpora_has_help() {
     }
     let mut missing: Vec<&String> = codes
         .iter()
-        .filter(|c| report::code_help(c).is_none())
+        .filter(|c| ci::code_help(c).is_none())
         .collect();
     missing.sort();
     assert!(
@@ -741,18 +742,14 @@ fn every_code_string_in_src_docs_and_tests_is_a_code() {
     assert!(unknown.is_empty(), "not a `Code`: {unknown:?}");
 }
 
-/// Issue 12, point 3: `report::code_help` is `Code::help` for every code, and `None` for a
+/// Issue 12, point 3: `ci::code_help` is `Code::help` for every code, and `None` for a
 /// string that is no code.
 #[test]
 fn code_help_is_the_help_of_every_code() {
     for &code in unified_message::Code::ALL {
         assert!(!code.help().is_empty(), "{code}");
-        assert_eq!(
-            report::code_help(code.as_str()),
-            Some(code.help()),
-            "{code}"
-        );
+        assert_eq!(ci::code_help(code.as_str()), Some(code.help()), "{code}");
     }
     assert!(unified_message::Code::ALL.len() > 80);
-    assert_eq!(report::code_help("no-such-code"), None);
+    assert_eq!(ci::code_help("no-such-code"), None);
 }

@@ -7,7 +7,8 @@
     clippy::indexing_slicing
 )]
 
-use unified_message::{Engine, Scenarios};
+use unified_message::Engine;
+use unified_message::scenario::Scenarios;
 
 const EXAMPLE_SCENARIOS: &str = include_str!("../examples/policies/acme-hosting.scenarios.toml");
 
@@ -25,7 +26,7 @@ fn r0_example_policy_scenarios_pass() {
     assert_eq!(report.passed, scenarios.len());
 }
 
-fn run(file: &str) -> unified_message::ScenarioReport {
+fn run(file: &str) -> unified_message::scenario::ScenarioReport {
     let scenarios = Scenarios::from_toml_str(file).unwrap();
     engine().run_scenarios(&scenarios)
 }

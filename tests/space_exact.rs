@@ -20,8 +20,9 @@ mod reference;
 use proptest::prelude::*;
 use reference::generate::{self, Choices};
 use serde_json::{Value, json};
+use unified_message::Engine;
+use unified_message::diff::diff;
 use unified_message::document::PolicyDocument;
-use unified_message::{Engine, diff};
 
 /// A random valid policy whose rules test more facts: the generator's (`k1`, `k2`) plus up to
 /// two of `k3`–`k5`, each with one to three of four values.

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
-use unified_message::{Circumstance, Engine, Outcome, testing};
+use unified_message::check::Circumstance;
+use unified_message::{Engine, Outcome, testing};
 
 static ENGINE: LazyLock<Engine> =
     LazyLock::new(|| Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap());

@@ -10,9 +10,8 @@
 
 use proptest::prelude::*;
 use unified_message::document::{IdMap, PolicyDocument, TriageDoc};
-use unified_message::{
-    Channel, Contact, Engine, PolicyError, Responder, Severity, TriageReason, fold_text,
-};
+use unified_message::triage::{TriageReason, fold_text};
+use unified_message::{Channel, Contact, Engine, PolicyError, Responder, Severity};
 
 fn example() -> PolicyDocument {
     PolicyDocument::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()
@@ -268,7 +267,7 @@ fn r1_4_the_default_threshold_is_documented() {
     let engine = Engine::compile(&doc).unwrap();
     assert_eq!(
         engine.triage_threshold(),
-        unified_message::DEFAULT_THRESHOLD
+        unified_message::triage::DEFAULT_THRESHOLD
     );
 }
 

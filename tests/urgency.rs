@@ -8,7 +8,8 @@
 )]
 
 use unified_message::document::{PolicyDocument, UrgencyDoc};
-use unified_message::{Channel, Contact, ContributionKind, Engine, Urgency};
+use unified_message::urgency::{ContributionKind, Urgency};
+use unified_message::{Channel, Contact, Engine};
 
 fn engine() -> Engine {
     Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap()

@@ -13,8 +13,9 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
+use unified_message::pins::Timestamp;
 use unified_message::{
-    Channel, Contact, EXAMPLE_POLICY, Engine, PinnedDecision, Progress, Responder, Timestamp,
+    Channel, Contact, EXAMPLE_POLICY, Engine, PinnedDecision, Progress, Responder,
 };
 
 use unified_message_sqlite::SqlitePinStore;

@@ -247,7 +247,8 @@ fn revisions() -> &'static [Engine; 3] {
 /// again keeps what was just pinned, and an older revision meeting a pin of a newer one
 /// delivers nothing and changes no pin.
 pub fn pins_sequence(data: &[u8]) {
-    use unified_message::{MemoryPinStore, PinStatus, Timestamp};
+    use unified_message::MemoryPinStore;
+    use unified_message::pins::{PinStatus, Timestamp};
     let engines = revisions();
     let store = MemoryPinStore::new();
     let topics: Vec<&str> = engines[0].topics().chain(["no.such.topic"]).collect();
@@ -277,7 +278,7 @@ pub fn pins_sequence(data: &[u8]) {
             Ok(p) => p,
             // A pin written by a newer revision (R0.3 across a rolling deploy): nothing is
             // delivered and no pin changes, never the older text.
-            Err(e) if e.kind() == unified_message::PinErrorKind::Ahead => {
+            Err(e) if e.kind() == unified_message::pins::PinErrorKind::Ahead => {
                 assert!(
                     !std::ptr::eq(engine, &engines[2]),
                     "the newest revision is never behind"
@@ -356,7 +357,7 @@ pub fn triage_text(data: &[u8]) {
     assert!(result.ambiguous.len() != 1, "{:?}", result.ambiguous);
     // In the locale triage used (the decision's), every keyword the anchors select agrees
     // with the keyword run alone on the folded text.
-    let folded = unified_message::fold_text(&text);
+    let folded = unified_message::triage::fold_text(&text);
     let mut found: Vec<(&str, &str)> = result
         .candidates
         .iter()

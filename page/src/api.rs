@@ -13,11 +13,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
+use unified_message::document::Location;
 use unified_message::document::PolicyDocument;
-use unified_message::{
-    Contact, DecisionRecord, DecisionTable, Diagnostic, Engine, Location, Responder, Severity,
-    SourceFile, TableRow, TriageReason,
-};
+use unified_message::render::SourceFile;
+use unified_message::table::{DecisionTable, TableRow};
+use unified_message::triage::TriageReason;
+use unified_message::{Contact, DecisionRecord, Diagnostic, Engine, Responder, Severity};
 
 use crate::Limits;
 use crate::vocabulary::Vocabulary;

@@ -70,7 +70,7 @@ pub struct Args {
 
     /// The largest policy file, in bytes (the file watched, and drafts sent to
     /// `/v1/check` are bounded by `--max-body-bytes`).
-    #[arg(long, default_value_t = unified_message::DEFAULT_MAX_POLICY_BYTES)]
+    #[arg(long, default_value_t = unified_message::limits::DEFAULT_MAX_POLICY_BYTES)]
     pub max_policy_bytes: usize,
 
     /// The most circumstances `POST /v1/check` goes through for one draft.

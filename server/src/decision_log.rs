@@ -26,7 +26,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
-use unified_message::{DecideRequest, DecisionRecord, Flags, PinStatus};
+use unified_message::pins::PinStatus;
+use unified_message::{DecideRequest, DecisionRecord, Flags};
 
 use crate::metrics::Metrics;
 

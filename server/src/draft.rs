@@ -2,7 +2,8 @@
 //! compile it: off the async threads, with the errors located in the draft's text.
 
 use serde::{Deserialize, Serialize};
-use unified_message::{Diagnostic, Engine, EngineBuilder, Report};
+use unified_message::check::Report;
+use unified_message::{Diagnostic, Engine, EngineBuilder};
 use utoipa::ToSchema;
 
 /// The format of a policy text.

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use unified_message::{DecideRequest, Engine, MemoryPinStore, PinError, PinnedRecord, Timestamp};
+use unified_message::pins::{PinnedRecord, Timestamp};
+use unified_message::{DecideRequest, Engine, MemoryPinStore, PinError};
 use unified_message_postgres::PostgresPinStore;
 use unified_message_redis::RedisPinStore;
 use unified_message_sqlite::SqlitePinStore;

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use unified_message::{AsyncPinStore, PinKey, PinStore, Slot};
+use unified_message::pins::{PinKey, Slot};
+use unified_message::{AsyncPinStore, PinStore};
 
 use crate::pins::Pins;
 use crate::state::Shared;

@@ -260,7 +260,7 @@ fn compile_file(path: &Path, source: &[u8], max_bytes: usize) -> Result<Engine, 
 pub fn plain_error(message: String) -> Diagnostic {
     Diagnostic::error(
         unified_message::Code::PolicyUnreadable,
-        unified_message::DocPath::root(),
+        unified_message::document::DocPath::root(),
         message,
         "fix the policy file; the revision in force keeps serving",
     )

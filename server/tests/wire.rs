@@ -10,7 +10,8 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use unified_message::{Channel, Contact, Engine, MemoryPinStore, Progress, Responder, Timestamp};
+use unified_message::pins::Timestamp;
+use unified_message::{Channel, Contact, Engine, MemoryPinStore, Progress, Responder};
 use unified_message_server::wire::{
     DecideRequestSchema, DecisionRecordSchema, DiagnosticSchema, PinnedRecordSchema,
     TriageCandidateSchema,

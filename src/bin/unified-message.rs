@@ -20,10 +20,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use unified_message::{
-    Contact, DecideStream, Diagnostic, Engine, Location, PolicyError, RenderStyle, Report,
-    Responder, Scenarios, SourceFile, WorkProgress, report,
-};
+use unified_message::check::Report;
+use unified_message::document::Location;
+use unified_message::progress::WorkProgress;
+use unified_message::render::{RenderStyle, SourceFile};
+use unified_message::scenario::Scenarios;
+use unified_message::{Contact, DecideStream, Diagnostic, Engine, PolicyError, Responder, ci};
 
 /// The default of `--max-input-bytes`: 64 MiB.
 const DEFAULT_MAX_INPUT_BYTES: u64 = 64 << 20;
@@ -503,9 +505,9 @@ fn check(path: &Path, format: FindingsFormat, limit: u64) -> Outcome {
             out(&text)?;
         }
         FindingsFormat::Json => out(&json(&report)?)?,
-        FindingsFormat::Github => put(&report::github(&report.diagnostics, &file))?,
-        FindingsFormat::Sarif => out(&report::sarif(&report.diagnostics, &file))?,
-        FindingsFormat::Gitlab => out(&report::gitlab(&report.diagnostics, &file))?,
+        FindingsFormat::Github => put(&ci::github(&report.diagnostics, &file))?,
+        FindingsFormat::Sarif => out(&ci::sarif(&report.diagnostics, &file))?,
+        FindingsFormat::Gitlab => out(&ci::gitlab(&report.diagnostics, &file))?,
     }
     Ok(exit(!report.is_clean()))
 }
@@ -532,7 +534,7 @@ fn test(policy: &Path, scenarios: &Path, format: TestFormat, limit: u64) -> Outc
     match format {
         TestFormat::Text => out(&report.to_string())?,
         TestFormat::Json => out(&json(&report)?)?,
-        TestFormat::Junit => put(&report::junit(&report, &scenarios.display().to_string()))?,
+        TestFormat::Junit => put(&ci::junit(&report, &scenarios.display().to_string()))?,
     }
     Ok(exit(!report.is_success()))
 }
@@ -568,7 +570,7 @@ fn decide(policy: &Path, limit: u64, max_line: usize) -> Outcome {
 
 fn explain(policy: &Path, contact: &str, responder: &str, format: Format, limit: u64) -> Outcome {
     let (engine, _) = load(policy, limit)?;
-    if let Some((_, number)) = unified_message::inexact_number(contact, false) {
+    if let Some((_, number)) = unified_message::document::inexact_number(contact, false) {
         return Err(fatal(format!(
             "invalid `--contact`: the number `{number}` has more significant digits than a number can keep exactly (15); write it as a string, in quotes"
         )));
@@ -627,7 +629,7 @@ fn diff(old: &Path, new: &Path, format: FindingsFormat, limit: u64) -> Outcome {
     let (old_engine, _) = load(old, limit)?;
     let (new_engine, new_source) = load(new, limit)?;
     let mut changes = with_progress("comparing", |p| {
-        unified_message::diff_with(&old_engine, &new_engine, p)
+        unified_message::diff::diff_with(&old_engine, &new_engine, p)
     });
     // Findings are about the new revision: locate them in its TOML source (read once).
     let mut report = Report::default();
@@ -648,9 +650,9 @@ fn diff(old: &Path, new: &Path, format: FindingsFormat, limit: u64) -> Outcome {
             out(&text)?;
         }
         FindingsFormat::Json => out(&json(&changes)?)?,
-        FindingsFormat::Github => put(&report::github(&changes.diagnostics, &file))?,
-        FindingsFormat::Sarif => out(&report::sarif(&changes.diagnostics, &file))?,
-        FindingsFormat::Gitlab => out(&report::gitlab(&changes.diagnostics, &file))?,
+        FindingsFormat::Github => put(&ci::github(&changes.diagnostics, &file))?,
+        FindingsFormat::Sarif => out(&ci::sarif(&changes.diagnostics, &file))?,
+        FindingsFormat::Gitlab => out(&ci::gitlab(&changes.diagnostics, &file))?,
     }
     Ok(exit(!changes.is_clean()))
 }

@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, DocPath};
 use crate::engine::{DepartmentIx, Engine, FactValueIx, RankIx, Resolved, ResponderIx, Topic};
 use crate::model::Authority;
 
-use super::evidence::single_counterexample;
+use super::counterexamples::single_counterexample;
 
 /// A finding about a person's `authorized` decision whose approver rank has no role in the
 /// department: its code, its key (department, approver rank) and how to build it.

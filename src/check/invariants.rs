@@ -11,7 +11,7 @@ use crate::engine::{
 use crate::explain::NoTrace;
 use crate::model::{Authority, Progress, Tier};
 
-use super::evidence::{counterexample, response, single_counterexample};
+use super::counterexamples::{counterexample, response, single_counterexample};
 use super::plan::{per_class, plan};
 use super::space::responders;
 
@@ -138,7 +138,7 @@ struct Ctx<'e> {
 pub(super) fn check(
     engine: &Engine,
     diags: &mut Vec<Diagnostic>,
-    progress: &mut dyn FnMut(crate::WorkProgress),
+    progress: &mut dyn FnMut(crate::progress::WorkProgress),
 ) -> Coverage {
     let responders = responders(engine);
     let mut cx = Ctx {

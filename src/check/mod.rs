@@ -1,7 +1,7 @@
 //! `check`: the invariants I1–I5 proven over the whole circumstance space, the style of every
 //! text (R2.3), static diagnostics about rules and unused parts; `screen` for drafts.
 //!
-//! [`Engine::check`] returns a [`Report`] (also at the crate root); the evidence its findings
+//! [`Engine::check`] returns a [`Report`]; the evidence its findings
 //! carry ([`Counterexample`], [`Response`], [`ScreenMatch`]) and the circumstance space
 //! ([`Circumstances`], [`Circumstance`]) live here.
 //!
@@ -19,7 +19,7 @@
 
 mod approvers;
 mod classes;
-mod evidence;
+mod counterexamples;
 mod invariants;
 mod plan;
 mod rules;
@@ -197,7 +197,7 @@ impl Engine {
     /// assert_eq!(seen.last(), Some(&(topics, topics)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn check_with(&self, progress: &mut dyn FnMut(crate::WorkProgress)) -> Report {
+    pub fn check_with(&self, progress: &mut dyn FnMut(crate::progress::WorkProgress)) -> Report {
         let mut diagnostics = self.parts().warnings.to_vec();
         style::check(self, &mut diagnostics);
         rules::check(self, &mut diagnostics);

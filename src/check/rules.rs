@@ -328,11 +328,13 @@ pub(super) fn check(engine: &Engine, diags: &mut Vec<Diagnostic>) {
                                 "make their `when` conditions exclusive (e.g. a fact or department only one of them matches), or give both the same `{name}`"
                             ),
                         );
-                        d.counterexample = Some(super::evidence::counterexample(
+                        d.counterexample = Some(super::counterexamples::counterexample(
                             engine,
                             &c,
                             &values,
-                            vec![super::evidence::response(engine, &c, &values, responder)],
+                            vec![super::counterexamples::response(
+                                engine, &c, &values, responder,
+                            )],
                         ));
                         diags.push(d);
                         break;

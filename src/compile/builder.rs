@@ -219,7 +219,7 @@ impl EngineBuilder {
     /// How many bytes of a customer's text triage reads ([`Engine::triage`], and `decide` on
     /// a contact with text but no topic): the rest is not read, and
     /// [`TriageResult::truncated`](crate::TriageResult::truncated) says so. 64 KiB by default
-    /// ([`DEFAULT_MAX_TRIAGE_BYTES`](crate::DEFAULT_MAX_TRIAGE_BYTES)), some thirty pages:
+    /// ([`DEFAULT_MAX_TRIAGE_BYTES`](crate::triage::DEFAULT_MAX_TRIAGE_BYTES)), some thirty pages:
     /// the words that say what a message is about come first. The work of a triage is linear
     /// in the bytes read whatever the number of keywords; this bounds it for a host that
     /// passes whatever it receives.
@@ -420,7 +420,8 @@ impl Engine {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{document::PolicyDocument, Engine};
+    /// use unified_message::Engine;
+    /// use unified_message::document::PolicyDocument;
     ///
     /// let doc: PolicyDocument = serde_json::from_str(r#"{"policy": {"name": "x", "revision": "1", "locales": ["en"]}}"#)?;
     /// let err = Engine::compile(&doc).unwrap_err();

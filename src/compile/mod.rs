@@ -28,12 +28,12 @@
 //! `compiler` holds the state and helpers every section shares; `patterns` matches topic
 //! patterns.
 
-mod builder;
+pub(crate) mod builder;
 mod compiler;
 mod departments_ranks;
 mod handover;
 mod lengths;
-mod limits;
+pub(crate) mod limits;
 mod messages;
 mod parse;
 mod patterns;
@@ -46,9 +46,5 @@ mod systems;
 mod texts;
 mod topics;
 
-pub use builder::EngineBuilder;
-pub use limits::{
-    DEFAULT_MAX_ID_BYTES, DEFAULT_MAX_NAME_BYTES, DEFAULT_MAX_NESTING_DEPTH,
-    DEFAULT_MAX_POLICY_BYTES, DEFAULT_MAX_SUGGESTION_WORK, DEFAULT_MAX_TEXT_BYTES,
-};
+pub(crate) use limits::DEFAULT_MAX_SUGGESTION_WORK;
 pub(crate) use patterns::pattern_specificity;

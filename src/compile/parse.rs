@@ -1,9 +1,11 @@
 //! Policy text to `PolicyDocument`: the size limit, the byte-order mark, the pre-scan of
 //! YAML and JSON, empty texts, UTF-8, and parse errors located at a line and column.
 
+#[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
 use crate::diagnostic::{Code, Diagnostic, DocPath, PolicyError};
 use crate::document::PolicyDocument;
 
+#[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
 use super::limits::ParseLimits;
 
 /// `source` as text, or an `invalid-utf8` error at the first byte that is not UTF-8.
@@ -30,7 +32,7 @@ pub(super) fn utf8(source: &[u8]) -> Result<&str, PolicyError> {
 
 impl PolicyDocument {
     /// Parses a TOML policy document (shape only; compile it to check references), with the
-    /// default limits of [`EngineBuilder`].
+    /// default limits of [`EngineBuilder`](crate::EngineBuilder).
     ///
     /// # Errors
     ///
@@ -65,7 +67,7 @@ impl PolicyDocument {
     }
 
     /// Parses a JSON policy document (shape only), with the default limits of
-    /// [`EngineBuilder`].
+    /// [`EngineBuilder`](crate::EngineBuilder).
     ///
     /// # Errors
     ///
@@ -106,7 +108,7 @@ impl PolicyDocument {
     }
 
     /// Parses a YAML policy document (shape only), with the default limits of
-    /// [`EngineBuilder`]: nesting and aliases are bounded before parsing.
+    /// [`EngineBuilder`](crate::EngineBuilder): nesting and aliases are bounded before parsing.
     ///
     /// # Errors
     ///
@@ -229,7 +231,7 @@ fn first_content(source: &str) -> usize {
 }
 
 /// A `parse-error` at the first number of `source` that a double cannot keep exactly (see
-/// [`crate::inexact_number`]): the parser would read it rounded, and a rule or a weight would
+/// [`crate::document::inexact_number`]): the parser would read it rounded, and a rule or a weight would
 /// silently hold for another value (issue 25 point 5).
 #[cfg(any(feature = "toml", feature = "json"))]
 fn check_numbers(source: &str, toml: bool) -> Result<(), PolicyError> {

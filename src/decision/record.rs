@@ -169,9 +169,9 @@ impl DecisionRecord {
 /// `Display` gives ``outcome `message` vN`` and the system, department and rank that are set
 /// (not the rule).
 ///
-/// [`DecisionChange`]: crate::DecisionChange
-/// [`TableRow`]: crate::TableRow
-/// [`Expectation`]: crate::Expectation
+/// [`DecisionChange`]: crate::diff::DecisionChange
+/// [`TableRow`]: crate::table::TableRow
+/// [`Expectation`]: crate::scenario::Expectation
 ///
 /// # Examples
 ///

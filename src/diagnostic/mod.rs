@@ -4,14 +4,14 @@
 //! in `evidence`. The module depends on the policy's model and decision records only, never
 //! on the passes that produce diagnostics.
 
-mod code;
+pub(crate) mod code;
 mod evidence;
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use code::{Code, UnknownCode};
+pub use code::Code;
 pub use evidence::{Counterexample, Response, ScreenMatch};
 
 /// A path into the policy document, printed as `topics."email.setup".explains.system`.
@@ -19,7 +19,7 @@ pub use evidence::{Counterexample, Response, ScreenMatch};
 /// # Examples
 ///
 /// ```
-/// use unified_message::DocPath;
+/// use unified_message::document::DocPath;
 ///
 /// let path = DocPath::root().key("topics").key("email.setup").key("explains").key("system");
 /// assert_eq!(path.to_string(), r#"topics."email.setup".explains.system"#);

@@ -219,7 +219,7 @@ pub(super) fn decisions(
     old: &Engine,
     new: &Engine,
     out: &mut PolicyDiff,
-    progress: &mut dyn FnMut(crate::WorkProgress),
+    progress: &mut dyn FnMut(crate::progress::WorkProgress),
 ) {
     // Hashed: linear in the channels.
     let mut channels: Vec<&str> = old.parts().channels.items().iter().map(|c| &**c).collect();

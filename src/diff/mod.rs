@@ -2,16 +2,16 @@
 //! or message changes, every message whose text changed — and whether the message history
 //! was kept (the first message wins, R0.3).
 //!
-//! [`diff`] and [`PolicyDiff`] are also at the crate root; the changes it lists
-//! ([`DecisionChange`], [`MessageChange`], [`MessageChangeKind`], [`FallbackChange`],
-//! [`DefaultLocaleChange`]) and [`diff_with`] (with progress) live here.
+//! [`diff`] gives a [`PolicyDiff`]; the changes it lists ([`DecisionChange`],
+//! [`MessageChange`], [`MessageChangeKind`], [`FallbackChange`], [`DefaultLocaleChange`]) and
+//! [`diff_with`] (with progress) live here too.
 //!
-//! The types are in `types`, their text in `report`; topics and messages are compared in
+//! The types are in `types`, their text in `text`; topics and messages are compared in
 //! `messages`, decisions in `decisions`.
 
 mod decisions;
 mod messages;
-mod report;
+mod text;
 mod types;
 
 pub use self::types::{
@@ -45,7 +45,8 @@ use self::messages::{default_locale, messages, topics};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{diff, Engine, Outcome};
+/// use unified_message::diff::diff;
+/// use unified_message::{Engine, Outcome};
 ///
 /// let old = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// // Billing agents may now grant every refund themselves, from the next revision.
@@ -78,7 +79,7 @@ pub fn diff(old: &Engine, new: &Engine) -> PolicyDiff {
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let mut last = None;
-/// let changes = unified_message::diff_with(&engine, &engine, &mut |p| last = Some((p.done, p.total)));
+/// let changes = unified_message::diff::diff_with(&engine, &engine, &mut |p| last = Some((p.done, p.total)));
 /// assert!(changes.is_clean());
 /// let topics = engine.topics().count() as u64;
 /// assert_eq!(last, Some((topics, topics)));
@@ -87,7 +88,7 @@ pub fn diff(old: &Engine, new: &Engine) -> PolicyDiff {
 pub fn diff_with(
     old: &Engine,
     new: &Engine,
-    progress: &mut dyn FnMut(crate::WorkProgress),
+    progress: &mut dyn FnMut(crate::progress::WorkProgress),
 ) -> PolicyDiff {
     let mut out = PolicyDiff {
         old_revision: old.revision().to_owned(),

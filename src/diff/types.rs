@@ -21,7 +21,7 @@ use crate::model::{Channel, Contact, Responder};
 ///     "Restauraremos nosotros la copia",
 ///     "Restauraremos la copia",
 /// ))?;
-/// let diff = unified_message::diff(&old, &new);
+/// let diff = unified_message::diff::diff(&old, &new);
 /// // The text changed without a new version: customers who heard the old words cannot be
 /// // told apart from those who heard the new ones.
 /// assert!(diff.diagnostics.iter().any(|d| d.code == "text-changed-without-version"));

@@ -127,7 +127,8 @@ impl Engine {
         self.parts.space = space;
     }
 
-    /// Rewrites the compile warnings (to locate them in the source text).
+    /// Rewrites the compile warnings (to locate them in the source text; TOML only).
+    #[cfg(feature = "toml")]
     pub(crate) fn map_warnings(
         &mut self,
         f: impl FnOnce(Vec<crate::diagnostic::Diagnostic>) -> Vec<crate::diagnostic::Diagnostic>,

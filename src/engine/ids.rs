@@ -7,30 +7,8 @@
 //! (`u32::MAX`) stands for "no such item" where an `Option` would double the size of hot
 //! tables.
 //!
-//! ```
-//! use unified_message::ids::{RoleIx, TopicIx};
-//!
-//! fn topic_only(_: TopicIx) {}
-//! topic_only(TopicIx::NONE);
-//! # let _ = RoleIx::NONE;
-//! ```
-//!
-//! A role index where a topic index is expected does not compile:
-//!
-//! ```compile_fail,E0308
-//! use unified_message::ids::{RoleIx, TopicIx};
-//!
-//! fn topic_only(_: TopicIx) {}
-//! topic_only(RoleIx::NONE);
-//! ```
-//!
-//! Nor does comparing two kinds:
-//!
-//! ```compile_fail,E0308
-//! use unified_message::ids::{RankIx, RuleIx};
-//!
-//! let _ = RankIx::NONE == RuleIx::NONE;
-//! ```
+//! The doctests that show one kind of index does not pass for another are on
+//! `unified_message::testing::ids` (feature `testing`): this module is internal.
 
 use std::fmt::Debug;
 use std::hash::Hash;

@@ -5,13 +5,13 @@
 //!
 //! The entry point, [`Engine::manual`], is here; the error it returns is in `error`, the
 //! manual's own wording (English, Spanish) in `wording`, the document's frame (title, index,
-//! lookups) in `document`, each topic's section in `topics`, and the closing sections
+//! lookups) in `frame`, each topic's section in `topics`, and the closing sections
 //! (other departments' topics, handover, ranks, forbidden words, rules) in `sections`; every
 //! string of the policy goes through `escape` (text, or a code span) before it is written.
 
-mod document;
 mod error;
 mod escape;
+mod frame;
 mod sections;
 mod topics;
 mod wording;
@@ -20,8 +20,8 @@ pub use self::error::ManualError;
 
 use crate::engine::{Engine, LocaleIx};
 
-use self::document::Manual;
 use self::error::ManualErrorKind;
+use self::frame::Manual;
 use self::wording::{EN, ES};
 
 impl Engine {

@@ -7,8 +7,8 @@ use crate::engine::{DepartmentIx, Handover, Rule};
 use crate::model::Progress;
 use crate::table::{md_cell, slug};
 
-use super::document::{Manual, SEC_FORBIDDEN, SEC_HANDOVER, SEC_OTHERS, SEC_RANKS, SEC_RULES};
 use super::escape::{code, text};
+use super::frame::{Manual, SEC_FORBIDDEN, SEC_HANDOVER, SEC_OTHERS, SEC_RANKS, SEC_RULES};
 use super::wording::fill;
 
 impl Manual<'_> {

@@ -10,8 +10,8 @@ use crate::explain::{Explanation, Step};
 use crate::model::{Authority, Channel, Contact, Progress, Responder, Tier};
 use crate::table::{md_cell, slug};
 
-use super::document::{Manual, SEC_FORBIDDEN};
 use super::escape::{code, text};
+use super::frame::{Manual, SEC_FORBIDDEN};
 use super::wording::fill;
 
 impl<'e> Manual<'e> {

@@ -27,7 +27,8 @@ impl Engine {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStatus, Responder, Timestamp};
+    /// use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder};
+    /// use unified_message::pins::{PinStatus, Timestamp};
     ///
     /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
     /// let store = MemoryPinStore::new();

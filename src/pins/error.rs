@@ -7,7 +7,7 @@ use super::value::{InvalidCustomerId, PinKey, check_customer_id};
 /// giving up with [`PinErrorKind::Contention`].
 pub(crate) const MAX_ATTEMPTS: usize = 8;
 
-/// A failure of a [`PinStore`]: the host's database could not be read or written. Carries a
+/// A failure of a [`PinStore`](crate::PinStore): the host's database could not be read or written. Carries a
 /// message and, optionally, the underlying error (a driver's), as its `source`.
 ///
 /// # Examples
@@ -55,7 +55,7 @@ impl PinStoreError {
     }
 }
 
-/// What [`Engine::decide_pinned`] was doing when it failed.
+/// What [`Engine::decide_pinned`](crate::Engine::decide_pinned) was doing when it failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PinErrorKind {
@@ -84,19 +84,17 @@ pub enum PinErrorKind {
     InvalidCustomer,
 }
 
-/// Why [`Engine::decide_pinned`] delivered nothing. Whatever the failure, no text was given
+/// Why [`Engine::decide_pinned`](crate::Engine::decide_pinned) delivered nothing. Whatever the failure, no text was given
 /// that could contradict the pin in force; the host retries, or answers with
-/// [`Engine::decide`] knowing that the first message may then not be kept.
+/// [`Engine::decide`](crate::Engine::decide) knowing that the first message may then not be kept.
 ///
 /// The store's own error, when there is one, is the [`source`](std::error::Error::source).
 ///
 /// # Examples
 ///
 /// ```
-/// use unified_message::{
-///     Channel, Contact, Engine, Pin, PinErrorKind, PinKey, PinStore, PinStoreError, Responder,
-///     Timestamp,
-/// };
+/// use unified_message::{Channel, Contact, Engine, PinStore, PinStoreError, Responder};
+/// use unified_message::pins::{Pin, PinErrorKind, PinKey, Timestamp};
 ///
 /// /// A database that is down.
 /// struct Down;

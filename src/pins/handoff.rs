@@ -29,9 +29,8 @@ pub struct Told {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{
-///     Channel, Contact, Engine, MemoryPinStore, Outcome, Progress, Responder, Slot, Timestamp,
-/// };
+/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, Outcome, Progress, Responder};
+/// use unified_message::pins::{Slot, Timestamp};
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let store = MemoryPinStore::new();

@@ -36,7 +36,7 @@ pub(super) enum Verdict {
 ///
 /// A driver loops: perform the operation named by the step on the store, hand the store's
 /// answer (or its error) to the step's `resume`, and stop at [`PinStep::Done`]. The store
-/// operations are those of [`PinStore`](super::PinStore), with the same contract.
+/// operations are those of [`PinStore`](crate::PinStore), with the same contract.
 ///
 /// # Examples
 ///
@@ -45,7 +45,8 @@ pub(super) enum Verdict {
 ///
 /// ```
 /// use unified_message::pins::PinStep;
-/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStatus, PinStore, Responder, Timestamp};
+/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStore, Responder};
+/// use unified_message::pins::{PinStatus, Timestamp};
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let store = MemoryPinStore::new();
@@ -74,16 +75,16 @@ pub(super) enum Verdict {
 #[derive(Debug)]
 #[must_use = "a pinned decision delivers nothing until its steps are driven to `Done`"]
 pub enum PinStep<'e> {
-    /// Read the pin in force for one key ([`PinStore::get`](super::PinStore::get)).
+    /// Read the pin in force for one key ([`PinStore::get`](crate::PinStore::get)).
     Read(ReadPin<'e>),
     /// Read the pins of several keys, in order
-    /// ([`PinStore::get_many`](super::PinStore::get_many)): what a handoff lists.
+    /// ([`PinStore::get_many`](crate::PinStore::get_many)): what a handoff lists.
     ReadMany(ReadPins<'e>),
     /// Insert a pin unless one is there
-    /// ([`PinStore::insert_if_absent`](super::PinStore::insert_if_absent)).
+    /// ([`PinStore::insert_if_absent`](crate::PinStore::insert_if_absent)).
     Insert(InsertPin<'e>),
     /// Replace the pin in force if it equals the expected one
-    /// ([`PinStore::compare_and_replace`](super::PinStore::compare_and_replace)).
+    /// ([`PinStore::compare_and_replace`](crate::PinStore::compare_and_replace)).
     Replace(ReplacePin<'e>),
     /// The end: the decision to deliver, or why nothing may be delivered.
     Done(Result<PinnedDecision<'e>, PinError>),
@@ -315,7 +316,7 @@ impl Engine {
     /// Begins a pinned decision without doing any I/O: [`Engine::decide_pinned`] as a state
     /// machine whose steps the caller performs on its own store ([`PinStep`]). Same
     /// semantics, same guarantees and the same [`PinError`]s as [`Engine::decide_pinned`],
-    /// which is this machine driven over a [`PinStore`](super::PinStore).
+    /// which is this machine driven over a [`PinStore`](crate::PinStore).
     pub fn begin_pinned(
         &self,
         contact: &Contact,

@@ -8,19 +8,18 @@
 //! two channels answering the same customer at the same instant cannot pin two stories.
 
 mod asynch;
-mod error;
+pub(crate) mod error;
 mod handoff;
 mod machine;
-mod outcome;
-mod store;
+pub(crate) mod outcome;
+pub(crate) mod store;
 mod sync;
 mod value;
 
-pub use self::error::{PinError, PinErrorKind, PinStoreError};
+pub use self::error::PinErrorKind;
 pub use self::handoff::{Handoff, Told};
 pub use self::machine::{InsertPin, PinStep, ReadPin, ReadPins, ReplacePin};
-pub use self::outcome::{PinStatus, PinnedDecision, PinnedRecord};
-pub use self::store::{AsyncPinStore, MemoryPinStore, PinStore};
+pub use self::outcome::{PinStatus, PinnedRecord};
 pub use self::value::{
     InvalidCustomerId, MAX_CUSTOMER_ID_BYTES, ParseSlotError, Pin, PinKey, Slot, Timestamp,
     check_customer_id, compare_revisions,

@@ -52,14 +52,15 @@ impl fmt::Display for PinStatus {
     }
 }
 
-/// A [`Decision`] made against the customer's pins, from [`Engine::decide_pinned`]: the text
+/// A [`Decision`] made against the customer's pins, from [`Engine::decide_pinned`](crate::Engine::decide_pinned): the text
 /// to deliver (the pinned version, or the current one with a change notice), what happened to
 /// the pin, and the [`Handoff`] for a handover to a person.
 ///
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStatus, Responder, Timestamp};
+/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder};
+/// use unified_message::pins::{PinStatus, Timestamp};
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let store = MemoryPinStore::new();

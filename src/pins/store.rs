@@ -15,7 +15,7 @@ use super::value::{Pin, PinKey};
 /// # The contract
 ///
 /// An implementation on SQL or a key-value store must meet all of this; the semantics of
-/// [`Engine::decide_pinned`] (one story per customer, whatever races) rest on it.
+/// [`Engine::decide_pinned`](crate::Engine::decide_pinned) (one story per customer, whatever races) rest on it.
 ///
 /// - **One pin per key, compared as a value.** A key ([`PinKey`]: customer, topic, slot) holds
 ///   at most one [`Pin`]. Pins are compared on all four fields (`message`, `version`,
@@ -46,7 +46,8 @@ use super::value::{Pin, PinKey};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{MemoryPinStore, Pin, PinKey, PinStore, Slot, Timestamp};
+/// use unified_message::{MemoryPinStore, PinStore};
+/// use unified_message::pins::{Pin, PinKey, Slot, Timestamp};
 ///
 /// let store = MemoryPinStore::new();
 /// let key = PinKey::new("c-1", "billing.refund", Slot::Explains);
@@ -96,7 +97,7 @@ pub trait PinStore {
     ) -> Result<Option<Pin>, PinStoreError>;
 
     /// The pins in force for several keys, in the order of `keys`; used to build a
-    /// [`Handoff`]. The default calls [`get`](PinStore::get) for each key; a SQL store may
+    /// [`Handoff`](crate::pins::Handoff). The default calls [`get`](PinStore::get) for each key; a SQL store may
     /// override it with one query. It need not be atomic across keys.
     ///
     /// # Errors
@@ -188,7 +189,8 @@ forward_pin_store!(&S, std::sync::Arc<S>, Box<S>);
 /// methods as `async fn` in the impl (async fn in traits is stable):
 ///
 /// ```
-/// use unified_message::{AsyncPinStore, MemoryPinStore, Pin, PinKey, PinStore, PinStoreError};
+/// use unified_message::{AsyncPinStore, MemoryPinStore, PinStore, PinStoreError};
+/// use unified_message::pins::{Pin, PinKey};
 ///
 /// /// A store whose client is async; here it forwards to a memory store.
 /// struct Remote(MemoryPinStore);
@@ -277,7 +279,8 @@ pub trait AsyncPinStore: Sync {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder, Timestamp};
+/// use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder};
+/// use unified_message::pins::Timestamp;
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let store = Arc::new(MemoryPinStore::new());

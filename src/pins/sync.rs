@@ -13,27 +13,27 @@ impl Engine {
     /// [`Engine::decide`], keeping the first message the customer got (R0.3) through the
     /// host's `store`; `now` is the host's clock reading, recorded in new pins.
     ///
-    /// An `answer` is pinned under (customer, topic, [`Slot`]):
+    /// An `answer` is pinned under (customer, topic, [`Slot`](crate::pins::Slot)):
     ///
-    /// - no pin yet → the current version is delivered and pinned ([`PinStatus::New`]);
+    /// - no pin yet → the current version is delivered and pinned ([`PinStatus::New`](crate::pins::PinStatus::New));
     /// - a pin on the same message with only `editorial` versions after it → the **pinned
-    ///   version** is delivered ([`PinStatus::Kept`]): the same words on every channel;
+    ///   version** is delivered ([`PinStatus::Kept`](crate::pins::PinStatus::Kept)): the same words on every channel;
     /// - a `substantive` version after the pin, the slot now naming another message, or a
     ///   pinned version this policy no longer has → the current text is delivered with a
-    ///   change notice naming what was said before ([`Decision::previous`],
-    ///   [`Decision::notice`]), and the pin moves forward by compare-and-replace
-    ///   ([`PinStatus::Moved`]). When another host moved it first, its pin is judged in turn.
+    ///   change notice naming what was said before ([`Decision::previous`](crate::Decision::previous),
+    ///   [`Decision::notice`](crate::Decision::notice)), and the pin moves forward by compare-and-replace
+    ///   ([`PinStatus::Moved`](crate::pins::PinStatus::Moved)). When another host moved it first, its pin is judged in turn.
     ///   A pinned message or version this policy no longer has moves without a notice (there
     ///   is nothing to quote).
     /// - a pin written under a newer revision ([`compare_revisions`](crate::pins::compare_revisions))
     ///   that this policy would move, or naming a version this policy does not have → nothing
-    ///   is delivered ([`PinErrorKind::Ahead`](crate::PinErrorKind::Ahead)): an older host never
+    ///   is delivered ([`PinErrorKind::Ahead`](crate::pins::PinErrorKind::Ahead)): an older host never
     ///   moves a newer host's pin back.
     ///
-    /// Handover texts are not pinned ([`PinStatus::Unpinned`]); `route`, `authorize`,
-    /// `escalate` and `review` carry a [`Handoff`] with what the customer was already told.
+    /// Handover texts are not pinned ([`PinStatus::Unpinned`](crate::pins::PinStatus::Unpinned)); `route`, `authorize`,
+    /// `escalate` and `review` carry a [`Handoff`](crate::pins::Handoff) with what the customer was already told.
     /// A contact without a customer id (empty or blank) is decided without touching the
-    /// store ([`PinStatus::Anonymous`], and a handoff that lists nothing told).
+    /// store ([`PinStatus::Anonymous`](crate::pins::PinStatus::Anonymous), and a handoff that lists nothing told).
     ///
     /// # Errors
     ///
@@ -49,7 +49,8 @@ impl Engine {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Channel, Contact, Engine, MemoryPinStore, PinStatus, Responder, Timestamp};
+    /// use unified_message::{Channel, Contact, Engine, MemoryPinStore, Responder};
+    /// use unified_message::pins::{PinStatus, Timestamp};
     ///
     /// let store = MemoryPinStore::new();
     /// let chat = Contact::new("customer-42", Channel::Chat).with_topic("billing.refund").with_locale("en");

@@ -17,7 +17,7 @@ use crate::model::Tier;
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use unified_message::Timestamp;
+/// use unified_message::pins::Timestamp;
 ///
 /// let at = Timestamp::from_unix_seconds(1_764_201_600);
 /// assert_eq!(at.as_unix_seconds(), 1_764_201_600);
@@ -80,7 +80,7 @@ impl fmt::Display for Timestamp {
 /// # Examples
 ///
 /// ```
-/// use unified_message::Slot;
+/// use unified_message::pins::Slot;
 ///
 /// assert_eq!(Slot::Explains.to_string(), "explains");
 /// let outage: Slot = "rule:email-outage".parse()?;
@@ -163,14 +163,14 @@ impl<'de> Deserialize<'de> for Slot {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{PinKey, Slot};
+/// use unified_message::pins::{PinKey, Slot};
 ///
 /// let key = PinKey::new("customer-42", "email.setup", Slot::Explains);
 /// assert_eq!(key.to_string(), "customer `customer-42`, topic `email.setup`, slot `explains`");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PinKey {
-    /// The customer, as the host's opaque id ([`Contact::customer`]).
+    /// The customer, as the host's opaque id ([`Contact::customer`](crate::Contact::customer)).
     pub customer: String,
     /// The topic id.
     pub topic: String,
@@ -207,7 +207,7 @@ impl fmt::Display for PinKey {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Pin, Timestamp};
+/// use unified_message::pins::{Pin, Timestamp};
 ///
 /// let pin = Pin::new("email-setup-guide", 3, "2026-11-27", Timestamp::from_unix_seconds(1_764_201_600));
 /// let json = serde_json::to_string(&pin)?;

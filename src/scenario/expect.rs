@@ -76,7 +76,8 @@ impl Expectation {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Channel, Contact, DecisionBrief, Engine, Expectation, Outcome, Responder};
+    /// use unified_message::{Channel, Contact, DecisionBrief, Engine, Outcome, Responder};
+    /// use unified_message::scenario::Expectation;
     ///
     /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
     /// let contact = Contact::new("c-1", Channel::Phone).with_topic("email.setup");

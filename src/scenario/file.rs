@@ -32,7 +32,8 @@ use super::expect::Expectation;
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Engine, Scenarios};
+/// use unified_message::Engine;
+/// use unified_message::scenario::Scenarios;
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let scenarios = Scenarios::from_toml_str(r#"
@@ -80,7 +81,8 @@ impl Scenario {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Channel, Contact, Expectation, Outcome, Responder, Scenario};
+    /// use unified_message::{Channel, Contact, Outcome, Responder};
+    /// use unified_message::scenario::{Expectation, Scenario};
     ///
     /// let mut scenario = Scenario::new(
     ///     "billing answers an invoice once the systems failed",
@@ -140,7 +142,7 @@ fn contact_with_defaults<'de, D: Deserializer<'de>>(deserializer: D) -> Result<C
 /// # Examples
 ///
 /// ```
-/// use unified_message::Scenarios;
+/// use unified_message::scenario::Scenarios;
 ///
 /// let err = Scenarios::from_toml_str("[[scenario]]\nname = \"x\"\ncontact = { chanel = \"phone\" }\n")
 ///     .unwrap_err();
@@ -190,7 +192,7 @@ impl Scenarios {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::Scenarios;
+    /// use unified_message::scenario::Scenarios;
     ///
     /// let err = Scenarios::from_toml_str("# to do\n").unwrap_err();
     /// assert!(err.message().contains("no `[[scenario]]`"), "{err}");
@@ -268,7 +270,7 @@ impl Scenarios {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::Scenarios;
+    /// use unified_message::scenario::Scenarios;
     ///
     /// let err = Scenarios::from_toml_slice(b"[[scenario]]\nname = \"caf\xe9\"\n").unwrap_err();
     /// assert_eq!(err.location().map(|l| (l.line, l.column)), Some((2, 12)));

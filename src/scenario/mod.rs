@@ -2,7 +2,7 @@
 //! `[[scenario]]` entries), run against an engine, each failure shown as expected vs. actual
 //! with the explanation of the decision.
 //!
-//! [`Scenarios`] (also at the crate root) is a file of them; one [`Scenario`] holds a contact, a
+//! [`Scenarios`] is a file of them; one [`Scenario`] holds a contact, a
 //! responder and an [`Expectation`]; running them gives a [`ScenarioReport`] of
 //! [`ScenarioResult`]s, each failure a list of [`Mismatch`]es.
 //!

@@ -142,7 +142,8 @@ impl Engine {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Channel, Contact, Engine, Expectation, Outcome, Responder, Scenario, Scenarios};
+    /// use unified_message::{Channel, Contact, Engine, Outcome, Responder};
+    /// use unified_message::scenario::{Expectation, Scenario, Scenarios};
     ///
     /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
     /// let mut wrong = Scenario::new(

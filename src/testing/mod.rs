@@ -39,6 +39,37 @@ use crate::model::{Channel, Contact, Facts, Progress, Responder};
 /// The proptest version these strategies are built with, so that hosts use the same one.
 pub use proptest;
 
+/// A few of the compiled policy's typed indices (internal types; here only so that the
+/// documentation's tests can show that one kind of index does not pass for another).
+///
+/// ```
+/// use unified_message::testing::ids::{RoleIx, TopicIx};
+///
+/// fn topic_only(_: TopicIx) {}
+/// topic_only(TopicIx::NONE);
+/// # let _ = RoleIx::NONE;
+/// ```
+///
+/// A role index where a topic index is expected does not compile:
+///
+/// ```compile_fail,E0308
+/// use unified_message::testing::ids::{RoleIx, TopicIx};
+///
+/// fn topic_only(_: TopicIx) {}
+/// topic_only(RoleIx::NONE);
+/// ```
+///
+/// Nor does comparing two kinds:
+///
+/// ```compile_fail,E0308
+/// use unified_message::testing::ids::{RankIx, RuleIx};
+///
+/// let _ = RankIx::NONE == RuleIx::NONE;
+/// ```
+pub mod ids {
+    pub use crate::engine::ids::{RankIx, RoleIx, RuleIx, TopicIx};
+}
+
 fn pick<T: Clone + std::fmt::Debug + 'static>(values: Vec<T>, otherwise: T) -> BoxedStrategy<T> {
     if values.is_empty() {
         Just(otherwise).boxed()

@@ -70,7 +70,8 @@ pub struct TriageCandidate {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Engine, TriageReason};
+/// use unified_message::Engine;
+/// use unified_message::triage::TriageReason;
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let result = engine.triage("No puedo configurar el correo en Outlook", "es");

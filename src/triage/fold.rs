@@ -40,8 +40,8 @@ fn push_folded(c: char, out: &mut String) {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(unified_message::fold_text("Configuración del CORREO"), "configuracion del correo");
-/// assert_eq!(unified_message::fold_text("SEÑAL"), "senal");
+/// assert_eq!(unified_message::triage::fold_text("Configuración del CORREO"), "configuracion del correo");
+/// assert_eq!(unified_message::triage::fold_text("SEÑAL"), "senal");
 /// ```
 pub fn fold_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

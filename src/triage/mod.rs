@@ -28,9 +28,10 @@
 //! matches: the text is lowercase). Keywords are then compiled case-sensitively, which is much
 //! cheaper than case-insensitive matching.
 //!
-//! [`Engine::triage`] gives a [`TriageResult`] (also at the crate root): the chosen topic, its
-//! [`TriageCandidate`]s with their [`KeywordMatch`]es, and the [`TriageReason`]; [`TriageWork`]
-//! counts the work done; [`fold_text`] folds a text as triage reads it.
+//! [`Engine::triage`] gives a [`TriageResult`] (at the crate root): the
+//! chosen topic, its [`TriageCandidate`]s with their [`KeywordMatch`]es, and the
+//! [`TriageReason`]; [`TriageWork`] counts the work done; [`fold_text`] folds a text as triage
+//! reads it.
 //!
 //! ```
 //! use unified_message::Engine;
@@ -46,21 +47,21 @@
 //!
 //! # Where it is
 //!
-//! - [`fold`] — the text folded, with a byte map back to the original;
-//! - [`rewrite`] — a keyword's literals folded the same way, its syntax untouched;
-//! - [`literals`] — the literals every match of a keyword contains;
-//! - [`keyword`] — one keyword checked, parsed, and its NFA built on first use;
-//! - [`locale`] — one locale's anchor automaton and keyword set;
-//! - [`build`] — the policy's `[triage]` and every topic's keywords, per locale;
-//! - [`budget`] — the work one triage may do, counted;
-//! - [`search`] — the pass over the text and the keywords it confirms;
-//! - [`score`] — the evidence per topic, ranked, and the confidence;
-//! - [`result`] — what `decide`, tests and [`Engine::triage`] get back;
+//! - `fold` — the text folded, with a byte map back to the original;
+//! - `rewrite` — a keyword's literals folded the same way, its syntax untouched;
+//! - `literals` — the literals every match of a keyword contains;
+//! - `keyword` — one keyword checked, parsed, and its NFA built on first use;
+//! - `locale` — one locale's anchor automaton and keyword set;
+//! - `build` — the policy's `[triage]` and every topic's keywords, per locale;
+//! - `budget` — the work one triage may do, counted;
+//! - `search` — the pass over the text and the keywords it confirms;
+//! - `score` — the evidence per topic, ranked, and the confidence;
+//! - `result` — what `decide`, tests and [`Engine::triage`] get back;
 //! - `compiled.rs` — `Triage`, the compiled keywords of every locale (data, below the rest);
 //! - `answer.rs` — the public result types ([`TriageResult`], [`TriageCandidate`], …);
 //! - here — the engine's triage methods and the re-exports.
 
-mod answer;
+pub(crate) mod answer;
 mod budget;
 mod build;
 pub(crate) mod compiled;
@@ -78,7 +79,8 @@ use crate::engine::compiled::Engine;
 pub use budget::TriageWork;
 pub use fold::fold_text;
 
-pub use answer::{KeywordMatch, TriageCandidate, TriageReason, TriageResult};
+pub(crate) use answer::TriageResult;
+pub use answer::{KeywordMatch, TriageCandidate, TriageReason};
 pub(crate) use compiled::Triage;
 pub use compiled::{DEFAULT_MAX_TRIAGE_BYTES, DEFAULT_THRESHOLD};
 
@@ -110,7 +112,8 @@ impl Engine {
     /// # Examples
     ///
     /// ```
-    /// use unified_message::{Engine, TriageReason};
+    /// use unified_message::Engine;
+    /// use unified_message::triage::TriageReason;
     ///
     /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
     /// // No accents, any case: still the topic of "configuración".

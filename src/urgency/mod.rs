@@ -32,7 +32,8 @@ pub enum ContributionKind {
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Channel, Contact, ContributionKind, Engine};
+/// use unified_message::{Channel, Contact, Engine};
+/// use unified_message::urgency::ContributionKind;
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let contact = Contact::new("c-1", Channel::Email)

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use tokio::runtime::Runtime;
-use unified_message::{AsyncPinStore, Channel, Contact, Engine, Responder, Timestamp};
+use unified_message::pins::Timestamp;
+use unified_message::{AsyncPinStore, Channel, Contact, Engine, Responder};
 
 /// Criterion's settings for the store benchmarks: short, as every sample crosses loopback.
 pub fn config() -> Criterion {

@@ -4,7 +4,8 @@
 
 use std::fmt::Write as _;
 
-use unified_message::{Engine, diff};
+use unified_message::Engine;
+use unified_message::diff::diff;
 
 use crate::policies::no_rules;
 
@@ -65,7 +66,7 @@ fn named(topics: usize, name: &str) -> String {
 #[test]
 fn issue25_3_names_ids_and_texts_are_bounded_and_outputs_are_linear() {
     // A name of 1 MB, and of a byte above the limit: refused, located.
-    for len in [1 << 20, unified_message::DEFAULT_MAX_NAME_BYTES + 1] {
+    for len in [1 << 20, unified_message::limits::DEFAULT_MAX_NAME_BYTES + 1] {
         let policy = named(1_000, &"N".repeat(len));
         let err = Engine::from_toml_str(&policy).unwrap_err();
         assert!(err.has_code("too-long"), "{err}");
@@ -93,7 +94,7 @@ fn issue25_3_names_ids_and_texts_are_bounded_and_outputs_are_linear() {
         "text = { en = \"Done.\" }",
         &format!(
             "text = {{ en = \"{}\" }}",
-            "x".repeat(unified_message::DEFAULT_MAX_TEXT_BYTES + 1)
+            "x".repeat(unified_message::limits::DEFAULT_MAX_TEXT_BYTES + 1)
         ),
     );
     let err = Engine::from_toml_str(&long_text).unwrap_err();
@@ -101,7 +102,7 @@ fn issue25_3_names_ids_and_texts_are_bounded_and_outputs_are_linear() {
     assert!(err.diagnostics()[0].hint.contains("max_text_bytes"));
 
     // At the limit, the outputs are linear in the policy.
-    let name = "N".repeat(unified_message::DEFAULT_MAX_NAME_BYTES);
+    let name = "N".repeat(unified_message::limits::DEFAULT_MAX_NAME_BYTES);
     let mut ratios = Vec::new();
     for topics in [100, 1_000] {
         let policy = named(topics, &name);

@@ -248,7 +248,7 @@ fn i19_3_suggestion_work_is_bounded_and_linear() {
     // Twice the ids, about twice the cells (not four times): the early exit depends on the
     // order the ids are met in (hash order), so allow a quarter more.
     assert!(large <= 2 * small + small / 4, "{small} {large}");
-    assert!(large <= unified_message::DEFAULT_MAX_SUGGESTION_WORK);
+    assert!(large <= unified_message::limits::DEFAULT_MAX_SUGGESTION_WORK);
     let capped = work(2_000, Engine::builder().max_suggestion_work(50_000));
     assert!(capped <= 50_000 + 1_000, "{capped}");
 }
@@ -547,7 +547,7 @@ fn i19_policy_text_size_is_limited() {
         assert_eq!(code, "policy-too-large");
         assert!(text.contains("max_policy_bytes"), "{text}");
     }
-    assert_eq!(unified_message::DEFAULT_MAX_POLICY_BYTES, 32 << 20);
+    assert_eq!(unified_message::limits::DEFAULT_MAX_POLICY_BYTES, 32 << 20);
 }
 
 /// Smaller: a byte-order mark at the start of a policy file (as some editors save it) is

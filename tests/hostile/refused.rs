@@ -2,7 +2,7 @@
 //! located error — a decimal fact beyond what a float holds exactly, a scenario expectation
 //! that every decision meets.
 
-use unified_message::Scenarios;
+use unified_message::scenario::Scenarios;
 
 /// Issue 25 point 6: `text_contains = ""` is met by every text, so a scenario expecting it
 /// could never fail: refused, at the line of `text_contains`, as an empty `expect` is.
@@ -47,7 +47,8 @@ fn fact_rule(value: &str) -> String {
 /// it is a text and compared exactly; numbers a double keeps are read as before.
 #[test]
 fn issue25_5_decimals_beyond_a_double_are_refused_not_rounded() {
-    use unified_message::{Engine, inexact_number};
+    use unified_message::Engine;
+    use unified_message::document::inexact_number;
 
     // The policy: a rule on `0.30000000000000000001` is refused at the number.
     let policy = fact_rule("0.30000000000000000001");
@@ -113,7 +114,7 @@ fn issue25_5_decimals_beyond_a_double_are_refused_not_rounded() {
     );
     // Scenario files too.
     let scenario = "[[scenario]]\nname = \"s\"\ncontact = { channel = \"phone\", facts = { x = 0.30000000000000000001 } }\nresponder = { staff = \"support-agent\" }\nexpect = { outcome = \"route\" }\n";
-    let err = unified_message::Scenarios::from_toml_str(scenario).unwrap_err();
+    let err = unified_message::scenario::Scenarios::from_toml_str(scenario).unwrap_err();
     assert!(err.message().contains("significant digits"), "{err}");
     assert_eq!(err.location().map(|l| l.line), Some(3));
 }

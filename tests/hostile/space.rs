@@ -7,7 +7,8 @@
 
 use std::fmt::Write as _;
 
-use unified_message::{Engine, diff};
+use unified_message::Engine;
+use unified_message::diff::diff;
 
 use crate::policies::{MINIMAL, many_topics, many_values, no_rules, wide_rule};
 

@@ -10,8 +10,9 @@
 
 use proptest::prelude::*;
 use std::sync::OnceLock;
+use unified_message::Engine;
 use unified_message::document::{IdMap, PolicyDocument};
-use unified_message::{Engine, TriageWork, fold_text};
+use unified_message::triage::{TriageWork, fold_text};
 
 use crate::generate;
 
@@ -258,7 +259,7 @@ fn i19_7_a_hostile_policy_meets_the_budget_and_says_so() {
 #[test]
 fn i19_7_triage_reads_at_most_max_triage_bytes() {
     let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY).unwrap();
-    assert_eq!(unified_message::DEFAULT_MAX_TRIAGE_BYTES, 64 * 1024);
+    assert_eq!(unified_message::triage::DEFAULT_MAX_TRIAGE_BYTES, 64 * 1024);
     let mut text = "hola ".repeat(20_000);
     text.push_str("quiero la devolución");
     let work = engine.triage_work(&text, "es");

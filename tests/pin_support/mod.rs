@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use unified_message::{EXAMPLE_POLICY, Timestamp};
+use unified_message::EXAMPLE_POLICY;
+use unified_message::pins::Timestamp;
 
 /// An editorial version 4 of `email-setup-guide` (version 3 in the example policy).
 pub const EDITORIAL: &str = r#"

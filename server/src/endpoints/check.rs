@@ -6,7 +6,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use unified_message::Report;
+use unified_message::check::Report;
 use utoipa::ToSchema;
 
 use super::{AppState, json_object};

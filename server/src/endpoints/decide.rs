@@ -15,7 +15,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde::{Deserialize, Deserializer, Serialize};
-use unified_message::{DecideRequest, DecisionRecord, PinErrorKind, PinStatus, Timestamp};
+use unified_message::pins::{PinErrorKind, PinStatus, PinnedRecord, Timestamp};
+use unified_message::{DecideRequest, DecisionRecord};
 
 use super::{AppState, answer, is_array, json_body, json_object, request_id};
 use crate::auth::Client;
@@ -87,7 +88,7 @@ pub fn pinned(method: &Method, uri: &Uri) -> Option<bool> {
 #[serde(untagged)]
 enum Item {
     Decision(Box<DecisionRecord>),
-    Pinned(Box<unified_message::PinnedRecord>),
+    Pinned(Box<PinnedRecord>),
     Failed(Box<ErrorBody>),
 }
 

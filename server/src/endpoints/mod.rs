@@ -141,7 +141,7 @@ pub fn json_body<T: DeserializeOwned>(
     // would be rounded by the parser, so a fact of `0.30000000000000000001` would match a rule
     // on `0.3` (issue 25 point 5), as the library refuses it in policies and request lines.
     if let Some((at, number)) = std::str::from_utf8(&bytes).ok().and_then(non_integer) {
-        let message = if unified_message::inexact_number(number, false).is_some() {
+        let message = if unified_message::document::inexact_number(number, false).is_some() {
             format!(
                 "invalid request: the number `{number}` (byte {at}) has more significant digits \
                  than a fact compares exactly; send it as a string (\"{number}\") to compare it \

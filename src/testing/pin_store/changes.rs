@@ -14,10 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::engine::Engine;
 use crate::model::{Contact, Progress, Responder};
-use crate::pins::{
-    AsyncPinStore, MAX_CUSTOMER_ID_BYTES, Pin, PinError, PinErrorKind, PinKey, PinStatus,
-    PinStoreError, PinnedDecision, Slot, Timestamp,
-};
+use crate::pins::{MAX_CUSTOMER_ID_BYTES, Pin, PinErrorKind, PinKey, PinStatus, Slot, Timestamp};
+use crate::{AsyncPinStore, PinError, PinStoreError, PinnedDecision};
 
 use super::common::{Nonconformance, bot, contact, engines, ensure, later_engines, ok, pin};
 

@@ -5,9 +5,10 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::PinStoreError;
 use crate::engine::Engine;
 use crate::model::{Channel, Contact, Responder};
-use crate::pins::{Pin, PinStoreError, Timestamp};
+use crate::pins::{Pin, Timestamp};
 
 /// How many writers race on one first contact.
 pub const WRITERS: usize = 16;

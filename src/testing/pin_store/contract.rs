@@ -3,7 +3,8 @@
 
 use std::future::Future;
 
-use crate::pins::{AsyncPinStore, PinKey, PinStatus, PinStoreError, Slot, Timestamp};
+use crate::pins::{PinKey, PinStatus, Slot, Timestamp};
+use crate::{AsyncPinStore, PinStoreError};
 
 use super::common::{Nonconformance, bot, contact, engines, ensure, ok, pin};
 

@@ -5,7 +5,8 @@ use std::future::Future;
 use std::pin::Pin as Pinned;
 use std::task::{Context, Poll, Waker};
 
-use crate::pins::{AsyncPinStore, Pin, PinKey, PinStore, PinStoreError};
+use crate::pins::{Pin, PinKey};
+use crate::{AsyncPinStore, PinStore, PinStoreError};
 
 /// A sync [`PinStore`] seen as an [`AsyncPinStore`] whose futures are ready at once: the
 /// store-level checks are written once, for both kinds.

@@ -4,9 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::model::{Progress, Responder};
-use crate::pins::{
-    AsyncPinStore, Pin, PinErrorKind, PinKey, PinStatus, PinStoreError, Slot, Timestamp,
-};
+use crate::pins::{Pin, PinErrorKind, PinKey, PinStatus, Slot, Timestamp};
+use crate::{AsyncPinStore, PinStoreError};
 
 use super::common::{Nonconformance, bot, contact, engines, ensure, ok};
 use super::race::seen;

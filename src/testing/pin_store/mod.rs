@@ -10,7 +10,7 @@
 //!   *all four* fields (a difference in `message`, `version`, `revision` or `at` alone
 //!   prevents it); returns the pin in force; `None` and nothing written on an empty key;
 //! - **`values`**: pins come back exactly as written (the extremes of `version` and `at`,
-//!   non-ASCII text, every kind of [`Slot`]);
+//!   non-ASCII text, every kind of [`Slot`](crate::pins::Slot));
 //! - **`get_many`**: several keys (present and absent, other slots, topics and customers), in
 //!   the order asked; no keys, no pins;
 //! - **`erase`**: a pin the host erased (with the `erase` function you pass) is gone, cannot
@@ -73,7 +73,8 @@
 
 use std::future::Future;
 
-use crate::pins::{AsyncPinStore, PinKey, PinStore, PinStoreError};
+use crate::pins::PinKey;
+use crate::{AsyncPinStore, PinStore, PinStoreError};
 
 mod changes;
 mod common;

@@ -16,10 +16,8 @@ use std::sync::Barrier;
 
 use crate::engine::Engine;
 use crate::model::Contact;
-use crate::pins::{
-    AsyncPinStore, Pin, PinError, PinErrorKind, PinKey, PinStatus, PinStore, PinnedDecision, Slot,
-    Timestamp, compare_revisions,
-};
+use crate::pins::{Pin, PinErrorKind, PinKey, PinStatus, Slot, Timestamp, compare_revisions};
+use crate::{AsyncPinStore, PinError, PinStore, PinnedDecision};
 
 use super::common::{
     Nonconformance, WRITERS, bot, contact, engines, ensure, later_engines, ok, run_id,
@@ -365,7 +363,7 @@ async fn deploy_changes<S: AsyncPinStore + ?Sized>(
 pub fn run_nodes_sync<S, E>(nodes: &[&S], erase: E) -> Result<(), Nonconformance>
 where
     S: PinStore + Sync + ?Sized,
-    E: Fn(&PinKey) -> Result<(), crate::pins::PinStoreError>,
+    E: Fn(&PinKey) -> Result<(), crate::PinStoreError>,
 {
     enough(nodes)?;
     let run = run_id();
@@ -401,7 +399,7 @@ pub async fn run_nodes_async<S, E, F>(nodes: &[&S], erase: E) -> Result<(), Nonc
 where
     S: AsyncPinStore + ?Sized,
     E: Fn(PinKey) -> F,
-    F: std::future::Future<Output = Result<(), crate::pins::PinStoreError>>,
+    F: std::future::Future<Output = Result<(), crate::PinStoreError>>,
 {
     enough(nodes)?;
     let run = run_id();

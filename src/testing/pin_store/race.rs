@@ -4,10 +4,8 @@
 use std::sync::Barrier;
 
 use crate::model::Contact;
-use crate::pins::{
-    AsyncPinStore, Pin, PinError, PinKey, PinStatus, PinStore, PinStoreError, PinnedDecision, Slot,
-    Timestamp,
-};
+use crate::pins::{Pin, PinKey, PinStatus, Slot, Timestamp};
+use crate::{AsyncPinStore, PinError, PinStore, PinStoreError, PinnedDecision};
 
 use super::common::{Nonconformance, WRITERS, bot, contact, engines, ensure, ok, pin};
 use super::exec::JoinAll;

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use unified_message::{Channel, Contact, Engine, Responder, Timestamp};
+use unified_message::pins::Timestamp;
+use unified_message::{Channel, Contact, Engine, Responder};
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
 #[tokio::main]

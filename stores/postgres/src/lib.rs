@@ -23,7 +23,8 @@
 //! # Examples
 //!
 //! ```no_run
-//! use unified_message::{Channel, Contact, Engine, Responder, Timestamp};
+//! use unified_message::{Channel, Contact, Engine, Responder};
+//! use unified_message::pins::Timestamp;
 //! use unified_message_postgres::{PostgresPinStore, StoreOptions};
 //!
 //! # async fn host() -> Result<(), Box<dyn std::error::Error>> {
@@ -49,7 +50,8 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
-use unified_message::{AsyncPinStore, Pin, PinKey, PinStoreError, Timestamp};
+use unified_message::pins::{Pin, PinKey, Timestamp};
+use unified_message::{AsyncPinStore, PinStoreError};
 
 /// The `docs/stores.md` chapter of the guide, whose Rust examples are compiled as doctests here
 /// (this crate has the dependencies they use).

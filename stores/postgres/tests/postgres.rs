@@ -15,10 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use unified_message::pins::{PinErrorKind, PinKey, Slot, Timestamp};
 use unified_message::testing::pin_store;
-use unified_message::{
-    AsyncPinStore, Channel, Contact, Engine, PinErrorKind, PinKey, Responder, Slot, Timestamp,
-};
+use unified_message::{AsyncPinStore, Channel, Contact, Engine, Responder};
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
 fn url() -> String {

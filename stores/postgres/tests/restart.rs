@@ -17,10 +17,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-use unified_message::{
-    AsyncPinStore, Channel, Contact, Engine, Pin, PinError, PinErrorKind, PinKey, Responder, Slot,
-    Timestamp,
-};
+use unified_message::pins::{Pin, PinErrorKind, PinKey, Slot, Timestamp};
+use unified_message::{AsyncPinStore, Channel, Contact, Engine, PinError, Responder};
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
 /// The server binaries of the newest PostgreSQL that Debian installed

@@ -37,7 +37,8 @@
 //! # Examples
 //!
 //! ```no_run
-//! use unified_message::{Channel, Contact, Engine, Responder, Timestamp};
+//! use unified_message::{Channel, Contact, Engine, Responder};
+//! use unified_message::pins::Timestamp;
 //! use unified_message_redis::{RedisPinStore, StoreOptions};
 //!
 //! # async fn host() -> Result<(), Box<dyn std::error::Error>> {
@@ -63,7 +64,8 @@ use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value};
-use unified_message::{AsyncPinStore, Pin, PinKey, PinStoreError};
+use unified_message::pins::{Pin, PinKey};
+use unified_message::{AsyncPinStore, PinStoreError};
 
 /// Compare-and-replace: KEYS[1] the key, ARGV[1] the expected value, ARGV[2] the new one,
 /// ARGV[3] the expiry in milliseconds (0: none). Answers the value in force after the call.

@@ -17,10 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use unified_message::pins::{Pin, PinKey, Slot, Timestamp};
 use unified_message::testing::pin_store;
-use unified_message::{
-    AsyncPinStore, Channel, Contact, Engine, Pin, PinKey, Responder, Slot, Timestamp,
-};
+use unified_message::{AsyncPinStore, Channel, Contact, Engine, Responder};
 use unified_message_redis::{RedisPinStore, StoreOptions};
 
 const SERVER: &str = "/usr/bin/redis-server";

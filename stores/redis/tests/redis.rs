@@ -15,10 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use unified_message::pins::{Pin, PinKey, Slot, Timestamp};
 use unified_message::testing::pin_store;
-use unified_message::{
-    AsyncPinStore, Channel, Contact, Engine, Pin, PinKey, Responder, Slot, Timestamp,
-};
+use unified_message::{AsyncPinStore, Channel, Contact, Engine, Responder};
 use unified_message_redis::{RedisPinStore, StoreOptions};
 
 /// The interruption test kills and pauses every client of the server: it runs alone, the
@@ -455,7 +454,11 @@ async fn issue23_9_a_kept_pin_renews_its_expiry() {
                 )
                 .await
                 .unwrap();
-            assert_eq!(d.status(), unified_message::PinStatus::Kept, "contact {i}");
+            assert_eq!(
+                d.status(),
+                unified_message::pins::PinStatus::Kept,
+                "contact {i}"
+            );
             d.pin().cloned()
         };
         assert_eq!(

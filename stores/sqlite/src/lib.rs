@@ -2,7 +2,8 @@
 //! transactions — the embedded default for a single-node host, with nothing to run.
 //!
 //! ```
-//! use unified_message::{Channel, Contact, Engine, PinStatus, Responder, Timestamp};
+//! use unified_message::{Channel, Contact, Engine, Responder};
+//! use unified_message::pins::{PinStatus, Timestamp};
 //! use unified_message_sqlite::SqlitePinStore;
 //!
 //! let dir = std::env::temp_dir().join(format!("um-sqlite-doc-{}", std::process::id()));
@@ -36,7 +37,8 @@ use std::time::Duration;
 
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use unified_message::{Pin, PinKey, PinStore, PinStoreError, Slot, Timestamp};
+use unified_message::pins::{Pin, PinKey, Slot, Timestamp};
+use unified_message::{PinStore, PinStoreError};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS pins (

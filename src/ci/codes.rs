@@ -12,7 +12,7 @@ use crate::Code;
 /// # Examples
 ///
 /// ```
-/// use unified_message::report::code_help;
+/// use unified_message::ci::code_help;
 ///
 /// assert!(code_help("out-of-lane").unwrap().contains("department"));
 /// assert_eq!(code_help("no-such-code"), None);

@@ -75,3 +75,32 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
     }
     hash
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Code;
+
+    #[test]
+    fn repeated_findings_get_distinct_stable_fingerprints() {
+        let d = Diagnostic::error(
+            Code::UnknownSystem,
+            crate::document::DocPath::root(),
+            "m",
+            "h",
+        );
+        let twice = fingerprints(&[d.clone(), d.clone()], "p.toml");
+        assert_ne!(twice.first(), twice.get(1));
+        assert_eq!(fingerprints(&[d.clone(), d], "p.toml"), twice);
+        let other_file = fingerprints(
+            &[Diagnostic::error(
+                Code::UnknownSystem,
+                crate::document::DocPath::root(),
+                "m",
+                "h",
+            )],
+            "q.toml",
+        );
+        assert_ne!(other_file.first(), twice.first());
+    }
+}

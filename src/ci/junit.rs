@@ -21,7 +21,8 @@ use crate::scenario::{ScenarioReport, ScenarioResult};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Engine, Scenarios, report};
+/// use unified_message::{Engine, ci};
+/// use unified_message::scenario::Scenarios;
 ///
 /// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
 /// let scenarios = Scenarios::from_toml_str(r#"
@@ -37,7 +38,7 @@ use crate::scenario::{ScenarioReport, ScenarioResult};
 ///     responder = { staff = "support-manager" }
 ///     expect = { outcome = "answer" }
 /// "#)?;
-/// let xml = report::junit(&engine.run_scenarios(&scenarios), "policy.scenarios.toml");
+/// let xml = ci::junit(&engine.run_scenarios(&scenarios), "policy.scenarios.toml");
 /// assert!(xml.contains(r#"<testsuite name="policy.scenarios.toml" tests="2" failures="1""#));
 /// assert!(xml.contains(r#"<failure message="outcome: expected `answer`, got `review`""#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -19,7 +19,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 /// # Examples
 ///
 /// ```
-/// use unified_message::{Code, Diagnostic, DocPath, Location, report};
+/// use unified_message::{Code, Diagnostic, ci};
+/// use unified_message::document::{DocPath, Location};
 ///
 /// let mut finding = Diagnostic::error(
 ///     Code::UnknownSystem,
@@ -28,7 +29,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 ///     "define it under `[systems]`",
 /// );
 /// finding.location = Some(Location { line: 12, column: 14 });
-/// let log: serde_json::Value = serde_json::from_str(&report::sarif(&[finding], "policy.toml"))?;
+/// let log: serde_json::Value = serde_json::from_str(&ci::sarif(&[finding], "policy.toml"))?;
 /// assert_eq!(log["version"], "2.1.0");
 /// let run = &log["runs"][0];
 /// assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "unknown-system");
