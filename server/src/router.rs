@@ -20,7 +20,8 @@ use crate::endpoints::{
 };
 use crate::error::ApiError;
 
-/// When a request reached the service, before its body was read (set by [`limit_time`]).
+/// When a request reached the service, before its body was read (set by the router's time
+/// limit).
 #[derive(Clone, Copy, Debug)]
 pub struct Arrived(Instant);
 
