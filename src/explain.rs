@@ -9,30 +9,107 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::decision::Decision;
-use crate::decision::record::Outcome;
+use crate::decision::record::{DecisionRecord, Outcome};
 use crate::model::{Authority, Tier};
+use crate::template::{NoValues, Values};
 
 /// A decision and the steps that led to it, from [`Engine::explain`](crate::Engine::explain).
+///
+/// Its JSON (`Serialize`, the same as [`Explanation::to_record`]) is the explain answer of
+/// every host — the CLI's `explain --format json`, the service's `POST /v1/explain`, the
+/// page: [`ExplanationRecord`].
+///
+/// # Examples
+///
+/// ```
+/// use unified_message::{Channel, Contact, Engine, Responder};
+///
+/// let engine = Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?;
+/// let contact = Contact::new("c-1", Channel::Phone).with_topic("email.setup");
+/// let explanation = engine.explain(&contact, &Responder::staff("support-agent"));
+/// assert_eq!(explanation.trail[0].to_string(), "the contact is about topic `email.setup`");
+/// let json = serde_json::to_value(&explanation)?;
+/// assert_eq!(json["steps"][0]["kind"], "topic");
+/// assert_eq!(json["steps"][0]["text"], "the contact is about topic `email.setup`");
+/// assert_eq!(json["decision"]["outcome"], "redirect");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Explanation<'e> {
     /// The decision, exactly as [`Engine::decide`](crate::Engine::decide) returns it.
     pub decision: Decision<'e>,
-    /// The steps, in words, in the order they were taken: each of [`Explanation::trail`]
-    /// written by its `Display`.
-    pub steps: Vec<String>,
-    /// The steps as values, in the order they were taken.
+    /// The steps, in the order they were taken; each says itself in words through `Display`.
     pub trail: Vec<Step<'e>>,
 }
 
 impl<'e> Explanation<'e> {
     pub(crate) fn new(decision: Decision<'e>, trail: Vec<Step<'e>>) -> Self {
-        let steps = trail.iter().map(Step::to_string).collect();
-        Explanation {
-            decision,
-            steps,
-            trail,
+        Explanation { decision, trail }
+    }
+
+    /// The owned, serializable form, the decision rendered without host values.
+    pub fn to_record(&self) -> ExplanationRecord {
+        self.to_record_with(&NoValues)
+    }
+
+    /// The owned, serializable form, the decision rendered with `values`.
+    pub fn to_record_with(&self, values: &dyn Values) -> ExplanationRecord {
+        ExplanationRecord {
+            revision: self.decision.revision().to_owned(),
+            steps: self.trail.iter().map(StepRecord::from).collect(),
+            decision: self.decision.to_record_with(values),
+        }
+    }
+}
+
+impl Serialize for Explanation<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_record().serialize(serializer)
+    }
+}
+
+/// The owned form of an [`Explanation`]: the explain answer of the CLI, the service and the
+/// page, `{"revision": …, "steps": [{"kind": …, "text": …}], "decision": {…}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ExplanationRecord {
+    /// The revision of the policy that decided.
+    pub revision: String,
+    /// The steps, in the order they were taken.
+    pub steps: Vec<StepRecord>,
+    /// The decision.
+    pub decision: DecisionRecord,
+}
+
+/// One step of an [`ExplanationRecord`]: what kind of step ([`Step::kind`]) and the step in
+/// words (its `Display`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct StepRecord {
+    /// The kind of step, in snake case (`rule_matches`, `not_through_system`…): one of
+    /// [`Step::KINDS`].
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::wire::step_kind_schema")
+    )]
+    pub kind: String,
+    /// The step in words.
+    pub text: String,
+}
+
+impl From<&Step<'_>> for StepRecord {
+    fn from(step: &Step<'_>) -> Self {
+        StepRecord {
+            kind: step.kind().to_owned(),
+            text: step.to_string(),
         }
     }
 }
@@ -62,8 +139,8 @@ impl fmt::Display for Explanation<'_> {
 /// One step of a decision, as [`Engine::explain`](crate::Engine::explain) records it.
 ///
 /// Ids (`&'e str`) are the policy's own, borrowed from the engine; what the contact named and
-/// the policy does not declare is owned. `Display` writes the step in words, the text of
-/// [`Explanation::steps`].
+/// the policy does not declare is owned. `Display` writes the step in words, and
+/// [`Step::kind`] names its kind: both make a [`StepRecord`].
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Step<'e> {
@@ -266,6 +343,75 @@ pub enum Step<'e> {
     },
 }
 
+impl Step<'_> {
+    /// Every kind a step can have, as [`Step::kind`] writes it.
+    pub const KINDS: [&'static str; 28] = [
+        "topic",
+        "unknown_topic",
+        "triaged",
+        "untriaged",
+        "no_topic",
+        "unknown_locale",
+        "rule_matches",
+        "fixed_answer",
+        "fixed_answer_after_superior",
+        "unknown_system",
+        "system_message",
+        "no_system_message",
+        "unknown_role",
+        "superior",
+        "no_superior",
+        "ladder_skipped",
+        "not_through_system",
+        "through_every_system",
+        "rule_routes",
+        "rule_authority",
+        "grant",
+        "owning_department",
+        "other_department",
+        "own_answer",
+        "consult",
+        "approver",
+        "request_authorization",
+        "no_approver",
+    ];
+
+    /// The step's kind: its variant's name in snake case (`Step::RuleMatches` is
+    /// `rule_matches`), machine-readable where the `Display` text is for people.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::Topic { .. } => "topic",
+            Step::UnknownTopic { .. } => "unknown_topic",
+            Step::Triaged { .. } => "triaged",
+            Step::Untriaged { .. } => "untriaged",
+            Step::NoTopic { .. } => "no_topic",
+            Step::UnknownLocale { .. } => "unknown_locale",
+            Step::RuleMatches { .. } => "rule_matches",
+            Step::FixedAnswer { .. } => "fixed_answer",
+            Step::FixedAnswerAfterSuperior { .. } => "fixed_answer_after_superior",
+            Step::UnknownSystem => "unknown_system",
+            Step::SystemMessage { .. } => "system_message",
+            Step::NoSystemMessage => "no_system_message",
+            Step::UnknownRole => "unknown_role",
+            Step::Superior { .. } => "superior",
+            Step::NoSuperior { .. } => "no_superior",
+            Step::LadderSkipped { .. } => "ladder_skipped",
+            Step::NotThroughSystem { .. } => "not_through_system",
+            Step::ThroughEverySystem => "through_every_system",
+            Step::RuleRoutes { .. } => "rule_routes",
+            Step::RuleAuthority { .. } => "rule_authority",
+            Step::Grant { .. } => "grant",
+            Step::OwningDepartment { .. } => "owning_department",
+            Step::OtherDepartment { .. } => "other_department",
+            Step::OwnAnswer { .. } => "own_answer",
+            Step::Consult { .. } => "consult",
+            Step::Approver { .. } => "approver",
+            Step::RequestAuthorization { .. } => "request_authorization",
+            Step::NoApprover { .. } => "no_approver",
+        }
+    }
+}
+
 /// `; ambiguous: …` after triage's confidence when topics tie.
 struct Ambiguous(usize);
 
@@ -434,5 +580,35 @@ impl<'e> Trace<'e> for NoTrace {
 impl<'e> Trace<'e> for Vec<Step<'e>> {
     fn step(&mut self, step: impl FnOnce() -> Step<'e>) {
         self.push(step());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Step;
+
+    /// Issue 24 point 2: every kind is named once, in snake case, and `kind` writes one of them.
+    #[test]
+    fn i24_p2_step_kinds_are_distinct_snake_case_names() {
+        let mut kinds = Step::KINDS.to_vec();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), Step::KINDS.len());
+        assert!(
+            Step::KINDS
+                .iter()
+                .all(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
+        for step in [
+            Step::UnknownSystem,
+            Step::Topic { topic: "t" },
+            Step::NoApprover {
+                approver: "a",
+                review_within: "24h",
+            },
+        ] {
+            assert!(Step::KINDS.contains(&step.kind()), "{step:?}");
+        }
+        assert_eq!(Step::UnknownSystem.kind(), "unknown_system");
     }
 }

@@ -19,8 +19,8 @@
 //! - **What it gets back**: a [`Decision`] with its [`Outcome`] and [`Flags`], the
 //!   [`SystemRef`] it points to, as a serializable [`DecisionRecord`] (made of a
 //!   [`MessageRecord`], [`SystemRecord`] and [`PreviousRecord`]) or a comparable
-//!   [`DecisionBrief`]; why, as an [`Explanation`] of [`Step`]s; where free text landed, as a
-//!   [`TriageResult`].
+//!   [`DecisionBrief`]; why, as an [`Explanation`] of [`Step`]s (serializable as an
+//!   [`ExplanationRecord`] of [`StepRecord`]s); where free text landed, as a [`TriageResult`].
 //! - **Filling a message's placeholders**: [`Values`], [`NoValues`] and [`MissingValue`].
 //! - **The first message wins**: a [`PinnedDecision`], the [`PinStore`] and [`AsyncPinStore`]
 //!   traits a host implements (or [`MemoryPinStore`]), and their errors [`PinError`] and
@@ -31,8 +31,10 @@
 //! (routing to queues), [`pins`] (keys, slots, timestamps, the store's steps), [`triage`]
 //! (candidates and reasons), [`urgency`], [`engine`] (the hot path's prepared contacts),
 //! [`render`] (diagnostics with their source), [`progress`], [`limits`] (the builder's
-//! defaults), [`manual`], [`document`] (the policy's serde shapes, paths and locations in it)
-//! and, feature `reports`, `ci` (the formats CI systems show). A test in `tests/public_api.rs`
+//! defaults), [`manual`], [`document`] (the policy's serde shapes, paths and locations in it),
+//! [`info`] (what a policy holds, [`Engine::policy_info`]), feature `schema`, `wire` (the
+//! JSON Schema of every shape a host sends or receives) and, feature `reports`, `ci` (the
+//! formats CI systems show). A test in `tests/public_api.rs`
 //! pins this list of root names, so that the root grows only on purpose.
 
 pub mod document;
@@ -48,6 +50,7 @@ mod diagnostic;
 pub mod diff;
 pub mod engine;
 mod explain;
+pub mod info;
 pub mod limits;
 mod lines;
 pub mod manual;
@@ -58,6 +61,7 @@ mod prescan;
 pub mod progress;
 pub mod queue;
 pub mod render;
+mod request;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
@@ -69,6 +73,8 @@ mod template;
 pub mod testing;
 pub mod triage;
 pub mod urgency;
+#[cfg(feature = "schema")]
+pub mod wire;
 
 // Loading a policy.
 pub use crate::compile::builder::EngineBuilder;
@@ -77,16 +83,16 @@ pub use crate::engine::compiled::Engine;
 pub use crate::diagnostic::code::{Code, UnknownCode};
 pub use crate::diagnostic::{Diagnostic, PolicyError, Severity};
 // What a host sends.
-pub use crate::lines::DecideRequest;
 #[cfg(feature = "json")]
 pub use crate::lines::DecideStream;
 pub use crate::model::{Authority, Channel, Contact, Facts, Progress, Responder, Tier};
+pub use crate::request::DecideRequest;
 // What it gets back.
 pub use crate::decision::{
     Decision, DecisionBrief, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord,
     SystemRecord, SystemRef,
 };
-pub use crate::explain::{Explanation, Step};
+pub use crate::explain::{Explanation, ExplanationRecord, Step, StepRecord};
 pub use crate::triage::answer::TriageResult;
 // Filling a message's placeholders.
 pub use crate::template::{MissingValue, NoValues, Values};

@@ -292,6 +292,7 @@ pub type Facts = BTreeMap<String, String>;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Contact {
@@ -319,6 +320,10 @@ pub struct Contact {
         default,
         skip_serializing_if = "BTreeMap::is_empty",
         deserialize_with = "facts_from_scalars"
+    )]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::wire::contact_facts_schema")
     )]
     pub facts: Facts,
     /// Whether the customer asks for a superior (R3.3).

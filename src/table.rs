@@ -40,6 +40,7 @@ use crate::model::{Authority, Facts, Progress, Responder};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DecisionTable {
     /// The policy's name.
@@ -59,6 +60,7 @@ pub struct DecisionTable {
 /// One circumstance of a [`DecisionTable`] and its decision: the decision in brief, the
 /// channels it holds on, and the authority and flags behind it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TableRow {
     /// The topic.

@@ -388,6 +388,13 @@ fn explain_prints_steps_and_text() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(json["decision"]["outcome"], "route");
     assert!(json["steps"].as_array().unwrap().len() >= 3);
+    // Issue 24 point 2: the library's explain shape, each step with its kind and its text.
+    assert_eq!(json["revision"], "2026-11-27");
+    assert_eq!(json["steps"][0]["kind"], "topic");
+    assert_eq!(
+        json["steps"][0]["text"],
+        "the contact is about topic `domain.delegation`"
+    );
 
     let o = run(&[
         "explain",

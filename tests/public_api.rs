@@ -681,7 +681,11 @@ fn handover_texts_render_department_rank_and_window() {
 // ---------------------------------------------------------------------------------------------
 
 fn explain_text(e: &Explanation<'_>) -> String {
-    e.steps.join("\n")
+    e.trail
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -757,7 +761,7 @@ fn explain_decides_exactly_like_decide() {
             for r in responders(engine()) {
                 let e = engine().explain(&c, &r);
                 assert_eq!(e.decision, engine().decide(&c, &r), "{c:?} {r}");
-                assert!(!e.steps.is_empty());
+                assert!(!e.trail.is_empty());
             }
         }
     }
@@ -1038,7 +1042,7 @@ fn root_names(lib: &str) -> (Vec<String>, Vec<String>) {
 /// list and the CHANGELOG together). No hidden re-export or hidden module remains.
 #[test]
 fn the_root_holds_exactly_the_daily_names() {
-    const ROOT: [&str; 38] = [
+    const ROOT: [&str; 40] = [
         "AsyncPinStore",
         "Authority",
         "Channel",
@@ -1054,6 +1058,7 @@ fn the_root_holds_exactly_the_daily_names() {
         "Engine",
         "EngineBuilder",
         "Explanation",
+        "ExplanationRecord",
         "Facts",
         "Flags",
         "MemoryPinStore",
@@ -1071,6 +1076,7 @@ fn the_root_holds_exactly_the_daily_names() {
         "Responder",
         "Severity",
         "Step",
+        "StepRecord",
         "SystemRecord",
         "SystemRef",
         "Tier",
@@ -1078,9 +1084,9 @@ fn the_root_holds_exactly_the_daily_names() {
         "UnknownCode",
         "Values",
     ];
-    const MODULES: [&str; 17] = [
-        "check", "ci", "diff", "document", "engine", "guide", "limits", "manual", "pins",
-        "progress", "queue", "render", "scenario", "table", "testing", "triage", "urgency",
+    const MODULES: [&str; 19] = [
+        "check", "ci", "diff", "document", "engine", "guide", "info", "limits", "manual", "pins",
+        "progress", "queue", "render", "scenario", "table", "testing", "triage", "urgency", "wire",
     ];
     let lib = include_str!("../src/lib.rs");
     let (names, modules) = root_names(lib);
@@ -1095,9 +1101,10 @@ fn the_root_holds_exactly_the_daily_names() {
     #[allow(unused_imports)]
     use unified_message::{
         AsyncPinStore, Authority, Channel, Code, Contact, DecideRequest, Decision, DecisionBrief,
-        DecisionRecord, Diagnostic, EXAMPLE_POLICY, Engine, EngineBuilder, Explanation, Facts,
-        Flags, MemoryPinStore, MessageRecord, MissingValue, NoValues, Outcome, PinError, PinStore,
-        PinStoreError, PinnedDecision, PolicyError, PreviousRecord, Progress, Responder, Severity,
-        Step, SystemRecord, SystemRef, Tier, TriageResult, UnknownCode, Values,
+        DecisionRecord, Diagnostic, EXAMPLE_POLICY, Engine, EngineBuilder, Explanation,
+        ExplanationRecord, Facts, Flags, MemoryPinStore, MessageRecord, MissingValue, NoValues,
+        Outcome, PinError, PinStore, PinStoreError, PinnedDecision, PolicyError, PreviousRecord,
+        Progress, Responder, Severity, Step, StepRecord, SystemRecord, SystemRef, Tier,
+        TriageResult, UnknownCode, Values,
     };
 }

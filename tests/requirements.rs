@@ -666,7 +666,10 @@ fn r3_3_a_superior_is_always_honoured_even_when_a_rule_fixes_the_answer() {
             &outage(Progress::Served).asking_for_superior(),
             &staff("support-agent"),
         )
-        .steps
+        .trail
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
         .join("\n");
     assert!(
         steps.contains("asks for a superior") && steps.contains("(R3.3)"),

@@ -161,7 +161,10 @@ fn r1_4_a_real_tie_is_reported_ambiguous_with_both_topics() {
     assert!(decision.flags().ambiguous_topic);
     assert!(!decision.flags().fallback_topic);
     let explanation = engine.explain(&contact, &bot);
-    assert!(explanation.steps[0].contains("ambiguous"), "{explanation}");
+    assert!(
+        explanation.trail[0].to_string().contains("ambiguous"),
+        "{explanation}"
+    );
     let json = serde_json::to_string(&decision.flags()).unwrap();
     assert!(json.contains(r#""ambiguous_topic":true"#), "{json}");
 
@@ -282,8 +285,14 @@ fn r1_4_decide_triages_text_without_a_topic() {
     assert_eq!(decision.topic(), "billing.refund");
     assert!(!decision.flags().fallback_topic);
     let explanation = engine.explain(&contact, &bot);
-    assert!(explanation.steps[0].contains("triage"), "{explanation}");
-    assert!(explanation.steps[0].contains("confidence"), "{explanation}");
+    assert!(
+        explanation.trail[0].to_string().contains("triage"),
+        "{explanation}"
+    );
+    assert!(
+        explanation.trail[0].to_string().contains("confidence"),
+        "{explanation}"
+    );
 
     // Below the threshold: the fallback topic, flagged.
     let vague = Contact::new("c", Channel::Chat)
@@ -294,7 +303,7 @@ fn r1_4_decide_triages_text_without_a_topic() {
     assert!(decision.flags().fallback_topic);
     let explanation = engine.explain(&vague, &bot);
     assert!(
-        explanation.steps[0].contains("threshold 0.3"),
+        explanation.trail[0].to_string().contains("threshold 0.3"),
         "{explanation}"
     );
 

@@ -441,7 +441,7 @@
     if (d.previous) quote.append(el('p', { class: 'note' }, d.previous.notice));
 
     const steps = $('steps');
-    steps.replaceChildren(...data.steps.map((s) => el('li', null, s)));
+    steps.replaceChildren(...data.steps.map((s) => el('li', null, s.text)));
 
     const triage = data.triage;
     $('triage').hidden = !triage;

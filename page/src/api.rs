@@ -14,11 +14,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use unified_message::document::Location;
-use unified_message::document::PolicyDocument;
 use unified_message::render::SourceFile;
 use unified_message::table::{DecisionTable, TableRow};
 use unified_message::triage::TriageReason;
-use unified_message::{Contact, DecisionRecord, Diagnostic, Engine, Responder, Severity};
+use unified_message::{Contact, Diagnostic, Engine, ExplanationRecord, Responder, Severity};
 
 use crate::Limits;
 use crate::vocabulary::Vocabulary;
@@ -69,11 +68,8 @@ impl State {
                 counts: Counts::of(e.diagnostics()),
                 diagnostics: located(text, e.diagnostics()),
             })?;
-        // The text compiled, so it parses; the document only adds what the form offers.
-        let vocabulary = match PolicyDocument::from_toml_str(text) {
-            Ok(doc) => Vocabulary::of(&engine, &doc),
-            Err(_) => Vocabulary::of(&engine, &PolicyDocument::default()),
-        };
+        // What the form offers, from the engine itself (the policy is not parsed again).
+        let vocabulary = Vocabulary::of(&engine);
         let draft = Arc::new(Draft {
             text: text.to_owned(),
             engine,
@@ -325,11 +321,12 @@ pub(crate) struct DecideRequest {
     values: BTreeMap<String, String>,
 }
 
-/// A decision as the page shows it.
+/// A decision as the page shows it: the library's explain answer (revision, steps with their
+/// kind and text, decision) and, for the customer's own words, the triage.
 #[derive(Serialize)]
 pub(crate) struct DecideResponse {
-    decision: DecisionRecord,
-    steps: Vec<String>,
+    #[serde(flatten)]
+    explanation: ExplanationRecord,
     #[serde(skip_serializing_if = "Option::is_none")]
     triage: Option<TriageView>,
 }
@@ -382,7 +379,7 @@ pub(crate) async fn decide(
         let draft = state.compile(&request.policy)?;
         let engine = &draft.engine;
         let explanation = engine.explain(&request.contact, &request.responder);
-        let decision = explanation.decision.to_record_with(&request.values);
+        let explained = explanation.to_record_with(&request.values);
         let triage = match (&request.contact.topic, &request.contact.text) {
             (None, Some(text)) => {
                 let default = engine.locales().next().unwrap_or_default();
@@ -420,8 +417,7 @@ pub(crate) async fn decide(
             _ => None,
         };
         Ok(DecideResponse {
-            decision,
-            steps: explanation.steps,
+            explanation: explained,
             triage,
         })
     })

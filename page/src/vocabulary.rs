@@ -1,11 +1,8 @@
-//! What the contact form offers: the ids of a compiled policy, and what only its document
-//! says (the channels it names, the facts its rules read and their values).
-
-use std::collections::BTreeSet;
+//! What the contact form offers: what a compiled policy holds
+//! ([`PolicyInfo`](unified_message::PolicyInfo)), with the values of progress and the outcomes.
 
 use serde::Serialize;
-use unified_message::document::PolicyDocument;
-use unified_message::{Channel, Engine, Outcome, Progress};
+use unified_message::{Engine, Outcome, Progress};
 
 /// The choices of the contact form and of the table's filters, from one policy.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -46,74 +43,33 @@ pub struct FactChoice {
 }
 
 impl Vocabulary {
-    /// The vocabulary of `engine`, compiled from `doc`.
-    pub fn of(engine: &Engine, doc: &PolicyDocument) -> Vocabulary {
-        let mut channels: Vec<String> = Channel::STANDARD
-            .iter()
-            .map(|c| c.as_str().to_owned())
-            .collect();
-        let mut named = BTreeSet::new();
-        for (_, system) in doc.systems.iter() {
-            named.extend(system.where_.keys().map(str::to_owned));
-        }
-        for (_, message) in doc.messages.iter() {
-            named.extend(message.channels.keys().map(str::to_owned));
-            for version in &message.versions {
-                named.extend(version.channels.keys().map(str::to_owned));
-            }
-        }
-        for rule in &doc.rules {
-            if let Some(list) = &rule.when.channel {
-                named.extend(list.0.iter().cloned());
-            }
-        }
-        for name in named {
-            let name = Channel::from(name.as_str()).as_str().to_owned();
-            if !name.is_empty() && !channels.contains(&name) {
-                channels.push(name);
-            }
-        }
-
-        let mut facts: Vec<FactChoice> = Vec::new();
-        for rule in &doc.rules {
-            for (name, values) in rule.when.facts.iter() {
-                let at = match facts.iter().position(|f| f.name == name) {
-                    Some(at) => at,
-                    None => {
-                        facts.push(FactChoice {
-                            name: name.to_owned(),
-                            values: Vec::new(),
-                        });
-                        facts.len() - 1
-                    }
-                };
-                if let Some(fact) = facts.get_mut(at) {
-                    for value in &values.0 {
-                        if !fact.values.contains(value) {
-                            fact.values.push(value.clone());
-                        }
-                    }
-                }
-            }
-        }
-        for fact in &mut facts {
-            fact.values.sort();
-        }
-
+    /// The vocabulary of `engine`: what the policy holds
+    /// ([`Engine::policy_info`](unified_message::Engine::policy_info)), with the values of
+    /// progress and the outcomes.
+    pub fn of(engine: &Engine) -> Vocabulary {
+        let info = engine.policy_info(true);
+        let detail = info.detail.unwrap_or_default();
         Vocabulary {
-            name: engine.name().to_owned(),
-            topics: engine.topics().map(str::to_owned).collect(),
-            channels,
-            locales: engine.locales().map(str::to_owned).collect(),
+            name: info.name,
+            topics: detail.topics,
+            channels: detail.channels,
+            locales: detail.locales,
             progress: Progress::ALL
                 .iter()
                 .map(|p| p.as_str().to_owned())
                 .collect(),
-            facts,
-            roles: engine.roles().map(str::to_owned).collect(),
-            systems: engine.systems().map(str::to_owned).collect(),
-            departments: engine.departments().map(str::to_owned).collect(),
-            placeholders: doc.policy.placeholders.clone(),
+            facts: detail
+                .facts
+                .into_iter()
+                .map(|f| FactChoice {
+                    name: f.name,
+                    values: f.values,
+                })
+                .collect(),
+            roles: detail.roles,
+            systems: detail.systems.into_iter().map(|s| s.id).collect(),
+            departments: detail.departments,
+            placeholders: detail.placeholders,
             outcomes: Outcome::ALL.iter().map(|o| o.as_str().to_owned()).collect(),
         }
     }
@@ -129,8 +85,7 @@ mod tests {
     fn the_example_vocabulary_names_what_the_form_offers() {
         let source = unified_message::EXAMPLE_POLICY;
         let engine = Engine::from_toml_str(source).unwrap();
-        let doc = PolicyDocument::from_toml_str(source).unwrap();
-        let v = Vocabulary::of(&engine, &doc);
+        let v = Vocabulary::of(&engine);
         assert_eq!(v.topics.first().map(String::as_str), Some("general"));
         assert!(v.channels.iter().any(|c| c == "sms"), "{:?}", v.channels);
         assert_eq!(v.channels.first().map(String::as_str), Some("phone"));

@@ -190,6 +190,10 @@ async fn decide_gives_outcome_text_system_department_rank_flags_and_steps() {
     );
     assert!(d["flags"].is_object());
     assert!(body["steps"].as_array().unwrap().len() >= 2, "{body}");
+    // Issue 24 point 2: the library's explain shape, each step with its kind and its text.
+    assert_eq!(body["steps"][0]["kind"], "topic", "{body}");
+    assert!(body["steps"][0]["text"].is_string(), "{body}");
+    assert_eq!(body["revision"], "2026-11-27", "{body}");
     assert!(body.get("triage").is_none());
 
     let (_, body) = post(

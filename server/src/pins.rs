@@ -173,9 +173,5 @@ impl Pins {
 
 /// The record of a pinned decision, rendered with the request's values.
 fn record(pinned: &unified_message::PinnedDecision<'_>, request: &DecideRequest) -> PinnedRecord {
-    let mut record = pinned.to_record();
-    if !request.values.is_empty() {
-        record.decision = pinned.decision().to_record_with(&request.values);
-    }
-    record
+    pinned.to_record_with(&request.values)
 }

@@ -549,7 +549,19 @@ pub struct TriageResponseSchema {
     pub truncated: bool,
 }
 
-/// The response of `POST /v1/explain`: the steps in words and the decision.
+/// One step of an explanation (the library's `StepRecord`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = StepRecord)]
+pub struct StepRecordSchema {
+    /// The kind of step, in snake case (`rule_matches`).
+    pub kind: String,
+    /// The step in words.
+    pub text: String,
+}
+
+/// The response of `POST /v1/explain`: the steps, each with its kind and its text, and the
+/// decision (the library's `ExplanationRecord`).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = ExplainResponse)]
@@ -557,7 +569,7 @@ pub struct ExplainResponseSchema {
     /// The policy revision that decided.
     pub revision: String,
     /// The steps, in the order they were taken.
-    pub steps: Vec<String>,
+    pub steps: Vec<StepRecordSchema>,
     /// The decision.
     pub decision: DecisionRecordSchema,
 }

@@ -158,6 +158,13 @@ async fn issue14_1_triage_explain_check_policy_health() {
     assert_eq!(status, 200, "{e}");
     assert!(!e["steps"].as_array().unwrap().is_empty());
     assert_eq!(e["decision"]["outcome"], "answer");
+    // Issue 24 point 2: the library's explain shape, each step with its kind and its text.
+    assert_eq!(e["revision"], "r1");
+    assert_eq!(e["steps"][0]["kind"], "topic");
+    assert_eq!(
+        e["steps"][0]["text"],
+        "the contact is about topic `email.setup`"
+    );
 
     // A draft with an error: its diagnostic has a line and a column.
     let draft =

@@ -583,13 +583,9 @@ fn explain(policy: &Path, contact: &str, responder: &str, format: Format, limit:
         ))
     })?;
     let explanation = engine.explain(&contact, &responder);
-    let record = explanation.decision.to_record();
     match format {
-        Format::Text => out(&format!("{explanation}\n\n{}", record.message.text))?,
-        Format::Json => out(&json(&serde_json::json!({
-            "steps": explanation.steps,
-            "decision": record,
-        }))?)?,
+        Format::Text => out(&format!("{explanation}\n\n{}", explanation.decision.text()))?,
+        Format::Json => out(&json(&explanation)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }

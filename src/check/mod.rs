@@ -56,6 +56,7 @@ pub use space::{Circumstance, Circumstances};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Report {
     /// Every finding: the compile warnings first, then the texts, the rules, the invariants

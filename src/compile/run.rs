@@ -100,6 +100,12 @@ impl Compiler<'_> {
             topic_rules: topic_rules.into(),
             fact_keys: IdTable::new(fact_keys),
             fact_values: IdTable::new(fact_values),
+            placeholders: doc
+                .policy
+                .placeholders
+                .iter()
+                .map(|p| p.as_str().into())
+                .collect(),
             forbidden: forbidden.into(),
             fallback,
             triage,

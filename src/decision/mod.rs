@@ -18,8 +18,8 @@ pub use record::{
     DecisionBrief, DecisionRecord, Flags, MessageRecord, Outcome, PreviousRecord, SystemRecord,
 };
 
-/// A system a decision points to or speaks about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A system a decision points to or speaks about. Serialized as a [`SystemRecord`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct SystemRef<'e> {
     /// The system's id.
@@ -29,6 +29,7 @@ pub struct SystemRef<'e> {
     /// Its name.
     pub name: &'e str,
     /// Where to find it on the contact's channel.
+    #[serde(rename = "where")]
     pub location: &'e str,
 }
 
@@ -455,8 +456,8 @@ impl<'e> Decision<'e> {
 mod json {
     use serde::Serialize;
 
-    use super::{Decision, Flags, Outcome};
-    use crate::model::{Authority, Tier};
+    use super::{Decision, Flags, Outcome, SystemRef};
+    use crate::model::Authority;
     use crate::template::Values;
 
     #[derive(Serialize)]
@@ -490,15 +491,6 @@ mod json {
         version: u32,
         locale: &'a str,
         text: &'a str,
-    }
-
-    #[derive(Serialize)]
-    struct SystemRef<'a> {
-        id: &'a str,
-        tier: Tier,
-        name: &'a str,
-        #[serde(rename = "where")]
-        location: &'a str,
     }
 
     #[derive(Serialize)]
@@ -537,12 +529,7 @@ mod json {
                 },
                 revision: self.revision(),
                 rule: self.rule(),
-                system: self.system().map(|s| SystemRef {
-                    id: s.id,
-                    tier: s.tier,
-                    name: s.name,
-                    location: s.location,
-                }),
+                system: self.system(),
                 department: self.department(),
                 rank: self.rank(),
                 review_within: self.review_within(),
@@ -614,14 +601,69 @@ impl Serialize for Decision<'_> {
 
 impl From<&Decision<'_>> for DecisionBrief {
     fn from(d: &Decision<'_>) -> Self {
-        DecisionBrief {
-            outcome: d.outcome(),
-            message: d.message_id().to_owned(),
-            version: d.version(),
-            system: d.system().map(|s| s.id.to_owned()),
-            department: d.department().map(str::to_owned),
-            rank: d.rank().map(str::to_owned),
-            rule: d.rule().map(str::to_owned),
+        DecisionBrief::new(
+            d.outcome(),
+            d.message_id(),
+            d.version(),
+            d.system().map(|s| s.id),
+            d.department(),
+            d.rank(),
+            d.rule(),
+        )
+    }
+}
+
+#[cfg(all(test, feature = "json"))]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use crate::engine::Engine;
+    use crate::model::{Contact, Responder};
+    use crate::template::NoValues;
+
+    /// Issue 24 point 1: the borrowed serializer of `decide_json_line` (`mod json`) writes
+    /// byte for byte what serializing the owned `DecisionRecord` writes, over the whole
+    /// circumstance space of the example policy (every topic, fact values its rules read,
+    /// progress, superior request, responder and channel), in every locale, for unknown
+    /// responders too, with and without host values, and with a change notice (`previous`).
+    #[test]
+    fn i24_p1_the_borrowed_json_line_is_the_owned_record_byte_for_byte() {
+        let engine = Engine::from_toml_str(crate::EXAMPLE_POLICY).unwrap();
+        let values: &[(&str, &str)] = &[("customer_name", "Ana \"A\" <b>\n"), ("ticket", "42")];
+        let some_message = engine.parts().messages.ixs().next().unwrap();
+        let locales: Vec<String> = engine.locales().map(str::to_owned).collect();
+        let mut compared = 0usize;
+        let mut compare = |contact: &Contact, responder: &Responder| {
+            let mut decision = engine.decide(contact, responder);
+            for _ in 0..2 {
+                for v in [&NoValues as &dyn crate::template::Values, &values] {
+                    let owned = serde_json::to_string(&decision.to_record_with(v)).unwrap();
+                    let borrowed = decision.json_line_with(v).unwrap();
+                    assert_eq!(borrowed, owned, "{contact:?} {responder}");
+                    compared += 1;
+                }
+                decision.set_previous(some_message, 1);
+            }
+        };
+        for c in engine.circumstances() {
+            compare(&c.contact, &c.responder);
+            if c.contact.channel == crate::model::Channel::Phone {
+                for locale in &locales {
+                    compare(
+                        &c.contact.clone().with_locale(locale.as_str()),
+                        &c.responder,
+                    );
+                }
+                compare(&c.contact.clone().with_locale("xx"), &c.responder);
+            }
         }
+        let any = engine.circumstances().next().unwrap().contact;
+        compare(&any, &Responder::system("no-such-system"));
+        compare(&any, &Responder::staff("no-such-role"));
+        compare(
+            &any.clone().with_topic("no.such.topic"),
+            &Responder::staff("no-such-role"),
+        );
+        assert!(compared > 10_000, "{compared}");
     }
 }

@@ -10,6 +10,7 @@ use crate::model::{Authority, Tier};
 
 /// What the responder does (see the table of outcomes in the guide, `docs/decisions.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Outcome {
@@ -59,6 +60,7 @@ impl fmt::Display for Outcome {
 
 /// Things a host logs about a decision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Flags {
     /// A person answers because the systems did not help: the system should be changed so
@@ -91,6 +93,7 @@ pub struct Flags {
 
 /// The owned form of a [`Decision`](crate::Decision), with its text rendered: what a host stores or sends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DecisionRecord {
     /// What the responder does.
@@ -149,15 +152,15 @@ impl DecisionRecord {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn brief(&self) -> DecisionBrief {
-        DecisionBrief {
-            outcome: self.outcome,
-            message: self.message.id.clone(),
-            version: self.message.version,
-            system: self.system.as_ref().map(|s| s.id.clone()),
-            department: self.department.clone(),
-            rank: self.rank.clone(),
-            rule: self.rule.clone(),
-        }
+        DecisionBrief::new(
+            self.outcome,
+            &self.message.id,
+            self.message.version,
+            self.system.as_ref().map(|s| s.id.as_str()),
+            self.department.as_deref(),
+            self.rank.as_deref(),
+            self.rule.as_deref(),
+        )
     }
 }
 
@@ -187,6 +190,7 @@ impl DecisionRecord {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DecisionBrief {
     /// What the responder does.
@@ -209,6 +213,30 @@ pub struct DecisionBrief {
     pub rule: Option<String>,
 }
 
+impl DecisionBrief {
+    /// The one constructor, behind [`DecisionRecord::brief`] and `From<&Decision>`: both
+    /// briefs of a decision are built from the same fields.
+    pub(crate) fn new(
+        outcome: Outcome,
+        message: &str,
+        version: u32,
+        system: Option<&str>,
+        department: Option<&str>,
+        rank: Option<&str>,
+        rule: Option<&str>,
+    ) -> Self {
+        DecisionBrief {
+            outcome,
+            message: message.to_owned(),
+            version,
+            system: system.map(str::to_owned),
+            department: department.map(str::to_owned),
+            rank: rank.map(str::to_owned),
+            rule: rule.map(str::to_owned),
+        }
+    }
+}
+
 impl fmt::Display for DecisionBrief {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} `{}` v{}", self.outcome, self.message, self.version)?;
@@ -227,6 +255,7 @@ impl fmt::Display for DecisionBrief {
 
 /// The message of a [`DecisionRecord`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MessageRecord {
     /// The message id.
@@ -241,6 +270,7 @@ pub struct MessageRecord {
 
 /// The system of a [`DecisionRecord`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SystemRecord {
     /// The system id.
@@ -256,6 +286,7 @@ pub struct SystemRecord {
 
 /// What a customer was told before a substantive change, in a [`DecisionRecord`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PreviousRecord {
     /// The message id told before.

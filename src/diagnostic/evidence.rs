@@ -11,6 +11,7 @@ use crate::model::{Channel, Contact, Responder};
 
 /// One concrete circumstance that violates an invariant, and the responses that disagree.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Counterexample {
     /// The contact (on the channel of the first response).
@@ -21,6 +22,7 @@ pub struct Counterexample {
 
 /// What one responder does in a [`Counterexample`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Response {
     /// Who answers.
@@ -78,6 +80,7 @@ impl fmt::Display for Counterexample {
 /// Spans are byte offsets into the text that was screened (for a policy's message, the text
 /// as written, placeholders included).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ScreenMatch {
     /// The byte offset where the match starts.

@@ -26,11 +26,13 @@ pub use evidence::{Counterexample, Response, ScreenMatch};
 /// assert_eq!(DocPath::root().key("rules").index(2).key("then").to_string(), "rules[2].then");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct DocPath(Vec<PathSegment>);
 
 /// One step of a [`DocPath`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum PathSegment {
     /// A table key.
@@ -98,6 +100,7 @@ impl fmt::Display for DocPath {
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth a look; does not fail a check.
@@ -108,6 +111,7 @@ pub enum Severity {
 
 /// A line and column in the policy's source text, both from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Location {
     /// The line, from 1.
     pub line: usize,
@@ -129,6 +133,7 @@ impl Location {
 
 /// One finding about a policy: a stable code, where, what is wrong and what would fix it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Diagnostic {
     /// A stable code, written `unknown-system`, that CI can match on.

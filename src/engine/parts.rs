@@ -244,6 +244,8 @@ pub(crate) struct EngineParts {
     pub(crate) topic_rules: Box<[RuleIx]>,
     pub(crate) fact_keys: IdTable<FactKeyIx, Box<str>>,
     pub(crate) fact_values: IdTable<FactValueIx, Box<str>>,
+    /// The placeholders the host supplies (`[policy].placeholders`), as declared.
+    pub(crate) placeholders: Box<[Box<str>]>,
     pub(crate) forbidden: Box<[Forbidden]>,
     pub(crate) fallback: TopicIx,
     pub(crate) triage: crate::triage::compiled::Triage,

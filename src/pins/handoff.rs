@@ -9,6 +9,7 @@ use crate::model::{Channel, Contact, Facts, Progress};
 
 /// One thing a customer was already told about a topic, in a [`Handoff`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Told {
     /// Which of the topic's messages.
@@ -54,6 +55,7 @@ pub struct Told {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Handoff {
     /// The customer.

@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::handoff::Handoff;
 use super::value::Pin;
 use crate::decision::{Decision, DecisionRecord};
+use crate::template::{NoValues, Values};
 
 /// What a pinned decision did with the pin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PinStatus {
@@ -131,8 +133,14 @@ impl<'e> PinnedDecision<'e> {
 
     /// The owned, serializable form, rendered without host values.
     pub fn to_record(&self) -> PinnedRecord {
+        self.to_record_with(&NoValues)
+    }
+
+    /// The owned, serializable form, the text and notice rendered with `values` (as
+    /// [`Decision::to_record_with`]): what a host sends, rendered once.
+    pub fn to_record_with(&self, values: &dyn Values) -> PinnedRecord {
         PinnedRecord {
-            decision: self.decision.to_record(),
+            decision: self.decision.to_record_with(values),
             status: self.status,
             pin: self.pin.clone(),
             replaced: self.replaced.clone(),
@@ -149,6 +157,7 @@ impl Serialize for PinnedDecision<'_> {
 
 /// The owned form of a [`PinnedDecision`]: what a host stores or sends as JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PinnedRecord {
     /// The decision, rendered.

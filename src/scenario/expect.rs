@@ -188,6 +188,7 @@ impl ExpectedFlags {
 
 /// One expected field that the decision did not have.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Mismatch {
     /// The field of `expect` (`outcome`, `flags.system_gap`).

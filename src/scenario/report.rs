@@ -12,6 +12,7 @@ use super::expect::Mismatch;
 
 /// The result of one scenario.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ScenarioResult {
     /// The scenario's name.
@@ -38,6 +39,7 @@ pub struct ScenarioResult {
 /// `Display` prints one line per scenario and, for each failure, expected vs. actual per
 /// field and the explanation of the decision; serde gives the same as JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ScenarioReport {
     /// The policy's name.

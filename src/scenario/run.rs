@@ -183,7 +183,8 @@ impl Engine {
                         Vec::new()
                     } else {
                         let verdict = explanation.to_string();
-                        let mut steps = explanation.steps.clone();
+                        let mut steps: Vec<String> =
+                            explanation.trail.iter().map(ToString::to_string).collect();
                         steps.extend(verdict.lines().last().map(str::to_owned));
                         steps
                     },

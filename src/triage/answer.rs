@@ -5,6 +5,7 @@ use std::fmt;
 
 /// Why triage chose its topic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TriageReason {
@@ -29,6 +30,7 @@ impl fmt::Display for TriageReason {
 
 /// A keyword that matched the customer's text.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct KeywordMatch {
     /// The keyword as written in the policy.
@@ -45,6 +47,7 @@ pub struct KeywordMatch {
 
 /// A topic that some keyword placed the text on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TriageCandidate {
     /// The topic's id.
@@ -82,6 +85,7 @@ pub struct TriageCandidate {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TriageResult {
     /// The topic: the best candidate, or the policy's fallback topic when no candidate is

@@ -7,20 +7,11 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde::Serialize;
-use unified_message::{DecideRequest, DecisionRecord};
+use unified_message::DecideRequest;
 
 use super::{AppState, answer, json_object};
 use crate::error::{ApiError, ErrorBody};
 use crate::wire::{DecideRequestSchema, ExplainResponseSchema};
-
-/// The answer: the steps in words and the decision.
-#[derive(Serialize)]
-struct Explained<'a> {
-    revision: &'a str,
-    steps: &'a [String],
-    decision: DecisionRecord,
-}
 
 /// Decides one request and tells why, step by step.
 #[utoipa::path(
@@ -49,12 +40,7 @@ pub async fn explain(
     let request: DecideRequest = json_object(&headers, body)?;
     let loaded = shared.engine();
     let explanation = loaded.engine.explain(&request.contact, &request.responder);
-    let revision = loaded.engine.revision();
-    let body = Explained {
-        revision,
-        steps: &explanation.steps,
-        decision: explanation.decision.to_record_with(&request.values),
-    };
+    let body = explanation.to_record_with(&request.values);
     shared.metrics.latency(start.elapsed().as_secs_f64());
-    Ok(answer(revision, &body))
+    Ok(answer(loaded.engine.revision(), &body))
 }
