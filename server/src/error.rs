@@ -257,7 +257,7 @@ pub struct ErrorBody {
     pub field: Option<String>,
     /// A draft policy's errors, for an upload that does not compile.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<crate::wire::DiagnosticSchema>)]
+    #[schema(schema_with = crate::openapi::diagnostics)]
     pub diagnostics: Vec<serde_json::Value>,
 }
 

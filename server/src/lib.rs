@@ -21,7 +21,6 @@ pub mod ready;
 pub mod router;
 pub mod state;
 pub mod tls;
-pub mod wire;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

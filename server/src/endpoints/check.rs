@@ -26,7 +26,7 @@ pub struct CheckResponse {
     /// How many circumstances the check went through (0 when the policy did not compile).
     pub circumstances: u64,
     /// The diagnostics, with line and column for TOML.
-    #[schema(value_type = Vec<crate::wire::DiagnosticSchema>)]
+    #[schema(schema_with = crate::openapi::diagnostics)]
     pub diagnostics: Vec<serde_json::Value>,
 }
 

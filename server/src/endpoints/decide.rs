@@ -14,7 +14,7 @@ use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use unified_message::pins::{PinErrorKind, PinStatus, PinnedRecord, Timestamp};
 use unified_message::{DecideRequest, DecisionRecord};
 
@@ -22,13 +22,11 @@ use super::{AppState, answer, is_array, json_body, json_object, request_id};
 use crate::auth::Client;
 use crate::decision_log::{Entry, escaped};
 use crate::error::{ApiError, ErrorBody};
+use crate::openapi::composite::{DecideBody, DecideResponse, PinnedItem};
+use crate::openapi::library;
 use crate::pins::PinFailure;
 use crate::router::Arrived;
 use crate::state::Shared;
-use crate::wire::{
-    DecideBodySchema, DecideRequestSchema, DecideResponseSchema, DecisionRecordSchema,
-    PinnedItemSchema, PinnedRecordSchema,
-};
 
 /// The general route: one request or a batch, `?pin=` for pins.
 pub const PATH: &str = "/v1/decide";
@@ -48,21 +46,8 @@ pub struct DecideQuery {
     /// Decide against the customer's pins (the service's `--pins` store): the response is a
     /// `PinnedRecord` with the pin status, the change notice and the handoff. `true`, `True`
     /// or `1`; `false`, `False` or `0`.
-    #[serde(default, deserialize_with = "flag")]
+    #[serde(default, deserialize_with = "super::flag")]
     pub pin: bool,
-}
-
-/// A boolean of a query string as HTTP clients write it: `true`, `True`, `1` (Python's
-/// `str(True)`, a form's checkbox), or `false`, `False`, `0`.
-fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    match text.as_str() {
-        "true" | "True" | "1" => Ok(true),
-        "false" | "False" | "0" => Ok(false),
-        _ => Err(serde::de::Error::custom(format!(
-            "`{text}` is not a boolean: send `true`, `True` or `1`, `false`, `False` or `0`"
-        ))),
-    }
 }
 
 /// Whether `method` on `uri` is a pinned decision: `Some(true)` for one, `Some(false)` for a
@@ -144,11 +129,11 @@ struct Caller {
     tag = "decisions",
     params(DecideQuery),
     security((), ("bearer" = ["decide"]), ("bearer" = ["pin"])),
-    request_body(content = DecideBodySchema, content_type = "application/json",
+    request_body(content = DecideBody, content_type = "application/json",
         description = "One request (a line of `unified-message decide`) or an array of them, decided by one revision"),
     responses(
         (status = 200, description = "The decision (a `PinnedRecord` with `?pin=true`), or an array in the batch's order; in a pinned batch, an item that failed is its own error (`error`, `code`), the others are answered. `/v1/decide/one`, `/v1/decide/pinned`, `/v1/decide/batch` and `/v1/decide/pinned/batch` answer each shape alone",
-            body = DecideResponseSchema,
+            body = DecideResponse,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),
@@ -189,10 +174,10 @@ pub async fn decide(
     operation_id = "decide_one",
     tag = "decisions",
     security((), ("bearer" = ["decide"])),
-    request_body(content = DecideRequestSchema, content_type = "application/json",
+    request_body(content = library::DecideRequest, content_type = "application/json",
         description = "One request: a line of `unified-message decide`"),
     responses(
-        (status = 200, description = "The decision", body = DecisionRecordSchema,
+        (status = 200, description = "The decision", body = library::DecisionRecord,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),
@@ -223,10 +208,10 @@ pub async fn decide_one(
     operation_id = "decide_pinned",
     tag = "decisions",
     security((), ("bearer" = ["pin"])),
-    request_body(content = DecideRequestSchema, content_type = "application/json",
+    request_body(content = library::DecideRequest, content_type = "application/json",
         description = "One request: a line of `unified-message decide`"),
     responses(
-        (status = 200, description = "The pinned decision: the pin status, the change notice and the handoff", body = PinnedRecordSchema,
+        (status = 200, description = "The pinned decision: the pin status, the change notice and the handoff", body = library::PinnedRecord,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field; code `pins_not_configured` on a service without `--pins`", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),
@@ -257,10 +242,10 @@ pub async fn decide_pinned(
     operation_id = "decide_batch",
     tag = "decisions",
     security((), ("bearer" = ["decide"])),
-    request_body(content = Vec<DecideRequestSchema>, content_type = "application/json",
+    request_body(content = Vec<library::DecideRequest>, content_type = "application/json",
         description = "The requests (at most `--max-batch`), decided by one revision"),
     responses(
-        (status = 200, description = "The decisions, in the batch's order", body = Vec<DecisionRecordSchema>,
+        (status = 200, description = "The decisions, in the batch's order", body = Vec<library::DecisionRecord>,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field (`[2].responder`)", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),
@@ -291,10 +276,10 @@ pub async fn decide_batch(
     operation_id = "decide_pinned_batch",
     tag = "decisions",
     security((), ("bearer" = ["pin"])),
-    request_body(content = Vec<DecideRequestSchema>, content_type = "application/json",
+    request_body(content = Vec<library::DecideRequest>, content_type = "application/json",
         description = "The requests (at most `--max-batch`), decided by one revision"),
     responses(
-        (status = 200, description = "The pinned decisions, in the batch's order; an item that failed is its own error (`error`, `code`, `field` `[i].contact.customer`): nothing was delivered for it and no pin written, the others are answered", body = Vec<PinnedItemSchema>,
+        (status = 200, description = "The pinned decisions, in the batch's order; an item that failed is its own error (`error`, `code`, `field` `[i].contact.customer`): nothing was delivered for it and no pin written, the others are answered", body = Vec<PinnedItem>,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field (`[2].responder`); code `pins_not_configured` on a service without `--pins`", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),

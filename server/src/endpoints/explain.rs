@@ -11,7 +11,7 @@ use unified_message::DecideRequest;
 
 use super::{AppState, answer, json_object};
 use crate::error::{ApiError, ErrorBody};
-use crate::wire::{DecideRequestSchema, ExplainResponseSchema};
+use crate::openapi::library;
 
 /// Decides one request and tells why, step by step.
 #[utoipa::path(
@@ -19,9 +19,9 @@ use crate::wire::{DecideRequestSchema, ExplainResponseSchema};
     path = "/v1/explain",
     tag = "decisions",
     security((), ("bearer" = ["decide"])),
-    request_body(content = DecideRequestSchema, content_type = "application/json"),
+    request_body(content = library::DecideRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "The steps and the decision", body = ExplainResponseSchema,
+        (status = 200, description = "The steps and the decision", body = library::ExplanationRecord,
             headers(("x-policy-revision" = String, description = "The revision that decided"))),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),

@@ -17,8 +17,8 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -58,6 +58,19 @@ pub fn request_id(headers: &HeaderMap) -> &str {
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
+}
+
+/// A boolean of a query string as HTTP clients write it: `true`, `True`, `1` (Python's
+/// `str(True)`, a form's checkbox), or `false`, `False`, `0`.
+pub(crate) fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match text.as_str() {
+        "true" | "True" | "1" => Ok(true),
+        "false" | "False" | "0" => Ok(false),
+        _ => Err(serde::de::Error::custom(format!(
+            "`{text}` is not a boolean: send `true`, `True` or `1`, `false`, `False` or `0`"
+        ))),
+    }
 }
 
 /// The longest error message, in characters: a message quoting a long value is cut.

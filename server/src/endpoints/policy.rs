@@ -3,37 +3,20 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use unified_message::Engine;
+use unified_message::info::{PolicyCounts, PolicyDetail};
 use utoipa::ToSchema;
 
 use super::{AppState, answer, json_object};
 use crate::auth::{Client, Scope};
 use crate::draft::PolicyText;
 use crate::error::{ApiError, ErrorBody};
+use crate::openapi::library;
 use crate::state::{Loaded, Shared, rfc3339};
-
-/// How many of each thing the policy in force declares.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyCounts {
-    /// Topics.
-    pub topics: usize,
-    /// Staff roles.
-    pub roles: usize,
-    /// Systems.
-    pub systems: usize,
-    /// Departments.
-    pub departments: usize,
-    /// Ranks.
-    pub ranks: usize,
-    /// Locales.
-    pub locales: usize,
-}
 
 /// The last reload attempt.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -49,14 +32,15 @@ pub struct ReloadStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
     /// Why it failed (the policy in force stays), empty when it succeeded.
-    #[schema(value_type = Vec<crate::wire::DiagnosticSchema>)]
+    #[schema(schema_with = crate::openapi::diagnostics)]
     pub errors: Vec<serde_json::Value>,
 }
 
-/// The response of `GET /v1/policy` (and `PUT /v1/policy`).
+/// The response of `GET /v1/policy` (and `PUT /v1/policy`): the library's `PolicyInfo` of the
+/// policy in force, where it came from, and the last reload attempt.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PolicyInfo {
+pub struct PolicyStatus {
     /// The policy's name.
     pub name: String,
     /// The revision in force.
@@ -66,35 +50,46 @@ pub struct PolicyInfo {
     /// Where it came from: `file` or `upload`.
     pub source: String,
     /// What it declares.
+    #[schema(value_type = library::PolicyCounts)]
     pub counts: PolicyCounts,
     /// The last reload attempt, successful or not.
     pub last_reload: ReloadStatus,
+    /// The lists it declares (its topics, messages, systems, departments, roles, ranks,
+    /// locales, channels and the facts its rules read), with `?detail=true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<library::PolicyDetail>)]
+    pub detail: Option<PolicyDetail>,
 }
 
-impl PolicyInfo {
-    /// What `loaded`, the policy in force in `shared`, is, and the last reload attempt.
-    fn new(shared: &Shared, loaded: &Loaded) -> PolicyInfo {
-        let engine: &Engine = &loaded.engine;
-        PolicyInfo {
-            name: engine.name().to_owned(),
-            revision: engine.revision().to_owned(),
+impl PolicyStatus {
+    /// What `loaded`, the policy in force in `shared`, is (with its lists when `detail`), and
+    /// the last reload attempt.
+    fn new(shared: &Shared, loaded: &Loaded, detail: bool) -> PolicyStatus {
+        let info = loaded.engine.policy_info(detail);
+        PolicyStatus {
+            name: info.name,
+            revision: info.revision,
             loaded_at: rfc3339(loaded.at),
             source: loaded.source.to_owned(),
-            counts: PolicyCounts {
-                topics: engine.topics().len(),
-                roles: engine.roles().len(),
-                systems: engine.systems().len(),
-                departments: engine.departments().len(),
-                ranks: engine.ranks().len(),
-                locales: engine.locales().len(),
-            },
+            counts: info.counts,
             last_reload: shared
                 .last_reload
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .clone(),
+            detail: info.detail,
         }
     }
+}
+
+/// The query of `GET /v1/policy`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PolicyQuery {
+    /// With the lists the policy declares (`detail`): `true`, `True` or `1`; `false`,
+    /// `False` or `0`.
+    #[serde(default, deserialize_with = "super::flag")]
+    pub detail: bool,
 }
 
 /// The policy in force and the last reload attempt.
@@ -102,21 +97,31 @@ impl PolicyInfo {
     get,
     path = "/v1/policy",
     tag = "policy",
+    params(PolicyQuery),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The policy in force; `last_reload.errors` says why the last reload failed, if it did (in full for a token with the `admin` scope; else only each error's code and place in the policy: no file path, no parser message)", body = PolicyInfo,
+        (status = 200, description = "The policy in force; `last_reload.errors` says why the last reload failed, if it did (in full for a token with the `admin` scope; else only each error's code and place in the policy: no file path, no parser message)", body = PolicyStatus,
             headers(("x-policy-revision" = String, description = "The revision in force"))),
+        (status = 400, description = "A query that cannot be read: code `invalid_query`", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know (with `--tokens-file`)", body = ErrorBody),
         (status = 503, description = "The service is overloaded or timed out", body = ErrorBody),
     )
 )]
-pub async fn policy(State(shared): State<AppState>, client: Option<Extension<Client>>) -> Response {
+pub async fn policy(
+    State(shared): State<AppState>,
+    client: Option<Extension<Client>>,
+    query: Result<Query<PolicyQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::InvalidQuery {
+        field: "detail",
+        message: e.body_text(),
+    })?;
     let loaded = shared.engine();
-    let mut info = PolicyInfo::new(&shared, &loaded);
+    let mut status = PolicyStatus::new(&shared, &loaded, query.detail);
     if !client.is_some_and(|c| c.has(Scope::Admin)) {
-        info.last_reload.errors = crate::auth::redacted(&info.last_reload.errors);
+        status.last_reload.errors = crate::auth::redacted(&status.last_reload.errors);
     }
-    answer(loaded.engine.revision(), &info)
+    Ok(answer(loaded.engine.revision(), &status))
 }
 
 /// Uploads a policy and serves it (until the next change of the policy file). Exists only
@@ -128,7 +133,7 @@ pub async fn policy(State(shared): State<AppState>, client: Option<Extension<Cli
     request_body(content = PolicyText, content_type = "application/json"),
     security(("bearer" = ["admin"])),
     responses(
-        (status = 200, description = "The policy uploaded is in force", body = PolicyInfo),
+        (status = 200, description = "The policy uploaded is in force", body = PolicyStatus),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know", body = ErrorBody),
         (status = 403, description = "The token lacks the `admin` scope: code `insufficient_scope`", body = ErrorBody),
@@ -159,6 +164,6 @@ pub async fn upload(
     let loaded = shared.engine();
     Ok(answer(
         loaded.engine.revision(),
-        &PolicyInfo::new(&shared, &loaded),
+        &PolicyStatus::new(&shared, &loaded, false),
     ))
 }

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::{AppState, answer, json_object};
 use crate::error::{ApiError, ErrorBody};
-use crate::wire::TriageResponseSchema;
+use crate::openapi::composite::TriageResponse;
 
 /// The body of `POST /v1/triage`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -41,7 +41,7 @@ struct Triaged<'a> {
     security((), ("bearer" = ["decide"])),
     request_body(content = TriageRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "The topic, the confidence and the evidence", body = TriageResponseSchema,
+        (status = 200, description = "The topic, the confidence and the evidence", body = TriageResponse,
             headers(("x-policy-revision" = String, description = "The revision that triaged"))),
         (status = 400, description = "A bad request: `field` names the bad field", body = ErrorBody),
         (status = 401, description = "No token, or one the service does not know (with `--tokens-file`): code `unauthenticated` or `invalid_token`", body = ErrorBody),

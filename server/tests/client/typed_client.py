@@ -12,6 +12,7 @@ program narrows each answer with `isinstance` and fails on anything else.
 from __future__ import annotations
 
 import sys
+import uuid
 
 from unified_message_client import AuthenticatedClient
 from unified_message_client.api.decisions import (
@@ -34,9 +35,15 @@ from unified_message_client.models import (
 )
 
 
+RUN = uuid.uuid4().hex
+
+
 def request(customer: str) -> DecideRequest:
     """The example request of the docs: e-mail setup, in Spanish, on the web."""
-    contact = Contact(customer=customer, channel="web", topic="email.setup", locale="es")
+    # A customer of this run only: a pin is new whatever ran before on the service.
+    contact = Contact(
+        customer=f"{customer}-{RUN}", channel="web", topic="email.setup", locale="es"
+    )
     return DecideRequest(contact=contact, responder=ResponderSystem(system="self-diagnosis"))
 
 
@@ -72,7 +79,8 @@ def main(url: str, token: str, policy_file: str) -> None:
         explained = explain.sync(client=c, body=request("typed-5"))
         if explained is None or isinstance(explained, ErrorBody):
             return fail("explain", explained)
-        print(f"explain: {len(explained.steps)} steps, {explained.decision.outcome.value}")
+        kinds = [step.kind.value for step in explained.steps]
+        print(f"explain: {kinds}, {explained.decision.outcome.value}")
 
         with open(policy_file, encoding="utf-8") as f:
             draft = PolicyText(policy=f.read())
