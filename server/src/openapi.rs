@@ -62,7 +62,7 @@ macro_rules! by_name {
 }
 
 /// The library's schemas the operations name: each a reference, resolved by the library's own
-/// schema that [`json`] puts in the document's components under the same name.
+/// schema that [`json()`] puts in the document's components under the same name.
 pub mod library {
     use super::{Cow, RefOr, Schema, named};
 
@@ -121,7 +121,7 @@ pub mod composite {
             "A pinned decision, or the error of this item (its `code`: `pin_ahead`, `pin_store_unavailable`, `pin_contention`, `timeout`, `invalid_customer_id` with `field` `[i].contact.customer`): nothing was delivered for it and no pin written; the other items keep their records.",
             [named("PinnedRecord"), named("ErrorBody")],
         );
-        /// The answer of `POST /v1/triage` (made from the library's `TriageResult` by [`super::json`]).
+        /// The answer of `POST /v1/triage` (made from the library's `TriageResult` by [`super::json()`]).
         TriageResponse => named("TriageResult");
     }
 }
@@ -201,7 +201,7 @@ pub fn json(with_upload: bool, tokens_required: bool) -> String {
         .unwrap_or_else(|_| "{}".to_owned())
 }
 
-/// The document of [`json`], as a JSON value.
+/// The document of [`json()`], as a JSON value.
 pub fn document_value(with_upload: bool, tokens_required: bool) -> Value {
     let mut doc = ApiDoc::openapi();
     if !with_upload {
