@@ -281,7 +281,7 @@ fn bench(c: &mut Criterion) {
     if pg.is_some() {
         drop(pg);
         runtime.block_on(async {
-            let options = unified_message_postgres::StoreOptions::default().with_schema(schema());
+            let options = unified_message_postgres::StoreOptions::new(schema());
             if let Ok(store) =
                 unified_message_postgres::PostgresPinStore::connect(&postgres_url(), options).await
             {

@@ -99,7 +99,7 @@ impl Pins {
             return Ok(Some(Pins::Sqlite(Arc::new(store))));
         }
         if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-            let options = unified_message_postgres::StoreOptions::default().with_schema(namespace);
+            let options = unified_message_postgres::StoreOptions::new(namespace);
             let store = PostgresPinStore::connect(spec, options)
                 .await
                 .map_err(|e| format!("cannot open the PostgreSQL pin store: {e}"))?;

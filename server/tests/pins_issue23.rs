@@ -14,11 +14,14 @@
 
 mod support;
 
-use std::io::Write as _;
-
 use serde_json::Value;
 use support::{Scratch, Service, client, email_request, policy_text, two_revisions};
-use unified_message_postgres::{PostgresPinStore, StoreOptions};
+use unified_message::testing::pin_store;
+
+/// The PostgreSQL store as the conformance kit's backend, shared with stores/postgres.
+#[path = "../../stores/postgres/tests/backend/mod.rs"]
+mod backend;
+use backend::{Postgres, url};
 
 /// Posts a pinned decision for `customer`: the status and the body.
 async fn decide(s: &Service, customer: &str) -> (u16, Value) {
@@ -65,30 +68,15 @@ async fn issue23_6_an_id_no_store_can_hold_is_a_400_in_memory() {
 
 #[tokio::test]
 async fn issue23_6_an_id_no_store_can_hold_is_a_400_on_postgres() {
-    let url = std::env::var("UM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let schema = format!(
-        "um_ids_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-            % 1_000_000_000
-    );
-    let store = match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(&schema))
+    let schema = pin_store::fresh_name("ids");
+    let test = "pin ids on postgres";
+    let Some(store) = pin_store::connect_or_skip(&Postgres(Default::default()), test, &schema)
         .await
-    {
-        Ok(store) => store,
-        Err(e) if !std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: pin ids on postgres: no PostgreSQL at {url} ({e}); set UM_REQUIRE_SERVICES=1 to fail instead"
-            );
-            return;
-        }
-        Err(e) => panic!("PostgreSQL at {url} is required (UM_REQUIRE_SERVICES=1): {e}"),
+        .unwrap()
+    else {
+        return;
     };
+    let url = url();
     ids_on("ids-postgres", &url, &schema).await;
     store.drop_schema().await.unwrap();
 }

@@ -11,20 +11,14 @@
 
 mod support;
 
-use std::io::Write as _;
-
 use serde_json::{Value, json};
 use support::{Scratch, Service, client, email_request, eventually, policy_text};
-use unified_message_postgres::{PostgresPinStore, StoreOptions};
+use unified_message::testing::pin_store;
 
-fn url() -> String {
-    std::env::var("UM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-fn required() -> bool {
-    std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
-}
+/// The PostgreSQL store as the conformance kit's backend, shared with stores/postgres.
+#[path = "../../stores/postgres/tests/backend/mod.rs"]
+mod backend;
+use backend::{Postgres, url};
 
 async fn decide(c: &reqwest::Client, s: &Service, body: &Value) -> Value {
     let r = c
@@ -39,29 +33,15 @@ async fn decide(c: &reqwest::Client, s: &Service, body: &Value) -> Value {
 
 #[tokio::test]
 async fn issue14_3_two_services_sharing_postgres_tell_one_story() {
-    let schema = format!(
-        "um_server_test_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-            % 1_000_000_000
-    );
-    let url = url();
-    let store = match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(&schema))
+    let schema = pin_store::fresh_name("server");
+    let test = "two services on PostgreSQL";
+    let Some(store) = pin_store::connect_or_skip(&Postgres(Default::default()), test, &schema)
         .await
-    {
-        Ok(store) => store,
-        Err(e) if !required() => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: two services on PostgreSQL: no PostgreSQL at {url} ({e}); set UM_REQUIRE_SERVICES=1 to fail instead"
-            );
-            return;
-        }
-        Err(e) => panic!("PostgreSQL at {url} is required (UM_REQUIRE_SERVICES=1): {e}"),
+        .unwrap()
+    else {
+        return;
     };
+    let url = url();
     let dir = Scratch::new("postgres");
     let policy = dir.write_atomic("policy.toml", &policy_text("r1", None));
     let args = ["--pins", url.as_str(), "--pins-namespace", schema.as_str()];

@@ -55,7 +55,7 @@ async fn issue25_9b_readiness_follows_the_postgres_pin_store() {
     // A connection to the shared database, for the statements of the test only.
     let admin = match PostgresPinStore::connect(
         &url,
-        StoreOptions::default().with_schema(format!("um_ready_admin_{unique}")),
+        StoreOptions::new(format!("um_ready_admin_{unique}")),
     )
     .await
     {

@@ -13,46 +13,26 @@
 
 mod support;
 
-use std::io::Write as _;
-
 use support::{Scratch, Service, client, email_request, eventually, policy_text};
-use unified_message_postgres::{PostgresPinStore, StoreOptions};
+use unified_message::testing::pin_store;
+use unified_message_postgres::PostgresPinStore;
 use unified_message_server::decision_log::hash_customer;
+
+/// The PostgreSQL store as the conformance kit's backend, shared with stores/postgres.
+#[path = "../../stores/postgres/tests/backend/mod.rs"]
+mod backend;
+use backend::{Postgres, url};
 
 /// An id that would forge a line of the log if written raw.
 const FORGING_ID: &str = "mallory\nFORGED 2026-12-07T00:00:00Z INFO all is well";
 
-fn url() -> String {
-    std::env::var("UM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-}
-
-fn required() -> bool {
-    std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
-}
-
 async fn store(label: &str) -> Option<(PostgresPinStore, String)> {
-    let schema = format!(
-        "um_server_log_{label}_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-            % 1_000_000_000
-    );
-    let url = url();
-    match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(&schema)).await {
-        Ok(store) => Some((store, schema)),
-        Err(e) if !required() => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: the service log of a failing store: no PostgreSQL at {url} ({e}); set UM_REQUIRE_SERVICES=1 to fail instead"
-            );
-            None
-        }
-        Err(e) => panic!("PostgreSQL at {url} is required (UM_REQUIRE_SERVICES=1): {e}"),
-    }
+    let schema = pin_store::fresh_name(&format!("server_log_{label}"));
+    let test = "the service log of a failing store";
+    let store = pin_store::connect_or_skip(&Postgres(Default::default()), test, &schema)
+        .await
+        .unwrap()?;
+    Some((store, schema))
 }
 
 /// Starts a service on the store, checks it works, drops the schema under it, and asks for

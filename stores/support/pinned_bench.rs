@@ -10,6 +10,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use tokio::runtime::Runtime;
 use unified_message::pins::Timestamp;
+use unified_message::testing::pin_store::{self, Backend};
 use unified_message::{AsyncPinStore, Channel, Contact, Engine, Responder};
 
 /// Criterion's settings for the store benchmarks: short, as every sample crosses loopback.
@@ -107,4 +108,21 @@ where
         });
     }
     group.finish();
+}
+
+/// [`bench_store`] on a store of `backend` in a fresh namespace, removed afterwards; without a
+/// server it says `SKIPPED` and measures nothing.
+pub fn bench_backend<B>(c: &mut Criterion, name: &str, backend: &B)
+where
+    B: Backend,
+    B::Store: Clone + Send + Sync + 'static,
+{
+    let rt = runtime();
+    let namespace = pin_store::fresh_name(&format!("bench_{name}"));
+    let connected = rt.block_on(pin_store::connect_or_skip(backend, name, &namespace));
+    let Some(store) = connected.unwrap() else {
+        return;
+    };
+    bench_store(c, &rt, name, &store);
+    rt.block_on(backend.clear(&store, &namespace)).unwrap();
 }

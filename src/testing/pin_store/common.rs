@@ -2,8 +2,6 @@
 //! fixtures.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::PinStoreError;
 use crate::engine::Engine;
@@ -24,7 +22,9 @@ pub struct Nonconformance {
 impl Nonconformance {
     /// The check that failed (`insert_if_absent`, `compare_and_replace`, `values`,
     /// `get_many`, `erase`, `race`, `store error`, `newer policy`, `removed message`,
-    /// `customer ids`; `many nodes`, `rolling deploy` and `setup` for the node checks).
+    /// `customer ids`; `many nodes`, `rolling deploy` and `setup` for the node checks;
+    /// `interruption` for [`run_interruption`](super::run_interruption), and `setup` when a
+    /// required server does not answer).
     pub fn check(&self) -> &'static str {
         self.check
     }
@@ -146,17 +146,10 @@ pub(super) fn later_engines() -> Result<&'static (Engine, Engine), Nonconformanc
     })
 }
 
-/// A customer id no other run uses: the process, the time, a counter.
+/// A customer id no other run uses: the process, a counter, the time
+/// ([`fresh_name`](super::fresh_name)).
 pub(super) fn run_id() -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!(
-        "um-kit-{}-{nanos}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
+    super::fresh_name("kit")
 }
 
 pub(super) fn pin(message: &str, version: u32, revision: &str, at: i64) -> Pin {

@@ -39,6 +39,18 @@
 //! through a deploy whose revisions change a slot's message and remove a message, with nodes
 //! on four revisions answering in turn and at once (issue 23).
 //!
+//! # Stores on a shared server
+//!
+//! A store crate's tests against a real server (issue 24 point 7) implement [`Backend`] with
+//! the store's own client — connect a node on a namespace, erase a pin, count the pins,
+//! remove the namespace — and call the kit: [`run_backend`] (the contract in a fresh
+//! namespace, which it then checks empty and removes), [`run_backend_nodes`] (the node checks
+//! on several nodes of one namespace) and [`run_interruption`] (connections cut and the
+//! server stalled mid-run, with the store's own [`Outage`]). A server that does not answer
+//! skips the test with a plain `SKIPPED` line, unless `UM_REQUIRE_SERVICES=1`
+//! ([`services_required`]) makes it a failure; [`connect_or_skip`], [`connect_nodes`] and
+//! [`fresh_name`] serve the store's own tests. The kit depends on no database client.
+//!
 //! The first failed check is returned as a [`Nonconformance`] naming the check; a store error
 //! where none was expected is one too.
 //!
@@ -76,12 +88,14 @@ use std::future::Future;
 use crate::pins::PinKey;
 use crate::{AsyncPinStore, PinStore, PinStoreError};
 
+mod backend;
 mod changes;
 mod common;
 mod contract;
 mod exec;
 mod faults;
 mod nodes;
+mod outage;
 mod race;
 
 use self::changes::changes;
@@ -91,8 +105,13 @@ use self::exec::{Blocking, ready};
 use self::faults::{Failing, failures};
 use self::race::{race_async, race_sync};
 
+pub use self::backend::{
+    Backend, REQUIRE_SERVICES, connect_nodes, connect_or_skip, decide_email, email_contact,
+    email_key, fresh_name, run_backend, run_backend_nodes, services_required, skipped,
+};
 pub use self::common::{Nonconformance, WRITERS};
 pub use self::nodes::{run_nodes_async, run_nodes_sync};
+pub use self::outage::{Interrupted, Outage, run_interruption};
 
 /// Checks the [`PinStore`] contract on `store`; `erase` removes the pin of a key, as the host
 /// does (a customer's data deleted, an expiry). The store must be shareable across threads:

@@ -8,35 +8,13 @@
 #[path = "../../support/pinned_bench.rs"]
 mod pinned_bench;
 
+#[path = "../tests/backend/mod.rs"]
+mod backend;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use unified_message_postgres::{PostgresPinStore, StoreOptions};
-
-const STORE: &str = "postgres";
-
-async fn open() -> Option<PostgresPinStore> {
-    let url = std::env::var("UM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    let schema = format!("um_bench_{}", std::process::id());
-    match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(schema)).await {
-        Ok(store) => Some(store),
-        Err(e) => {
-            eprintln!("SKIPPED: no PostgreSQL at {url}: {e}");
-            None
-        }
-    }
-}
-
-async fn cleanup(store: &PostgresPinStore) {
-    store.drop_schema().await.unwrap();
-}
 
 fn pinned(c: &mut Criterion) {
-    let rt = pinned_bench::runtime();
-    let Some(store) = rt.block_on(open()) else {
-        return;
-    };
-    pinned_bench::bench_store(c, &rt, STORE, &store);
-    rt.block_on(cleanup(&store));
+    pinned_bench::bench_backend(c, "postgres", &backend::Postgres(Default::default()));
 }
 
 criterion_group! {

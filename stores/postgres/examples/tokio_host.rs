@@ -15,14 +15,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     // Connecting applies the migrations (idempotent; safe when every node does it at start).
     let schema = format!("um_example_{}", std::process::id());
-    let store =
-        match PostgresPinStore::connect(&url, StoreOptions::default().with_schema(schema)).await {
-            Ok(store) => store,
-            Err(e) => {
-                eprintln!("SKIPPED: no PostgreSQL at {url}: {e}");
-                return Ok(());
-            }
-        };
+    let store = match PostgresPinStore::connect(&url, StoreOptions::new(schema)).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("SKIPPED: no PostgreSQL at {url}: {e}");
+            return Ok(());
+        }
+    };
     let engine = Arc::new(Engine::from_toml_str(unified_message::EXAMPLE_POLICY)?);
 
     // Three messages from one customer arrive on three channels at once: one task each.

@@ -62,13 +62,17 @@ pub struct PinsAndStoresChapter;
 /// The migrations, in order: (version, SQL with `{schema}` for the schema).
 const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_pins.sql"))];
 
-/// How the store connects and how long it waits.
+/// Where the pins live and how long calls may take; the same names and meanings as
+/// `unified_message_redis::StoreOptions` and `unified_message_sqlite::StoreOptions` for the
+/// concepts they share (`namespace`, `timeout`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StoreOptions {
-    /// The schema holding the pins table (created if missing); a lowercase SQL identifier
+    /// The namespace of the pins: the PostgreSQL schema (PostgreSQL's own catalog calls
+    /// schemas namespaces) holding the `pins` table, created if missing; one per policy (or
+    /// tenant), as the service's `--pins-namespace`. A lowercase SQL identifier
     /// (`[a-z_][a-z0-9_]*`, at most 63 bytes). Default `unified_message`.
-    pub schema: String,
+    pub namespace: String,
     /// The most connections the pool opens. Default 16.
     pub max_connections: usize,
     /// How long one store call may take, from waiting for a connection to the answer;
@@ -78,18 +82,23 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions {
-            schema: "unified_message".to_owned(),
-            max_connections: 16,
-            timeout: Duration::from_secs(5),
-        }
+        StoreOptions::new("unified_message")
     }
 }
 
 impl StoreOptions {
-    /// These options with the pins in `schema`.
-    pub fn with_schema(mut self, schema: impl Into<String>) -> Self {
-        self.schema = schema.into();
+    /// Pins in the schema `namespace`, with at most 16 connections and a 5 s timeout.
+    pub fn new(namespace: impl Into<String>) -> Self {
+        StoreOptions {
+            namespace: namespace.into(),
+            max_connections: 16,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// These options with the pins in the schema `namespace`.
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
         self
     }
 
@@ -211,7 +220,7 @@ impl PostgresPinStore {
         Ok(store)
     }
 
-    /// A store on the host's own `pool`, with `options`' schema and timeout
+    /// A store on the host's own `pool`, with `options`' namespace (schema) and timeout
     /// (`max_connections` is the pool's business). Does not migrate: call
     /// [`PostgresPinStore::migrate`].
     ///
@@ -219,13 +228,13 @@ impl PostgresPinStore {
     ///
     /// [`PinStoreError`] when the schema name is not a plain lowercase identifier.
     pub fn from_pool(pool: Pool, options: &StoreOptions) -> Result<Self, PinStoreError> {
-        if !valid_schema(&options.schema) {
+        if !valid_schema(&options.namespace) {
             return Err(PinStoreError::new(format!(
                 "`{}` is not a usable schema name: use lowercase letters, digits and `_`, not starting with a digit, at most 63 bytes",
-                options.schema
+                options.namespace
             )));
         }
-        let schema = format!("\"{}\"", options.schema);
+        let schema = format!("\"{}\"", options.namespace);
         Ok(PostgresPinStore {
             pool,
             sql: Sql::new(&schema),

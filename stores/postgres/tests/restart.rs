@@ -9,7 +9,6 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -17,8 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-use unified_message::pins::{Pin, PinErrorKind, PinKey, Slot, Timestamp};
-use unified_message::{AsyncPinStore, Channel, Contact, Engine, PinError, Responder};
+use unified_message::pins::{Pin, PinErrorKind};
+use unified_message::testing::pin_store::{self, email_key as key};
+use unified_message::{AsyncPinStore, Engine, PinError};
 use unified_message_postgres::{PostgresPinStore, StoreOptions};
 
 /// The server binaries of the newest PostgreSQL that Debian installed
@@ -34,10 +34,6 @@ fn bin() -> PathBuf {
     newest
         .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15"))
         .join("bin")
-}
-
-fn required() -> bool {
-    std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
 }
 
 /// A private PostgreSQL: stopped (`pg_ctl stop -m immediate`, then the postmaster killed if
@@ -137,25 +133,17 @@ fn private(label: &str) -> Option<Private> {
             .is_ok_and(|s| s.success());
     if !usable {
         assert!(
-            !required(),
+            !pin_store::services_required(),
             "{}/initdb, pg_ctl, postgres and a `postgres` user are required (UM_REQUIRE_SERVICES=1)",
             bin().display()
         );
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: {label}: no {}/initdb or no `postgres` user; set UM_REQUIRE_SERVICES=1 to fail instead",
-            bin().display()
+        pin_store::skipped(
+            label,
+            &format!("no {}/initdb or no `postgres` user", bin().display()),
         );
         return None;
     }
-    let dir = std::env::temp_dir().join(format!(
-        "um-pg-restart-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
+    let dir = std::env::temp_dir().join(pin_store::fresh_name("pg_restart"));
     std::fs::create_dir_all(&dir).unwrap();
     let server = Private { dir, port: port() };
     let chown = Command::new("chown")
@@ -179,30 +167,14 @@ fn private(label: &str) -> Option<Private> {
     Some(server)
 }
 
-fn contact(customer: &str) -> Contact {
-    Contact::new(customer, Channel::Chat)
-        .with_topic("email.setup")
-        .with_locale("en")
-}
-
-fn key(customer: &str) -> PinKey {
-    PinKey::new(customer, "email.setup", Slot::Explains)
-}
-
 async fn decide(
     engine: &Engine,
     store: &PostgresPinStore,
     customer: &str,
 ) -> Result<Pin, PinError> {
-    engine
-        .decide_pinned_async(
-            &contact(customer),
-            &Responder::system("self-diagnosis"),
-            store,
-            Timestamp::from_unix_seconds(1),
-        )
+    pin_store::decide_email(engine, store, customer)
         .await
-        .map(|d| d.pin().cloned().unwrap())
+        .map(|pin| pin.unwrap())
 }
 
 /// A store failure, as the service reports one: a read, insert or replace that failed in the
@@ -231,8 +203,7 @@ async fn issue25_10_postgres_restart_mid_load_loses_no_pin() {
     };
     let store = PostgresPinStore::connect(
         &server.url(),
-        StoreOptions::default()
-            .with_schema("um_restart")
+        StoreOptions::new("um_restart")
             .with_max_connections(4)
             .with_timeout(Duration::from_millis(1000)),
     )

@@ -82,11 +82,14 @@ end
 return ARGV[2]
 ";
 
-/// Where the pins live in Redis and how long calls may take.
+/// Where the pins live in Redis and how long calls may take; the same names and meanings as
+/// `unified_message_postgres::StoreOptions` and `unified_message_sqlite::StoreOptions` for the
+/// concepts they share (`namespace`, `timeout`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StoreOptions {
-    /// The prefix of every key: one per policy (or tenant). Must not be empty.
+    /// The namespace of the pins: the prefix of every key; one per policy (or tenant), as the
+    /// service's `--pins-namespace`. Must not be empty. Default `unified_message`.
     pub namespace: String,
     /// How long a pin lives after the last contact that read or wrote it (a kept pin is
     /// read, so it lives on while the customer keeps writing); `None` (the default): until
@@ -102,6 +105,12 @@ pub struct StoreOptions {
     pub wait_timeout: Duration,
 }
 
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions::new("unified_message")
+    }
+}
+
 impl StoreOptions {
     /// Pins under `namespace`, without expiry, with a 5 s timeout.
     pub fn new(namespace: impl Into<String>) -> Self {
@@ -112,6 +121,12 @@ impl StoreOptions {
             wait_replicas: 0,
             wait_timeout: Duration::from_secs(1),
         }
+    }
+
+    /// These options with the pins under `namespace`.
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
     }
 
     /// These options with every write (a first pin, a move) acknowledged only once `replicas`

@@ -9,7 +9,6 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,17 +16,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use unified_message::pins::{Pin, PinKey, Slot, Timestamp};
-use unified_message::testing::pin_store;
-use unified_message::{AsyncPinStore, Channel, Contact, Engine, Responder};
+use unified_message::pins::{Pin, PinKey, Slot};
+use unified_message::testing::pin_store::{self, email_key as key};
+use unified_message::{AsyncPinStore, Engine};
 use unified_message_redis::{RedisPinStore, StoreOptions};
 
 const SERVER: &str = "/usr/bin/redis-server";
 const CLI: &str = "/usr/bin/redis-cli";
-
-fn required() -> bool {
-    std::env::var("UM_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
-}
 
 /// Six `redis-server`s on loopback; every process is killed and the scratch directory removed
 /// when this is dropped, whatever happened.
@@ -136,23 +131,13 @@ async fn until<F: AsyncFnMut() -> bool>(what: &str, limit: Duration, mut check: 
 async fn start(label: &str) -> Option<Cluster> {
     if !Path::new(SERVER).exists() || !Path::new(CLI).exists() {
         assert!(
-            !required(),
+            !pin_store::services_required(),
             "{SERVER} and {CLI} are required (UM_REQUIRE_SERVICES=1)"
         );
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: {label}: no {SERVER} or {CLI}; set UM_REQUIRE_SERVICES=1 to fail instead"
-        );
+        pin_store::skipped(label, &format!("no {SERVER} or {CLI}"));
         return None;
     }
-    let dir = std::env::temp_dir().join(format!(
-        "um-redis-cluster-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
+    let dir = std::env::temp_dir().join(pin_store::fresh_name("redis_cluster"));
     std::fs::create_dir_all(&dir).unwrap();
     let mut cluster = Cluster {
         dir: dir.clone(),
@@ -300,26 +285,10 @@ async fn keyslot(any: u16, name: &str) -> u16 {
         .unwrap()
 }
 
-fn contact(customer: &str) -> Contact {
-    Contact::new(customer, Channel::Chat)
-        .with_topic("email.setup")
-        .with_locale("en")
-}
-
-fn key(customer: &str) -> PinKey {
-    PinKey::new(customer, "email.setup", Slot::Explains)
-}
-
 async fn decide(engine: &Engine, store: &RedisPinStore, customer: &str) -> Result<Pin, String> {
-    engine
-        .decide_pinned_async(
-            &contact(customer),
-            &Responder::system("self-diagnosis"),
-            store,
-            Timestamp::from_unix_seconds(1),
-        )
+    pin_store::decide_email(engine, store, customer)
         .await
-        .map(|d| d.pin().cloned().unwrap())
+        .map(|pin| pin.unwrap())
         .map_err(|e| format!("{e}: {:?}", e.store_error().map(|s| s.message().to_owned())))
 }
 
@@ -467,12 +436,9 @@ async fn issue25_9_redis_cluster_failover_with_and_without_wait() {
     )
     .await
     .unwrap();
-    pin_store::run_async(&kit, |key| {
-        let kit = kit.clone();
-        async move { kit.remove(&key).await.map(drop) }
-    })
-    .await
-    .unwrap();
+    pin_store::run_async(&kit, async |key| kit.remove(&key).await.map(drop))
+        .await
+        .unwrap();
 
     // Phase 1: no acknowledgement from a replica.
     let (m1, r1) = owner(any, keyslot(any, &plain.key(&key("c-handoff"))).await).await;
@@ -653,7 +619,7 @@ async fn issue25_9_wait_in_the_url_is_checked() {
         "redis+cluster://127.0.0.1:1,127.0.0.1:2?wait=one",
         "redis://127.0.0.1:1?wait_timeout_ms=-5",
     ] {
-        let e = RedisPinStore::connect(url, StoreOptions::new("ns"))
+        let e = RedisPinStore::connect(url, StoreOptions::default())
             .await
             .unwrap_err();
         assert!(
@@ -661,7 +627,7 @@ async fn issue25_9_wait_in_the_url_is_checked() {
             "{e}"
         );
     }
-    let e = RedisPinStore::connect("redis+cluster://", StoreOptions::new("ns"))
+    let e = RedisPinStore::connect("redis+cluster://", StoreOptions::default())
         .await
         .unwrap_err();
     assert!(e.to_string().contains("names no node"), "{e}");

@@ -56,28 +56,65 @@ CREATE TABLE IF NOT EXISTS pins (
 const SELECT: &str = "SELECT message, version, revision, at FROM pins
                       WHERE customer = ?1 AND topic = ?2 AND slot = ?3";
 
-/// How long a writer waits for another connection's write lock before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a call may take; the same name and meaning as `timeout` in
+/// `unified_message_postgres::StoreOptions` and `unified_message_redis::StoreOptions`. The
+/// file is the namespace: one file per policy (or tenant), whose table is `pins`, as in each
+/// PostgreSQL namespace.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StoreOptions {
+    /// How long one store call may wait for another connection's (or process's) write lock
+    /// before it fails with a [`PinStoreError`] (SQLite's busy timeout). Default 10 s.
+    pub timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl StoreOptions {
+    /// These options with calls limited to `timeout`.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
 
 /// A [`PinStore`] in an SQLite database file; several processes may share the file.
 #[derive(Debug)]
 pub struct SqlitePinStore {
     path: PathBuf,
+    timeout: Duration,
     /// Connections not in use; a caller takes one, or opens one when there is none.
     idle: Mutex<Vec<Connection>>,
 }
 
 impl SqlitePinStore {
     /// Opens (or creates) the database at `path`, in WAL mode, with the `pins` table (created
-    /// if missing: opening is the migration, and it is idempotent).
+    /// if missing: opening is the migration, and it is idempotent), with the default
+    /// [`StoreOptions`].
     ///
     /// # Errors
     ///
     /// [`PinStoreError`] when the file cannot be opened or set up.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, PinStoreError> {
+        SqlitePinStore::open_with(path, StoreOptions::default())
+    }
+
+    /// Opens (or creates) the database at `path` as [`SqlitePinStore::open`], with `options`.
+    ///
+    /// # Errors
+    ///
+    /// [`PinStoreError`] when the file cannot be opened or set up.
+    pub fn open_with(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, PinStoreError> {
         let path = path.as_ref().to_path_buf();
         let store = SqlitePinStore {
             path,
+            timeout: options.timeout,
             idle: Mutex::new(Vec::new()),
         };
         let conn = store.connect()?;
@@ -152,7 +189,7 @@ impl SqlitePinStore {
 
     fn connect(&self) -> Result<Connection, PinStoreError> {
         let conn = Connection::open(&self.path).map_err(|e| self.error("open", None, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
+        conn.busy_timeout(self.timeout)
             .map_err(|e| self.error("configure", None, e))?;
         Ok(conn)
     }
