@@ -10,7 +10,8 @@
 //! has one home, its module, and one path. The groups, and why each is here:
 //!
 //! - **Loading a policy**: [`Engine`] (compile once, decide many times), [`EngineBuilder`]
-//!   (limits and options) and [`EXAMPLE_POLICY`] (what the quickstart runs).
+//!   (limits and options), [`PolicyFormat`] (TOML, JSON or YAML, by a file's extension or a
+//!   name) and [`EXAMPLE_POLICY`] (what the quickstart runs).
 //! - **When a policy is wrong**: [`PolicyError`], made of [`Diagnostic`]s, each with a
 //!   [`Severity`] and a stable [`Code`] ([`UnknownCode`] when a code's text is not one).
 //! - **What a host sends**: a [`Contact`] on a [`Channel`] with its [`Progress`] and
@@ -30,12 +31,12 @@
 //! compared), [`scenario`] (a policy's own tests), [`table`] (the decision table), [`queue`]
 //! (routing to queues), [`pins`] (keys, slots, timestamps, the store's steps), [`triage`]
 //! (candidates and reasons), [`urgency`], [`engine`] (the hot path's prepared contacts),
-//! [`render`] (diagnostics with their source), [`progress`], [`limits`] (the builder's
-//! defaults), [`manual`], [`document`] (the policy's serde shapes, paths and locations in it),
-//! [`info`] (what a policy holds, [`Engine::policy_info`]), feature `schema`, `wire` (the
-//! JSON Schema of every shape a host sends or receives) and, feature `reports`, `ci` (the
-//! formats CI systems show). A test in `tests/public_api.rs`
-//! pins this list of root names, so that the root grows only on purpose.
+//! [`render`] (diagnostics with their source), [`progress`], [`format`](mod@format) (a name
+//! that is no format), [`limits`] (the builder's defaults), [`manual`], [`document`] (the
+//! policy's serde shapes, paths and locations in it), [`info`] (what a policy holds,
+//! [`Engine::policy_info`]), feature `schema`, `wire` (the JSON Schema of every shape a host
+//! sends or receives) and, feature `reports`, `ci` (the formats CI systems show). A test in
+//! `tests/public_api.rs` pins this list of root names, so that the root grows only on purpose.
 
 pub mod document;
 pub mod guide;
@@ -50,6 +51,7 @@ mod diagnostic;
 pub mod diff;
 pub mod engine;
 mod explain;
+pub mod format;
 pub mod info;
 pub mod limits;
 mod lines;
@@ -79,6 +81,7 @@ pub mod wire;
 // Loading a policy.
 pub use crate::compile::builder::EngineBuilder;
 pub use crate::engine::compiled::Engine;
+pub use crate::format::PolicyFormat;
 // When a policy is wrong.
 pub use crate::diagnostic::code::{Code, UnknownCode};
 pub use crate::diagnostic::{Diagnostic, PolicyError, Severity};

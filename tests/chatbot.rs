@@ -25,7 +25,6 @@ fn chatbot() -> &'static PathBuf {
             (cfg!(feature = "json"), "json"),
             (cfg!(feature = "yaml"), "yaml"),
             (cfg!(feature = "testing"), "testing"),
-            (cfg!(feature = "cli"), "cli"),
         ] {
             if enabled {
                 features.push(name);

@@ -174,22 +174,14 @@ impl Shared {
     }
 }
 
-/// The format of a policy file, by its extension.
-pub fn format_of(path: &Path) -> Result<PolicyFormat, String> {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("toml") => Ok(PolicyFormat::Toml),
-        Some("json") => Ok(PolicyFormat::Json),
-        Some("yaml" | "yml") => Ok(PolicyFormat::Yaml),
-        _ => Err(format!(
+/// The format of a policy file, by its extension (the library's one list of them).
+pub fn format_of(path: &Path) -> Result<unified_message::PolicyFormat, String> {
+    unified_message::PolicyFormat::from_path(path).ok_or_else(|| {
+        format!(
             "cannot tell the format of `{}`: name the policy file .toml, .json, .yaml or .yml",
             path.display()
-        )),
-    }
+        )
+    })
 }
 
 /// Compiles `source` in `format` with `builder`.
@@ -253,7 +245,9 @@ fn read_bounded(path: &Path, max_bytes: usize) -> Result<Vec<u8>, Vec<Diagnostic
 fn compile_file(path: &Path, source: &[u8], max_bytes: usize) -> Result<Engine, Vec<Diagnostic>> {
     let format = format_of(path).map_err(|e| vec![plain_error(e)])?;
     let builder = Engine::builder().max_policy_bytes(max_bytes);
-    compile(&builder, format, source).map_err(|e| e.diagnostics().to_vec())
+    builder
+        .from_slice_as(source, format)
+        .map_err(|e| e.diagnostics().to_vec())
 }
 
 /// A diagnostic for a failure outside the policy's text (a file that cannot be read).

@@ -4,6 +4,7 @@
 use crate::diagnostic::{Diagnostic, PolicyError};
 use crate::document::PolicyDocument;
 use crate::engine::Engine;
+use crate::format::PolicyFormat;
 
 use super::compiler::Compiler;
 use super::limits::{CompileLimits, LengthLimits, ParseLimits};
@@ -403,6 +404,50 @@ impl EngineBuilder {
     pub fn from_yaml_slice(&self, source: &[u8]) -> Result<Engine, PolicyError> {
         self.from_yaml_str(utf8(source)?)
     }
+
+    /// Parses and compiles a policy written in `format` (told by
+    /// [`PolicyFormat::from_path`] or by name): one entry point for hosts that read any
+    /// format.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`], as for the format's own `from_*_str`; a format whose cargo feature
+    /// is off is a `policy-unreadable` error naming the feature.
+    pub fn from_str_as(&self, source: &str, format: PolicyFormat) -> Result<Engine, PolicyError> {
+        match format {
+            #[cfg(feature = "toml")]
+            PolicyFormat::Toml => self.from_toml_str(source),
+            #[cfg(feature = "json")]
+            PolicyFormat::Json => self.from_json_str(source),
+            #[cfg(feature = "yaml")]
+            PolicyFormat::Yaml => self.from_yaml_str(source),
+            #[allow(unreachable_patterns)]
+            other => {
+                let _ = source;
+                Err(other.disabled())
+            }
+        }
+    }
+
+    /// Parses and compiles a policy written in `format`, read as bytes (a file's contents):
+    /// bytes that are not UTF-8 are an `invalid-utf8` error with line and column, in every
+    /// format; see [`EngineBuilder::from_str_as`].
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`], as for [`EngineBuilder::from_str_as`], or `invalid-utf8`.
+    pub fn from_slice_as(
+        &self,
+        source: &[u8],
+        format: PolicyFormat,
+    ) -> Result<Engine, PolicyError> {
+        #[cfg(any(feature = "toml", feature = "json", feature = "yaml"))]
+        if format.is_enabled() {
+            return self.from_str_as(utf8(source)?, format);
+        }
+        let _ = source;
+        Err(format.disabled())
+    }
 }
 
 impl Engine {
@@ -501,5 +546,25 @@ impl Engine {
     #[cfg(feature = "yaml")]
     pub fn from_yaml_slice(source: &[u8]) -> Result<Engine, PolicyError> {
         EngineBuilder::default().from_yaml_slice(source)
+    }
+
+    /// Parses and compiles a policy written in `format`, with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`]; see [`EngineBuilder::from_str_as`].
+    pub fn from_str_as(source: &str, format: PolicyFormat) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().from_str_as(source, format)
+    }
+
+    /// Parses and compiles a policy written in `format`, read as bytes, with the default
+    /// limits.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`]; bytes that are not UTF-8 are an `invalid-utf8` error. See
+    /// [`EngineBuilder::from_slice_as`].
+    pub fn from_slice_as(source: &[u8], format: PolicyFormat) -> Result<Engine, PolicyError> {
+        EngineBuilder::default().from_slice_as(source, format)
     }
 }

@@ -9,7 +9,8 @@
 //! Issue 19 ("every input bounded"): one module per class of hostile input, each with its own
 //! generator of large and hostile inputs, and the work counted (cells, bytes, sizes), never
 //! timed: `parse` (policy text: nesting, aliases, ids, numbers, bytes), `stream` (the CLI's files
-//! and `decide` stream: invalid UTF-8, endless lines, devices, pipes, byte-order marks), `triage`
+//! and `decide` stream: invalid UTF-8, endless lines, devices, pipes, byte-order marks; in
+//! `cli/tests/stream.rs`, with the tool), `triage`
 //! (keyword fragments, 4,000 keywords, shared literals: the work per byte of text).
 
 #![allow(
@@ -25,12 +26,8 @@ mod generate;
 mod parse;
 #[path = "../support/space.rs"]
 mod policies;
-// Streams and files through the real command-line tool (item 8, item 10, every read of the CLI).
-#[cfg(feature = "cli")]
-#[path = "../support/cli.rs"]
-mod cli_support;
-#[cfg(feature = "cli")]
-mod stream;
+// Streams and files through the real command-line tool (item 8, item 10, every read of the CLI)
+// are in `cli/tests/stream.rs`, with the tool.
 // Triage: work linear in the text whatever the keywords (item 7), counted.
 mod triage;
 // The circumstance space of check, diff and table: fact keys, fact values, topics (items 5, 6).

@@ -1,6 +1,6 @@
-//! Running the `unified-message` binary in tests, shared by `tests/cli.rs`, `tests/reports.rs`
-//! and `tests/hostile/stream.rs` (feature `cli`), included with
-//! `#[path = "…/support/cli.rs"] mod cli_support;`.
+//! Running the `unified-message` binary in tests, shared by `cli/tests/cli.rs`,
+//! `cli/tests/reports.rs`, `cli/tests/stream.rs` and the others of `cli/tests/`, included with
+//! `#[path = "support/cli.rs"] mod cli_support;`.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -9,8 +9,9 @@ use std::process::Output;
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_unified-message");
-/// The repository's root.
-pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// The repository's root (the library's folder), where the example policies and the test
+/// data are.
+pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// The example policy's path.
 pub fn example() -> String {

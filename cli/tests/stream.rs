@@ -7,7 +7,6 @@
 //! Memory is checked by size, never by time: the boundedness tests run the binary under
 //! `ulimit -v` (virtual memory), with an input several times larger than the cap, so reading
 //! it whole would abort the process instead of giving the expected error (Linux only).
-#![cfg(feature = "cli")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -19,7 +18,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::cli_support::{BIN, code, example, example_scenarios, stderr, stdout};
+#[path = "support/cli.rs"]
+mod cli_support;
+
+use cli_support::{BIN, code, example, example_scenarios, stderr, stdout};
 
 /// A request the example policy answers (`outcome` `answer`).
 const GOOD: &str = r#"{"contact": {"customer": "c-1", "channel": "web", "topic": "email.setup"}, "responder": {"system": "self-diagnosis"}}"#;

@@ -1,7 +1,6 @@
 //! The `unified-message` command-line tool, run as a process (issue 4, point 7): every
 //! subcommand and every exit code — 0 clean, 1 violations or failures, 2 usage or unreadable
 //! input.
-#![cfg(feature = "cli")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,7 +1,6 @@
 //! Issue 25 point 7 in the command-line tool: under `--format json`, a failure printed on
 //! stdout carries a machine-readable `code`, named as the service names it
 //! (`policy_invalid`), or `invalid_input` for a file that cannot be read or used.
-#![cfg(feature = "cli")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
