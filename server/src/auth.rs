@@ -25,12 +25,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, Uri, header};
+use axum::http::{Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 /// A right a token grants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -328,15 +328,13 @@ pub enum Needed {
 
 /// What `method` on `uri` needs, when tokens are required.
 pub fn needed(method: &Method, uri: &Uri, protect_metrics: bool) -> Needed {
+    // The handler reads the query the same way: a pin is written only when it says
+    // `pin=true` (or a pinned route is asked), and then the `pin` scope was needed (a query it
+    // cannot read is a 400 there, and writes nothing).
+    if let Some(pinned) = crate::endpoints::decide::pinned(method, uri) {
+        return Needed::Scope(if pinned { Scope::Pin } else { Scope::Decide });
+    }
     match (method.as_str(), uri.path()) {
-        ("POST", "/v1/decide") => {
-            // The handler reads the query the same way: a pin is written only when it says
-            // `pin=true`, and then the `pin` scope was needed (a query it cannot read is a
-            // 400 there, and writes nothing).
-            let pin = axum::extract::Query::<crate::wire::DecideQuery>::try_from_uri(uri)
-                .is_ok_and(|q| q.0.pin);
-            Needed::Scope(if pin { Scope::Pin } else { Scope::Decide })
-        }
         ("POST", "/v1/triage" | "/v1/explain") => Needed::Scope(Scope::Decide),
         ("POST", "/v1/check") => Needed::Scope(Scope::Check),
         ("PUT", "/v1/policy") => Needed::Scope(Scope::Admin),
@@ -359,20 +357,6 @@ fn bearer(request: &Request) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-fn refuse(code: ErrorCode, challenge: String, message: String) -> Response {
-    let mut response = ApiError::new(code, message).into_response();
-    // The body was not read: the connection cannot carry another request.
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
-    }
-    response
-}
-
 /// The middleware: finds the request's token, refuses it when it lacks the scope the
 /// endpoint needs, and hands the [`Client`] to the handlers.
 pub async fn require(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
@@ -386,13 +370,7 @@ pub async fn require(State(auth): State<Arc<Auth>>, mut request: Request, next: 
             None => {
                 // A wrong token is refused wherever it is sent: a client with a stale token
                 // learns it at once.
-                return refuse(
-                    ErrorCode::InvalidToken,
-                    "Bearer realm=\"unified-message\", error=\"invalid_token\"".to_owned(),
-                    "the bearer token is not one of the service's tokens; send a token of \
-                     `--tokens-file` as `Authorization: Bearer TOKEN`"
-                        .to_owned(),
-                );
+                return ApiError::InvalidToken.into_response();
             }
         },
     };
@@ -422,22 +400,12 @@ pub async fn require(State(auth): State<Arc<Auth>>, mut request: Request, next: 
             request.extensions_mut().insert(client);
             next.run(request).await
         }
-        Err(None) => refuse(
-            ErrorCode::Unauthenticated,
-            "Bearer realm=\"unified-message\"".to_owned(),
-            "this endpoint needs a token: send `Authorization: Bearer TOKEN`".to_owned(),
-        ),
-        Err(Some(scope)) => refuse(
-            ErrorCode::InsufficientScope,
-            format!(
-                "Bearer realm=\"unified-message\", error=\"insufficient_scope\", scope=\"{scope}\""
-            ),
-            format!(
-                "the token `{}` lacks the `{scope}` scope this endpoint needs; add `{scope}` to \
-                 its scopes in the tokens file",
-                client.token.as_deref().unwrap_or("")
-            ),
-        ),
+        Err(None) => ApiError::Unauthenticated.into_response(),
+        Err(Some(scope)) => ApiError::InsufficientScope {
+            token: client.token.as_deref().unwrap_or("").to_owned(),
+            scope,
+        }
+        .into_response(),
     }
 }
 

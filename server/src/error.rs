@@ -4,17 +4,13 @@
 //! Every code the service answers is an [`ErrorCode`]: its name on the wire
 //! ([`ErrorCode::as_str`]), its HTTP status and whether retrying can help are listed here, in
 //! one place; `docs/service.md` holds the table [`ErrorCode::markdown_table`] writes (a test
-//! compares them).
+//! compares them). Every error the service answers is an [`ApiError`], typed by what went
+//! wrong: its code, message, field and headers are derived from it here, in one place.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use crate::wire::ErrorBody;
 
 /// The machine-readable code of an error: stable names a program acts on, whatever the
 /// message says.
@@ -247,135 +243,323 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
-/// An error answered as JSON.
+/// Every error of the API, as JSON: what is wrong, and the field at fault when there is one.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    /// What is wrong, and how to fix it.
+    pub error: String,
+    /// The machine-readable code: one of a fixed list, with its status and whether a retry
+    /// can help (`docs/service.md`, "Error codes").
+    pub code: ErrorCode,
+    /// The path of the bad field in the request body (`contact.channel`, `[2].responder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// A draft policy's errors, for an upload that does not compile.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(schema_with = crate::openapi::diagnostics)]
+    pub diagnostics: Vec<serde_json::Value>,
+}
+
+/// Every error the API answers, typed by what went wrong. Its code (and so its status and
+/// whether a retry helps), its message and the field at fault are derived here, in one place
+/// ([`ApiError::code`], [`ApiError::body`]); [`IntoResponse`] adds `Retry-After` for the
+/// retryable codes, and `Connection: close` (with `WWW-Authenticate` for a token) where the
+/// body was never read.
 #[derive(Debug)]
-pub struct ApiError {
-    /// The status.
-    pub status: StatusCode,
-    /// The body.
-    pub body: ErrorBody,
+#[non_exhaustive]
+pub enum ApiError {
+    /// The body is not sent as `application/json`.
+    UnsupportedMediaType,
+    /// The body is over `--max-body-bytes`.
+    BodyTooLarge,
+    /// The body is not JSON (`field` where the parser stopped, when it knows).
+    InvalidJson {
+        /// The path of the field, when there is one.
+        field: Option<String>,
+        /// What the parser says.
+        message: String,
+    },
+    /// The body is JSON but not the endpoint's request.
+    InvalidRequest {
+        /// The path of the bad field, when there is one.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// The body has a field the endpoint does not know.
+    UnknownField {
+        /// Where.
+        field: Option<String>,
+        /// What the parser says.
+        message: String,
+    },
+    /// The query string is not the endpoint's.
+    InvalidQuery {
+        /// The parameter.
+        field: &'static str,
+        /// What the query parser says.
+        message: String,
+    },
+    /// The batch has more requests than `--max-batch`.
+    BatchTooLarge {
+        /// The requests sent.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A pinned decision on a service without `--pins`.
+    PinsNotConfigured,
+    /// A customer id no pin store can hold.
+    InvalidCustomerId {
+        /// `contact.customer` (or `[i].contact.customer` in a batch).
+        field: String,
+        /// The store's reason.
+        message: String,
+    },
+    /// The customer's pin is from a newer policy than this node's.
+    PinAhead(String),
+    /// The customer's pin kept moving.
+    PinContention(String),
+    /// The pin store failed.
+    PinStoreFailed(String),
+    /// The pin store's blocking task could not finish.
+    PinTask(String),
+    /// A pinned item not decided: the request's time limit ran out before it.
+    NotDecided {
+        /// The item's `contact.customer`.
+        field: String,
+    },
+    /// A pinned item whose store call did not answer within the time left.
+    PinTimeout {
+        /// The item's `contact.customer`.
+        field: String,
+    },
+    /// An uploaded policy does not compile (the one in force stays).
+    PolicyInvalid(Vec<unified_message::Diagnostic>),
+    /// No bearer token where one is needed.
+    Unauthenticated,
+    /// A bearer token the service does not know.
+    InvalidToken,
+    /// A token without the scope the endpoint needs.
+    InsufficientScope {
+        /// The token's name.
+        token: String,
+        /// The scope needed.
+        scope: crate::auth::Scope,
+    },
+    /// A `Host` the service does not answer.
+    HostNotAllowed,
+    /// No such endpoint.
+    NotFound,
+    /// The endpoint does not take this method.
+    MethodNotAllowed,
+    /// The request took longer than `--timeout-ms`.
+    Timeout,
+    /// Too many requests in flight.
+    Overloaded,
+    /// The service is shutting down.
+    Stopping,
+    /// The service failed on its side.
+    Internal(String),
 }
 
 impl ApiError {
-    /// An error with `code` (and its status) and `message`.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError {
-            status: code.status(),
-            body: ErrorBody {
-                error: message.into(),
-                code,
-                field: None,
-                diagnostics: Vec::new(),
-            },
+    /// The machine-readable code (and so the status).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            ApiError::BodyTooLarge => ErrorCode::BodyTooLarge,
+            ApiError::InvalidJson { .. } => ErrorCode::InvalidJson,
+            ApiError::InvalidRequest { .. } => ErrorCode::InvalidRequest,
+            ApiError::UnknownField { .. } => ErrorCode::UnknownField,
+            ApiError::InvalidQuery { .. } => ErrorCode::InvalidQuery,
+            ApiError::BatchTooLarge { .. } => ErrorCode::BatchTooLarge,
+            ApiError::PinsNotConfigured => ErrorCode::PinsNotConfigured,
+            ApiError::InvalidCustomerId { .. } => ErrorCode::InvalidCustomerId,
+            ApiError::PinAhead(_) => ErrorCode::PinAhead,
+            ApiError::PinContention(_) => ErrorCode::PinContention,
+            ApiError::PinStoreFailed(_) | ApiError::PinTask(_) => ErrorCode::PinStoreUnavailable,
+            ApiError::NotDecided { .. } | ApiError::PinTimeout { .. } | ApiError::Timeout => {
+                ErrorCode::Timeout
+            }
+            ApiError::PolicyInvalid(_) => ErrorCode::PolicyInvalid,
+            ApiError::Unauthenticated => ErrorCode::Unauthenticated,
+            ApiError::InvalidToken => ErrorCode::InvalidToken,
+            ApiError::InsufficientScope { .. } => ErrorCode::InsufficientScope,
+            ApiError::HostNotAllowed => ErrorCode::HostNotAllowed,
+            ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            ApiError::Overloaded => ErrorCode::Overloaded,
+            ApiError::Stopping => ErrorCode::Stopping,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 
-    /// An error with `code` about `field`.
-    pub fn field(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
-        let mut e = ApiError::new(code, message);
-        e.body.field = Some(field.into());
-        e
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.code().status()
+    }
+
+    /// The path of the field at fault, when there is one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::InvalidJson { field, .. }
+            | ApiError::InvalidRequest { field, .. }
+            | ApiError::UnknownField { field, .. } => field.as_deref(),
+            ApiError::InvalidQuery { field, .. } => Some(field),
+            ApiError::PinsNotConfigured => Some("pin"),
+            ApiError::InvalidCustomerId { field, .. }
+            | ApiError::NotDecided { field }
+            | ApiError::PinTimeout { field } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// What is wrong, and how to fix it.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::UnsupportedMediaType => {
+                "send the body as JSON, with `Content-Type: application/json`".to_owned()
+            }
+            ApiError::BodyTooLarge => "the body is larger than the service's limit \
+                                       (`--max-body-bytes`); send a smaller batch"
+                .to_owned(),
+            ApiError::InvalidJson { message, .. }
+            | ApiError::InvalidRequest { message, .. }
+            | ApiError::UnknownField { message, .. }
+            | ApiError::InvalidQuery { message, .. }
+            | ApiError::InvalidCustomerId { message, .. }
+            | ApiError::PinTask(message)
+            | ApiError::Internal(message) => message.clone(),
+            ApiError::BatchTooLarge { len, max } => format!(
+                "the batch has {len} requests, more than the limit of {max} (`--max-batch`); split it"
+            ),
+            ApiError::PinsNotConfigured => "this service has no pin store: start it with \
+                                            `--pins memory|sqlite:PATH|postgres://…|redis://…`"
+                .to_owned(),
+            ApiError::PinAhead(e) => format!(
+                "the customer's pin is from a newer policy than this node's; nothing was \
+                 delivered: retry on a node that runs the newer revision: {e}"
+            ),
+            ApiError::PinContention(e) => {
+                format!("nothing was delivered for this customer; retry: {e}")
+            }
+            ApiError::PinStoreFailed(e) => {
+                format!("the pin store failed, so nothing may be delivered for this customer: {e}")
+            }
+            ApiError::NotDecided { .. } => "not decided: the request used the service's time \
+                                            limit (`--timeout-ms`) before this item; nothing was \
+                                            delivered for it and no pin written: send it again, \
+                                            or send smaller batches"
+                .to_owned(),
+            ApiError::PinTimeout { .. } => "not delivered: the pin store did not answer within \
+                                            the service's time limit (`--timeout-ms`); the pin \
+                                            may have been written all the same: send it again \
+                                            (a pin written answers `kept`, with the same message)"
+                .to_owned(),
+            ApiError::PolicyInvalid(_) => {
+                "the policy does not compile; the revision in force stays".to_owned()
+            }
+            ApiError::Unauthenticated => {
+                "this endpoint needs a token: send `Authorization: Bearer TOKEN`".to_owned()
+            }
+            ApiError::InvalidToken => "the bearer token is not one of the service's tokens; \
+                                       send a token of `--tokens-file` as `Authorization: \
+                                       Bearer TOKEN`"
+                .to_owned(),
+            ApiError::InsufficientScope { token, scope } => format!(
+                "the token `{token}` lacks the `{scope}` scope this endpoint needs; add \
+                 `{scope}` to its scopes in the tokens file"
+            ),
+            ApiError::HostNotAllowed => "this service does not answer this host name; if it \
+                                         is the service's own name, add it to `--allowed-hosts`"
+                .to_owned(),
+            ApiError::NotFound => "no such endpoint: see /v1/openapi.json".to_owned(),
+            ApiError::MethodNotAllowed => {
+                "this endpoint does not take this method: see /v1/openapi.json".to_owned()
+            }
+            ApiError::Timeout => {
+                "the request took longer than the service's limit (`--timeout-ms`)".to_owned()
+            }
+            ApiError::Overloaded => {
+                "too many requests in flight (`--max-concurrency`); retry shortly".to_owned()
+            }
+            ApiError::Stopping => "the service is stopping".to_owned(),
+        }
+    }
+
+    /// The body answered (for a pinned batch, one item's answer).
+    pub fn body(self) -> ErrorBody {
+        let error = self.message();
+        let field = self.field().map(str::to_owned);
+        let code = self.code();
+        let diagnostics = match self {
+            ApiError::PolicyInvalid(diagnostics) => diagnostics
+                .iter()
+                .filter_map(|d| serde_json::to_value(d).ok())
+                .collect(),
+            _ => Vec::new(),
+        };
+        ErrorBody {
+            error,
+            code,
+            field,
+            diagnostics,
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge of a refused token (RFC 6750).
+    fn challenge(&self) -> Option<String> {
+        let realm = "Bearer realm=\"unified-message\"";
+        match self {
+            ApiError::Unauthenticated => Some(realm.to_owned()),
+            ApiError::InvalidToken => Some(format!("{realm}, error=\"invalid_token\"")),
+            ApiError::InsufficientScope { scope, .. } => Some(format!(
+                "{realm}, error=\"insufficient_scope\", scope=\"{scope}\""
+            )),
+            _ => None,
+        }
+    }
+
+    /// Whether the error is answered before the body was read (a refused token or host):
+    /// the connection cannot carry another request.
+    fn body_unread(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Unauthenticated
+                | ApiError::InvalidToken
+                | ApiError::InsufficientScope { .. }
+                | ApiError::HostNotAllowed
+        )
     }
 }
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code(), self.message())
+    }
+}
+
+impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let retry_after = self.body.code.retry_after();
-        let mut response = (self.status, axum::Json(self.body)).into_response();
+        let status = self.status();
+        let retry_after = self.code().retry_after();
+        let challenge = self.challenge();
+        let close = self.body_unread();
+        let mut response = (status, axum::Json(self.body())).into_response();
+        let headers = response.headers_mut();
         if let Some(seconds) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if close {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(header::WWW_AUTHENTICATE, value);
         }
         response
     }
-}
-
-/// The longest error message, in characters: a message quoting a long value is cut.
-const MESSAGE: usize = 500;
-
-fn cut(message: String) -> String {
-    if message.chars().count() <= MESSAGE {
-        return message;
-    }
-    let mut out: String = message.chars().take(MESSAGE).collect();
-    out.push('…');
-    out
-}
-
-/// Reads a JSON body: 415 unless it says `application/json`, 413 over the limit, 400 naming
-/// the bad field otherwise.
-pub fn json_body<T: DeserializeOwned>(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, ApiError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .is_some_and(|v| {
-            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
-        });
-    if !is_json {
-        return Err(ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "send the body as JSON, with `Content-Type: application/json`",
-        ));
-    }
-    let bytes = body.map_err(|rejection| {
-        let status = rejection.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                ErrorCode::BodyTooLarge,
-                "the body is larger than the service's limit (`--max-body-bytes`); send a smaller batch",
-            )
-        } else {
-            ApiError::new(
-                ErrorCode::InvalidRequest,
-                format!("cannot read the body: {rejection}"),
-            )
-        }
-    })?;
-    // A number with more digits than a double holds would be rounded by the parser, so a fact
-    // of `0.30000000000000000001` would match a rule on `0.3` (issue 25 point 5): refused, as
-    // the library refuses it in policies and request lines.
-    if let Some((at, number)) = std::str::from_utf8(&bytes)
-        .ok()
-        .and_then(|text| unified_message::document::inexact_number(text, false))
-    {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            cut(format!(
-                "invalid request: the number `{number}` (byte {at}) has more significant digits \
-                 than a fact compares exactly; send it as a string (\"{number}\") to compare it \
-                 as written"
-            )),
-        ));
-    }
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let code = match inner.classify() {
-            serde_json::error::Category::Data if inner.to_string().starts_with("unknown field") => {
-                ErrorCode::UnknownField
-            }
-            serde_json::error::Category::Data => ErrorCode::InvalidRequest,
-            _ => ErrorCode::InvalidJson,
-        };
-        let message = cut(format!("invalid request: {inner}"));
-        if path == "." || path.is_empty() {
-            ApiError::new(code, message)
-        } else {
-            ApiError::field(code, path, message)
-        }
-    })?;
-    de.end().map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidJson,
-            format!("invalid request: {e}: one JSON value per body"),
-        )
-    })?;
-    Ok(value)
 }

@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 /// The ports a host name is answered with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,17 +208,8 @@ pub async fn check(
                      last such warning; at most one a minute, each one at debug)"
                 );
             }
-            let mut response = ApiError::new(
-                ErrorCode::HostNotAllowed,
-                "this service does not answer this host name; if it is the service's own \
-                 name, add it to `--allowed-hosts`",
-            )
-            .into_response();
-            // The body was not read: the connection cannot carry another request.
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
+            // The body was not read: the error closes the connection.
+            ApiError::HostNotAllowed.into_response()
         }
         None => next.run(request).await,
     }

@@ -6,19 +6,21 @@
 //! The binary is the product; this library holds its parts so that the tests and benchmarks
 //! can reach them.
 
-pub mod api;
 pub mod auth;
 pub mod config;
 pub mod decision_log;
+pub mod draft;
+pub mod endpoints;
 pub mod error;
 pub mod hosts;
 pub mod listener;
 pub mod metrics;
+pub mod openapi;
 pub mod pins;
 pub mod ready;
+pub mod router;
 pub mod state;
 pub mod tls;
-pub mod wire;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -84,7 +86,7 @@ pub async fn run(args: Args) -> Result<(), String> {
             at: now,
             source: "file",
         }),
-        last_reload: Mutex::new(wire::ReloadStatus {
+        last_reload: Mutex::new(endpoints::policy::ReloadStatus {
             at: state::rfc3339(now),
             trigger: "start".to_owned(),
             result: "ok".to_owned(),
@@ -147,7 +149,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         "serving"
     );
     shared.auth.log_start();
-    let mut app = api::router(shared.clone(), args.max_concurrency, args.timeout());
+    let mut app = router::router(shared.clone(), args.max_concurrency, args.timeout());
     if args.playground {
         // The page's routes (`/`, `/playground/…`) keep their own body, time and concurrency
         // limits; the service's layers above apply to its own API.

@@ -11,9 +11,10 @@ use arc_swap::ArcSwap;
 use unified_message::{Diagnostic, Engine, EngineBuilder, PolicyError};
 
 use crate::decision_log::DecisionLog;
+use crate::draft::{PolicyFormat, PolicyText};
+use crate::endpoints::policy::ReloadStatus;
 use crate::metrics::Metrics;
 use crate::pins::Pins;
-use crate::wire::{PolicyFormat, PolicyText, ReloadStatus};
 
 /// A compiled policy and where it came from.
 #[derive(Debug)]
@@ -78,7 +79,13 @@ impl Shared {
         self.current.load_full()
     }
 
-    /// The builder for drafts that strangers send: the library's limits, tighter.
+    /// The builder for an upload (`PUT /v1/policy`): within the body limit.
+    pub fn upload_builder(&self) -> EngineBuilder {
+        Engine::builder().max_policy_bytes(self.limits.max_body_bytes)
+    }
+
+    /// The builder for drafts that strangers send (`POST /v1/check`): the library's limits,
+    /// tighter.
     pub fn draft_builder(&self) -> EngineBuilder {
         Engine::builder()
             .max_policy_bytes(self.limits.max_body_bytes)
@@ -603,25 +610,14 @@ async fn reload_upload(
     draft: PolicyText,
     at: std::time::Instant,
 ) -> Result<String, Vec<Diagnostic>> {
-    let builder = Engine::builder().max_policy_bytes(shared.limits.max_body_bytes);
     let digest = crate::sha256(draft.policy.as_bytes());
-    let compiled = tokio::task::spawn_blocking(move || {
-        compile(&builder, draft.format, draft.policy.as_bytes()).map_err(|e| {
-            let mut report = unified_message::check::Report::default();
-            report.diagnostics = e.diagnostics().to_vec();
-            match draft.format {
-                PolicyFormat::Toml => report.located_in_toml(&draft.policy),
-                _ => report,
-            }
-            .diagnostics
-        })
-    })
-    .await
-    .unwrap_or_else(|e| {
-        Err(vec![plain_error(format!(
-            "the upload could not finish: {e}"
-        ))])
-    });
+    let compiled = crate::draft::compile(shared.upload_builder(), draft, |_, compiled| compiled)
+        .await
+        .unwrap_or_else(|e| {
+            Err(vec![plain_error(format!(
+                "the upload could not finish: {e}"
+            ))])
+        });
     let outcome = compiled.and_then(|engine| admit(shared, engine, digest, "upload", at));
     shared.record_reload("upload", &outcome);
     outcome

@@ -303,13 +303,13 @@ async fn issue25_8_a_pin_ahead_is_its_own_code_with_retry_after() {
 }
 
 /// Review: `ErrorCode` is the one list of the project's codes, the CLI's included. The CLI
-/// (the root crate) cannot depend on the service's crate: the codes its `Failure::code`
+/// (`cli/`) does not depend on the service's crate: the codes its `Failure::code`
 /// answers are read from its source, and each must be in `ErrorCode::ALL`.
 #[test]
 fn issue25_7_the_codes_of_the_cli_are_in_the_list() {
     let source = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../src/bin/unified-message.rs"
+        "/../cli/src/failure.rs"
     ))
     .unwrap();
     let start = source
