@@ -31,7 +31,8 @@
 //! compared), [`scenario`] (a policy's own tests), [`table`] (the decision table), [`queue`]
 //! (routing to queues), [`pins`] (keys, slots, timestamps, the store's steps), [`triage`]
 //! (candidates and reasons), [`urgency`], [`engine`] (the hot path's prepared contacts),
-//! [`render`] (diagnostics with their source), [`progress`], [`format`](mod@format) (a name
+//! [`render`] (diagnostics with their source), [`progress`], [`request`] (the numbers a
+//! request's facts may hold, [`request::inexact_fact_number`]), [`format`](mod@format) (a name
 //! that is no format), [`limits`] (the builder's defaults), [`manual`], [`document`] (the
 //! policy's serde shapes, paths and locations in it), [`info`] (what a policy holds,
 //! [`Engine::policy_info`]), feature `schema`, `wire` (the JSON Schema of every shape a host
@@ -63,7 +64,7 @@ mod prescan;
 pub mod progress;
 pub mod queue;
 pub mod render;
-mod request;
+pub mod request;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;

@@ -86,12 +86,10 @@ impl Engine {
         if line.trim().is_empty() {
             return None;
         }
-        if let Some((_, number)) = crate::model::inexact_number(line, false) {
-            // Read as a double, the number would be another one (issue 25 point 5).
-            let error = format!(
-                "invalid request: the number `{}` has more significant digits than a number can keep exactly (15); write it as a string, in quotes",
-                crate::bounded::cut(number)
-            );
+        if let Some(number) = crate::request::inexact_fact_number(line) {
+            // The rule of a request's facts, the service's too: an integer a double keeps
+            // exactly, a decimal as a string (issue 24 point 9).
+            let error = format!("invalid request: {number}");
             return Some(Err(error_line(line_number, &error)));
         }
         let result = serde_json::from_str::<DecideRequest>(line)

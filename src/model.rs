@@ -605,8 +605,10 @@ impl fmt::Display for Responder {
 /// every other byte is read once.
 ///
 /// A parser gives the double, not the digits written, so the check must read the text: the
-/// policy parsers and the `decide` stream call it before parsing, and a host that parses
-/// contacts itself may call it through [`inexact_number`](crate::document::inexact_number).
+/// policy parsers and the scenario files (what a person writes) call it before parsing. A
+/// request's facts (the `decide` lines, the service's bodies) follow the narrower rule of
+/// [`request::inexact_fact_number`](crate::request::inexact_fact_number): integers within
+/// ±(2^53 − 1), decimals as strings.
 pub fn inexact_number(text: &str, toml: bool) -> Option<(usize, &str)> {
     let bytes = text.as_bytes();
     let mut i = 0usize;

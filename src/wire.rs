@@ -19,6 +19,11 @@ use crate::pins::Slot;
 /// are refused where the type refuses them (`additionalProperties: false`), required fields
 /// are required, enumerations list their values.
 ///
+/// An enumeration is `{"type": "string", "enum": [...]}`, the words of each value appended to
+/// its description (`- `value`: words`), never a `oneOf` of constants: the same values, in the
+/// form client generators read as one enumeration (openapi-python-client reads a `oneOf` of
+/// constants as a chain that accepts only the first).
+///
 /// The shapes (and those they contain, keyed too):
 /// - requests: `DecideRequest`, `Contact`, `Responder`, `Channel`, `Progress`;
 /// - decisions: `DecisionRecord` (with `MessageRecord`, `SystemRecord`, `PreviousRecord`,
@@ -63,6 +68,7 @@ pub fn schemas(ref_prefix: &str) -> Map<String, Value> {
     let mut map = generator.take_definitions(true);
     for (name, schema) in &mut map {
         rewrite_refs(schema, ref_prefix);
+        enums(schema);
         if let Value::Object(object) = schema {
             object
                 .entry("title")
@@ -70,6 +76,56 @@ pub fn schemas(ref_prefix: &str) -> Map<String, Value> {
         }
     }
     map
+}
+
+/// Every `oneOf` of string constants in `schema` (what schemars derives for an enum whose
+/// variants are documented) as one `enum` of those strings, each value's words appended to the
+/// description.
+fn enums(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            let constants: Option<Vec<(Value, Option<String>)>> = object
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .and_then(|items| {
+                    items
+                        .iter()
+                        .map(|item| {
+                            let constant = item.get("const").filter(|c| c.is_string())?;
+                            let words = item
+                                .get("description")
+                                .and_then(Value::as_str)
+                                .map(|d| d.replace('\n', " "));
+                            Some((constant.clone(), words))
+                        })
+                        .collect()
+                });
+            match constants {
+                Some(constants) if !constants.is_empty() => {
+                    object.remove("oneOf");
+                    let mut description = object
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    for (constant, words) in &constants {
+                        if let (Some(constant), Some(words)) = (constant.as_str(), words) {
+                            description.push_str(&format!("\n- `{constant}`: {words}"));
+                        }
+                    }
+                    object.insert("type".to_owned(), Value::String("string".to_owned()));
+                    object.insert(
+                        "enum".to_owned(),
+                        Value::Array(constants.into_iter().map(|(c, _)| c).collect()),
+                    );
+                    object.insert("description".to_owned(), Value::String(description));
+                }
+                _ => object.values_mut().for_each(enums),
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(enums),
+        _ => {}
+    }
 }
 
 /// Points every `$ref` of `value` (the generator's `#/$defs/Name`) at `{prefix}Name`, and cuts
@@ -108,13 +164,18 @@ pub(crate) fn step_kind_schema(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// A contact's facts: each a string, a number or a boolean, read as its text.
+/// A contact's facts: each a string, an integer within ±(2^53 − 1) or a boolean, read as its
+/// text — the rule of [`crate::request::inexact_fact_number`], which the CLI's request lines and
+/// the service's bodies apply.
 pub(crate) fn contact_facts_schema(_: &mut SchemaGenerator) -> Schema {
+    let exact = crate::request::MAX_FACT_INTEGER;
     json_schema!({
         "type": "object",
-        "description": "Facts supplied by the host, by name. A number or a boolean is read as its text. A number must be kept exactly by a double: an integer within ±(2^53 − 1), or a decimal of at most 15 significant digits; write a longer one as a string. `null` is refused.",
+        "description": "Facts supplied by the host, by name; a number or a boolean is read as its text. A number is an integer within ±(2^53 − 1) (in any notation: `2.0`, `1e3`); send a decimal, or a larger integer, as a string. `null` is refused.",
         "additionalProperties": {
-            "type": ["string", "number", "boolean"],
+            "type": ["string", "integer", "boolean"],
+            "minimum": -exact,
+            "maximum": exact,
         },
     })
 }

@@ -1085,10 +1085,10 @@ fn the_root_holds_exactly_the_daily_names() {
         "UnknownCode",
         "Values",
     ];
-    const MODULES: [&str; 20] = [
+    const MODULES: [&str; 21] = [
         "check", "ci", "diff", "document", "engine", "format", "guide", "info", "limits", "manual",
-        "pins", "progress", "queue", "render", "scenario", "table", "testing", "triage", "urgency",
-        "wire",
+        "pins", "progress", "queue", "render", "request", "scenario", "table", "testing", "triage",
+        "urgency", "wire",
     ];
     let lib = include_str!("../src/lib.rs");
     let (names, modules) = root_names(lib);

@@ -236,7 +236,7 @@ mod schema {
         v.assert_valid(
             "DecideRequest",
             &[json!({
-                "contact": {"customer": "c", "channel": "SMS", "facts": {"a": 1, "b": 1.5, "c": true, "d": "x"}},
+                "contact": {"customer": "c", "channel": "SMS", "facts": {"a": 1, "b": "1.5", "c": true, "d": "x", "e": 2.0}},
                 "responder": {"system": "ivr"},
             })],
         );
@@ -353,6 +353,119 @@ mod schema {
             assert!(
                 serde_json::from_value::<unified_message::DecideRequest>(bad.clone()).is_err(),
                 "{bad}"
+            );
+        }
+    }
+
+    /// Issue 24 point 9: the facts' schema says exactly the library's rule for a request's
+    /// numbers (`request::inexact_fact_number`, which the CLI's lines and the service apply):
+    /// every number the schema allows is taken, every other refused, in any notation.
+    #[test]
+    fn i24_p9_facts_schema_says_exactly_the_request_rule() {
+        use unified_message::request::{MAX_FACT_INTEGER, inexact_fact_number};
+
+        let v = Validators::new();
+        let request = v.of("DecideRequest");
+        let engine = engine();
+        let text = |number: &str| {
+            format!(
+                r#"{{"contact": {{"customer": "c", "channel": "chat", "facts": {{"n": {number}}}}}, "responder": {{"system": "self-diagnosis"}}}}"#
+            )
+        };
+        let max = MAX_FACT_INTEGER.to_string();
+        let min = (-MAX_FACT_INTEGER).to_string();
+        let cases: &[(&str, bool)] = &[
+            ("0", true),
+            ("-0", true),
+            ("7", true),
+            ("2.0", true),
+            ("1e3", true),
+            ("1E+2", true),
+            ("1500e-1", true),
+            (&max, true),
+            (&min, true),
+            ("9007199254740992", false),
+            ("-9007199254740992", false),
+            ("1e16", false),
+            ("1.5", false),
+            ("0.3", false),
+            ("0.25e1", false),
+            ("0.30000000000000000001", false),
+            ("\"0.30000000000000000001\"", true),
+            ("\"1.5\"", true),
+            ("true", true),
+        ];
+        for &(number, taken) in cases {
+            let line = text(number);
+            let instance: Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(request.is_valid(&instance), taken, "schema: {number}");
+            assert_eq!(
+                inexact_fact_number(&line).is_none(),
+                taken,
+                "rule: {number}"
+            );
+            // A `decide` line follows the rule, and says so as the service does.
+            let out = engine.decide_json_line(1, &line).unwrap();
+            assert_eq!(out.is_ok(), taken, "line: {number}: {out:?}");
+            if let Err(error) = out {
+                let error: Value = serde_json::from_str(&error).unwrap();
+                let message = error["error"].as_str().unwrap();
+                assert!(
+                    message.contains(&format!("send it as a string (\"{number}\")")),
+                    "{message}"
+                );
+            }
+        }
+        let facts = &v.defs["Contact"]["properties"]["facts"]["additionalProperties"];
+        assert_eq!(facts["type"], json!(["string", "integer", "boolean"]));
+        assert_eq!(facts["maximum"], json!(MAX_FACT_INTEGER));
+        assert_eq!(facts["minimum"], json!(-MAX_FACT_INTEGER));
+    }
+
+    /// Issue 24 points 9 and 11: an enumeration is one `enum` of strings (with each value's words in
+    /// the description), never a `oneOf` of constants that client generators misread.
+    #[test]
+    fn i24_p9_no_one_of_of_only_constants_remains() {
+        fn walk(value: &Value, path: &str, enums: &mut usize) {
+            match value {
+                Value::Object(o) => {
+                    if let Some(items) = o.get("oneOf").and_then(Value::as_array) {
+                        assert!(
+                            !items.iter().all(|i| i.get("const").is_some()),
+                            "{path}: a oneOf of constants: {value}"
+                        );
+                    }
+                    if o.get("enum").is_some() {
+                        *enums += 1;
+                    }
+                    for (k, v) in o {
+                        walk(v, &format!("{path}/{k}"), enums);
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, v) in a.iter().enumerate() {
+                        walk(v, &format!("{path}/{i}"), enums);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let map = schemas("#/$defs/");
+        let mut enums = 0;
+        for (name, schema) in &map {
+            walk(schema, name, &mut enums);
+        }
+        assert!(enums > 5, "{enums}");
+        // A documented enumeration: its values, and each one's words in the description.
+        let outcome = &map["Outcome"];
+        assert_eq!(outcome["type"], "string");
+        let values = outcome["enum"].as_array().unwrap();
+        assert!(values.contains(&json!("answer")), "{outcome}");
+        let description = outcome["description"].as_str().unwrap();
+        for value in values {
+            assert!(
+                description.contains(&format!("- `{}`: ", value.as_str().unwrap())),
+                "{description}"
             );
         }
     }

@@ -18,10 +18,10 @@ pub(crate) fn run(
     limit: u64,
 ) -> Outcome {
     let (engine, _) = load(policy, limit)?;
-    if let Some((_, number)) = unified_message::document::inexact_number(contact, false) {
-        return Err(fatal(format!(
-            "invalid `--contact`: the number `{number}` has more significant digits than a number can keep exactly (15); write it as a string, in quotes"
-        )));
+    // A request's facts, as `decide` and the service read them: an integer a double keeps
+    // exactly, a decimal as a string (issue 24 point 9).
+    if let Some(number) = unified_message::request::inexact_fact_number(contact) {
+        return Err(fatal(format!("invalid `--contact`: {number}")));
     }
     let contact: Contact =
         serde_json::from_str(contact).map_err(|e| fatal(format!("invalid `--contact`: {e}")))?;

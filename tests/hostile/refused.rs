@@ -68,8 +68,9 @@ fn issue25_5_decimals_beyond_a_double_are_refused_not_rounded() {
     let engine = Engine::from_toml_str(&fact_rule("0.3")).unwrap();
     Engine::from_toml_str(&fact_rule("\"0.30000000000000000001\"")).unwrap();
 
-    // A `decide` request line: `0.3` matches the rule, the long decimal is refused, quoted it
-    // is another value (no match).
+    // A `decide` request line: `"0.3"` matches the rule, the long decimal is refused, quoted it
+    // is another value (no match). Since issue 24 point 9 a request line takes the service's
+    // rule: a decimal is sent as a string, so `0.3` unquoted is refused too.
     let line = |x: &str| {
         format!(
             r#"{{"contact": {{"customer": "c", "channel": "phone", "topic": "email.setup", "progress": "served", "facts": {{"x": {x}}}}}, "responder": {{"staff": "support-agent"}}}}"#
@@ -77,8 +78,19 @@ fn issue25_5_decimals_beyond_a_double_are_refused_not_rounded() {
     };
     let rule_of =
         |out: String| serde_json::from_str::<serde_json::Value>(&out).unwrap()["rule"].clone();
-    let matched = engine.decide_json_line(1, &line("0.3")).unwrap().unwrap();
+    let matched = engine
+        .decide_json_line(1, &line("\"0.3\""))
+        .unwrap()
+        .unwrap();
     assert_eq!(rule_of(matched), "exact");
+    let unquoted = engine
+        .decide_json_line(1, &line("0.3"))
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        unquoted.contains(r#"send it as a string (\"0.3\")"#),
+        "{unquoted}"
+    );
     let refused = engine
         .decide_json_line(2, &line("0.30000000000000000001"))
         .unwrap()
