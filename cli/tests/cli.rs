@@ -543,3 +543,60 @@ fn closed_output_stops_quietly() {
     assert_eq!(stderr(&o), "");
     assert!(String::from_utf8_lossy(&first).starts_with("# Decision table"));
 }
+
+/// Issue 24 point 9 (a deliberate change): the CLI's requests — `decide` lines and
+/// `explain --contact` — take a fact's number by the service's rule, the library's
+/// `request::inexact_fact_number`: an integer within ±(2^53 − 1), in any notation; a decimal
+/// (even a short one, `0.5`) or a larger integer is refused with the service's message and
+/// asked for as a string, which is then compared as written.
+#[test]
+fn i24_p9_cli_requests_take_the_services_fact_numbers() {
+    let line = |n: &str| {
+        format!(
+            r#"{{"contact": {{"customer": "c-1", "channel": "web", "topic": "email.setup", "facts": {{"n": {n}}}}}, "responder": {{"system": "self-diagnosis"}}}}"#
+        )
+    };
+    let input = ["2.0", "1e3", "0.5", "9007199254740992", "\"0.5\""]
+        .map(line)
+        .join("\n");
+    let o = run_with_stdin(&["decide", &example()], &input);
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "{}", stdout(&o));
+    for taken in [0, 1, 4] {
+        assert_eq!(lines[taken]["outcome"], "answer", "{}", lines[taken]);
+    }
+    assert_eq!(
+        lines[2],
+        serde_json::json!({"error": "invalid request: the number `0.5` (byte 89) is not an integer within ±(2^53 − 1); send it as a string (\"0.5\") to compare it as written", "line": 3})
+    );
+    let error = lines[3]["error"].as_str().unwrap();
+    assert!(
+        error.contains("send it as a string (\"9007199254740992\")"),
+        "{error}"
+    );
+
+    let explain = |contact: &str| {
+        run(&[
+            "explain",
+            &example(),
+            "--contact",
+            contact,
+            "--responder",
+            r#"{"system": "self-diagnosis"}"#,
+        ])
+    };
+    let o = explain(r#"{"customer": "c-1", "channel": "web", "facts": {"n": 0.5}}"#);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(
+            "invalid `--contact`: the number `0.5` (byte 53) is not an integer within ±(2^53 − 1); send it as a string (\"0.5\")"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = explain(r#"{"customer": "c-1", "channel": "web", "facts": {"n": "0.5", "m": 1e3}}"#);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

@@ -314,3 +314,42 @@ async fn issue14_1_every_decision_record_fits_the_documents_schema() {
         assert!(pinned.is_valid(&p), "{p}");
     }
 }
+
+/// Issue 24 points 9 and 11: the document's enumerations, the library's and the service's,
+/// are each one `enum` (no `oneOf` of constants, which client generators misread), and a
+/// fact's number is the library's rule as the library's schema says it: the service patches
+/// neither.
+#[test]
+fn i24_p9_the_document_keeps_the_librarys_enums_and_facts() {
+    fn no_constant_chains(value: &Value, path: &str) {
+        match value {
+            Value::Object(o) => {
+                if let Some(items) = o.get("oneOf").and_then(Value::as_array) {
+                    assert!(
+                        !items.iter().all(|i| i.get("const").is_some()),
+                        "{path}: a oneOf of constants"
+                    );
+                }
+                for (k, v) in o {
+                    no_constant_chains(v, &format!("{path}/{k}"));
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| no_constant_chains(v, path)),
+            _ => {}
+        }
+    }
+    for (upload, tokens) in [(true, false), (false, true)] {
+        let doc = unified_message_server::openapi::document_value(upload, tokens);
+        no_constant_chains(&doc, "");
+        let library = unified_message::wire::schemas(unified_message_server::openapi::SCHEMAS);
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for (name, schema) in &library {
+            assert_eq!(&schemas[name], schema, "{name}");
+        }
+        let facts = &schemas["Contact"]["properties"]["facts"]["additionalProperties"];
+        assert_eq!(
+            facts["maximum"],
+            json!(unified_message::request::MAX_FACT_INTEGER)
+        );
+    }
+}
