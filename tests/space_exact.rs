@@ -14,6 +14,8 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+// `EngineBuilder::exhaustive_circumstances` is a test hook of the feature `testing`.
+#![cfg(feature = "testing")]
 
 mod reference;
 

@@ -277,7 +277,9 @@ impl EngineBuilder {
     /// Makes `check`, `diff` and the decision table decide every combination of fact values,
     /// one by one, instead of one per class: exponential, only for tests that cross-check the
     /// reduction (`max_circumstances` still applies).
-    #[doc(hidden)]
+    ///
+    /// A test hook: feature `testing`.
+    #[cfg(feature = "testing")]
     #[must_use]
     pub fn exhaustive_circumstances(mut self, yes: bool) -> Self {
         self.exhaustive_circumstances = yes;

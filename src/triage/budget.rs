@@ -11,8 +11,8 @@ const WORK_PER_BYTE: usize = 16;
 const WORK_BASE: usize = 256 * 1024;
 
 /// The work of one triage, counted (`Engine::triage_work`): it is linear in the text's length
-/// whatever the number of keywords — what `tests/hostile/triage.rs` holds it to.
-#[doc(hidden)]
+/// whatever the number of keywords — what `tests/hostile/triage.rs` holds it to. Public with
+/// the feature `testing` (a test hook).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TriageWork {
@@ -32,6 +32,7 @@ pub struct TriageWork {
     pub truncated: bool,
 }
 
+#[cfg(feature = "testing")]
 impl TriageWork {
     /// Every unit of work counted.
     pub fn total(&self) -> usize {

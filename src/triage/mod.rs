@@ -30,7 +30,7 @@
 //!
 //! [`Engine::triage`] gives a [`TriageResult`] (at the crate root): the
 //! chosen topic, its [`TriageCandidate`]s with their [`KeywordMatch`]es, and the
-//! [`TriageReason`]; [`TriageWork`] counts the work done; [`fold_text`] folds a text as triage
+//! [`TriageReason`]; `TriageWork` (feature `testing`) counts the work done; [`fold_text`] folds a text as triage
 //! reads it.
 //!
 //! ```
@@ -76,6 +76,7 @@ mod search;
 
 use crate::engine::compiled::Engine;
 
+#[cfg(feature = "testing")]
 pub use budget::TriageWork;
 pub use fold::fold_text;
 
@@ -147,8 +148,8 @@ impl Engine {
     }
 
     /// The work triaging `text` takes, counted rather than timed: for tests that hold triage
-    /// linear in the text (`tests/hostile/triage.rs`). Not a stable API.
-    #[doc(hidden)]
+    /// linear in the text (`tests/hostile/triage.rs`). A test hook: feature `testing`.
+    #[cfg(feature = "testing")]
     pub fn triage_work(&self, text: &str, locale: &str) -> TriageWork {
         let (locale, _) = self.locale_ix(Some(locale));
         self.parts().triage.work(text, locale)

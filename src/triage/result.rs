@@ -2,7 +2,9 @@
 //! work counted ([`TriageWork`]), or the full [`TriageResult`] with spans in the original text.
 
 use super::answer::{KeywordMatch, TriageCandidate, TriageReason, TriageResult};
-use super::budget::{TriageWork, Work, cut};
+#[cfg(feature = "testing")]
+use super::budget::TriageWork;
+use super::budget::{Work, cut};
 use super::compiled::Triage;
 use super::fold::{fold_text, fold_with_map, original_span};
 use super::score::Score;
@@ -35,6 +37,7 @@ impl Triage {
     }
 
     /// The work triaging `text` takes, counted.
+    #[cfg(feature = "testing")]
     pub(crate) fn work(&self, text: &str, locale: LocaleIx) -> TriageWork {
         let (_, work) = self.evidence(text, locale);
         TriageWork {

@@ -29,6 +29,8 @@ mod policies;
 // Streams and files through the real command-line tool (item 8, item 10, every read of the CLI)
 // are in `cli/tests/stream.rs`, with the tool.
 // Triage: work linear in the text whatever the keywords (item 7), counted.
+// `Engine::triage_work` is a test hook of the feature `testing`.
+#[cfg(feature = "testing")]
 mod triage;
 // The circumstance space of check, diff and table: fact keys, fact values, topics (items 5, 6).
 mod space;
