@@ -93,20 +93,20 @@ pub fn exact_fact_number(token: &str) -> bool {
     let limit = MAX_FACT_INTEGER.unsigned_abs();
     let unsigned = token.strip_prefix('-').unwrap_or(token);
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(e) => (
-            unsigned.get(..e).unwrap_or(""),
-            unsigned.get(e + 1..).unwrap_or(""),
-        ),
-        None => (unsigned, "0"),
+        Some(e) => {
+            let exponent = unsigned.get(e + 1..).unwrap_or("");
+            match exponent
+                .strip_prefix('+')
+                .unwrap_or(exponent)
+                .parse::<i64>()
+            {
+                Ok(exponent) => (unsigned.get(..e).unwrap_or(""), exponent),
+                Err(_) => return false,
+            }
+        }
+        None => (unsigned, 0),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let Ok(exponent) = exponent
-        .strip_prefix('+')
-        .unwrap_or(exponent)
-        .parse::<i64>()
-    else {
-        return false;
-    };
     if whole.is_empty()
         || !whole
             .bytes()
