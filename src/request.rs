@@ -176,10 +176,20 @@ pub fn inexact_fact_number(json: &str) -> Option<InexactFactNumber<'_>> {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'"' => {
+                // Inside a string: straight to its closing quote or its next escape (an
+                // unterminated string runs to the end).
                 i += 1;
-                while let Some(&c) = bytes.get(i) {
-                    i += if c == b'\\' { 2 } else { 1 };
-                    if c == b'"' {
+                loop {
+                    let Some(at) = bytes
+                        .get(i..)
+                        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                    else {
+                        i = bytes.len();
+                        break;
+                    };
+                    let quote = bytes.get(i + at) == Some(&b'"');
+                    i += at + if quote { 1 } else { 2 };
+                    if quote {
                         break;
                     }
                 }
@@ -253,6 +263,22 @@ impl fmt::Display for InexactFactNumber<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::inexact_fact_number;
+
+    #[test]
+    fn issue24_9_numbers_inside_strings_are_skipped_escapes_and_all() {
+        // An escaped quote does not end the string; an escaped backslash before the closing
+        // quote does not hide it; the number after the string is found at its byte.
+        let text = r#"{"a": "x\" 1.5 \\", "b": 1.5}"#;
+        let found = inexact_fact_number(text).unwrap();
+        assert_eq!(
+            (found.offset(), found.number()),
+            (text.rfind("1.5").unwrap(), "1.5")
+        );
+        assert!(inexact_fact_number(r#"{"a": "1.5 \\", "b": 2}"#).is_none());
+        // An unterminated string runs to the end: nothing in it is a number.
+        assert!(inexact_fact_number(r#"{"a": "1.5"#).is_none());
+        assert!(inexact_fact_number(r#"{"a": "\"#).is_none());
+    }
 
     #[test]
     fn issue24_9_a_number_is_an_integer_within_2_53() {
