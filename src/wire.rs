@@ -64,6 +64,7 @@ pub fn schemas(ref_prefix: &str) -> Map<String, Value> {
         crate::table::DecisionTable,
         crate::table::TableRow,
         crate::info::PolicyInfo,
+        crate::PolicyFormat,
     );
     let mut map = generator.take_definitions(true);
     for (name, schema) in &mut map {

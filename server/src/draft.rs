@@ -3,21 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use unified_message::check::Report;
-use unified_message::{Diagnostic, Engine, EngineBuilder};
+use unified_message::{Diagnostic, Engine, EngineBuilder, PolicyFormat};
 use utoipa::ToSchema;
-
-/// The format of a policy text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicyFormat {
-    /// TOML (diagnostics carry line and column).
-    #[default]
-    Toml,
-    /// JSON.
-    Json,
-    /// YAML.
-    Yaml,
-}
 
 /// A draft policy sent to `POST /v1/check` (or `PUT /v1/policy`).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -25,8 +12,9 @@ pub enum PolicyFormat {
 pub struct PolicyText {
     /// The policy's text.
     pub policy: String,
-    /// Its format; TOML when absent.
+    /// Its format; TOML when absent (the library's `PolicyFormat`).
     #[serde(default)]
+    #[schema(value_type = crate::openapi::library::PolicyFormat)]
     pub format: PolicyFormat,
 }
 
@@ -37,7 +25,7 @@ impl PolicyText {
     ///
     /// The diagnostics of a draft that does not compile.
     pub fn compile(&self, builder: &EngineBuilder) -> Result<Engine, Vec<Diagnostic>> {
-        crate::state::compile(builder, self.format, self.policy.as_bytes()).map_err(|e| {
+        builder.from_str_as(&self.policy, self.format).map_err(|e| {
             let mut report = Report::default();
             report.diagnostics = e.diagnostics().to_vec();
             self.locate(report).diagnostics
@@ -48,7 +36,7 @@ impl PolicyText {
     pub fn locate(&self, report: Report) -> Report {
         match self.format {
             PolicyFormat::Toml => report.located_in_toml(&self.policy),
-            PolicyFormat::Json | PolicyFormat::Yaml => report,
+            _ => report,
         }
     }
 }

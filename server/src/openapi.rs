@@ -79,6 +79,8 @@ pub mod library {
         PolicyCounts => named("PolicyCounts");
         /// The library's `PolicyDetail`.
         PolicyDetail => named("PolicyDetail");
+        /// The library's `PolicyFormat`: `toml`, `json` or `yaml`.
+        PolicyFormat => named("PolicyFormat");
     }
 }
 

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwap;
-use unified_message::{Diagnostic, Engine, EngineBuilder, PolicyError};
+use unified_message::{Diagnostic, Engine, EngineBuilder};
 
 use crate::decision_log::DecisionLog;
-use crate::draft::{PolicyFormat, PolicyText};
+use crate::draft::PolicyText;
 use crate::endpoints::policy::ReloadStatus;
 use crate::metrics::Metrics;
 use crate::pins::Pins;
@@ -182,19 +182,6 @@ pub fn format_of(path: &Path) -> Result<unified_message::PolicyFormat, String> {
             path.display()
         )
     })
-}
-
-/// Compiles `source` in `format` with `builder`.
-pub fn compile(
-    builder: &EngineBuilder,
-    format: PolicyFormat,
-    source: &[u8],
-) -> Result<Engine, PolicyError> {
-    match format {
-        PolicyFormat::Toml => builder.from_toml_slice(source),
-        PolicyFormat::Json => builder.from_json_slice(source),
-        PolicyFormat::Yaml => builder.from_yaml_slice(source),
-    }
 }
 
 /// Reads and compiles the policy file, within `max_bytes`.

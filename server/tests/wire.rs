@@ -96,6 +96,12 @@ async fn issue24_1_every_reference_resolves_to_the_library_or_the_service() {
             "{name}"
         );
     }
+    // Issue 24 point 4: one `PolicyFormat`, the library's, for the check and upload bodies too.
+    assert!(library.contains_key("PolicyFormat"));
+    assert_eq!(
+        schemas["PolicyText"]["properties"]["format"]["$ref"],
+        json!("#/components/schemas/PolicyFormat")
+    );
     for own in [
         "ErrorBody",
         "ErrorCode",
@@ -103,7 +109,6 @@ async fn issue24_1_every_reference_resolves_to_the_library_or_the_service() {
         "PolicyStatus",
         "ReloadStatus",
         "PolicyText",
-        "PolicyFormat",
         "Health",
         "TriageRequest",
         "DecideBody",
