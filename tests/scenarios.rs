@@ -155,6 +155,25 @@ fn version_rule_and_flags_are_compared() {
     assert_eq!(r.mismatches[1].actual, "(none)");
 }
 
+/// Issue 24: a scenario can expect every one of the decision's seven flags (`stale_key` and
+/// `ambiguous_topic` were missing, so a scenario naming them did not parse).
+#[test]
+fn i24_every_flag_of_a_decision_can_be_expected() {
+    let report = run(r#"
+[[scenario]]
+name = "both new flags"
+contact = { channel = "web", topic = "email.setup" }
+responder = { system = "self-diagnosis" }
+expect = { outcome = "answer", flags = { stale_key = true, ambiguous_topic = false } }
+"#);
+    let fields: Vec<_> = report.results[0]
+        .mismatches
+        .iter()
+        .map(|m| (m.field.as_str(), m.expected.as_str(), m.actual.as_str()))
+        .collect();
+    assert_eq!(fields, [("flags.stale_key", "true", "false")], "{report}");
+}
+
 /// The JSON form of a report carries the same facts.
 #[test]
 fn report_serializes_to_json() {

@@ -177,6 +177,12 @@ pub struct ExpectedFlags {
     /// See [`Flags::ladder_skipped`](crate::Flags::ladder_skipped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ladder_skipped: Option<bool>,
+    /// See [`Flags::stale_key`](crate::Flags::stale_key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_key: Option<bool>,
+    /// See [`Flags::ambiguous_topic`](crate::Flags::ambiguous_topic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambiguous_topic: Option<bool>,
 }
 
 impl ExpectedFlags {

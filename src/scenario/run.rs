@@ -129,6 +129,13 @@ fn mismatches(
         ef.ladder_skipped,
         f.ladder_skipped,
     );
+    compare_flag(&mut out, "stale_key", ef.stale_key, f.stale_key);
+    compare_flag(
+        &mut out,
+        "ambiguous_topic",
+        ef.ambiguous_topic,
+        f.ambiguous_topic,
+    );
     // In the order of the `expect` fields, whichever part compared them (stable: the
     // contact's and the flags' keep theirs).
     out.sort_by_key(|m| field_order(&m.field));
